@@ -1,0 +1,73 @@
+"""The shell's own commands and virsh's grammar, compared with virsh."""
+from __future__ import annotations
+
+import pytest
+
+from util import same, vsh
+
+URI = "test:///default"
+
+GRAMMAR_CASES = [
+    'echo a "b c" \'d e\' f\\ g',
+    'echo --shell "" "a b" "it\'s" \\$x',
+    'echo --xml "<&\\"\'>"',
+    'echo --split "a,,b,c" d',
+    'echo --err x',
+    "echo --shell --xml a",
+    "echo --xml --split a",
+    'echo "a',
+    "echo 'a",
+    "echo a\\",
+    "echo a #b c; echo d\necho e",
+    ";;echo x;;",
+    "echo -- --shell a",
+    "echo --string=x",
+    "echo a; nosuch; echo b",
+    "dominfo x; echo hi",
+    "list --foo; list",
+    "start",
+    "start --domain=x --domain=y",
+    "start test --domain x",
+    "list --all=1",
+    "dominfo --domain",
+    'dominfo --domain ""',
+    "help start",
+    "start --help x",
+    "list --foo --help",
+    "help --foo list",
+    "help list domain",
+    "help nosuch",
+    "help virsh",
+    "help",
+    "quit; echo hi",
+    "pwd",
+    "cd /tmp",
+]
+
+
+@pytest.mark.parametrize("line", GRAMMAR_CASES)
+def test_command_string_matches_virsh(line: str) -> None:
+    same("-c", URI, line)
+
+
+@pytest.mark.parametrize("argv", [["echo", "a;", "b"], ["list", ";"], ["echo", "--", "--x"], ["echo", "a b"]])
+def test_argv_words_match_virsh(argv: list[str]) -> None:
+    same("-c", URI, *argv)
+
+
+@pytest.mark.parametrize("opts", [["-q", "echo", "a"], ["-x"], ["--foo"], ["-k", "x", "uri"],
+                                  ["-k", "-1", "uri"], ["-c"], ["-d", "x", "uri"]])
+def test_global_options_match_virsh(opts: list[str]) -> None:
+    same(*opts)
+
+
+def test_batch_from_stdin_has_no_banner_and_fails_on_error() -> None:
+    res = vsh("-c", URI, stdin="echo a\ndominfo nosuch\necho b\n")
+    assert res.out == "a\n\nb\n\n"
+    assert res.err == "error: failed to get domain 'nosuch'\n"
+    assert res.rc == 1
+
+
+def test_batch_on_error_stop() -> None:
+    res = vsh("-c", URI, "--on-error=stop", stdin="echo a\ndominfo nosuch\necho b\n")
+    assert res.out == "a\n\n" and res.rc == 1

@@ -1,0 +1,4 @@
+"""`python -m vsh`."""
+from vsh.cli import main
+
+raise SystemExit(main())

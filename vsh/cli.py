@@ -1,0 +1,323 @@
+"""The `vsh` program: global options, then one-shot, command string, batch or REPL mode.
+
+This is the one place that turns a run into an exit status.  Global options follow
+virsh's getopt rules (they must come before the command; short options bundle; long
+options take `=VALUE` or the next word and may be abbreviated).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable
+
+from vsh.errors import Quit, VshError
+
+# (short, long, takes a value); None for a side that does not exist.
+_OPTIONS: list[tuple[str | None, str | None, str]] = [
+    ("c", "connect", "required"),
+    ("d", "debug", "required"),
+    ("e", "escape", "required"),
+    ("h", "help", "none"),
+    ("k", "keepalive-interval", "required"),
+    ("K", "keepalive-count", "required"),
+    ("l", "log", "required"),
+    ("q", "quiet", "none"),
+    ("r", "readonly", "none"),
+    ("t", "timing", "none"),
+    ("v", None, "none"),
+    ("V", None, "none"),
+    (None, "version", "optional"),
+    (None, "json", "none"),
+    (None, "no-color", "none"),
+    (None, "on-error", "required"),
+]
+
+USAGE_OPTIONS = """\
+
+vsh [options]... [<command_string>]
+vsh [options]... <command> [args...]
+
+  options:
+    -c | --connect=URI      hypervisor connection URI
+    -d | --debug=NUM        debug level [0-4]
+    -e | --escape <char>    set escape sequence for console
+    -h | --help             this help
+    -k | --keepalive-interval=NUM
+                            keepalive interval in seconds, 0 for disable
+    -K | --keepalive-count=NUM
+                            number of possible missed keepalive messages
+    -l | --log=FILE         output logging to file
+    -q | --quiet            quiet mode
+    -r | --readonly         connect readonly
+    -t | --timing           print timing information
+    -v                      short version
+    -V                      long version
+         --version[=TYPE]   version, TYPE is short or long (default short)
+         --json             machine-readable output (JSON) for commands that report data
+         --no-color         no colour, even on a terminal (so does NO_COLOR)
+         --on-error=MODE    batch from stdin: 'continue' (default) or 'stop' at the first failure
+  commands (non interactive mode):
+
+"""
+
+
+class Options:
+    """The global options of one run; `action` is "help", "version", "version-long" or ""."""
+
+    def __init__(self) -> None:
+        self.uri: str | None = None
+        self.debug = -1
+        self.escape = "^]"
+        self.keepalive = (5, 6)
+        self.keepalive_forced = False
+        self.log: str | None = None
+        self.quiet = self.readonly = self.timing = self.json = self.no_color = False
+        self.on_error = "continue"
+        self.action = ""
+        self.args: list[str] = []
+
+
+def _fail(message: str) -> VshError:
+    return VshError(message)
+
+
+def parse_global(argv: list[str]) -> Options:
+    """virsh's getopt_long with "+:c:d:e:hk:K:l:qrtvV": stops at the first non-option."""
+    opts = Options()
+    interval, count = 5, 6
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            i += 1
+            break
+        if not word.startswith("-") or word == "-":
+            break
+        i += 1
+        pairs: list[tuple[str, str | None, bool]] = []  # (name, value, long form)
+        if word.startswith("--"):
+            name, eq, value = word[2:].partition("=")
+            matches = [o for o in _OPTIONS if o[1] == name] or [o for o in _OPTIONS if o[1] and o[1].startswith(name)]
+            if len(matches) != 1 or not name:
+                raise _fail(f"unsupported option '{word}'. See --help.")
+            short, long_name, kind = matches[0]
+            if kind == "none" and eq:
+                raise _fail(f"unsupported option '{word}'. See --help.")
+            if kind == "required" and not eq:
+                if i >= len(argv):
+                    raise _fail(f"option '--{long_name}' requires an argument")
+                value, eq = argv[i], "="
+                i += 1
+            pairs.append((short or long_name or "", value if eq else None, True))
+        else:
+            j = 1
+            while j < len(word):
+                ch = word[j]
+                found = [o for o in _OPTIONS if o[0] == ch]
+                if not found:
+                    raise _fail(f"unsupported option '-{ch}'. See --help.")
+                short, long_name, kind = found[0]
+                if kind == "required":
+                    value = word[j + 1:]
+                    if not value:
+                        if i >= len(argv):
+                            both = f"'-{ch}'/'--{long_name}'" if long_name else f"'-{ch}'"
+                            raise _fail(f"option {both} requires an argument")
+                        value = argv[i]
+                        i += 1
+                    pairs.append((ch, value, False))
+                    break
+                pairs.append((ch, None, False))
+                j += 1
+        for name, value, _long in pairs:
+            if name == "c":
+                opts.uri = value
+            elif name == "d":
+                opts.debug = _debug_level(value or "")
+            elif name == "e":
+                opts.escape = _escape(value or "")
+            elif name == "h":
+                opts.action = "help"
+            elif name == "k":
+                interval = _keepalive(value or "", "k")
+                opts.keepalive_forced = True
+            elif name == "K":
+                count = _keepalive(value or "", "K")
+                opts.keepalive_forced = True
+            elif name == "l":
+                opts.log = value
+            elif name == "q":
+                opts.quiet = True
+            elif name == "r":
+                opts.readonly = True
+            elif name == "t":
+                opts.timing = True
+            elif name == "v":
+                opts.action = "version"
+            elif name == "V":
+                opts.action = "version-long"
+            elif name == "version":
+                if value in (None, "short"):
+                    opts.action = "version"
+                elif value == "long":
+                    opts.action = "version-long"
+                else:
+                    raise _fail(f"unknown version type '{value}'")
+            elif name == "json":
+                opts.json = True
+            elif name == "no-color":
+                opts.no_color = True
+            elif name == "on-error":
+                if value not in ("stop", "continue"):
+                    raise _fail(f"invalid value '{value}' for --on-error: use 'stop' or 'continue'")
+                opts.on_error = value
+    opts.keepalive = (interval, count)
+    opts.args = argv[i:]
+    return opts
+
+
+def _debug_level(text: str) -> int:
+    from vsh.values import parse_c_integer
+
+    parsed = parse_c_integer(text)
+    if parsed is None or parsed[1]:
+        raise _fail("option -d takes a numeric argument")
+    level = parsed[0]
+    if level < 0 or level > 4:
+        sys.stderr.write(f"error: ignoring debug level {level} out of range [0-4]\n")
+        return -1
+    return level
+
+
+def _escape(text: str) -> str:
+    if (len(text) == 2 and text[0] == "^" and 64 <= ord(text[1]) <= 127) or (len(text) == 1 and text != "^"):
+        return text
+    raise _fail(f"Invalid string '{text}' for escape sequence")
+
+
+def _keepalive(text: str, letter: str) -> int:
+    from vsh.values import parse_c_integer
+
+    parsed = parse_c_integer(text)
+    if parsed is None or parsed[1] or not (-(2**31) <= parsed[0] < 2**31):
+        raise _fail(f"Invalid value for option -{letter}")
+    if parsed[0] < 0:
+        raise _fail(f"option -{letter} requires a positive integer argument")
+    return parsed[0]
+
+
+def _version_text(long: bool) -> str:
+    import libvirt
+
+    from vsh import __version__
+
+    major, rest = divmod(libvirt.getVersion(), 1000000)
+    minor, micro = divmod(rest, 1000)
+    short = f"{major}.{minor}.{micro}"
+    if not long:
+        return short + "\n"
+    return (f"Virsh command line tool of libvirt {short}\n"
+            f"vsh {__version__}, a virtualization shell on libvirt-python\n"
+            "See web site at https://libvirt.org/\n")
+
+
+def usage_text() -> str:
+    from vsh.helptext import group_listing
+
+    return (USAGE_OPTIONS + group_listing(header=False, keyword_colon=False) +
+            "\n  (specify help <group> for details about the commands in the group)\n\n"
+            "  (specify help <command> for details about the command)\n\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run vsh; returns the exit status (0 success, 1 failure)."""
+    argv = sys.argv[1:] if argv is None else argv
+    from vsh.output import Printer
+
+    try:
+        opts = parse_global(argv)
+    except VshError as err:
+        Printer(json_mode="--json" in argv).error(err.lines(), err.as_json())
+        return 1
+    printer = Printer(quiet=opts.quiet, json_mode=opts.json, no_color=opts.no_color)
+    try:
+        if opts.action == "help":
+            printer.write(usage_text())
+            return 0
+        if opts.action in ("version", "version-long"):
+            printer.write(_version_text(opts.action == "version-long"))
+            return 0
+        return _run(opts, printer)
+    except KeyboardInterrupt:
+        printer.error(["interrupted"])
+        return 1
+    except BrokenPipeError:
+        # The reader of a pipe went away (`vsh list | head -1`); nothing more to say.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 1
+
+
+def _run(opts: Options, printer: object) -> int:
+    from vsh.connection import silence_libvirt
+    from vsh.session import Session
+
+    args = opts.args
+    # Parse before connecting, as virsh does: a bad command string runs nothing.
+    parsed: Callable[[], list] | None = None
+    if args:
+        from vsh import grammar
+
+        try:
+            if len(args) == 1:
+                from vsh.lexer import split_words
+
+                invocations = grammar.parse_all(split_words(args[0]))
+            else:
+                invocations = [grammar.parse(list(args))]
+        except VshError as err:
+            printer.error(err.lines(), err.as_json())  # type: ignore[attr-defined]
+            return 1
+        parsed = lambda: invocations  # noqa: E731
+    interactive = not args and sys.stdin.isatty()
+    try:
+        silence_libvirt()
+    except ImportError:
+        printer.error(["libvirt-python is not installed; run the set-up command from the README"])  # type: ignore[attr-defined]
+        return 1
+    session = Session(printer, uri=opts.uri, readonly=opts.readonly, timing=opts.timing,  # type: ignore[arg-type]
+                      escape=opts.escape, keepalive=opts.keepalive,
+                      keepalive_forced=opts.keepalive_forced, debug=opts.debug,
+                      interactive=interactive)
+    if opts.log:
+        from vsh.logfile import open_log
+
+        try:
+            session.log = open_log(opts.log)
+        except OSError as err:
+            printer.error([f"failed to open the log file '{opts.log}': {err.strerror}"])  # type: ignore[attr-defined]
+            return 1
+    if opts.uri:
+        # A named URI must open at start-up (virsh connects to it before any command).
+        try:
+            session.connection.open()
+        except VshError as err:
+            session.report(err)
+            return 1
+    try:
+        if parsed is not None:
+            try:
+                return 0 if session.run_all(parsed()) else 1
+            except Quit:
+                return 0 if session.last_ok else 1
+        if interactive:
+            from vsh.repl import run_repl
+
+            return run_repl(session)
+        from vsh.batch import run_batch
+
+        return run_batch(session, sys.stdin, stop_on_error=(opts.on_error == "stop"))
+    finally:
+        session.close()

@@ -1,0 +1,118 @@
+"""The shell's own commands (virsh's 'virsh' group): help, echo, cd, pwd, connect, quit, exit."""
+from __future__ import annotations
+
+import os
+
+from vsh import registry
+from vsh.errors import Quit, VshError
+from vsh.registry import command
+from vsh.session import Session
+from vsh.spec import GROUPS, Argv, Flag, Str
+
+
+@command("help", group="virsh", help="print help", connect=False, json=False,
+         desc="Prints global help, command specific help, or help for a\n    group of related commands",
+         opts=[Str("command", "Prints global help, command specific help, or help for a group of related commands",
+                   complete="command")])
+def cmd_help(ctx: Session, command: str | None) -> None:
+    from vsh import helptext
+
+    if command is None:
+        ctx.out.write(helptext.group_listing())
+        return
+    if command in GROUPS:
+        specs = registry.by_group().get(command, [])
+        ctx.out.write(helptext.group_block(command, specs))
+        return
+    spec = registry.get(command)
+    if spec is None:
+        raise VshError(f"command or command group '{command}' doesn't exist")
+    ctx.out.write(helptext.command_help(spec))
+
+
+def _xml_escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&apos;"))
+
+
+def _split(text: str) -> list[str]:
+    """virsh's --split: ',' separates, ',,' is a literal comma."""
+    parts, cur, i = [], [], 0
+    while i < len(text):
+        if text[i] == ",":
+            if text[i + 1:i + 2] == ",":
+                cur.append(",")
+                i += 2
+                continue
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(text[i])
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+@command("echo", group="virsh", help="echo arguments. Used for internal testing.", connect=False, json=False,
+         desc="Echo back arguments, possibly with quoting. Used for internal testing.",
+         opts=[Flag("shell", "escape for shell use"), Flag("xml", "escape for XML use"),
+               Flag("split", "split each argument on ','; ',,' is an escape sequence"),
+               Flag("err", "output to stderr"), Argv("string", "arguments to echo")],
+         exclusive=[("shell", "xml"), ("xml", "split")])
+def cmd_echo(ctx: Session, shell: bool, xml: bool, split: bool, err: bool, string: list[str]) -> None:
+    from vsh.lexer import quote
+
+    out = []
+    for arg in string:
+        pieces = _split(arg) if split else [arg]
+        for piece in pieces:
+            if xml:
+                piece = _xml_escape(piece)
+            elif shell:
+                piece = quote(piece)
+            out.append(piece + ("\n" if split else ""))
+        out.append(" ")
+    text = "".join(out).rstrip(" ")
+    if not text:
+        return
+    if err:
+        ctx.out.error([text])
+    else:
+        ctx.out.write(text)
+
+
+@command("cd", group="virsh", help="change the current directory", connect=False, json=False,
+         desc="Change the current directory.",
+         opts=[Str("dir", "directory to switch to (default: home or else root)", complete="dir")])
+def cmd_cd(ctx: Session, dir: str | None) -> None:
+    if not ctx.interactive:
+        raise VshError("cd: command valid only in interactive mode")
+    target = dir if dir is not None else (os.environ.get("HOME") or "/")
+    try:
+        os.chdir(target)
+    except OSError as err:
+        raise VshError(f"cd: {err.strerror}: {target}") from None
+
+
+@command("pwd", group="virsh", help="print the current directory", connect=False,
+         desc="Print the current directory.")
+def cmd_pwd(ctx: Session) -> None:
+    cwd = os.getcwd()
+    ctx.out.data({"cwd": cwd}, cwd + "\n")
+
+
+@command("quit", group="virsh", help="quit this interactive terminal", connect=False, json=False)
+def cmd_quit(ctx: Session) -> None:
+    raise Quit()
+
+
+@command("exit", group="virsh", help="quit this interactive terminal", connect=False, json=False)
+def cmd_exit(ctx: Session) -> None:
+    raise Quit()
+
+
+@command("connect", group="virsh", help="(re)connect to hypervisor", connect=False, json=False,
+         desc="Connect to local hypervisor. This is built-in command after shell start up.",
+         opts=[Str("name", "hypervisor connection URI", complete="uri"), Flag("readonly", "read-only connection")])
+def cmd_connect(ctx: Session, name: str | None, readonly: bool) -> None:
+    ctx.connection.reconnect(name, readonly, force=True)

@@ -1,0 +1,74 @@
+"""Errors a user sees: one `error:` line each, never a traceback."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+
+class VshError(Exception):
+    """A failure to report as virsh does: ``error: MESSAGE``, then the cause's own line.
+
+    `cause` is the libvirt error behind it (or None).  `code` and `domain` carry libvirt's
+    numeric error code and domain for the JSON error object.
+    """
+
+    def __init__(self, message: str, cause: BaseException | None = None, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.cause = cause
+        self.hint = hint
+
+    def lines(self) -> list[str]:
+        """The `error:` lines, in the order virsh prints them."""
+        out = [self.message] if self.message else []
+        if self.cause is not None:
+            text = libvirt_message(self.cause)
+            if text:
+                out.append(text)
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        """The error as the JSON object printed on stderr under --json."""
+        obj: dict[str, Any] = {"message": self.message}
+        if self.cause is not None:
+            obj["detail"] = libvirt_message(self.cause)
+            code = _call(self.cause, "get_error_code")
+            if code is not None:
+                obj["code"] = code
+                obj["domain"] = _call(self.cause, "get_error_domain")
+        if self.hint:
+            obj["hint"] = self.hint
+        return {"error": obj}
+
+
+class Quit(Exception):
+    """Raised by `quit`/`exit` to end the REPL or a command string."""
+
+
+def libvirt_message(err: BaseException) -> str:
+    """libvirt's own message for an error, as virsh prints it."""
+    msg = _call(err, "get_error_message")
+    return msg if msg else str(err)
+
+
+def _call(err: BaseException, name: str) -> Any:
+    fn = getattr(err, name, None)
+    return fn() if callable(fn) else None
+
+
+def from_libvirt(err: BaseException, message: str = "") -> VshError:
+    """Wrap a libvirt error; with no message of ours it is the only `error:` line."""
+    if message:
+        return VshError(message, cause=err)
+    return VshError(libvirt_message(err))
+
+
+@contextmanager
+def failing(message: str) -> Iterator[None]:
+    """Turn a libvirt error raised inside the block into virsh's two-line failure."""
+    import libvirt
+
+    try:
+        yield
+    except libvirt.libvirtError as err:
+        raise VshError(message, cause=err) from None

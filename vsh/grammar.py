@@ -1,0 +1,120 @@
+"""virsh's argument grammar: one command's words -> the values of its options.
+
+Rules (virsh 9.0): `--opt value` and `--opt=value`; flags take no `=`; non-flag options
+not marked named-only fill positional slots in declaration order, and an option given
+by name leaves its slot; `--` ends options; the trailing list option takes every
+remaining positional word; `--help` anywhere turns the command into its help.
+Every error here rejects the whole command string before anything runs.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from vsh import registry
+from vsh.errors import VshError
+from vsh.spec import ALIAS, ARGV, BOOL, DATA, INT, CommandSpec, Opt
+
+
+class Invocation:
+    """A parsed command: its spec and the raw option values (str, list of str, or True)."""
+
+    __slots__ = ("spec", "values", "words")
+
+    def __init__(self, spec: CommandSpec, values: dict[str, Any], words: list[str]) -> None:
+        self.spec, self.values, self.words = spec, values, words
+
+    def given(self, name: str) -> bool:
+        return name in self.values
+
+
+def parse(words: list[str]) -> Invocation:
+    """Parse one command (its name first) against its declaration."""
+    name = words[0]
+    spec = registry.get(name)
+    if spec is None:
+        raise VshError(f"unknown command: '{name}'")
+    values: dict[str, Any] = {}
+    slots = [o for o in spec.opts if o.positional]
+    data_only = False
+    i = 1
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if not data_only and word.startswith("--"):
+            if word == "--":
+                data_only = True
+                continue
+            if word == "--help" and spec.name != "help":
+                return help_for(spec.name, words)
+            optname, eq, optval = word[2:].partition("=")
+            inline: str | None = optval if eq else None
+            opt = _find(spec, optname, values)
+            if opt is None:
+                if spec.name == "help":
+                    continue
+                raise VshError(f"command '{spec.name}' doesn't support option --{optname}")
+            if opt.type == ALIAS:
+                target, teq, tval = opt.target.partition("=")
+                if teq:
+                    if inline is not None:
+                        raise VshError(f"invalid '=' after option --{opt.name}")
+                    inline = tval
+                opt = _find(spec, target, values)
+                assert opt is not None
+            if opt.type == BOOL:
+                if inline is not None:
+                    raise VshError(f"invalid '=' after option --{opt.name}")
+                values[opt.name] = True
+                continue
+            if inline is None:
+                if i >= len(words):
+                    kind = "number" if opt.type == INT else "string"
+                    raise VshError(f"expected syntax: --{opt.name} <{kind}>")
+                inline = words[i]
+                i += 1
+            _store(values, opt, inline)
+            if opt.type != ARGV and opt in slots:
+                slots.remove(opt)
+        else:
+            if not slots:
+                if spec.name == "help" and "command" in values:
+                    continue
+                raise VshError(f"unexpected data '{word}'")
+            opt = slots[0]
+            if opt.type != ARGV:
+                slots.pop(0)
+            _store(values, opt, word)
+    for opt in spec.opts:
+        if opt.required and opt.name not in values:
+            if opt.type in (DATA, ARGV):
+                raise VshError(f"command '{spec.name}' requires <{opt.name}> option")
+            raise VshError(f"command '{spec.name}' requires --{opt.name} option")
+    return Invocation(spec, values, list(words))
+
+
+def _find(spec: CommandSpec, name: str, values: dict[str, Any]) -> Opt | None:
+    opt = spec.option(name)
+    if opt is None:
+        return None
+    if opt.type not in (ARGV, ALIAS) and opt.name in values:
+        raise VshError(f"option --{name} already seen")
+    return opt
+
+
+def _store(values: dict[str, Any], opt: Opt, value: str) -> None:
+    if opt.type == ARGV:
+        values.setdefault(opt.name, []).append(value)
+    else:
+        values[opt.name] = value
+
+
+def help_for(name: str, words: list[str] | None = None) -> Invocation:
+    """`CMD --help` is `help --command CMD`."""
+    spec = registry.get("help")
+    assert spec is not None
+    return Invocation(spec, {"command": name}, words or ["help", name])
+
+
+def parse_all(commands: list[list[str]]) -> list[Invocation]:
+    """Parse every command of a string before any runs, as virsh does."""
+    return [parse(words) for words in commands]

@@ -1,0 +1,108 @@
+"""virsh's command-line grammar: quoting, escapes, ';' and newlines, '#' comments.
+
+The rules follow virsh's string parser exactly (its `echo` command is the test bench):
+double quotes and backslashes escape as in a shell, single quotes quote literally, an
+unterminated single quote is accepted while an unterminated double quote is an error,
+and an argument starting with '#' comments out the rest of the line.  The tolerant mode
+never fails and records each token's span, for completion of a half-typed line.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from vsh.errors import VshError
+
+_BLANK = " \t"
+_ENDS = " \t;\n"
+
+
+class Token(NamedTuple):
+    """One argument: its unquoted text and the span [start, end) it covers in the line."""
+
+    text: str
+    start: int
+    end: int
+    open_quote: str = ""  # the quote left open at the end of the line (tolerant mode)
+
+
+def split_line(line: str, tolerant: bool = False) -> list[list[Token]]:
+    """Split a command string into commands, each a list of tokens.
+
+    Empty commands (as in ``;;``) are dropped.  In strict mode a dangling backslash or a
+    missing closing double quote raises VshError with virsh's wording.
+    """
+    commands: list[list[Token]] = []
+    current: list[Token] = []
+    pos, n = 0, len(line)
+    while True:
+        while pos < n and (line[pos] in _BLANK or (line[pos] == "\\" and line.startswith("\n", pos + 1))):
+            pos += 2 if line[pos] == "\\" else 1
+        if pos >= n:
+            break
+        ch = line[pos]
+        if ch in ";\n":
+            pos += 1
+            if current:
+                commands.append(current)
+                current = []
+            continue
+        if ch == "#":
+            nl = line.find("\n", pos)
+            pos = n if nl < 0 else nl + 1
+            if current:
+                commands.append(current)
+                current = []
+            continue
+        token, pos = _read_token(line, pos, tolerant)
+        current.append(token)
+    if current:
+        commands.append(current)
+    return commands
+
+
+def _read_token(line: str, pos: int, tolerant: bool) -> tuple[Token, int]:
+    start, n = pos, len(line)
+    out: list[str] = []
+    single = double = False
+    while pos < n:
+        ch = line[pos]
+        if not single and not double and ch in _ENDS:
+            break
+        if not double and ch == "'":
+            single = not single
+            pos += 1
+            continue
+        if not single and ch == "\\":
+            pos += 1
+            if pos >= n:
+                if tolerant:
+                    break
+                raise VshError("dangling \\")
+            if line[pos] == "\n":
+                pos += 1
+                continue
+        elif not single and ch == '"':
+            double = not double
+            pos += 1
+            continue
+        out.append(line[pos])
+        pos += 1
+    if double and not tolerant:
+        raise VshError('missing "')
+    quote = '"' if double else "'" if single else ""
+    return Token("".join(out), start, pos, quote), pos
+
+
+def split_words(line: str) -> list[list[str]]:
+    """Strict split into plain words per command: what the command runner consumes."""
+    return [[t.text for t in cmd] for cmd in split_line(line)]
+
+
+_SHELL_SPECIAL = frozenset("\r\t\n !\"#$&'()*;<>?[\\]^`{|}~")
+
+
+def quote(word: str) -> str:
+    """Quote a word the way `echo --shell` does, so a shell (and this lexer) reads it back whole."""
+    if word and not any(c in _SHELL_SPECIAL for c in word):
+        return word
+    return "'" + word.replace("'", "'\\''") + "'"

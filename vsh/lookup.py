@@ -1,0 +1,102 @@
+"""Finding objects by ID, UUID or name in virsh's order, with virsh's error wording.
+
+Domains: an ID (a whole non-negative number), then a UUID (36 characters), then a name;
+the failure is one line.  Networks and pools: UUID then name; the failure adds libvirt's
+own line.  Volumes: by name inside --pool when given, else by key, then by path.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from vsh.errors import VshError
+
+UUID_LEN = 36
+
+
+def _is_id(text: str) -> bool:
+    stripped = text.lstrip(" \t\n\v\f\r")
+    body = stripped[1:] if stripped[:1] in "+-" else stripped
+    return body.isdigit() and body.isascii() and int(stripped) >= 0 and int(stripped) < 2**31
+
+
+class Lookup:
+    """Object lookups against a connection getter (so a lost connection reconnects first)."""
+
+    def __init__(self, conn: Callable[[], Any]) -> None:
+        self._conn = conn
+
+    def domain(self, name: str, by_id: bool = True, by_uuid: bool = True, by_name: bool = True) -> Any:
+        import libvirt
+
+        conn = self._conn()
+        dom = None
+        if by_id and _is_id(name):
+            dom = _try(libvirt, conn.lookupByID, int(name))
+        if dom is None and by_uuid and len(name) == UUID_LEN:
+            dom = _try(libvirt, conn.lookupByUUIDString, name)
+        if dom is None and by_name:
+            dom = _try(libvirt, conn.lookupByName, name)
+        if dom is None:
+            raise VshError(f"failed to get domain '{name}'")
+        return dom
+
+    def network(self, name: str) -> Any:
+        return self._uuid_or_name("network", name, "networkLookupByUUIDString", "networkLookupByName")
+
+    def pool(self, name: str) -> Any:
+        return self._uuid_or_name("pool", name, "storagePoolLookupByUUIDString", "storagePoolLookupByName")
+
+    def _uuid_or_name(self, what: str, name: str, by_uuid: str, by_name: str) -> Any:
+        import libvirt
+
+        conn = self._conn()
+        if len(name) == UUID_LEN:
+            obj = _try(libvirt, getattr(conn, by_uuid), name)
+            if obj is not None:
+                return obj
+        try:
+            return getattr(conn, by_name)(name)
+        except libvirt.libvirtError as err:
+            raise VshError(f"failed to get {what} '{name}'", cause=err) from None
+
+    def volume(self, name: str, pool: str | None = None, pool_opt: str = "pool") -> Any:
+        """A volume by name within `pool`, else by key, else by path."""
+        import libvirt
+
+        conn = self._conn()
+        pool_obj = None
+        if pool is not None:
+            pool_obj = self.pool(pool)
+            if pool_obj.isActive() != 1:
+                raise VshError(f"pool '{pool}' is not active")
+        vol = None
+        last: Exception | None = None
+        for how in ("name", "key", "path"):
+            try:
+                if how == "name":
+                    if pool_obj is None:
+                        continue
+                    vol = pool_obj.storageVolLookupByName(name)
+                elif how == "key":
+                    vol = conn.storageVolLookupByKey(name)
+                else:
+                    vol = conn.storageVolLookupByPath(name)
+                break
+            except libvirt.libvirtError as err:
+                last = err
+        if vol is None:
+            if pool_obj is not None:
+                raise VshError(f"failed to get vol '{name}'", cause=last)
+            raise VshError(f"failed to get vol '{name}', specifying --{pool_opt} might help", cause=last)
+        if pool_obj is not None:
+            vol_pool = vol.storagePoolLookupByVolume()
+            if vol_pool.name() != pool_obj.name():
+                raise VshError(f"Requested volume '{name}' is not in pool '{pool_obj.name()}'")
+        return vol
+
+
+def _try(libvirt: Any, fn: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except libvirt.libvirtError:
+        return None

@@ -1,0 +1,155 @@
+"""The command tree: the @command decorator, lazy loading per module, and check_specs().
+
+A one-shot command imports only the module that declares it, found through the
+generated index in vsh/commands/_index.py (``python -m vsh.docgen --write`` refreshes
+it; a test fails when it is stale).  Listing all commands imports every module.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable, Iterable
+
+from vsh.spec import ARGV, BOOL, DATA, GROUPS, CommandSpec, Opt
+
+_SPECS: dict[str, CommandSpec] = {}
+_ALL_LOADED = False
+
+
+def command(
+    name: str,
+    group: str,
+    help: str,
+    desc: str = "",
+    opts: Iterable[Opt] = (),
+    connect: bool = True,
+    exclusive: Iterable[tuple[str, ...]] = (),
+    requires: Iterable[tuple[str, str]] = (),
+    json: bool = True,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a command; the decorated function is its body.
+
+    The body is called as ``fn(ctx, **values)`` with one keyword per option (dashes
+    become underscores); options not given are None (False for flags, [] for lists).
+    `exclusive` lists option groups of which at most one may be given, `requires`
+    pairs (option, needed option), both checked before the body runs, as virsh does.
+    """
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if group not in GROUPS:
+            raise ValueError(f"unknown group {group!r} for {name}")
+        _SPECS[name] = CommandSpec(
+            name=name, group=group, help=help, desc=desc, opts=list(opts), func=fn,
+            connect=connect, exclusive=list(exclusive), requires=list(requires), json=json,
+        )
+        return fn
+
+    return deco
+
+
+def command_modules() -> list[str]:
+    """Every module under vsh.commands that may declare commands."""
+    import pkgutil
+
+    import vsh.commands
+
+    return sorted(m.name for m in pkgutil.iter_modules(vsh.commands.__path__)
+                  if not m.name.startswith("_") and m.name != "common")
+
+
+def _load(module: str) -> None:
+    importlib.import_module(f"vsh.commands.{module}")
+
+
+def get(name: str) -> CommandSpec | None:
+    """The spec of a command by name, importing only its module when the index knows it."""
+    spec = _SPECS.get(name)
+    if spec is not None:
+        return spec
+    try:
+        from vsh.commands._index import INDEX
+    except ImportError:  # the index is generated; a fresh tree may not have it yet
+        INDEX = {}
+    module = INDEX.get(name)
+    if module is not None:
+        try:
+            _load(module)
+        except ImportError:
+            pass
+        spec = _SPECS.get(name)
+        if spec is not None:
+            return spec
+    load_all()
+    return _SPECS.get(name)
+
+
+def load_all() -> None:
+    global _ALL_LOADED
+    if not _ALL_LOADED:
+        for module in command_modules():
+            _load(module)
+        _ALL_LOADED = True
+
+
+def all_specs() -> list[CommandSpec]:
+    """All commands, sorted by name."""
+    load_all()
+    return [_SPECS[k] for k in sorted(_SPECS)]
+
+
+def by_group() -> dict[str, list[CommandSpec]]:
+    """Commands per group in virsh's group order; empty groups are left out."""
+    from vsh.helporder import RANK
+
+    groups: dict[str, list[CommandSpec]] = {g: [] for g in GROUPS}
+    for spec in sorted(all_specs(), key=lambda s: (RANK.get(s.name, len(RANK)), s.name)):
+        groups[spec.group].append(spec)
+    return {g: cmds for g, cmds in groups.items() if cmds}
+
+
+def module_of(name: str) -> str:
+    spec = get(name)
+    assert spec is not None and spec.func is not None
+    return spec.func.__module__.rsplit(".", 1)[-1]
+
+
+def check_specs() -> list[str]:
+    """Problems in the declarations (virsh's self-test); an empty list means all is well."""
+    problems: list[str] = []
+    for spec in all_specs():
+        where = f"command '{spec.name}'"
+        if not spec.help:
+            problems.append(f"{where}: empty help")
+        seen_optional = False
+        names = set()
+        for i, opt in enumerate(spec.opts):
+            if opt.name in names:
+                problems.append(f"{where}: option --{opt.name} declared twice")
+            names.add(opt.name)
+            if opt.type == "alias":
+                if spec.option(opt.target.split("=")[0]) is None:
+                    problems.append(f"{where}: alias --{opt.name} points nowhere")
+                continue
+            if not opt.help:
+                problems.append(f"{where}: option --{opt.name} has empty help")
+            if opt.type == BOOL and opt.required:
+                problems.append(f"{where}: flag --{opt.name} cannot be required")
+            if opt.type == ARGV and i != len(spec.opts) - 1:
+                problems.append(f"{where}: list option --{opt.name} must come last")
+            if opt.type == DATA and not opt.required:
+                problems.append(f"{where}: data option --{opt.name} must be required")
+            if opt.positional:
+                if opt.required and seen_optional and opt.type != ARGV:
+                    problems.append(f"{where}: required --{opt.name} after an optional one")
+                if not opt.required:
+                    seen_optional = True
+            elif opt.type == BOOL:
+                seen_optional = True
+            if opt.name in ("domain", "network", "pool", "vol", "interface", "secret") and not opt.complete:
+                problems.append(f"{where}: object option --{opt.name} has no completer")
+        for group in spec.exclusive + [tuple(r) for r in spec.requires]:
+            for n in group:
+                if spec.option(n) is None:
+                    problems.append(f"{where}: constraint names unknown option --{n}")
+        if spec.func is None:
+            problems.append(f"{where}: no body")
+    return problems
