@@ -157,12 +157,7 @@ def parse_global(argv: list[str]) -> Options:
             elif name == "V":
                 opts.action = "version-long"
             elif name == "version":
-                if value in (None, "short"):
-                    opts.action = "version"
-                elif value == "long":
-                    opts.action = "version-long"
-                else:
-                    raise _fail(f"unknown version type '{value}'")
+                opts.action = "version-long" if value == "long" else "version"
             elif name == "json":
                 opts.json = True
             elif name == "no-color":
@@ -232,6 +227,11 @@ def usage_text() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run vsh; returns the exit status (0 success, 1 failure)."""
     argv = sys.argv[1:] if argv is None else argv
+    try:
+        # Buffer stdout even under PYTHONUNBUFFERED; the runner flushes after every command.
+        sys.stdout.reconfigure(write_through=False)  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
     from vsh.output import Printer
 
     try:
@@ -274,6 +274,8 @@ def _run(opts: Options, printer: object) -> int:
             if len(args) == 1:
                 from vsh.lexer import split_words
 
+                if not args[0]:
+                    return 1  # virsh rejects an empty command string silently
                 invocations = grammar.parse_all(split_words(args[0]))
             else:
                 invocations = [grammar.parse(list(args))]
@@ -281,7 +283,8 @@ def _run(opts: Options, printer: object) -> int:
             printer.error(err.lines(), err.as_json())  # type: ignore[attr-defined]
             return 1
         parsed = lambda: invocations  # noqa: E731
-    interactive = not args and sys.stdin.isatty()
+    # Like virsh, commands read from stdin (a terminal or not) run in interactive mode.
+    interactive = not args
     try:
         silence_libvirt()
     except ImportError:
@@ -312,7 +315,7 @@ def _run(opts: Options, printer: object) -> int:
                 return 0 if session.run_all(parsed()) else 1
             except Quit:
                 return 0 if session.last_ok else 1
-        if interactive:
+        if sys.stdin.isatty():
             from vsh.repl import run_repl
 
             return run_repl(session)

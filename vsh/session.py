@@ -115,7 +115,9 @@ class Session:
             ok = False
             self.report(self._wrap(err))
         if self.timing:
-            self.out.extra(f"\n(Time: {(time.monotonic() - start) * 1000:.3f} ms)\n")
+            # virsh prints the timing even under -q; under --json it goes to stderr.
+            text = f"\n(Time: {(time.monotonic() - start) * 1000:.3f} ms)\n\n"
+            (self.out.err if self.out.json else self.out.out).write(text)
         elif not self.out.json:
             self.out.extra("")
         self.out.flush()
