@@ -314,7 +314,7 @@ def _run(opts: Options, printer: object) -> int:
             try:
                 return 0 if session.run_all(parsed()) else 1
             except Quit:
-                return 0 if session.last_ok else 1
+                return 0  # `quit` succeeds, whatever came before it (as in virsh)
         if sys.stdin.isatty():
             from vsh.repl import run_repl
 

@@ -25,6 +25,7 @@ def command(
     exclusive: Iterable[tuple[str, ...]] = (),
     requires: Iterable[tuple[str, str]] = (),
     json: bool = True,
+    hidden: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a command; the decorated function is its body.
 
@@ -32,6 +33,7 @@ def command(
     become underscores); options not given are None (False for flags, [] for lists).
     `exclusive` lists option groups of which at most one may be given, `requires`
     pairs (option, needed option), both checked before the body runs, as virsh does.
+    `hidden` commands run and have `help CMD`, but no group listing shows them.
     """
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,6 +42,7 @@ def command(
         _SPECS[name] = CommandSpec(
             name=name, group=group, help=help, desc=desc, opts=list(opts), func=fn,
             connect=connect, exclusive=list(exclusive), requires=list(requires), json=json,
+            hidden=hidden,
         )
         return fn
 
@@ -97,11 +100,13 @@ def all_specs() -> list[CommandSpec]:
 
 
 def by_group() -> dict[str, list[CommandSpec]]:
-    """Commands per group in virsh's group order; empty groups are left out."""
+    """Listed commands per group in virsh's group order; hidden commands and empty groups are left out."""
     from vsh.helporder import RANK
 
     groups: dict[str, list[CommandSpec]] = {g: [] for g in GROUPS}
     for spec in sorted(all_specs(), key=lambda s: (RANK.get(s.name, len(RANK)), s.name)):
+        if spec.hidden:
+            continue
         groups[spec.group].append(spec)
     return {g: cmds for g, cmds in groups.items() if cmds}
 
@@ -144,7 +149,8 @@ def check_specs() -> list[str]:
                     seen_optional = True
             elif opt.type == BOOL:
                 seen_optional = True
-            if opt.name in ("domain", "network", "pool", "vol", "interface", "secret") and not opt.complete:
+            if (opt.type != BOOL and opt.name in ("domain", "network", "pool", "vol", "interface", "secret")
+                    and not opt.complete):
                 problems.append(f"{where}: object option --{opt.name} has no completer")
         for group in spec.exclusive + [tuple(r) for r in spec.requires]:
             for n in group:

@@ -99,17 +99,20 @@ class CommandSpec:
     """A command: metadata plus the body that runs it.
 
     `connect` is False for commands that need no hypervisor (help, echo...); `json`
-    says whether --json changes its output.
+    says whether --json changes its output; `hidden` keeps an internal command (virsh's
+    `complete`) out of the group listings, the man page and command-name completion.
     """
 
-    __slots__ = ("name", "group", "help", "desc", "opts", "func", "connect", "exclusive", "requires", "json")
+    __slots__ = ("name", "group", "help", "desc", "opts", "func", "connect", "exclusive", "requires", "json",
+                 "hidden")
 
     def __init__(self, name: str, group: str, help: str, desc: str, opts: list[Opt],
                  func: Callable[..., Any] | None = None, connect: bool = True,
                  exclusive: list[tuple[str, ...]] | None = None,
-                 requires: list[tuple[str, str]] | None = None, json: bool = True) -> None:
+                 requires: list[tuple[str, str]] | None = None, json: bool = True,
+                 hidden: bool = False) -> None:
         self.name, self.group, self.help, self.desc, self.opts = name, group, help, desc, opts
-        self.func, self.connect, self.json = func, connect, json
+        self.func, self.connect, self.json, self.hidden = func, connect, json, hidden
         self.exclusive = exclusive or []
         self.requires = requires or []
 

@@ -39,6 +39,7 @@ GRAMMAR_CASES = [
     "help nosuch",
     "help virsh",
     "quit; echo hi",
+    "dominfo x; quit; echo hi",
     "pwd",
     "cd /tmp",
 ]
@@ -62,7 +63,7 @@ def test_global_options_match_virsh(opts: list[str]) -> None:
 
 def test_batch_from_stdin_has_no_banner_and_fails_on_error() -> None:
     res = vsh("-c", URI, stdin="echo a\ndominfo nosuch\necho b\n")
-    assert res.out == "a\n\nb\n\n"
+    assert res.out == "a\n\nb\n"
     assert res.err == "error: failed to get domain 'nosuch'\n"
     assert res.rc == 1
 

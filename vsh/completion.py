@@ -1,0 +1,512 @@
+"""Completion: what the cursor is on in a half-typed line, and the words that fit there.
+
+One engine serves the REPL (prompt_toolkit) and `vsh complete -- WORDS` (the bash, zsh
+and fish scripts).  Deciding the spot is pure: the line is lexed in tolerant mode and
+walked with virsh's grammar (non-flag options that are not named-only fill positional
+slots in declaration order; an option given by name leaves its slot).  Object names come
+from a `NameCache` that fetches on worker threads and serves stale names while a refresh
+runs, so a slow remote connection never blocks typing.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any, Callable, Iterable, NamedTuple
+
+from vsh import registry
+from vsh.spec import ALIAS, ARGV, BOOL, GROUPS, CommandSpec, Opt
+
+
+class Candidate(NamedTuple):
+    """A word that may replace the one under the cursor, with a short description."""
+
+    text: str
+    meta: str = ""
+
+
+class Spot(NamedTuple):
+    """What the cursor is on.
+
+    `kind` is "command", "option", "value" (of `opt`), "positional" (`opt` is the slot,
+    None when every slot is taken) or "none".  `prefix` is the typed part being
+    completed; `lead` is kept in front of every candidate (`--domain=`).  `given` holds
+    the options given so far (for `--pool` when completing a volume).
+    """
+
+    kind: str
+    spec: CommandSpec | None = None
+    opt: Opt | None = None
+    prefix: str = ""
+    lead: str = ""
+    given: dict = {}
+
+
+#: A source of object names: names(completer, given options) -> names.
+Names = Callable[[str, dict], list]
+
+
+# where is the cursor ----------------------------------------------------------------------
+
+def _resolve(spec: CommandSpec, name: str) -> tuple[Opt | None, str | None]:
+    """The option a name means, through aliases; the value an alias presets, if any."""
+    opt = spec.option(name)
+    if opt is None or opt.type != ALIAS:
+        return opt, None
+    target, eq, value = opt.target.partition("=")
+    return spec.option(target), (value if eq else None)
+
+
+def locate(words: list[str], prefix: str) -> Spot:
+    """The spot for `prefix`, the word under the cursor, after the complete `words`."""
+    if not words:
+        return Spot("command", prefix=prefix)
+    spec = registry.get(words[0])
+    if spec is None:
+        return Spot("none", prefix=prefix)
+    given: dict[str, Any] = {}
+    slots = [o for o in spec.opts if o.positional]
+    pending: Opt | None = None
+    data_only = False
+
+    def take(opt: Opt, value: Any) -> None:
+        if opt.type == ARGV:
+            given.setdefault(opt.name, []).append(value)
+        else:
+            given[opt.name] = value
+            if opt in slots:
+                slots.remove(opt)
+
+    for word in words[1:]:
+        if pending is not None:
+            take(pending, word)
+            pending = None
+            continue
+        if not data_only and word.startswith("--"):
+            if word == "--":
+                data_only = True
+                continue
+            name, eq, value = word[2:].partition("=")
+            opt, preset = _resolve(spec, name)
+            if opt is None:
+                continue
+            if opt.type == BOOL:
+                given[opt.name] = True
+            elif eq or preset is not None:
+                take(opt, value if eq else preset)
+            else:
+                pending = opt
+            continue
+        if slots:
+            take(slots[0], word)
+    if pending is not None:
+        return Spot("value", spec, pending, prefix, "", given)
+    if not data_only and prefix.startswith("-"):
+        name, eq, value = prefix[2:].partition("=")
+        if prefix.startswith("--") and eq:
+            opt, _preset = _resolve(spec, name)
+            if opt is None or not opt.takes_value:
+                return Spot("none", spec, prefix=prefix, given=given)
+            return Spot("value", spec, opt, value, prefix[:len(name) + 3], given)
+        return Spot("option", spec, prefix=prefix, given=given)
+    return Spot("positional", spec, slots[0] if slots else None, prefix, "", given)
+
+
+# what fits there -------------------------------------------------------------------------
+
+def candidates(spot: Spot, names: Names) -> list[Candidate]:
+    """The candidates for a spot; `names` supplies object names (see NameCache.names)."""
+    if spot.kind == "command":
+        return command_names(spot.prefix)
+    if spot.kind == "option":
+        return option_names(spot)
+    if spot.kind == "value" and spot.opt is not None:
+        return [Candidate(spot.lead + text, meta) for text, meta in _values(spot, spot.opt, names)]
+    if spot.kind == "positional":
+        found = [Candidate(t, m) for t, m in _values(spot, spot.opt, names)] if spot.opt else []
+        # Nothing to offer in the slot: list the options, as virsh does for any word.
+        if not found and not spot.prefix:
+            return option_names(spot)
+        return found
+    return []
+
+
+def command_names(prefix: str) -> list[Candidate]:
+    return [Candidate(s.name, s.help) for s in registry.all_specs()
+            if not s.hidden and s.name.startswith(prefix)]
+
+
+def option_names(spot: Spot) -> list[Candidate]:
+    """Options not given yet (lists may repeat), leaving out those excluded by one given."""
+    spec = spot.spec
+    if spec is None:
+        return []
+    excluded = set()
+    for group in spec.exclusive:
+        if any(n in spot.given for n in group):
+            excluded.update(n for n in group if n not in spot.given)
+    out = []
+    for opt in spec.opts:
+        if opt.type == ALIAS or opt.name in excluded or (opt.type != ARGV and opt.name in spot.given):
+            continue
+        word = "--" + opt.name
+        if word.startswith(spot.prefix):
+            out.append(Candidate(word, opt.help))
+    return out
+
+
+def _values(spot: Spot, opt: Opt, names: Names) -> list[tuple[str, str]]:
+    kind, prefix, given = opt.complete, spot.prefix, spot.given
+    if not kind:
+        return []
+    if kind in ("file", "dir"):
+        return [(p, "") for p in paths(prefix, dirs_only=(kind == "dir"))]
+    if kind == "command":
+        return [(c.text, c.meta) for c in command_names(prefix)] + [
+            (g, GROUPS[g]) for g in GROUPS if g.startswith(prefix) and g in registry.by_group()]
+    if kind in ("uri", "pool-type", "event"):
+        words = URIS if kind == "uri" else POOL_TYPES if kind == "pool-type" else _events(spot.spec)
+        return [(w, "") for w in words if w.startswith(prefix)]
+    if kind not in FETCHERS:
+        return []
+    try:
+        found = names(kind, given)
+    except Exception:  # noqa: BLE001 - completion must never break typing
+        return []
+    return [(n, "") for n in sorted(set(found)) if n.startswith(prefix)]
+
+
+#: A few URIs worth offering to `connect` and `-c`.
+URIS = ("qemu:///system", "qemu:///session", "lxc:///system", "xen:///system", "ch:///system",
+        "test:///default")
+
+
+#: virsh's storage pool types (virStoragePoolType).
+POOL_TYPES = ("dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd",
+              "sheepdog", "gluster", "zfs", "vstorage")
+
+
+def _events(spec: CommandSpec | None) -> tuple[str, ...]:
+    """The event names the `*event` command of `spec` waits for."""
+    try:
+        from vsh import eventnames
+    except ImportError:
+        return ()
+    table = {"event": "DOMAIN_EVENTS", "net-event": "NETWORK_EVENTS", "pool-event": "POOL_EVENTS",
+             "nodedev-event": "NODEDEV_EVENTS", "secret-event": "SECRET_EVENTS"}
+    return tuple(getattr(eventnames, table.get(spec.name if spec else "", ""), ()))
+
+
+def paths(prefix: str, dirs_only: bool = False) -> list[str]:
+    """Paths starting with `prefix`; directories end in '/'.  Dot files only when asked for."""
+    head, sep, base = prefix.rpartition("/")
+    lead = head + sep
+    folder = lead or "."
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return []
+    out = []
+    for entry in sorted(entries):
+        if not entry.startswith(base) or (entry.startswith(".") and not base.startswith(".")):
+            continue
+        if os.path.isdir(os.path.join(folder, entry)):
+            out.append(lead + entry + "/")
+        elif not dirs_only:
+            out.append(lead + entry)
+    return out
+
+
+# object names ------------------------------------------------------------------------------
+
+def _pool(conn: Any, name: str) -> Any:
+    import libvirt
+
+    try:
+        return conn.storagePoolLookupByName(name)
+    except libvirt.libvirtError:
+        return conn.storagePoolLookupByUUIDString(name)
+
+
+def _volumes(conn: Any, given: dict) -> list[str]:
+    """Volume names inside the --pool given, else the paths of every active pool's volumes."""
+    pool = given.get("pool")
+    if isinstance(pool, str):
+        return [v.name() for v in _pool(conn, pool).listAllVolumes(0)]
+    out = []
+    for p in conn.listAllStoragePools(0):
+        if p.isActive():
+            out += [v.path() for v in p.listAllVolumes(0)]
+    return out
+
+
+def _domain(conn: Any, given: dict) -> Any:
+    import libvirt
+
+    name = given.get("domain")
+    if not isinstance(name, str):
+        return None
+    try:
+        return conn.lookupByName(name)
+    except libvirt.libvirtError:
+        return conn.lookupByUUIDString(name)
+
+
+def _snapshots(conn: Any, given: dict) -> list[str]:
+    dom = _domain(conn, given)
+    return [s.getName() for s in dom.listAllSnapshots(0)] if dom is not None else []
+
+
+def _checkpoints(conn: Any, given: dict) -> list[str]:
+    dom = _domain(conn, given)
+    return [c.getName() for c in dom.listAllCheckpoints(0)] if dom is not None else []
+
+
+#: completer -> (options whose values it depends on, fetch(conn, given) -> names).
+FETCHERS: dict[str, tuple[tuple[str, ...], Callable[[Any, dict], list]]] = {
+    "domain": ((), lambda conn, _g: [d.name() for d in conn.listAllDomains(0)]),
+    "network": ((), lambda conn, _g: [n.name() for n in conn.listAllNetworks(0)]),
+    "pool": ((), lambda conn, _g: [p.name() for p in conn.listAllStoragePools(0)]),
+    "volume": (("pool",), _volumes),
+    "interface": ((), lambda conn, _g: [i.name() for i in conn.listAllInterfaces(0)]),
+    "secret": ((), lambda conn, _g: [s.UUIDString() for s in conn.listAllSecrets(0)]),
+    "nodedev": ((), lambda conn, _g: [d.name() for d in conn.listAllDevices(0)]),
+    "nwfilter": ((), lambda conn, _g: [f.name() for f in conn.listAllNWFilters(0)]),
+    "snapshot": (("domain",), _snapshots),
+    "checkpoint": (("domain",), _checkpoints),
+}
+
+
+def fetch(conn: Any, kind: str, given: dict) -> list[str]:
+    """Object names straight from a connection (no cache); [] for unknown completers."""
+    entry = FETCHERS.get(kind)
+    if entry is None or conn is None:
+        return []
+    return list(entry[1](conn, given))
+
+
+class _Entry:
+    __slots__ = ("names", "stamp", "stale", "done")
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.stamp = 0.0
+        self.stale = True
+        self.done = threading.Event()
+
+
+class NameCache:
+    """Object names per completer, fetched on worker threads, kept for `ttl` seconds.
+
+    A lookup of missing or stale names starts one refresh and waits at most `wait`
+    seconds for it; when it is late, the stale names (or none) are served and the
+    refresh lands for the next keystroke.  `get_conn` runs on the worker thread only.
+    """
+
+    def __init__(self, get_conn: Callable[[], Any], ttl: float = 5.0, wait: float = 1.0) -> None:
+        self.get_conn = get_conn
+        self.ttl = ttl
+        self.wait = wait
+        self._lock = threading.Lock()
+        self._entries: dict[tuple, _Entry] = {}
+        self._busy: set[tuple] = set()
+
+    def names(self, kind: str, given: dict) -> list[str]:
+        entry_spec = FETCHERS.get(kind)
+        if entry_spec is None:
+            return []
+        key = (kind,) + tuple(str(given.get(dep)) for dep in entry_spec[0])
+        with self._lock:
+            entry = self._entries.setdefault(key, _Entry())
+            fresh = not entry.stale and time.monotonic() - entry.stamp < self.ttl
+            if not fresh and key not in self._busy:
+                self._busy.add(key)
+                entry.done.clear()
+                threading.Thread(target=self._refresh, args=(key, entry, kind, dict(given)),
+                                 name="vsh-complete", daemon=True).start()
+        if not fresh:
+            entry.done.wait(self.wait)
+        return list(entry.names)
+
+    def _refresh(self, key: tuple, entry: _Entry, kind: str, given: dict) -> None:
+        try:
+            names = fetch(self.get_conn(), kind, given)
+        except Exception:  # noqa: BLE001 - a failed refresh leaves no names, retried after ttl
+            names = []
+        with self._lock:
+            entry.names, entry.stamp, entry.stale = names, time.monotonic(), False
+            self._busy.discard(key)
+        entry.done.set()
+
+    def invalidate(self) -> None:
+        """Names may have changed (a command ran): refresh on next use, serving these meanwhile."""
+        with self._lock:
+            for entry in self._entries.values():
+                entry.stale = True
+
+    def clear(self) -> None:
+        """Another connection: forget every name."""
+        with self._lock:
+            self._entries = {}
+
+
+class Connector:
+    """The connection completion reads names from, without ever prompting.
+
+    The session's own connection when it is open; otherwise a private read-only one,
+    opened with an authentication callback that refuses to ask, so completing never
+    prompts for a password nor prints connection errors.
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self._private: Any = None
+        self._failed_at = -1e9
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        conn = self.connection.conn
+        with self._lock:
+            if conn is not None and not self.connection.disconnected:
+                self._close_private()
+                return conn
+            if self._private is None and time.monotonic() - self._failed_at > 5.0:
+                try:
+                    self._private = _open_quietly(self.connection.uri)
+                except Exception:  # noqa: BLE001 - no names then; retried a little later
+                    self._failed_at = time.monotonic()
+            return self._private
+
+    def _close_private(self) -> None:
+        if self._private is not None:
+            try:
+                self._private.close()
+            except Exception:  # noqa: BLE001 - closing a connection nobody else uses
+                pass
+            self._private = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_private()
+
+
+def _quiet_uri(uri: str | None) -> str | None:
+    """An ssh transport would ask for a password on the terminal itself; `no_tty=1` stops it."""
+    if not uri or not uri.split(":", 1)[0].endswith("+ssh") or "no_tty=" in uri:
+        return uri
+    return uri + ("&" if "?" in uri else "?") + "no_tty=1"
+
+
+def _open_quietly(uri: str | None) -> Any:
+    import libvirt
+
+    from vsh.connection import start_event_loop
+
+    uri = _quiet_uri(uri)
+    start_event_loop()
+    creds = [libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_ECHOPROMPT, libvirt.VIR_CRED_REALM,
+             libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT, libvirt.VIR_CRED_EXTERNAL]
+    return libvirt.openAuth(uri, [creds, lambda _creds, _opaque: -1, None], libvirt.VIR_CONNECT_RO)
+
+
+# entry points ----------------------------------------------------------------------------
+
+def complete_words(words: list[str], prefix: str, names: Names) -> list[Candidate]:
+    """Candidates for `prefix` after the whole words of one command."""
+    return candidates(locate(words, prefix), names)
+
+
+def complete_text(text: str, names: Names) -> tuple[int, list[Candidate]]:
+    """For the text before the cursor: where the word being completed starts, and its candidates."""
+    from vsh.lexer import split_line
+
+    commands = split_line(text, tolerant=True)
+    tokens = commands[-1] if commands else []
+    tail = text[tokens[-1].end:] if tokens else text
+    state = _tail_state(tail)
+    if state == "comment":
+        return len(text), []
+    if state == "new":
+        tokens = []
+    if tokens and not tail:
+        last = tokens[-1]
+        return last.start, complete_words([t.text for t in tokens[:-1]], last.text, names)
+    return len(text), complete_words([t.text for t in tokens], "", names)
+
+
+def _tail_state(tail: str) -> str:
+    """After the last word: "same" command, a "new" command (after ';' or a newline), or a "comment"."""
+    state, i = "same", 0
+    while i < len(tail):
+        ch = tail[i]
+        if ch == "\\" and tail.startswith("\n", i + 1):
+            i += 2
+            continue
+        if ch in ";\n":
+            state = "new"
+        elif ch == "#" and state != "comment":
+            state = "comment"
+        i += 1
+    return state
+
+
+def _global_options() -> list[tuple[str | None, str | None, str]]:
+    from vsh.cli import _OPTIONS
+
+    return _OPTIONS
+
+
+#: Completers for the values of global options.
+_GLOBAL_VALUES = {"connect": "uri", "log": "file"}
+
+
+def complete_argv(argv: list[str], names: Names) -> list[Candidate]:
+    """`vsh complete -- WORDS`: the words after `vsh` (global options first); the last is the prefix."""
+    words, prefix = (list(argv[:-1]), argv[-1]) if argv else ([], "")
+    table = _global_options()
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            i += 1
+            break
+        if not word.startswith("-") or word == "-":
+            break
+        i += 1
+        wants: str | None = None  # the long name of an option waiting for its value
+        if word.startswith("--"):
+            name, eq, _value = word[2:].partition("=")
+            found = [o for o in table if o[1] == name] or [o for o in table if o[1] and o[1].startswith(name)]
+            if len(found) == 1 and found[0][2] == "required" and not eq:
+                wants = found[0][1]
+        else:
+            for j, ch in enumerate(word[1:], 1):
+                found = [o for o in table if o[0] == ch]
+                if found and found[0][2] == "required":
+                    if j == len(word) - 1:
+                        wants = found[0][1] or ch
+                    break
+        if wants is not None:
+            if i == len(words):
+                return _global_value(wants, prefix, "")
+            i += 1
+    else:
+        if prefix.startswith("--") and "=" in prefix:
+            name, _eq, value = prefix[2:].partition("=")
+            return _global_value(name, value, prefix[:len(name) + 3])
+        if prefix.startswith("-"):
+            return [Candidate("--" + o[1]) for o in table if o[1] and ("--" + o[1]).startswith(prefix)]
+    return complete_words(words[i:], prefix, names)
+
+
+def _global_value(name: str, prefix: str, lead: str) -> list[Candidate]:
+    kind = _GLOBAL_VALUES.get(name)
+    if name == "on-error":
+        found: Iterable[str] = [v for v in ("continue", "stop") if v.startswith(prefix)]
+    elif kind == "uri":
+        found = [u for u in URIS if u.startswith(prefix)]
+    elif kind == "file":
+        found = paths(prefix)
+    else:
+        found = []
+    return [Candidate(lead + v) for v in found]
