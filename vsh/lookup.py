@@ -40,27 +40,36 @@ class Lookup:
             raise VshError(f"failed to get domain '{name}'")
         return dom
 
-    def network(self, name: str) -> Any:
-        return self._uuid_or_name("network", name, "networkLookupByUUIDString", "networkLookupByName")
+    def network(self, name: str, by_uuid: bool = True, by_name: bool = True) -> Any:
+        return self._uuid_or_name("network", name, "networkLookupByUUIDString", "networkLookupByName",
+                                  by_uuid, by_name)
 
-    def pool(self, name: str) -> Any:
-        return self._uuid_or_name("pool", name, "storagePoolLookupByUUIDString", "storagePoolLookupByName")
+    def pool(self, name: str, by_uuid: bool = True, by_name: bool = True) -> Any:
+        return self._uuid_or_name("pool", name, "storagePoolLookupByUUIDString", "storagePoolLookupByName",
+                                  by_uuid, by_name)
 
-    def _uuid_or_name(self, what: str, name: str, by_uuid: str, by_name: str) -> Any:
+    def _uuid_or_name(self, what: str, name: str, uuid_method: str, name_method: str,
+                      by_uuid: bool = True, by_name: bool = True) -> Any:
+        """By UUID (36 characters only), then by name; the last libvirt error is the cause."""
         import libvirt
 
         conn = self._conn()
-        if len(name) == UUID_LEN:
-            obj = _try(libvirt, getattr(conn, by_uuid), name)
-            if obj is not None:
-                return obj
-        try:
-            return getattr(conn, by_name)(name)
-        except libvirt.libvirtError as err:
-            raise VshError(f"failed to get {what} '{name}'", cause=err) from None
+        last: Exception | None = None
+        for method, wanted in ((uuid_method, by_uuid and len(name) == UUID_LEN), (name_method, by_name)):
+            if not wanted:
+                continue
+            try:
+                return getattr(conn, method)(name)
+            except libvirt.libvirtError as err:
+                last = err
+        raise VshError(f"failed to get {what} '{name}'", cause=last)
 
-    def volume(self, name: str, pool: str | None = None, pool_opt: str = "pool") -> Any:
-        """A volume by name within `pool`, else by key, else by path."""
+    def volume(self, name: str, pool: str | None = None, pool_opt: str | None = "pool") -> Any:
+        """A volume by name within `pool`, else by key, else by path.
+
+        `pool_opt` names the command's pool option for the failure hint; None when the
+        command has none (vol-name, vol-pool), which drops the hint.
+        """
         import libvirt
 
         conn = self._conn()
@@ -85,7 +94,7 @@ class Lookup:
             except libvirt.libvirtError as err:
                 last = err
         if vol is None:
-            if pool_obj is not None:
+            if pool_obj is not None or pool_opt is None:
                 raise VshError(f"failed to get vol '{name}'", cause=last)
             raise VshError(f"failed to get vol '{name}', specifying --{pool_opt} might help", cause=last)
         if pool_obj is not None:

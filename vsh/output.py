@@ -33,6 +33,56 @@ def display_width(text: str) -> int:
     return width
 
 
+def _utf8_locale() -> bool:
+    import locale
+
+    try:
+        codeset = locale.nl_langinfo(locale.CODESET)
+    except (AttributeError, ValueError):
+        return True
+    return codeset.upper().replace("-", "") == "UTF8"
+
+
+def table_text(text: str) -> str:
+    """A table cell as virsh's vshTableSafeEncode writes it.
+
+    Control characters and a backslash that starts `\\x` become `\\xNN`.  A byte that is
+    not a printable character in the locale's charset becomes `\\xff` whatever its value:
+    virsh formats the signed char into a 5-byte buffer.  So in the C locale every
+    non-ASCII byte shows as `\\xff`; in a UTF-8 locale printable characters stay as they are.
+    """
+    if text.isascii() and text.isprintable() and "\\x" not in text:
+        return text
+    data = text.encode("utf-8", "surrogateescape")
+    utf8 = _utf8_locale()
+    out: list[str] = []
+    i, n = 0, len(data)
+    while i < n:
+        byte = data[i]
+        if byte < 0x20 or byte == 0x7F or (byte == 0x5C and data[i + 1:i + 2] == b"x"):
+            out.append(f"\\x{byte:02x}")
+            i += 1
+            continue
+        if byte < 0x80:
+            out.append(chr(byte))
+            i += 1
+            continue
+        size = 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4 if byte >> 3 == 0b11110 else 0
+        try:
+            char = data[i:i + size].decode("utf-8") if utf8 and size else ""
+        except UnicodeDecodeError:
+            char = ""
+        if not char:
+            out.append("\\xff")
+            i += 1
+            continue
+        import unicodedata
+
+        out.append("\\xff" * size if unicodedata.category(char) in ("Cc", "Cn", "Cs") else char)
+        i += size
+    return "".join(out)
+
+
 class Column(NamedTuple):
     """A table column: the JSON key, the header text, how a value is shown as text."""
 
@@ -124,18 +174,23 @@ class Printer:
         if self.json:
             self.data(json_obj if json_obj is not None else list(rows))
             return
-        cells = [[c.title for c in columns]] + [[_cell(c, r.get(c.key)) for c in columns] for r in rows]
+        # Under -q virsh leaves out the header and its rule, and sizes the columns by the rows alone.
+        header = not self.quiet
+        cells = ([[c.title for c in columns]] if header else []) + [
+            [table_text(_cell(c, r.get(c.key))) for c in columns] for r in rows]
+        if not cells:
+            return
         widths = [max(display_width(row[i]) for row in cells) for i in range(len(columns))]
         lines = []
         for n, row in enumerate(cells):
             parts = []
             for i, text in enumerate(row):
-                shown = self._paint(columns[i], text, header=(n == 0))
+                shown = self._paint(columns[i], text, header=(header and n == 0))
                 if i < len(row) - 1:
                     shown += " " * (widths[i] - display_width(text) + 3)
                 parts.append(shown)
             lines.append(" " + "".join(parts))
-            if n == 0:
+            if header and n == 0:
                 lines.append("-" * sum(w + 3 for w in widths))
         self.out.write("\n".join(lines) + "\n")
 

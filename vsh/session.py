@@ -11,7 +11,7 @@ import time
 from typing import Any, Callable
 
 from vsh import grammar
-from vsh.connection import Connection, default_uri
+from vsh.connection import Connection, clear_last_error, default_uri, lost_connection_error
 from vsh.errors import Quit, VshError, from_libvirt
 from vsh.lookup import Lookup
 from vsh.output import Printer
@@ -34,7 +34,7 @@ class Session:
         self.debug = debug
         self.interactive = interactive
         self.connection = Connection(default_uri(uri), readonly, keepalive, keepalive_forced,
-                                     report=lambda msg: self.out.error([msg]))
+                                     report=lambda msg: self.out.error([msg], {"error": {"message": msg}}))
         self.lookup = Lookup(self.get_conn)
         self.last_ok = True
         self.log: Callable[[str, str], None] | None = None
@@ -98,6 +98,7 @@ class Session:
             self.log("INFO", "command " + " ".join(inv.words))
         start = time.monotonic()
         ok = True
+        clear_last_error()
         try:
             kwargs = self._values(inv)
             if spec.connect:
@@ -114,6 +115,9 @@ class Session:
         except Exception as err:  # noqa: BLE001 - libvirt and OS errors become error lines
             ok = False
             self.report(self._wrap(err))
+        if not ok and lost_connection_error():
+            # virsh's check after every failed command, whichever words reported the failure.
+            self.connection.mark_lost()
         if self.timing:
             # virsh prints the timing even under -q; under --json it goes to stderr.
             text = f"\n(Time: {(time.monotonic() - start) * 1000:.3f} ms)\n\n"
@@ -165,18 +169,33 @@ class Session:
         self.connection.close()
 
     # files -------------------------------------------------------------------------------
-    def read_file(self, path: str, limit: int = 10 * 1024 * 1024) -> str:
-        """A file's text as virsh reads XML files: `-` is stdin; over 10 MB is refused."""
+    def read_file(self, path: str, limit: int = 10 * 1024 * 1024, stdin_dash: bool = False) -> str:
+        """A file's text as virsh reads XML files (virFileReadAll): over `limit` bytes is refused.
+
+        `-` is a file named `-`, as in virsh, unless `stdin_dash` asks for stdin.
+        A directory opens but fails to read, as with open(2) and read(2).
+        """
         import sys
 
-        if path == "-":
+        if path == "-" and stdin_dash:
             return sys.stdin.read()
         try:
-            fh = open(path, encoding="utf-8", errors="surrogateescape")
+            fd = os.open(path, os.O_RDONLY)
         except OSError as err:
             raise VshError(f"Failed to open file '{path}': {err.strerror}") from None
-        with fh:
-            text = fh.read(limit + 1)
-        if len(text) > limit:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while size <= limit:
+                chunk = os.read(fd, min(65536, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except OSError as err:
+            raise VshError(f"Failed to read file '{path}': {err.strerror}") from None
+        finally:
+            os.close(fd)
+        if size > limit:
             raise VshError(f"Failed to read file '{path}': {os.strerror(75)}")
-        return text
+        return b"".join(chunks).decode("utf-8", "surrogateescape")

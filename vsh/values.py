@@ -61,7 +61,7 @@ def scale_integer(value: int, suffix: str, scale: int, limit: int) -> int:
             raise _Detail(f"invalid argument: unknown suffix '{suffix}'")
         factor = base**power
     if value and value > limit // factor:
-        raise _Detail(f"value too large: {value}{suffix}")
+        raise _Detail(f"numerical overflow: value too large: {value}{suffix}")
     return value * factor
 
 
