@@ -114,3 +114,21 @@ class _Message(Exception):
 
     def get_error_message(self) -> str:
         return str(self)
+
+
+def split_list(text: str) -> list[str]:
+    """vshStringToArray: ',' separates, ',,' is a literal comma."""
+    parts, cur, i = [], [], 0
+    while i < len(text):
+        if text[i] == ",":
+            if text[i + 1:i + 2] == ",":
+                cur.append(",")
+                i += 2
+                continue
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(text[i])
+        i += 1
+    parts.append("".join(cur))
+    return parts

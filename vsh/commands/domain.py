@@ -15,7 +15,7 @@ from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Flag, Str
-from vsh.values import parse_c_integer
+from vsh.values import parse_c_integer, split_list
 
 #: --file of define and create; an empty value is refused when the body reads it.
 _FILE = FILE("file containing an XML domain description")._replace(empty_ok=True)
@@ -275,24 +275,6 @@ _UNDEFINE_OPTS = [
     Flag("tpm", "remove TPM state"),
     Flag("keep-tpm", "keep TPM state"),
 ]
-
-
-def split_list(text: str) -> list[str]:
-    """vshStringToArray: ',' separates, ',,' is a literal comma."""
-    parts, cur, i = [], [], 0
-    while i < len(text):
-        if text[i] == ",":
-            if text[i + 1:i + 2] == ",":
-                cur.append(",")
-                i += 2
-                continue
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(text[i])
-        i += 1
-    parts.append("".join(cur))
-    return parts
 
 
 def _disk_volumes(ctx: Session, dom: Any, wanted: list[str] | None) -> list[tuple[Any, str, str]]:

@@ -8,6 +8,7 @@ from vsh.errors import Quit, VshError
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import GROUPS, Argv, Flag, Str
+from vsh.values import split_list
 
 
 @command("help", group="virsh", help="print help", connect=False, json=False,
@@ -35,24 +36,6 @@ def _xml_escape(text: str) -> str:
             .replace('"', "&quot;").replace("'", "&apos;"))
 
 
-def _split(text: str) -> list[str]:
-    """virsh's --split: ',' separates, ',,' is a literal comma."""
-    parts, cur, i = [], [], 0
-    while i < len(text):
-        if text[i] == ",":
-            if text[i + 1:i + 2] == ",":
-                cur.append(",")
-                i += 2
-                continue
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(text[i])
-        i += 1
-    parts.append("".join(cur))
-    return parts
-
-
 @command("echo", group="virsh", help="echo arguments. Used for internal testing.", connect=False, json=False,
          desc="Echo back arguments, possibly with quoting. Used for internal testing.",
          opts=[Flag("shell", "escape for shell use"), Flag("xml", "escape for XML use"),
@@ -64,7 +47,7 @@ def cmd_echo(ctx: Session, shell: bool, xml: bool, split: bool, err: bool, strin
 
     out = []
     for arg in string:
-        pieces = _split(arg) if split else [arg]
+        pieces = split_list(arg) if split else [arg]
         for piece in pieces:
             if xml:
                 piece = _xml_escape(piece)
