@@ -1,0 +1,339 @@
+"""Storage volume commands: vol-list, vol-create-as, vol-create, vol-create-from, vol-clone,
+vol-info, vol-dumpxml, vol-path, vol-key, vol-name, vol-pool, vol-resize, vol-wipe, vol-delete.
+
+A volume is found by name inside --pool when given, else by key, else by path.
+JSON (--json): vol-list gives an array of objects with `name` and `path` (and with
+--details `type`, `capacity`, `allocation`, sizes in bytes); vol-info one object with
+`name`, `type`, `capacity` and `allocation` (`physical` instead with --physical);
+vol-path, vol-key, vol-name give {"path"|"key"|"name": TEXT}; vol-pool {"pool": NAME}
+or {"uuid": UUID}; vol-dumpxml and --print-xml {"xml": TEXT}.  The commands that change
+something print nothing under --json.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from vsh.commands import common
+from vsh.errors import VshError, failing
+from vsh.output import Column
+from vsh.registry import command
+from vsh.session import Session
+from vsh.spec import Data, Flag, Str
+from vsh.units import format_capacity, parse_size
+
+_TYPES = ("file", "block", "dir", "network", "netdir", "ploop")
+
+
+def type_name(vol_type: int) -> str:
+    """virsh's word for a volume type."""
+    return _TYPES[vol_type] if 0 <= vol_type < len(_TYPES) else "unknown"
+
+
+def _size_text(value: int | None) -> str:
+    return "unknown" if value is None else format_capacity(value)
+
+
+def _require(name: str, value: str | None) -> None:
+    """vshCommandOptStringReq's check, made where virsh makes it rather than up front."""
+    if value == "":
+        raise VshError(f"Failed to get option '{name}': Option argument is empty")
+
+
+@command("vol-list", group="volume", help="list vols", desc="Returns list of vols by pool.",
+         opts=[common.POOL(), Flag("details", "display extended details for volumes")])
+def cmd_vol_list(ctx: Session, pool: str, details: bool) -> None:
+    import libvirt
+
+    obj = ctx.lookup.pool(pool)
+    with failing("Failed to list volumes"):
+        vols = sorted(obj.listAllVolumes(0), key=lambda v: common.name_key(v.name()))
+    rows = []
+    for vol in vols:
+        try:
+            path = vol.path()
+        except libvirt.libvirtError:
+            path = "unknown"
+        row: dict[str, Any] = {"name": vol.name(), "path": path}
+        if details:
+            try:
+                vol_type, capacity, allocation = vol.info()
+                row.update(type=type_name(vol_type), capacity=capacity, allocation=allocation)
+            except libvirt.libvirtError:
+                row.update(type="unknown", capacity=None, allocation=None)
+        rows.append(row)
+    columns = [Column("name", "Name"), Column("path", "Path")]
+    if details:
+        columns += [Column("type", "Type"), Column("capacity", "Capacity", _size_text),
+                    Column("allocation", "Allocation", _size_text)]
+    ctx.out.table(columns, rows)
+
+
+def _backing_path(ctx: Session, pool: Any, name: str) -> str:
+    """The path of --backing-vol: a volume of the pool by name, else any volume by key or path."""
+    import libvirt
+
+    last: Exception | None = None
+    for find in (pool.storageVolLookupByName, ctx.conn.storageVolLookupByKey, ctx.conn.storageVolLookupByPath):
+        try:
+            found = find(name)
+        except libvirt.libvirtError as err:
+            last = err
+            continue
+        return found.path()
+    raise VshError(f"failed to get vol '{name}'", cause=last)
+
+
+@command("vol-create-as", group="volume", help="create a volume from a set of args", desc="Create a vol.",
+         opts=[common.POOL("pool name"),
+               Data("name", "name of the volume", empty_ok=True),
+               Data("capacity", "size of the vol, as scaled integer (default bytes)", empty_ok=True),
+               Str("allocation", "initial allocation size, as scaled integer (default bytes)", empty_ok=True),
+               Str("format", "file format type raw,bochs,qcow,qcow2,qed,vmdk", empty_ok=True),
+               Str("backing-vol", "the backing volume if taking a snapshot", complete="volume", empty_ok=True),
+               Str("backing-vol-format", "format of backing volume if taking a snapshot", empty_ok=True),
+               Flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
+               Flag("print-xml", "print XML document, but don't define/create")])
+def cmd_vol_create_as(ctx: Session, pool: str, name: str, capacity: str, allocation: str | None,
+                      format: str | None, backing_vol: str | None, backing_vol_format: str | None,
+                      prealloc_metadata: bool, print_xml: bool) -> None:
+    import libvirt
+
+    obj = ctx.lookup.pool(pool)
+    _require("name", name)
+    _require("capacity", capacity)
+    size = parse_size(capacity)
+    # virsh reads --allocation quietly: an empty value means no allocation at all.
+    alloc = parse_size(allocation) if allocation else None
+    for opt, value in (("format", format), ("backing-vol", backing_vol), ("backing-vol-format", backing_vol_format)):
+        _require(opt, value)
+    backing = _backing_path(ctx, obj, backing_vol) if backing_vol is not None else None
+    from vsh.xmlbuild import volume_xml
+
+    xml = volume_xml(name, size, alloc, format, backing, backing_vol_format if backing else None)
+    if print_xml:
+        ctx.out.xml(xml)
+        return
+    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA))
+    with failing(f"Failed to create vol {name}"):
+        obj.createXML(xml, flags)
+    ctx.out.extra(f"Vol {name} created")
+
+
+@command("vol-info", group="volume", help="storage vol information",
+         desc="Returns basic information about the storage vol.",
+         opts=[common.VOLUME(), common.POOL_OPT(),
+               Flag("bytes", "sizes are represented in bytes rather than pretty units"),
+               Flag("physical", "return the physical size of the volume in allocation field")])
+def cmd_vol_info(ctx: Session, vol: str, pool: str | None, bytes: bool, physical: bool) -> None:
+    import libvirt
+
+    obj = ctx.lookup.volume(vol, pool)
+    name = obj.name()
+    try:
+        if physical:
+            vol_type, capacity, allocation = obj.infoFlags(libvirt.VIR_STORAGE_VOL_GET_PHYSICAL)
+        else:
+            vol_type, capacity, allocation = obj.info()
+    except libvirt.libvirtError:
+        ctx.out.print(f"{'Name:':<15} {name}")
+        raise
+
+    def size(value: int) -> str:
+        return f"{value} bytes" if bytes else format_capacity(value)
+
+    second = ("physical", "Physical:") if physical else ("allocation", "Allocation:")
+    ctx.out.kv([
+        ("name", "Name:", name, name),
+        ("type", "Type:", type_name(vol_type), type_name(vol_type)),
+        ("capacity", "Capacity:", capacity, size(capacity)),
+        (second[0], second[1], allocation, size(allocation)),
+    ])
+
+
+@command("vol-dumpxml", group="volume", help="vol information in XML",
+         desc="Output the vol information as an XML dump to stdout.",
+         opts=[common.VOLUME(), common.POOL_OPT(), common.XPATH(), common.WRAP])
+def cmd_vol_dumpxml(ctx: Session, vol: str, pool: str | None, xpath: str | None, wrap: bool) -> None:
+    obj = ctx.lookup.volume(vol, pool)
+    common.dump_xml(ctx, obj.XMLDesc(0), xpath, wrap)
+
+
+@command("vol-path", group="volume", help="returns the volume path for a given volume name or key",
+         opts=[common.VOLUME("volume name or key"), common.POOL_OPT()])
+def cmd_vol_path(ctx: Session, vol: str, pool: str | None) -> None:
+    path = ctx.lookup.volume(vol, pool).path()
+    ctx.out.data({"path": path}, path + "\n")
+
+
+@command("vol-key", group="volume", help="returns the volume key for a given volume name or path",
+         opts=[common.VOLUME("volume name or path"), common.POOL_OPT()])
+def cmd_vol_key(ctx: Session, vol: str, pool: str | None) -> None:
+    key = ctx.lookup.volume(vol, pool).key()
+    ctx.out.data({"key": key}, key + "\n")
+
+
+@command("vol-name", group="volume", help="returns the volume name for a given volume key or path",
+         opts=[common.VOLUME("volume key or path")])
+def cmd_vol_name(ctx: Session, vol: str) -> None:
+    name = ctx.lookup.volume(vol, pool_opt=None).name()
+    ctx.out.data({"name": name}, name + "\n")
+
+
+@command("vol-pool", group="volume", help="returns the storage pool for a given volume key or path",
+         opts=[common.VOLUME("volume key or path"), Flag("uuid", "return the pool uuid rather than pool name")])
+def cmd_vol_pool(ctx: Session, vol: str, uuid: bool) -> None:
+    obj = ctx.lookup.volume(vol, pool_opt=None)
+    with failing("failed to get parent pool"):
+        pool = obj.storagePoolLookupByVolume()
+    if uuid:
+        text = pool.UUIDString()
+        ctx.out.data({"uuid": text}, text + "\n")
+    else:
+        ctx.out.data({"pool": pool.name()}, pool.name() + "\n")
+
+
+@command("vol-delete", group="volume", help="delete a vol", desc="Delete a given vol.",
+         opts=[common.VOLUME(), common.POOL_OPT(),
+               Flag("delete-snapshots",
+                    "delete snapshots associated with volume (must be supported by storage driver)")])
+def cmd_vol_delete(ctx: Session, vol: str, pool: str | None, delete_snapshots: bool) -> None:
+    import libvirt
+
+    obj = ctx.lookup.volume(vol, pool)
+    with failing(f"Failed to delete vol {vol}"):
+        obj.delete(ctx.flags(snapshots=(delete_snapshots, libvirt.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS)))
+    ctx.out.extra(f"Vol {vol} deleted")
+
+
+@command("vol-create", group="volume", help="create a vol from an XML file", desc="Create a vol.",
+         opts=[common.POOL("pool name"), common.FILE("file containing an XML vol description"),
+               Flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
+               Flag("validate", "validate the XML against the schema")])
+def cmd_vol_create(ctx: Session, pool: str, file: str, prealloc_metadata: bool, validate: bool) -> None:
+    import libvirt
+
+    obj = ctx.lookup.pool(pool)
+    xml = ctx.read_file(file)
+    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
+                      validate=(validate, libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE))
+    with failing(f"Failed to create vol from {file}"):
+        vol = obj.createXML(xml, flags)
+    ctx.out.extra(f"Vol {vol.name()} created from {file}")
+
+
+@command("vol-create-from", group="volume", help="create a vol, using another volume as input",
+         desc="Create a vol from an existing volume.",
+         opts=[common.POOL(), common.FILE("file containing an XML vol description"), common.VOLUME(),
+               Str("inputpool", "pool name or uuid of the input volume's pool", complete="pool"),
+               Flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
+               Flag("reflink", "use btrfs COW lightweight copy"),
+               Flag("validate", "validate the XML against the schema")])
+def cmd_vol_create_from(ctx: Session, pool: str, file: str, vol: str, inputpool: str | None,
+                        prealloc_metadata: bool, reflink: bool, validate: bool) -> None:
+    import libvirt
+
+    obj = ctx.lookup.pool(pool)
+    source = ctx.lookup.volume(vol, inputpool, pool_opt="inputpool")
+    xml = ctx.read_file(file)
+    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
+                      reflink=(reflink, libvirt.VIR_STORAGE_VOL_CREATE_REFLINK),
+                      validate=(validate, libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE))
+    with failing(f"Failed to create vol from {file}"):
+        new = obj.createXMLFrom(xml, source, flags)
+    ctx.out.extra(f"Vol {new.name()} created from input vol {source.name()}")
+
+
+def _clone_xml(xml: str, new_name: str) -> str:
+    """virshMakeCloneXML: the volume's XML with a new name, as libxml2 writes the root element."""
+    from lxml import etree
+
+    from vsh.xmldump import select
+
+    root = etree.fromstring(xml.encode("utf-8"))
+    found = root.xpath("/volume/name")
+    if not found:
+        raise VshError("Failed to allocate XML buffer")
+    found[0].text = new_name
+    text, _ = select(etree.tostring(root, encoding=str), "/volume", False)
+    return text[:-1]
+
+
+@command("vol-clone", group="volume", help="clone a volume.", desc="Clone an existing volume within the parent pool.",
+         opts=[common.VOLUME(), Data("newname", "clone name", empty_ok=True), common.POOL_OPT(),
+               Flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
+               Flag("reflink", "use btrfs COW lightweight copy"),
+               Flag("print-xml", "print XML document rather than clone the volume")])
+def cmd_vol_clone(ctx: Session, vol: str, newname: str, pool: str | None, prealloc_metadata: bool,
+                  reflink: bool, print_xml: bool) -> None:
+    import libvirt
+
+    obj = ctx.lookup.volume(vol, pool)
+    with failing("failed to get parent pool"):
+        parent = obj.storagePoolLookupByVolume()
+    _require("newname", newname)
+    xml = _clone_xml(obj.XMLDesc(0), newname)
+    if print_xml:
+        # The document comes without a final newline; the blank line after the command ends it.
+        ctx.out.xml(xml)
+        return
+    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
+                      reflink=(reflink, libvirt.VIR_STORAGE_VOL_CREATE_REFLINK))
+    with failing(f"Failed to clone vol from {obj.name()}"):
+        new = parent.createXMLFrom(xml, obj, flags)
+    ctx.out.extra(f"Vol {new.name()} cloned from {obj.name()}")
+
+
+@command("vol-resize", group="volume", help="resize a vol",
+         desc="Resizes a storage volume. This is safe only for storage volumes not in use by an active guest.\n"
+              "See blockresize for live resizing.",
+         opts=[common.VOLUME(),
+               Data("capacity", "new capacity for the vol, as scaled integer (default bytes)", empty_ok=True),
+               common.POOL_OPT(),
+               Flag("allocate", "allocate the new capacity, rather than leaving it sparse"),
+               Flag("delta", "use capacity as a delta to current size, rather than the new size"),
+               Flag("shrink", "allow the resize to shrink the volume")])
+def cmd_vol_resize(ctx: Session, vol: str, capacity: str, pool: str | None, allocate: bool, delta: bool,
+                   shrink: bool) -> None:
+    import libvirt
+
+    obj = ctx.lookup.volume(vol, pool)
+    _require("capacity", capacity)
+    text = capacity.lstrip(" \t\n\v\f\r")
+    if text.startswith("-"):
+        # The API wants a positive size; virsh takes a negative one as a shrinking delta.
+        if not shrink:
+            raise VshError("negative size requires --shrink")
+        text, delta = text[1:], True
+    size = parse_size(text)
+    flags = ctx.flags(allocate=(allocate, libvirt.VIR_STORAGE_VOL_RESIZE_ALLOCATE),
+                      delta=(delta, libvirt.VIR_STORAGE_VOL_RESIZE_DELTA),
+                      shrink=(shrink, libvirt.VIR_STORAGE_VOL_RESIZE_SHRINK))
+    how = "by" if delta else "to"
+    with failing(f"Failed to change size of volume '{obj.name()}' {how} {text}"):
+        obj.resize(size, flags)
+    ctx.out.extra(f"Size of volume '{obj.name()}' successfully changed {how} {text}")
+
+
+WIPE_ALGORITHMS = ("zero", "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzner7", "pfitzner33", "random", "trim")
+
+
+@command("vol-wipe", group="volume", help="wipe a vol",
+         desc="Ensure data previously on a volume is not accessible to future reads",
+         opts=[common.VOLUME(), common.POOL_OPT(),
+               Str("algorithm", "perform selected wiping algorithm")])
+def cmd_vol_wipe(ctx: Session, vol: str, pool: str | None, algorithm: str | None) -> None:
+    import libvirt
+
+    obj = ctx.lookup.volume(vol, pool)
+    if algorithm is not None and algorithm not in WIPE_ALGORITHMS:
+        raise VshError(f"Unsupported algorithm '{algorithm}'")
+    pattern = WIPE_ALGORITHMS.index(algorithm) if algorithm is not None else 0
+    try:
+        obj.wipePattern(pattern, 0)
+    except libvirt.libvirtError as err:
+        # Drivers without patterns may still zero the volume.
+        if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT or pattern != 0:
+            raise VshError(f"Failed to wipe vol {vol}", cause=err) from None
+        with failing(f"Failed to wipe vol {vol}"):
+            obj.wipe(0)
+    ctx.out.extra(f"Vol {vol} wiped")

@@ -1,0 +1,132 @@
+"""XML for the *-as commands (pool-define-as, pool-create-as, vol-create-as, ...), through lxml.
+
+virsh writes its *-as documents with printf into a buffer: two-space indents, attributes
+in single quotes, and option values copied verbatim (a `<` in a name is not escaped, so
+libvirt then rejects the document).  The builders here make an lxml tree and `write`
+it back exactly that way, so that --print-xml shows what virsh shows and libvirt sees
+the same document.  lxml is imported only when a document is built.  (The nodes an
+--xpath selects are printed by vsh.xmldump.)
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from vsh.errors import VshError
+
+
+def _child(parent: Any, tag: str, text: str | None = None, attrs: Mapping[str, str] = ()) -> Any:
+    from lxml import etree
+
+    try:
+        el = etree.SubElement(parent, tag)
+        for key, value in dict(attrs).items():
+            el.set(key, value)
+        if text is not None:
+            el.text = text
+    except ValueError as err:  # lxml refuses control characters that virsh would pass on
+        raise VshError(f"XML error: {err}") from None
+    return el
+
+
+def _root(tag: str, attrs: Mapping[str, str] = ()) -> Any:
+    from lxml import etree
+
+    try:
+        return etree.Element(tag, dict(attrs))
+    except ValueError as err:
+        raise VshError(f"XML error: {err}") from None
+
+
+def write(el: Any, level: int = 0) -> str:
+    """An element as virsh's buffer writes it: indented, single-quoted, values verbatim."""
+    pad = "  " * level
+    attrs = "".join(" " + key + "='" + value + "'" for key, value in el.attrib.items())
+    if len(el):
+        inner = "".join(write(child, level + 1) for child in el)
+        return pad + "<" + el.tag + attrs + ">\n" + inner + pad + "</" + el.tag + ">\n"
+    if el.text is not None:
+        return pad + "<" + el.tag + attrs + ">" + el.text + "</" + el.tag + ">\n"
+    return pad + "<" + el.tag + attrs + "/>\n"
+
+
+def pool_xml(name: str, pool_type: str, opts: Mapping[str, str | None]) -> str:
+    """virshBuildPoolXML: the pool document for pool-define-as and pool-create-as.
+
+    `opts` holds the option values by their Python names (source_host, target, ...);
+    missing or None means not given.  Like virsh, a <source> is written only when one of
+    the source options, an adapter or the initiator is given, and <auth> only inside it.
+    """
+    o = {k: v for k, v in opts.items() if v is not None}
+    pool = _root("pool", {"type": pool_type})
+    _child(pool, "name", name)
+    wwnn, wwpn = o.get("adapter_wwnn"), o.get("adapter_wwpn")
+    fc_host = wwnn is not None and wwpn is not None
+    if any(k in o for k in ("source_host", "source_path", "source_dev", "source_initiator",
+                             "source_format", "source_name", "adapter_name")) or fc_host:
+        source = _child(pool, "source")
+        if "source_host" in o:
+            _child(source, "host", attrs={"name": o["source_host"]})
+        if "source_path" in o:
+            _child(source, "dir", attrs={"path": o["source_path"]})
+        if "source_dev" in o:
+            _child(source, "device", attrs={"path": o["source_dev"]})
+        if "source_initiator" in o:
+            _child(_child(source, "initiator"), "iqn", attrs={"name": o["source_initiator"]})
+        if fc_host:
+            adapter: dict[str, str] = {"type": "fc_host"}
+            if "adapter_parent" in o:
+                adapter["parent"] = o["adapter_parent"]
+            elif "adapter_parent_wwnn" in o and "adapter_parent_wwpn" in o:
+                adapter["parent_wwnn"] = o["adapter_parent_wwnn"]
+                adapter["parent_wwpn"] = o["adapter_parent_wwpn"]
+            elif "adapter_parent_fabric_wwn" in o:
+                adapter["parent_fabric_wwn"] = o["adapter_parent_fabric_wwn"]
+            adapter["wwnn"], adapter["wwpn"] = wwnn, wwpn  # type: ignore[assignment]
+            _child(source, "adapter", attrs=adapter)
+        elif "adapter_name" in o:
+            _child(source, "adapter", attrs={"type": "scsi_host", "name": o["adapter_name"]})
+        if "auth_type" in o and "auth_username" in o and ("secret_usage" in o or "secret_uuid" in o):
+            auth = _child(source, "auth", attrs={"type": o["auth_type"], "username": o["auth_username"]})
+            if "secret_usage" in o:
+                _child(auth, "secret", attrs={"usage": o["secret_usage"]})
+            else:
+                _child(auth, "secret", attrs={"uuid": o["secret_uuid"]})
+        if "source_format" in o:
+            _child(source, "format", attrs={"type": o["source_format"]})
+        if "source_name" in o:
+            _child(source, "name", o["source_name"])
+        if "source_protocol_ver" in o:
+            _child(source, "protocol", attrs={"ver": o["source_protocol_ver"]})
+    if "target" in o:
+        _child(_child(pool, "target"), "path", o["target"])
+    return write(pool)
+
+
+def volume_xml(name: str, capacity: int, allocation: int | None = None, fmt: str | None = None,
+               backing_path: str | None = None, backing_format: str | None = None) -> str:
+    """The volume document vol-create-as builds (sizes in bytes, no unit attribute)."""
+    vol = _root("volume")
+    _child(vol, "name", name)
+    _child(vol, "capacity", str(capacity))
+    if allocation is not None:
+        _child(vol, "allocation", str(allocation))
+    if fmt is not None:
+        _child(_child(vol, "target"), "format", attrs={"type": fmt})
+    if backing_path is not None:
+        backing = _child(vol, "backingStore")
+        _child(backing, "path", backing_path)
+        if backing_format is not None:
+            _child(backing, "format", attrs={"type": backing_format})
+    return write(vol)
+
+
+def source_xml(host: str, port: str | None = None, initiator: str | None = None) -> str:
+    """The <source> find-storage-pool-sources-as hands to libvirt for a host to query."""
+    source = _root("source")
+    attrs = {"name": host}
+    if port is not None:
+        attrs["port"] = port
+    _child(source, "host", attrs=attrs)
+    if initiator is not None:
+        _child(_child(source, "initiator"), "iqn", attrs={"name": initiator})
+    return write(source)
