@@ -149,6 +149,17 @@ background, so a slow remote connection does not block typing.
 .B Editing
 When the edited XML fails to define, \fBedit\fR and the other \fB*\-edit\fR commands ask
 again and re\-open the editor on the user's own text; it is never discarded silently.
+Answering \fBn\fR, ending the input, or having no terminal to ask keeps the edited file
+and ends with \fBerror: your changes are kept in\fR \fIPATH\fR and status 1.
+.TP
+.B Long jobs and transfers
+Progress bars appear only on a terminal.  Ctrl\-C during \fBsave\fR, \fBmanagedsave\fR or
+\fBdump\fR asks libvirt to abort the job even without a terminal.  An interrupted or failed
+\fBvol\-download\fR, \fBvol\-upload\fR or \fBscreenshot\fR adds one \fBerror:\fR line saying
+what became of the target (a partial file vsh created is removed).
+.TP
+.B help
+\fBhelp\fR lists the commands \fBvsh\fR implements, in virsh's groups and order.
 .SH INTERACTIVE SHELL
 The prompt is \fBvsh #\fR, or \fBvsh >\fR on a read\-only connection.  Tab completes
 commands, options and object names; a line ending in a backslash continues on the next
