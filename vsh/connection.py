@@ -4,13 +4,16 @@ virsh's rules: `-c` wins, then VIRSH_DEFAULT_CONNECT_URI, then libvirt's own cho
 (LIBVIRT_DEFAULT_URI, `uri_default` and `uri_aliases` in libvirt.conf), which libvirt
 applies itself when given no URI.  A named URI is opened at start-up; the default one
 lazily, so that `help` or `connect` never need it.  When the daemon goes away, the
-close callback reports it and the next command reconnects.
+close callback reports it (or a failed command's libvirt error shows it) and the next
+command reconnects, with virsh's messages.  One deliberate difference: an open that gets
+no answer gives up after the keepalive bound instead of blocking forever.
 """
 from __future__ import annotations
 
 import os
 import sys
 import threading
+import time
 from typing import Any, Callable
 
 from vsh.errors import VshError
@@ -48,9 +51,53 @@ def start_event_loop() -> None:
         _loop_started = True
 
 
+# (code, domain) of the last libvirt error raised by a command, as virsh's error handler keeps it.
+_last_error: tuple[int, int] | None = None
+
+
 def silence_libvirt() -> None:
-    """libvirt-python prints every error to stderr by default; vsh reports them itself."""
-    _libvirt().registerErrorHandler(lambda _ctx, _err: None, None)
+    """libvirt-python prints every error to stderr by default; vsh reports them itself.
+
+    The handler still records the last error, which tells whether a failed command lost
+    the connection even when the command reported the failure in its own words.
+    """
+
+    main = threading.main_thread()
+
+    def handler(_ctx: Any, err: Any) -> None:
+        global _last_error
+        # Errors of background threads (event loop, completion) are not the command's.
+        if threading.current_thread() is not main:
+            return
+        try:
+            _last_error = (int(err[0]), int(err[1]))
+        except (TypeError, ValueError, IndexError):
+            pass
+
+    _libvirt().registerErrorHandler(handler, None)
+
+
+def clear_last_error() -> None:
+    global _last_error
+    _last_error = None
+
+
+def lost_connection_error(err: BaseException | None = None) -> bool:
+    """virsh's test after a failed command: was the error one that means the connection is gone?
+
+    Those are an RPC error, no connection, an invalid connection, or a system error of the
+    remote driver; `err` (a libvirtError) is checked, else the last error libvirt raised.
+    """
+    if err is not None and hasattr(err, "get_error_domain"):
+        pair: tuple[int, int] | None = (err.get_error_code(), err.get_error_domain())  # type: ignore[attr-defined]
+    else:
+        pair = _last_error
+    if pair is None:
+        return False
+    libvirt = _libvirt()
+    code, domain = pair
+    return (code in (libvirt.VIR_ERR_RPC, libvirt.VIR_ERR_NO_CONNECT, libvirt.VIR_ERR_INVALID_CONN)
+            or (code == libvirt.VIR_ERR_SYSTEM_ERROR and domain == libvirt.VIR_FROM_REMOTE))
 
 
 def default_uri(cli_uri: str | None) -> str | None:
@@ -60,8 +107,21 @@ def default_uri(cli_uri: str | None) -> str | None:
     return os.environ.get("VIRSH_DEFAULT_CONNECT_URI") or None
 
 
-def _auth_callback(creds: list[list[Any]], _opaque: Any) -> int:
+# How many authentication prompts wait for the user (the bounded open does not time them).
+_prompting = 0
+
+
+def _auth_callback(creds: list[list[Any]], opaque: Any) -> int:
     """Prompt on the terminal for what the server asks (user names, passwords)."""
+    global _prompting
+    _prompting += 1
+    try:
+        return _ask(creds, opaque)
+    finally:
+        _prompting -= 1
+
+
+def _ask(creds: list[list[Any]], _opaque: Any) -> int:
     libvirt = _libvirt()
     for cred in creds:
         kind, prompt, default = cred[0], cred[1], cred[3]
@@ -91,7 +151,7 @@ def _auth_callback(creds: list[list[Any]], _opaque: Any) -> int:
 
 
 class Connection:
-    """Owns the virConnect of a session and its reconnect state."""
+    """Owns the virConnect of a session and its reconnect state (virsh's virshReconnect)."""
 
     def __init__(self, uri: str | None, readonly: bool = False,
                  keepalive: tuple[int, int] = (5, 6), keepalive_forced: bool = False,
@@ -103,6 +163,9 @@ class Connection:
         self.report = report or (lambda msg: sys.stderr.write(f"error: {msg}\n"))
         self.conn: Any = None
         self.disconnected = False
+        # The canonical URI of the open connection, for the close callback, which must not call
+        # libvirt: it may run inside the failing call and would reset that thread's last error.
+        self._canonical: str | None = None
 
     def open(self, uri: str | None = None, readonly: bool | None = None) -> Any:
         """Open the connection at start-up (the URI named by -c must open)."""
@@ -112,22 +175,29 @@ class Connection:
         """virsh's reconnect: close what is open, open `name` (else the session's URI).
 
         Without --readonly, reconnecting to the current URI keeps its read-only state.
-        A failed open leaves no connection and the session's URI unchanged; an automatic
-        reconnect (not `connect`) that replaced a lost connection says so.
+        A failed open leaves no connection and the session's URI unchanged, and a lost
+        connection stays lost (the next command tries again).  Only a reconnect that
+        replaced a connection object says "Reconnected": after a failed attempt there is
+        none, so virsh (and vsh) then succeed silently.
         """
-        libvirt = _libvirt()
         if not readonly and name is None:
             readonly = self.readonly
         connected = self.conn is not None
         self.close()
         try:
             conn = self._connect(name if name is not None else self.uri, readonly)
-        except libvirt.libvirtError as err:
-            text = "Failed to reconnect to the hypervisor" if self.disconnected else "failed to connect to the hypervisor"
-            raise VshError(text, cause=err) from None
+        except _OpenFailed as failed:
+            text = ("Failed to reconnect to the hypervisor" if self.disconnected
+                    else "failed to connect to the hypervisor")
+            raise VshError(text, cause=failed.cause) from None
+        libvirt = _libvirt()
         if name is not None:
             self.uri = name
         self.readonly = readonly
+        try:
+            self._canonical = conn.getURI()
+        except libvirt.libvirtError:
+            self._canonical = name if name is not None else self.uri
         try:
             conn.registerCloseCallback(self._on_close, None)
         except libvirt.libvirtError:
@@ -139,45 +209,121 @@ class Connection:
         return conn
 
     def _connect(self, uri: str | None, readonly: bool) -> Any:
+        """virsh's virshConnect: open with auth, then keepalive (which -k/-K make mandatory)."""
         libvirt = _libvirt()
         start_event_loop()
+        conn = self._open_bounded(uri, readonly)
+        interval, count = self.keepalive
+        if interval > 0:
+            # virsh treats 1 (the server does not support keepalive) as a failure too.
+            try:
+                ok = conn.setKeepAlive(interval, count) == 0
+                cause = None
+            except libvirt.libvirtError as err:
+                ok, cause = False, err
+            if not ok and self.keepalive_forced:
+                self.report("Cannot setup keepalive on connection as requested, disconnecting")
+                _close_quietly(conn)
+                raise _OpenFailed(cause)
+        return conn
+
+    def _open_bounded(self, uri: str | None, readonly: bool) -> Any:
+        """virConnectOpenAuth, given up after the keepalive bound.
+
+        Opening a remote URI makes RPC calls before keepalive can run, so a daemon that
+        accepts the socket but never answers (stopped, hung) would block virsh forever.
+        vsh waits at most interval * (count + 1) seconds, as long as keepalive would take
+        to declare the open connection dead; `-k 0` waits without a bound, as virsh does.
+        """
+        libvirt = _libvirt()
         auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_ECHOPROMPT, libvirt.VIR_CRED_REALM,
                  libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT, libvirt.VIR_CRED_EXTERNAL],
                 _auth_callback, None]
-        conn = libvirt.openAuth(uri, auth, libvirt.VIR_CONNECT_RO if readonly else 0)
+        flags = libvirt.VIR_CONNECT_RO if readonly else 0
         interval, count = self.keepalive
-        if interval > 0:
+        if interval <= 0 or not _bounded(uri):
             try:
-                conn.setKeepAlive(interval, count)
-            except libvirt.libvirtError:
-                if self.keepalive_forced:
-                    try:
-                        conn.close()
-                    except libvirt.libvirtError:
-                        pass
-                    raise VshError("Cannot setup keepalive on connection as requested, disconnecting") from None
-        return conn
+                return libvirt.openAuth(uri, auth, flags)
+            except libvirt.libvirtError as err:
+                raise _OpenFailed(err) from None
+        bound = interval * (count + 1)
+        result: dict[str, Any] = {}
+        done = threading.Event()
+        lock = threading.Lock()
+
+        def worker() -> None:
+            try:
+                value: Any = libvirt.openAuth(uri, auth, flags)
+                key = "conn"
+            except BaseException as err:  # noqa: BLE001 - handed to the waiting thread
+                value, key = err, "error"
+            with lock:
+                if result.get("abandoned"):
+                    if key == "conn":
+                        _close_quietly(value)
+                    return
+                result[key] = value
+            done.set()
+
+        tty = _terminal_state()
+        threading.Thread(target=worker, name="libvirt-open", daemon=True).start()
+        deadline = time.monotonic() + bound
+        try:
+            while not done.wait(0.05):
+                if _prompting:
+                    # Time spent answering an authentication prompt does not count.
+                    deadline = time.monotonic() + bound
+                elif time.monotonic() > deadline:
+                    break
+        finally:
+            with lock:
+                finished = "conn" in result or "error" in result
+                if not finished:
+                    result["abandoned"] = True
+            if not finished and tty is not None:
+                # A password prompt left behind (Ctrl-C) must not leave the terminal without echo.
+                _restore_terminal(tty)
+        if not finished:
+            raise _OpenFailed(None, f"no answer from the hypervisor within {bound} seconds "
+                                    f"(keepalive interval {interval} s, count {count})")
+        if "error" in result:
+            err = result["error"]
+            if isinstance(err, libvirt.libvirtError):
+                raise _OpenFailed(err)
+            raise err
+        return result["conn"]
 
     def _on_close(self, conn: Any, reason: int, _opaque: Any) -> None:
+        """virsh's virshCatchDisconnect: say why, and reconnect before the next command."""
         libvirt = _libvirt()
+        if reason == libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT:
+            return
         texts = {
             libvirt.VIR_CONNECT_CLOSE_REASON_ERROR: "Disconnected from {} due to I/O error",
             libvirt.VIR_CONNECT_CLOSE_REASON_EOF: "Disconnected from {} due to end of file",
             libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "Disconnected from {} due to keepalive timeout",
         }
-        if reason == libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT:
-            return
-        try:
-            uri = conn.getURI()
-        except libvirt.libvirtError:
-            uri = self.uri
-        self.report(texts.get(reason, "Disconnected from {} due to unknown reason").format(uri))
+        uri = self._canonical or "(null)"
+        # Flag first: the main thread may run the next command as soon as the line is out
+        # (virsh flags it after printing, so a command read in between says "no valid connection").
         self.disconnected = True
+        try:
+            self.report(texts.get(reason, "Disconnected from {} due to unknown reason").format(uri))
+        except (OSError, ValueError):  # stderr closed or gone: nothing to tell, no traceback
+            pass
 
     def get(self) -> Any:
         """The live connection, reconnecting first when there is none or it was lost."""
         if self.conn is None or self.disconnected:
             self.reconnect()
+        # virsh's virshConnectionUsability.
+        libvirt = _libvirt()
+        try:
+            alive = self.conn.isAlive()
+        except libvirt.libvirtError:
+            alive = -1
+        if alive == 0:
+            raise VshError("no valid connection")
         return self.conn
 
     def mark_lost(self) -> None:
@@ -191,8 +337,55 @@ class Connection:
                 self.conn.unregisterCloseCallback()
             except libvirt.libvirtError:
                 pass
-            try:
-                self.conn.close()
-            except libvirt.libvirtError:
-                pass
+            _close_quietly(self.conn)
             self.conn = None
+
+
+class _OpenFailed(Exception):
+    """An open that failed: libvirt's error (or our own text) is the second `error:` line."""
+
+    def __init__(self, cause: BaseException | None, text: str = "") -> None:
+        super().__init__(text)
+        self.cause = cause if cause is not None else (Exception(text) if text else None)
+
+
+def _bounded(uri: str | None) -> bool:
+    """Whether to bound the wait for an open of `uri` (None: libvirt's default URI).
+
+    Not for the in-process test driver, nor where a program of its own may ask the user
+    something on the terminal (ssh, ext transports) or for an alias (its target is unknown).
+    """
+    text = uri if uri is not None else os.environ.get("LIBVIRT_DEFAULT_URI", "")
+    if not text:
+        return True
+    scheme, sep, _rest = text.partition(":")
+    if not sep or scheme == "test":
+        return False
+    return scheme.partition("+")[2] in ("", "unix", "tcp", "tls")
+
+
+def _terminal_state() -> tuple[int, Any] | None:
+    try:
+        import termios
+
+        fd = sys.stdin.fileno()
+        return (fd, termios.tcgetattr(fd)) if os.isatty(fd) else None
+    except (ImportError, OSError, ValueError, AttributeError):
+        return None
+
+
+def _restore_terminal(state: tuple[int, Any]) -> None:
+    try:
+        import termios
+
+        termios.tcsetattr(state[0], termios.TCSADRAIN, state[1])
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def _close_quietly(conn: Any) -> None:
+    libvirt = _libvirt()
+    try:
+        conn.close()
+    except libvirt.libvirtError:
+        pass

@@ -158,6 +158,11 @@ Progress bars appear only on a terminal.  Ctrl\-C during \fBsave\fR, \fBmanageds
 \fBvol\-download\fR, \fBvol\-upload\fR or \fBscreenshot\fR adds one \fBerror:\fR line saying
 what became of the target (a partial file vsh created is removed).
 .TP
+.B Unanswered connections
+Opening a remote connection to a daemon that never answers gives up after the keepalive
+bound (interval times count plus one, 35 seconds by default); virsh waits forever.
+\fB\-k 0\fR restores virsh's behaviour.
+.TP
 .B help
 \fBhelp\fR lists the commands \fBvsh\fR implements, in virsh's groups and order.
 .SH INTERACTIVE SHELL

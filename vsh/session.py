@@ -37,6 +37,7 @@ class Session:
                                      report=lambda msg: self.out.error([msg], {"error": {"message": msg}}))
         self.lookup = Lookup(self.get_conn)
         self.last_ok = True
+        self.spec: Any = None  # the command running now
         self.log: Callable[[str, str], None] | None = None
 
     # state used by command bodies --------------------------------------------------------
@@ -82,6 +83,9 @@ class Session:
         return self.run_all([invocation])
 
     def run_all(self, invocations: list[grammar.Invocation]) -> bool:
+        for inv in invocations:
+            for note in inv.notes:
+                self.report(VshError(note))
         ok = True
         for inv in invocations:
             try:
@@ -93,7 +97,7 @@ class Session:
 
     def run(self, inv: grammar.Invocation) -> bool:
         """Run one parsed command; report its failure; print what follows every command."""
-        spec = inv.spec
+        spec = self.spec = inv.spec
         if self.log:
             self.log("INFO", "command " + " ".join(inv.words))
         start = time.monotonic()
@@ -140,9 +144,18 @@ class Session:
         kwargs: dict[str, Any] = {}
         for opt in spec.visible_opts:
             raw = inv.values.get(opt.name)
+            if opt.late:
+                kwargs[opt.param] = raw
+                continue
             kwargs[opt.param] = convert(opt, raw) if raw is not None or opt.type == BOOL else (
                 [] if opt.type == "argv" else None)
         return kwargs
+
+    def late(self, name: str, raw: Any) -> Any:
+        """Convert a `late` option of the running command where virsh reads it (after a lookup)."""
+        opt = self.spec.option(name) if self.spec is not None else None
+        assert opt is not None, name
+        return convert(opt, raw) if raw is not None else None
 
     def _wrap(self, err: Exception) -> VshError:
         import sys

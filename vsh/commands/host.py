@@ -22,7 +22,10 @@ def cmd_uri(ctx: Session) -> None:
 
 @command("hostname", group="host", help="print the hypervisor hostname")
 def cmd_hostname(ctx: Session) -> None:
-    name = ctx.conn.getHostname()
+    from vsh.errors import failing
+
+    with failing("failed to get hostname"):
+        name = ctx.conn.getHostname()
     ctx.out.data({"hostname": name}, name + "\n")
 
 
