@@ -258,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return 1
+    except Exception as err:  # noqa: BLE001 - the last line of defence: never a traceback
+        printer.error([f"internal error: {type(err).__name__}: {err}",
+                       "this is a bug in vsh; run with VSH_TRACEBACK=1 to see where it happened"])
+        if os.environ.get("VSH_TRACEBACK"):
+            raise
+        return 1
 
 
 def _run(opts: Options, printer: object) -> int:

@@ -185,6 +185,9 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
                 if running:
                     session.report(VshError("interrupted"))
                     state.last = False
+            except Exception as err:  # noqa: BLE001 - a bug in one command must not end the shell
+                session.report(VshError(f"internal error: {type(err).__name__}: {err}"))
+                state.last = False
             try:
                 if state.refresh():
                     cache.clear()
