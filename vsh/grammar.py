@@ -16,15 +16,32 @@ from vsh.spec import ALIAS, ARGV, BOOL, DATA, INT, CommandSpec, Opt
 
 
 class Invocation:
-    """A parsed command: its spec and the raw option values (str, list of str, or True)."""
+    """A parsed command: its spec and the raw option values (str, list of str, or True).
 
-    __slots__ = ("spec", "values", "words")
+    `notes` are error lines the parser reported without rejecting the command (virsh
+    does that only for `help`, whose bad options it skips).
+    """
 
-    def __init__(self, spec: CommandSpec, values: dict[str, Any], words: list[str]) -> None:
+    __slots__ = ("spec", "values", "words", "notes")
+
+    def __init__(self, spec: CommandSpec, values: dict[str, Any], words: list[str],
+                 notes: list[str] | None = None) -> None:
         self.spec, self.values, self.words = spec, values, words
+        self.notes = notes or []
 
     def given(self, name: str) -> bool:
         return name in self.values
+
+
+class GrammarErrors(VshError):
+    """Several `error:` lines from one parse (virsh names every missing required option)."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(messages[0])
+        self.messages = messages
+
+    def lines(self) -> list[str]:
+        return list(self.messages)
 
 
 def parse(words: list[str]) -> Invocation:
@@ -34,6 +51,7 @@ def parse(words: list[str]) -> Invocation:
     if spec is None:
         raise VshError(f"unknown command: '{name}'")
     values: dict[str, Any] = {}
+    notes: list[str] = []
     slots = [o for o in spec.opts if o.positional]
     data_only = False
     i = 1
@@ -44,11 +62,18 @@ def parse(words: list[str]) -> Invocation:
             if word == "--":
                 data_only = True
                 continue
-            if word == "--help" and spec.name != "help":
+            if word == "--help":
                 return help_for(spec.name, words)
             optname, eq, optval = word[2:].partition("=")
             inline: str | None = optval if eq else None
-            opt = _find(spec, optname, values)
+            try:
+                opt = _find(spec, optname, values)
+            except VshError as err:
+                if spec.name != "help":
+                    raise
+                # virsh reports a repeated option of `help`, skips it and still runs the command.
+                notes.append(err.message)
+                continue
             if opt is None:
                 if spec.name == "help":
                     continue
@@ -84,12 +109,16 @@ def parse(words: list[str]) -> Invocation:
             if opt.type != ARGV:
                 slots.pop(0)
             _store(values, opt, word)
+    missing = []
     for opt in spec.opts:
         if opt.required and opt.name not in values:
             if opt.type in (DATA, ARGV):
-                raise VshError(f"command '{spec.name}' requires <{opt.name}> option")
-            raise VshError(f"command '{spec.name}' requires --{opt.name} option")
-    return Invocation(spec, values, list(words))
+                missing.append(f"command '{spec.name}' requires <{opt.name}> option")
+            else:
+                missing.append(f"command '{spec.name}' requires --{opt.name} option")
+    if missing:
+        raise GrammarErrors(missing)
+    return Invocation(spec, values, list(words), notes)
 
 
 def _find(spec: CommandSpec, name: str, values: dict[str, Any]) -> Opt | None:

@@ -43,6 +43,7 @@ class Opt(NamedTuple):
     ("int", "uint", "ulong", "scaled", ...; see vsh.values); conversion errors fail the
     command at run time, as in virsh, while grammar errors reject the whole line.
     `complete` names the completer for the value ("domain", "network", "pool", "file"...).
+    `late` options are converted by the body (ctx.late) where virsh reads them.
     """
 
     name: str
@@ -55,6 +56,9 @@ class Opt(NamedTuple):
     empty_ok: bool = False
     target: str = ""  # for ALIAS: "name" or "name=value"
     scale: int = 1  # default unit for conv="scaled"
+    # virsh reads the option only after looking up the command's object, so a bad value must
+    # not fail first: the body gets the raw text and checks it with ctx.late(name, value).
+    late: bool = False
 
     @property
     def positional(self) -> bool:

@@ -213,10 +213,10 @@ UPDATE_SECTIONS = ("none", "bridge", "domain", "ip", "ip-dhcp-host", "ip-dhcp-ra
 
 @command("net-update", group="network", help="update parts of an existing network's configuration",
          opts=[common.NETWORK(),
-               Data("command", "type of update (add-first, add-last (add), delete, or modify)"),
-               Data("section", "which section of network configuration to update"),
+               Data("command", "type of update (add-first, add-last (add), delete, or modify)", late=True),
+               Data("section", "which section of network configuration to update", late=True),
                Data("xml", "name of file containing xml (or, if it starts with '<', the complete xml element "
-                           "itself) to add/modify, or to be matched for search", complete="file"),
+                           "itself) to add/modify, or to be matched for search", complete="file", late=True),
                Int("parent-index", "which parent object to search through", conv=None, empty_ok=True),
                Flag("config", "affect next network startup"), Flag("live", "affect running network"),
                Flag("current", "affect current state of network")],
@@ -228,11 +228,14 @@ def cmd_net_update(ctx: Session, network: str, command: str, section: str, xml: 
     from vsh.values import convert
 
     net = ctx.lookup.network(network)
+    # virsh reads each option only when it gets to it: an empty one fails in this order.
+    command = ctx.late("command", command)
     # "none" is libvirt's placeholder, not a command or section a user may name.
     verb = UPDATE_COMMANDS.index("add-last") if command == "add" else (
         UPDATE_COMMANDS.index(command) if command in UPDATE_COMMANDS[1:] else 0)
     if not verb:
         raise VshError(f"unrecognized command name '{command}'")
+    section = ctx.late("section", section)
     where = UPDATE_SECTIONS.index(section) if section in UPDATE_SECTIONS[1:] else 0
     if not where:
         raise VshError(f"unrecognized section name '{section}'")
@@ -240,6 +243,7 @@ def cmd_net_update(ctx: Session, network: str, command: str, section: str, xml: 
     if parent_index is not None:
         # Read here rather than up front: virsh checks it after the network and the names.
         index = convert(Int("parent-index", "", conv="int"), parent_index)
+    xml = ctx.late("xml", xml)
     if not xml.startswith("<"):
         xml = ctx.read_file(xml)
     flags = ctx.flags(config=(config, libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG),
@@ -327,12 +331,13 @@ def cmd_net_port_list(ctx: Session, network: str, uuid: bool, table: bool) -> No
 
 @command("net-port-create", group="network", help="create a network port from an XML file",
          desc="Create a network port.",
-         opts=[common.NETWORK(), common.FILE("file containing an XML network port description"),
+         opts=[common.NETWORK(), common.FILE("file containing an XML network port description")._replace(late=True),
                Flag("validate", "validate the XML against the schema")])
 def cmd_net_port_create(ctx: Session, network: str, file: str, validate: bool) -> None:
     import libvirt
 
     net = ctx.lookup.network(network)
+    file = ctx.late("file", file)
     xml = ctx.read_file(file)
     with failing(f"Failed to create network from {file}"):
         port = net.portCreateXML(xml, ctx.flags(validate=(validate, libvirt.VIR_NETWORK_PORT_CREATE_VALIDATE)))

@@ -14,11 +14,12 @@ from vsh.values import split_list
 @command("help", group="virsh", help="print help", connect=False, json=False,
          desc="Prints global help, command specific help, or help for a\n    group of related commands",
          opts=[Str("command", "Prints global help, command specific help, or help for a group of related commands",
-                   complete="command")])
+                   complete="command", empty_ok=True)])
 def cmd_help(ctx: Session, command: str | None) -> None:
     from vsh import helptext
 
-    if command is None:
+    # virsh reads --command quietly: an empty one is no command at all.
+    if not command:
         ctx.out.write(helptext.group_listing())
         return
     if command in GROUPS:
@@ -66,10 +67,12 @@ def cmd_echo(ctx: Session, shell: bool, xml: bool, split: bool, err: bool, strin
 
 @command("cd", group="virsh", help="change the current directory", connect=False, json=False,
          desc="Change the current directory.",
-         opts=[Str("dir", "directory to switch to (default: home or else root)", complete="dir")])
+         opts=[Str("dir", "directory to switch to (default: home or else root)", complete="dir", late=True)])
 def cmd_cd(ctx: Session, dir: str | None) -> None:
     if not ctx.interactive:
         raise VshError("cd: command valid only in interactive mode")
+    # Read only now: virsh refuses cd outside interactive mode before it looks at --dir.
+    dir = ctx.late("dir", dir)
     target = dir if dir is not None else (os.environ.get("HOME") or "/")
     try:
         os.chdir(target)
@@ -96,6 +99,7 @@ def cmd_exit(ctx: Session) -> None:
 
 @command("connect", group="virsh", help="(re)connect to hypervisor", connect=False, json=False,
          desc="Connect to local hypervisor. This is built-in command after shell start up.",
-         opts=[Str("name", "hypervisor connection URI", complete="uri"), Flag("readonly", "read-only connection")])
+         opts=[Str("name", "hypervisor connection URI", complete="uri", empty_ok=True),
+               Flag("readonly", "read-only connection")])
 def cmd_connect(ctx: Session, name: str | None, readonly: bool) -> None:
     ctx.connection.reconnect(name, readonly, force=True)

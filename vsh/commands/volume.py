@@ -206,13 +206,14 @@ def cmd_vol_delete(ctx: Session, vol: str, pool: str | None, delete_snapshots: b
 
 
 @command("vol-create", group="volume", help="create a vol from an XML file", desc="Create a vol.",
-         opts=[common.POOL("pool name"), common.FILE("file containing an XML vol description"),
+         opts=[common.POOL("pool name"), common.FILE("file containing an XML vol description")._replace(late=True),
                Flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
                Flag("validate", "validate the XML against the schema")])
 def cmd_vol_create(ctx: Session, pool: str, file: str, prealloc_metadata: bool, validate: bool) -> None:
     import libvirt
 
     obj = ctx.lookup.pool(pool)
+    file = ctx.late("file", file)
     xml = ctx.read_file(file)
     flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
                       validate=(validate, libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE))
@@ -223,8 +224,9 @@ def cmd_vol_create(ctx: Session, pool: str, file: str, prealloc_metadata: bool, 
 
 @command("vol-create-from", group="volume", help="create a vol, using another volume as input",
          desc="Create a vol from an existing volume.",
-         opts=[common.POOL(), common.FILE("file containing an XML vol description"), common.VOLUME(),
-               Str("inputpool", "pool name or uuid of the input volume's pool", complete="pool"),
+         opts=[common.POOL(), common.FILE("file containing an XML vol description")._replace(late=True),
+               common.VOLUME()._replace(late=True),
+               Str("inputpool", "pool name or uuid of the input volume's pool", complete="pool", late=True),
                Flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
                Flag("reflink", "use btrfs COW lightweight copy"),
                Flag("validate", "validate the XML against the schema")])
@@ -233,7 +235,9 @@ def cmd_vol_create_from(ctx: Session, pool: str, file: str, vol: str, inputpool:
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    source = ctx.lookup.volume(vol, inputpool, pool_opt="inputpool")
+    file = ctx.late("file", file)
+    vol = ctx.late("vol", vol)
+    source = ctx.lookup.volume(vol, ctx.late("inputpool", inputpool), pool_opt="inputpool")
     xml = ctx.read_file(file)
     flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
                       reflink=(reflink, libvirt.VIR_STORAGE_VOL_CREATE_REFLINK),
@@ -320,11 +324,12 @@ WIPE_ALGORITHMS = ("zero", "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzne
 @command("vol-wipe", group="volume", help="wipe a vol",
          desc="Ensure data previously on a volume is not accessible to future reads",
          opts=[common.VOLUME(), common.POOL_OPT(),
-               Str("algorithm", "perform selected wiping algorithm")])
+               Str("algorithm", "perform selected wiping algorithm", late=True)])
 def cmd_vol_wipe(ctx: Session, vol: str, pool: str | None, algorithm: str | None) -> None:
     import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
+    algorithm = ctx.late("algorithm", algorithm)
     if algorithm is not None and algorithm not in WIPE_ALGORITHMS:
         raise VshError(f"Unsupported algorithm '{algorithm}'")
     pattern = WIPE_ALGORITHMS.index(algorithm) if algorithm is not None else 0
