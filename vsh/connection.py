@@ -51,53 +51,9 @@ def start_event_loop() -> None:
         _loop_started = True
 
 
-# (code, domain) of the last libvirt error raised by a command, as virsh's error handler keeps it.
-_last_error: tuple[int, int] | None = None
-
-
 def silence_libvirt() -> None:
-    """libvirt-python prints every error to stderr by default; vsh reports them itself.
-
-    The handler still records the last error, which tells whether a failed command lost
-    the connection even when the command reported the failure in its own words.
-    """
-
-    main = threading.main_thread()
-
-    def handler(_ctx: Any, err: Any) -> None:
-        global _last_error
-        # Errors of background threads (event loop, completion) are not the command's.
-        if threading.current_thread() is not main:
-            return
-        try:
-            _last_error = (int(err[0]), int(err[1]))
-        except (TypeError, ValueError, IndexError):
-            pass
-
-    _libvirt().registerErrorHandler(handler, None)
-
-
-def clear_last_error() -> None:
-    global _last_error
-    _last_error = None
-
-
-def lost_connection_error(err: BaseException | None = None) -> bool:
-    """virsh's test after a failed command: was the error one that means the connection is gone?
-
-    Those are an RPC error, no connection, an invalid connection, or a system error of the
-    remote driver; `err` (a libvirtError) is checked, else the last error libvirt raised.
-    """
-    if err is not None and hasattr(err, "get_error_domain"):
-        pair: tuple[int, int] | None = (err.get_error_code(), err.get_error_domain())  # type: ignore[attr-defined]
-    else:
-        pair = _last_error
-    if pair is None:
-        return False
-    libvirt = _libvirt()
-    code, domain = pair
-    return (code in (libvirt.VIR_ERR_RPC, libvirt.VIR_ERR_NO_CONNECT, libvirt.VIR_ERR_INVALID_CONN)
-            or (code == libvirt.VIR_ERR_SYSTEM_ERROR and domain == libvirt.VIR_FROM_REMOTE))
+    """libvirt-python prints every error to stderr by default; vsh reports them itself."""
+    _libvirt().registerErrorHandler(lambda _ctx, _err: None, None)
 
 
 def default_uri(cli_uri: str | None) -> str | None:
@@ -325,10 +281,6 @@ class Connection:
         if alive == 0:
             raise VshError("no valid connection")
         return self.conn
-
-    def mark_lost(self) -> None:
-        """Called when a command failed with an RPC or connection error."""
-        self.disconnected = True
 
     def close(self) -> None:
         if self.conn is not None:

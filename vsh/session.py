@@ -11,16 +11,12 @@ import time
 from typing import Any, Callable
 
 from vsh import grammar
-from vsh.connection import Connection, clear_last_error, default_uri, lost_connection_error
+from vsh.connection import Connection, default_uri
 from vsh.errors import Quit, VshError, from_libvirt
 from vsh.lookup import Lookup
 from vsh.output import Printer
 from vsh.spec import BOOL
 from vsh.values import convert
-
-# libvirt error codes that mean the connection itself is gone.
-_LOST_CODES = {"VIR_ERR_RPC", "VIR_ERR_NO_CONNECT", "VIR_ERR_INVALID_CONN"}
-
 
 class Session:
     """What a command body receives as `ctx`."""
@@ -102,7 +98,6 @@ class Session:
             self.log("INFO", "command " + " ".join(inv.words))
         start = time.monotonic()
         ok = True
-        clear_last_error()
         try:
             kwargs = self._values(inv)
             if spec.connect:
@@ -119,9 +114,6 @@ class Session:
         except Exception as err:  # noqa: BLE001 - libvirt and OS errors become error lines
             ok = False
             self.report(self._wrap(err))
-        if not ok and lost_connection_error():
-            # virsh's check after every failed command, whichever words reported the failure.
-            self.connection.mark_lost()
         if self.timing:
             # virsh prints the timing even under -q; under --json it goes to stderr.
             text = f"\n(Time: {(time.monotonic() - start) * 1000:.3f} ms)\n\n"
@@ -162,11 +154,8 @@ class Session:
 
         libvirt = sys.modules.get("libvirt")
         if libvirt is not None and isinstance(err, libvirt.libvirtError):
-            code = err.get_error_code()
-            names = {getattr(libvirt, n, None) for n in _LOST_CODES}
-            if code in names or (code == getattr(libvirt, "VIR_ERR_SYSTEM_ERROR", -1)
-                                 and err.get_error_domain() == getattr(libvirt, "VIR_FROM_REMOTE", -1)):
-                self.connection.mark_lost()
+            # A lost connection is noticed by the close callback alone: virsh's own check after
+            # a failed command sets a flag its reconnect logic never reads.
             return from_libvirt(err)
         if isinstance(err, OSError):
             return VshError(f"{err.strerror or err}" + (f": {err.filename}" if err.filename else ""))

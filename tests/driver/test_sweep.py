@@ -80,10 +80,6 @@ XFAIL: dict[tuple[str, str], str] = {
     ("vol-download", "values"): "volstream.py checks an empty --file before looking the volume up; "
                                 "--length -1 (ULLONG_MAX, as virsh wraps it) ends in 'OverflowError: int too "
                                 "big to convert' instead of libvirt's 'not supported' error",
-    ("connect", "values"): "connection.py/session.py mark the session lost when `connect nosuch` fails with "
-                           "VIR_ERR_NO_CONNECT, so the next failed connect says 'Failed to reconnect to the "
-                           "hypervisor'; virsh still says 'failed to connect to the hypervisor' (its vsh.c "
-                           "catch does not reach virsh.c's own disconnected flag)",
     ("vol-upload", "values"): "volstream.py checks an empty --file before looking the volume up "
                               "(virsh: failed to get vol 'nosuch', specifying --pool might help)",
 }
