@@ -162,6 +162,12 @@ class Session:
         return VshError(f"{type(err).__name__}: {err}")
 
     def report(self, err: VshError) -> None:
+        if not err.lines():
+            # Some virsh failures are silent (ttyconsole without a tty, an empty --xpath); text
+            # mode stays silent, while JSON readers still get an error object.
+            if self.out.json:
+                self.out.error([], {"error": {"message": "failed (virsh reports no reason)"}})
+            return
         if self.log:
             for line in err.lines():
                 self.log("ERROR", line)

@@ -68,21 +68,7 @@ SMALL_NUMBERS = ("0", "+2", "1k")
 
 # Commands whose module other engineers own; their differences are expected failures.
 # (command, kind) -> the difference, kind being "help", "values", "grammar" or "json".
-XFAIL: dict[tuple[str, str], str] = {
-    ("domifstat", "values"): "stats.py checks an empty --interface before looking the domain up "
-                             "(virsh: failed to get domain 'nosuch')",
-    ("dump", "values"): "save.py checks an empty --file before looking the domain up "
-                        "(virsh: failed to get domain 'nosuch')",
-    ("save", "values"): "save.py checks an empty --file or --xml before looking the domain up "
-                        "(virsh: failed to get domain 'nosuch')",
-    ("managedsave-define", "values"): "virsh reads the --xml file before it reads --domain "
-                                      "(Failed to open file 'nosuch'); save.py checks --domain '' first",
-    ("vol-download", "values"): "volstream.py checks an empty --file before looking the volume up; "
-                                "--length -1 (ULLONG_MAX, as virsh wraps it) ends in 'OverflowError: int too "
-                                "big to convert' instead of libvirt's 'not supported' error",
-    ("vol-upload", "values"): "volstream.py checks an empty --file before looking the volume up "
-                              "(virsh: failed to get vol 'nosuch', specifying --pool might help)",
-}
+XFAIL: dict[tuple[str, str], str] = {}
 
 # (command, grammar case) -> why the case is left out.
 EXCLUDE: dict[tuple[str, str], str] = {}

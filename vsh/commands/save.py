@@ -89,15 +89,17 @@ def _read_xml(ctx: Session, path: str | None) -> str | None:
 
 @command("save", group="domain", help="save a domain state to a file",
          desc="Save the RAM state of a running domain.",
-         opts=[common.DOMAIN(), Data("file", "where to save the data", complete="file"),
+         opts=[common.DOMAIN(), Data("file", "where to save the data", complete="file", late=True),
                Flag("bypass-cache", "avoid file system cache when saving"),
-               Str("xml", "filename containing updated XML for the target", complete="file"),
+               Str("xml", "filename containing updated XML for the target", complete="file", late=True),
                Flag("running", "set domain to be running on restore"),
                Flag("paused", "set domain to be paused on restore"),
                Flag("verbose", "display the progress of save")])
 def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str | None, running: bool,
              paused: bool, verbose: bool) -> None:
     dom = ctx.lookup.domain(domain)
+    file = ctx.late("file", file)
+    xml = ctx.late("xml", xml)
     flags = _save_flags(bypass_cache, running, paused)
     text = _read_xml(ctx, xml)
 
@@ -214,13 +216,14 @@ def cmd_managedsave_dumpxml(ctx: Session, domain: str, security_info: bool, xpat
 
 @command("managedsave-define", group="domain", help="redefine the XML for a domain's managed save state file",
          desc="Replace the domain XML associated with a managed save state file",
-         opts=[common.DOMAIN(), Data("xml", "filename containing updated XML for the target", complete="file"),
+         opts=[common.DOMAIN()._replace(late=True),
+               Data("xml", "filename containing updated XML for the target", complete="file"),
                Flag("running", "set domain to be running on start"),
                Flag("paused", "set domain to be paused on start")],
          exclusive=[("running", "paused")])
 def cmd_managedsave_define(ctx: Session, domain: str, xml: str, running: bool, paused: bool) -> None:
     text = ctx.read_file(xml)
-    dom = ctx.lookup.domain(domain)
+    dom = ctx.lookup.domain(ctx.late("domain", domain))
     with failing(f"Failed to update {dom.name()} XML configuration"):
         dom.managedSaveDefineXML(text, _save_flags(running=running, paused=paused))
     ctx.out.extra(f"Managed save state file of domain '{dom.name()}' updated.")
@@ -291,7 +294,7 @@ DUMP_FORMATS = ("elf", "kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp")
 
 @command("dump", group="domain", help="dump the core of a domain to a file for analysis",
          desc="Core dump a domain.",
-         opts=[common.DOMAIN(), Data("file", "where to dump the core", complete="file"),
+         opts=[common.DOMAIN(), Data("file", "where to dump the core", complete="file", late=True),
                Flag("live", "perform a live core dump if supported"),
                Flag("crash", "crash the domain after core dump"),
                Flag("bypass-cache", "avoid file system cache when dumping"),
@@ -304,6 +307,7 @@ def cmd_dump(ctx: Session, domain: str, file: str, live: bool, crash: bool, bypa
     import libvirt
 
     dom = ctx.lookup.domain(domain)
+    file = ctx.late("file", file)
     flags = ctx.flags(live=(live, libvirt.VIR_DUMP_LIVE), crash=(crash, libvirt.VIR_DUMP_CRASH),
                       bypass_cache=(bypass_cache, libvirt.VIR_DUMP_BYPASS_CACHE),
                       reset=(reset, libvirt.VIR_DUMP_RESET), memory_only=(memory_only, libvirt.VIR_DUMP_MEMORY_ONLY))

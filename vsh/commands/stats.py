@@ -424,11 +424,12 @@ _IFSTAT_FIELDS = ("rx_bytes", "rx_packets", "rx_errs", "rx_drop", "tx_bytes", "t
 @command("domifstat", group="monitor", help="get network interface stats for a domain",
          desc="Get network interface stats for a running domain.",
          opts=[DOMAIN(), Data("interface", "interface device specified by name or MAC Address",
-                              complete="domain-interface")])
+                              complete="domain-interface", late=True)])
 def cmd_domifstat(ctx: Session, domain: str, interface: str) -> None:
     import libvirt
 
     dom = ctx.lookup.domain(domain)
+    interface = ctx.late("interface", interface)
     try:
         values = dom.interfaceStats(interface)
     except libvirt.libvirtError as err:

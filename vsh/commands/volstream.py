@@ -215,11 +215,19 @@ def _size(fd: int) -> int:
     return st.st_size
 
 
+def _c_ull(value: int | None) -> int:
+    """An unsigned long long for libvirt-python, which takes it signed: virsh's `-1` (wrapped to
+    ULLONG_MAX) keeps its bit pattern, so libvirt answers exactly as it does to virsh."""
+    if not value:
+        return 0
+    return value - 2**64 if value >= 2**63 else value
+
+
 # vol-upload / vol-download ---------------------------------------------------------------
 
 @command("vol-upload", group="volume", help="upload file contents to a volume",
          desc="Upload file contents to a volume",
-         opts=[common.VOLUME(), common.FILE("file"), common.POOL_OPT(),
+         opts=[common.VOLUME(), common.FILE("file")._replace(late=True), common.POOL_OPT(),
                Int("offset", "volume offset to upload to", conv="pulong"),
                Int("length", "amount of data to upload", conv="ulong"),
                Flag("sparse", "preserve sparseness of volume")])
@@ -228,6 +236,7 @@ def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: 
     from vsh import progress
 
     volume = ctx.lookup.volume(vol, pool=pool)
+    file = ctx.late("file", file)
     try:
         fd = os.open(file, os.O_RDONLY)
     except OSError:
@@ -242,7 +251,7 @@ def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: 
             total = min(total, length)
         stream = _new_stream(ctx)
         with failing(f"cannot upload to volume {vol}"):
-            volume.upload(stream, offset or 0, length or 0, _SPARSE if sparse else 0)
+            volume.upload(stream, _c_ull(offset), _c_ull(length), _SPARSE if sparse else 0)
         with progress.transfer(ctx.out, "Upload", total) as bar:
             try:
                 if sparse:
@@ -273,7 +282,7 @@ def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: 
 
 @command("vol-download", group="volume", help="download volume contents to a file",
          desc="Download volume contents to a file",
-         opts=[common.VOLUME(), common.FILE("file"), common.POOL_OPT(),
+         opts=[common.VOLUME(), common.FILE("file")._replace(late=True), common.POOL_OPT(),
                Int("offset", "volume offset to download from", conv="pulong"),
                Int("length", "amount of data to download", conv="ulong"),
                Flag("sparse", "preserve sparseness of volume")])
@@ -284,6 +293,7 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
     from vsh import progress
 
     volume = ctx.lookup.volume(vol, pool=pool)
+    file = ctx.late("file", file)
     fd, created = _open_target(file, f"cannot create {file}")
     done = False
     try:
@@ -296,7 +306,7 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
             raise VshError(f"unable to stat {file}") from None
         stream = _new_stream(ctx)
         with failing(f"cannot download from volume {vol}"):
-            volume.download(stream, offset or 0, length or 0, _SPARSE if sparse else 0)
+            volume.download(stream, _c_ull(offset), _c_ull(length), _SPARSE if sparse else 0)
         try:
             total = max(int(volume.info()[1]) - (offset or 0), 0)
         except libvirt.libvirtError:
