@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         opts = parse_global(argv)
     except VshError as err:
-        Printer(json_mode="--json" in argv).error(err.lines(), err.as_json())
+        Printer(json_mode="--json" in argv).report(err)
         return 1
     printer = Printer(quiet=opts.quiet, json_mode=opts.json, no_color=opts.no_color)
     try:
@@ -286,7 +286,7 @@ def _run(opts: Options, printer: object) -> int:
             else:
                 invocations = [grammar.parse(list(args))]
         except VshError as err:
-            printer.error(err.lines(), err.as_json())  # type: ignore[attr-defined]
+            printer.report(err)  # type: ignore[attr-defined]
             return 1
         parsed = lambda: invocations  # noqa: E731
     # Like virsh, commands read from stdin (a terminal or not) run in interactive mode.

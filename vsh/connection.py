@@ -56,6 +56,14 @@ def silence_libvirt() -> None:
     _libvirt().registerErrorHandler(lambda _ctx, _err: None, None)
 
 
+def _connect_hint(uri: str | None) -> str:
+    """What to try after a failed open (shown on a terminal only)."""
+    if uri is None and not os.environ.get("LIBVIRT_DEFAULT_URI"):
+        return ("no URI was given and libvirt's default is not reachable: name one with -c URI "
+                "(e.g. -c test:///default, -c qemu:///system) or set LIBVIRT_DEFAULT_URI")
+    return "check that the URI is right and, for a remote or qemu:/// URI, that libvirtd is running there"
+
+
 def default_uri(cli_uri: str | None) -> str | None:
     """The URI to open; None lets libvirt apply LIBVIRT_DEFAULT_URI and libvirt.conf."""
     if cli_uri:
@@ -140,12 +148,13 @@ class Connection:
             readonly = self.readonly
         connected = self.conn is not None
         self.close()
+        target = name if name is not None else self.uri
         try:
-            conn = self._connect(name if name is not None else self.uri, readonly)
+            conn = self._connect(target, readonly)
         except _OpenFailed as failed:
             text = ("Failed to reconnect to the hypervisor" if self.disconnected
                     else "failed to connect to the hypervisor")
-            raise VshError(text, cause=failed.cause) from None
+            raise VshError(text, cause=failed.cause, hint=_connect_hint(target)) from None
         libvirt = _libvirt()
         if name is not None:
             self.uri = name

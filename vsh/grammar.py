@@ -49,7 +49,9 @@ def parse(words: list[str]) -> Invocation:
     name = words[0]
     spec = registry.get(name)
     if spec is None:
-        raise VshError(f"unknown command: '{name}'")
+        raise VshError(f"unknown command: '{name}'", hint=_suggest(name, [s.name for s in registry.all_specs()
+                                                                          if not s.hidden], "") or
+                       "'help' lists the commands")
     values: dict[str, Any] = {}
     notes: list[str] = []
     slots = [o for o in spec.opts if o.positional]
@@ -77,7 +79,9 @@ def parse(words: list[str]) -> Invocation:
             if opt is None:
                 if spec.name == "help":
                     continue
-                raise VshError(f"command '{spec.name}' doesn't support option --{optname}")
+                raise VshError(f"command '{spec.name}' doesn't support option --{optname}",
+                               hint=_suggest(optname, [o.name for o in spec.visible_opts], "--") or
+                               f"'help {spec.name}' lists its options")
             if opt.type == ALIAS:
                 target, teq, tval = opt.target.partition("=")
                 if teq:
@@ -147,3 +151,13 @@ def help_for(name: str, words: list[str] | None = None) -> Invocation:
 def parse_all(commands: list[list[str]]) -> list[Invocation]:
     """Parse every command of a string before any runs, as virsh does."""
     return [parse(words) for words in commands]
+
+
+def _suggest(word: str, names: list[str], prefix: str) -> str:
+    """A "did you mean" hint for a mistyped command or option name (shown on a terminal only)."""
+    import difflib
+
+    close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(f"'{prefix}{c}'" for c in close) + "?"

@@ -158,6 +158,11 @@ Progress bars appear only on a terminal.  Ctrl\-C during \fBsave\fR, \fBmanageds
 \fBvol\-download\fR, \fBvol\-upload\fR or \fBscreenshot\fR adds one \fBerror:\fR line saying
 what became of the target (a partial file vsh created is removed).
 .TP
+.B Hints
+On a terminal an error may be followed by a \fBhint:\fR line saying what to do next (a
+close match for a mistyped command or option, how to name a URI).  Hints never go into a
+pipe or a file.
+.TP
 .B Unanswered connections
 Opening a remote connection to a daemon that never answers gives up after the keepalive
 bound (interval times count plus one, 35 seconds by default); virsh waits forever.

@@ -142,8 +142,12 @@ class Printer:
         self.out.flush()
 
     # errors -----------------------------------------------------------------------
-    def error(self, lines: Iterable[str], obj: dict[str, Any] | None = None) -> None:
-        """`error:` lines on stderr (a JSON object instead under --json)."""
+    def error(self, lines: Iterable[str], obj: dict[str, Any] | None = None, hint: str = "") -> None:
+        """`error:` lines on stderr (a JSON object instead under --json).
+
+        A hint (what to do next) is shown only when stderr is a terminal, so that
+        scripts see exactly virsh's lines.
+        """
         self.out.flush()
         if self.json and obj is not None:
             import json
@@ -153,7 +157,20 @@ class Printer:
         for line in lines:
             prefix = "\x1b[1;31merror:\x1b[0m " if self.color_err else "error: "
             self.err.write(prefix + line + "\n")
+        if hint and self.hints:
+            self.err.write(("\x1b[2mhint:\x1b[0m " if self.color_err else "hint: ") + hint + "\n")
         self.err.flush()
+
+    @property
+    def hints(self) -> bool:
+        try:
+            return self.err.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def report(self, err: Any) -> None:
+        """Print a VshError: its lines, its JSON form, its hint."""
+        self.error(err.lines(), err.as_json(), err.hint)
 
     def warn(self, text: str) -> None:
         self.err.write(f"warning: {text}\n")

@@ -171,7 +171,7 @@ class Session:
         if self.log:
             for line in err.lines():
                 self.log("ERROR", line)
-        self.out.error(err.lines(), err.as_json())
+        self.out.report(err)
 
     def close(self) -> None:
         self.connection.close()

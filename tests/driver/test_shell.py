@@ -93,3 +93,20 @@ def test_help_listing_is_virshs_restricted_to_implemented_commands() -> None:
 
     implemented = {s.name for s in registry.all_specs()}
     assert vsh("help").out == _filtered_virsh_help(implemented)
+
+
+@pytest.mark.parametrize("line,hint", [("lst", "hint: did you mean 'list'?"),
+                                       ("list --al", "hint: did you mean '--all'?"),
+                                       ("xyzzy", "hint: 'help' lists the commands")])
+def test_hints_on_a_terminal_only(line: str, hint: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    import os
+    import sys
+
+    env = {**os.environ, "NO_COLOR": "1"}
+    child = pexpect.spawn(sys.executable, ["-m", "vsh", "-c", URI, line], env=env, encoding="utf-8", timeout=20)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert hint in child.before and child.exitstatus == 1
+    piped = vsh("-c", URI, line)
+    assert "hint:" not in piped.err and piped.rc == 1
