@@ -262,6 +262,36 @@ def _checkpoints(conn: Any, given: dict) -> list[str]:
     return [c.getName() for c in dom.listAllCheckpoints(0)] if dom is not None else []
 
 
+def _domain_interfaces(conn: Any, given: dict) -> list[str]:
+    """The domain's interfaces by target device, or by MAC where there is none (virsh's completer)."""
+    from lxml import etree
+
+    dom = _domain(conn, given)
+    if dom is None:
+        return []
+    out = []
+    for iface in etree.fromstring(dom.XMLDesc(0).encode("utf-8")).findall("devices/interface"):
+        dev = iface.find("target")
+        mac = iface.find("mac")
+        name = dev.get("dev") if dev is not None else None
+        if not name and mac is not None:
+            name = mac.get("address")
+        if name:
+            out.append(name)
+    return out
+
+
+def _domain_disks(conn: Any, given: dict) -> list[str]:
+    """The domain's disk targets (virsh's virshDomainDiskTargetCompleter)."""
+    from lxml import etree
+
+    dom = _domain(conn, given)
+    if dom is None:
+        return []
+    root = etree.fromstring(dom.XMLDesc(0).encode("utf-8"))
+    return [t.get("dev") for t in root.findall("devices/disk/target") if t.get("dev")]
+
+
 #: completer -> (options whose values it depends on, fetch(conn, given) -> names).
 FETCHERS: dict[str, tuple[tuple[str, ...], Callable[[Any, dict], list]]] = {
     "domain": ((), lambda conn, _g: [d.name() for d in conn.listAllDomains(0)]),
@@ -274,6 +304,8 @@ FETCHERS: dict[str, tuple[tuple[str, ...], Callable[[Any, dict], list]]] = {
     "nwfilter": ((), lambda conn, _g: [f.name() for f in conn.listAllNWFilters(0)]),
     "snapshot": (("domain",), _snapshots),
     "checkpoint": (("domain",), _checkpoints),
+    "domain-interface": (("domain",), _domain_interfaces),
+    "domain-disk": (("domain",), _domain_disks),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from vsh.errors import VshError
+from vsh.values import split_list
 
 UUID_LEN = 36
 
@@ -102,6 +103,84 @@ class Lookup:
             if vol_pool.name() != pool_obj.name():
                 raise VshError(f"Requested volume '{name}' is not in pool '{pool_obj.name()}'")
         return vol
+
+
+    def interface(self, name: str, by_name: bool = True, by_mac: bool = True) -> Any:
+        """By MAC when the text parses as one (virMacAddrParse), else by name.
+
+        When the kind of text is not wanted (iface-name given a name) nothing is looked
+        up and the failure is one line; otherwise libvirt's line follows.
+        """
+        import libvirt
+
+        conn = self._conn()
+        is_mac = _is_mac(name)
+        cause: Exception | None = None
+        try:
+            if not is_mac and by_name:
+                return conn.interfaceLookupByName(name)
+            if is_mac and by_mac:
+                return conn.interfaceLookupByMACString(name)
+        except libvirt.libvirtError as err:
+            cause = err
+        raise VshError(f"failed to get interface '{name}'", cause=cause)
+
+    def nodedev(self, name: str, by_wwn: bool = True) -> Any:
+        """By name, or by SCSI host WWN pair for 'wwnn,wwpn' (virsh's vshFindNodeDevice).
+
+        A malformed WWN fails with libvirt's own wording only, as virsh reports it.
+        """
+        import libvirt
+
+        conn = self._conn()
+        try:
+            if by_wwn and "," in name:
+                parts = split_list(name)
+                if len(parts) != 2:
+                    raise VshError(f"Malformed device value '{name}'")
+                for wwn in parts:
+                    digits = wwn[2:] if wwn.startswith("0x") else wwn
+                    if len(digits) != 16 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+                        raise VshError(f"internal error: Malformed wwn: {wwn}")
+                return conn.nodeDeviceLookupSCSIHostByWWN(parts[0], parts[1], 0)
+            return conn.nodeDeviceLookupByName(name)
+        except libvirt.libvirtError as err:
+            raise VshError(f"Could not find matching device '{name}'", cause=err) from None
+
+    def secret(self, name: str) -> Any:
+        """By UUID only; libvirt's line follows virsh's."""
+        import libvirt
+
+        try:
+            return self._conn().secretLookupByUUIDString(name)
+        except libvirt.libvirtError as err:
+            raise VshError(f"failed to get secret '{name}'", cause=err) from None
+
+    def nwfilter(self, name: str) -> Any:
+        return self._uuid_or_name("nwfilter", name, "nwfilterLookupByUUIDString", "nwfilterLookupByName")
+
+
+def _is_mac(text: str) -> bool:
+    """virMacAddrParse: six groups of 1-2 hex digits joined by ':', then the end or a byte <= ' '.
+
+    The end test compares a signed char, so a non-ASCII byte also ends the address.
+    """
+    hexdigits = "0123456789abcdefABCDEF"
+    pos = 0
+    for i in range(6):
+        start = pos
+        while pos < len(text) and text[pos] in hexdigits:
+            pos += 1
+        # strtoul would read more digits, but over two fails anyway.
+        if not 1 <= pos - start <= 2:
+            return False
+        nxt = text[pos] if pos < len(text) else ""
+        if i == 5:
+            return nxt == "" or ord(nxt) <= 32 or ord(nxt) >= 128
+        if nxt != ":":
+            return False
+        pos += 1
+    return False
 
 
 def _try(libvirt: Any, fn: Callable[..., Any], *args: Any) -> Any:

@@ -61,6 +61,8 @@ OBJECTS = ("domain", "network", "pool", "vol")
 # Commands whose plain successful run prints something that changes from run to run.
 NO_PLAIN_RUN = {
     "dominfo": "the test driver's CPU time comes from the clock",
+    "snapshot-create": "a snapshot made without XML is named after the clock",
+    "checkpoint-create": "a checkpoint made without XML is named after the clock",
 }
 
 BAD_NUMBERS = ("abc", "-1", "99999999999999999999")
@@ -68,7 +70,12 @@ SMALL_NUMBERS = ("0", "+2", "1k")
 
 # Commands whose module other engineers own; their differences are expected failures.
 # (command, kind) -> the difference, kind being "help", "values", "grammar" or "json".
-XFAIL: dict[tuple[str, str], str] = {}
+XFAIL: dict[tuple[str, str], str] = {
+    # The runs with --description but no --name make a snapshot/checkpoint named after the clock,
+    # so virsh's and vsh's outputs differ whenever the two runs straddle a second.
+    ("snapshot-create-as", "values"): "snapshots made without a name are named after the clock",
+    ("checkpoint-create-as", "values"): "checkpoints made without a name are named after the clock",
+}
 
 # (command, grammar case) -> why the case is left out.
 EXCLUDE: dict[tuple[str, str], str] = {}

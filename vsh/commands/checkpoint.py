@@ -1,0 +1,275 @@
+"""Checkpoint commands: checkpoint-create, checkpoint-create-as, checkpoint-list, checkpoint-info,
+checkpoint-dumpxml, checkpoint-parent and checkpoint-delete.
+
+JSON (--json): checkpoint-list gives an array of objects with `name`, `creation_time`
+(seconds since the epoch, an integer) and `parent` (null for a root); with --name an array
+of {"name": NAME}; with --tree an array of {"name": NAME, "parent": NAME or null}.
+checkpoint-info gives one object: `name`, `domain`, `parent` (null without one),
+`children` and `descendants` (integers).  checkpoint-dumpxml and checkpoint-create-as
+--print-xml give {"xml": TEXT}; checkpoint-parent {"parent": NAME}.  checkpoint-create,
+checkpoint-create-as and checkpoint-delete print nothing under --json.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from vsh.commands import common
+from vsh.commands.snapshot import _Buffer, _split, tree_lines
+from vsh.errors import VshError, failing
+from vsh.output import Column
+from vsh.registry import command
+from vsh.session import Session
+from vsh.spec import Argv, Flag, Str
+
+
+def CHECKPOINTNAME(help: str = "checkpoint name") -> Any:
+    return Str("checkpointname", help, complete="checkpoint", late=True)
+
+
+def _create(ctx: Session, dom: Any, xml: str, flags: int, source: str | None) -> None:
+    chk = dom.checkpointCreateXML(xml, flags)
+    name = chk.getName()
+    # virsh ends these messages without a newline; the blank line after the command ends them.
+    if source is not None:
+        ctx.out.extra(f"Domain checkpoint {name} created from '{source}'", end="")
+    else:
+        ctx.out.extra(f"Domain checkpoint {name} created", end="")
+
+
+@command("checkpoint-create", group="checkpoint", help="Create a checkpoint from XML",
+         desc="Create a checkpoint from XML for use in future incremental backups",
+         opts=[common.DOMAIN(), Str("xmlfile", "domain checkpoint XML", complete="file", late=True),
+               Flag("redefine", "redefine metadata for existing checkpoint"),
+               Flag("redefine-validate", "validate the redefined checkpoint"),
+               Flag("quiesce", "quiesce guest's file systems")],
+         requires=[("redefine-validate", "redefine")])
+def cmd_checkpoint_create(ctx: Session, domain: str, xmlfile: str | None, redefine: bool,
+                          redefine_validate: bool, quiesce: bool) -> None:
+    import libvirt
+
+    flags = ctx.flags(redefine=(redefine, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE),
+                      redefine_validate=(redefine_validate, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE),
+                      quiesce=(quiesce, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE))
+    dom = ctx.lookup.domain(domain)
+    xmlfile = ctx.late("xmlfile", xmlfile)
+    xml = "<domaincheckpoint/>" if xmlfile is None else ctx.read_file(xmlfile)
+    _create(ctx, dom, xml, flags, xmlfile)
+
+
+def _diskspec(buf: _Buffer, spec: str) -> None:
+    items = _split(spec)
+    found: dict[str, str] = {}
+    for item in items[1:]:
+        assert item is not None
+        key = next((k for k in ("checkpoint", "bitmap") if k not in found and item.startswith(k + "=")), None)
+        if key is None:
+            raise VshError(f"unable to parse diskspec: {spec}")
+        found[key] = item[len(key) + 1:]
+    buf.escape("<disk name='%s'", items[0])
+    for key in ("checkpoint", "bitmap"):
+        if key in found:
+            buf.add(f" {key}='{found[key]}'")
+    buf.add("/>\n")
+
+
+@command("checkpoint-create-as", group="checkpoint", help="Create a checkpoint from a set of args",
+         desc="Create a checkpoint from arguments for use in future incremental backups",
+         opts=[common.DOMAIN(), Str("name", "name of checkpoint", late=True),
+               Str("description", "description of checkpoint", late=True),
+               Flag("print-xml", "print XML document rather than create"),
+               Flag("quiesce", "quiesce guest's file systems"),
+               Argv("diskspec", "disk attributes: disk[,checkpoint=type][,bitmap=name]")])
+def cmd_checkpoint_create_as(ctx: Session, domain: str, name: str | None, description: str | None,
+                             print_xml: bool, quiesce: bool, diskspec: list[str]) -> None:
+    import libvirt
+
+    flags = ctx.flags(quiesce=(quiesce, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE))
+    dom = ctx.lookup.domain(domain)
+    name = ctx.late("name", name)
+    description = ctx.late("description", description)
+    buf = _Buffer()
+    buf.add("<domaincheckpoint>\n")
+    buf.indent = 2
+    buf.escape("<name>%s</name>\n", name)
+    buf.escape("<description>%s</description>\n", description)
+    if diskspec:
+        buf.add("<disks>\n")
+        buf.indent += 2
+        for spec in diskspec:
+            _diskspec(buf, spec)
+        buf.indent -= 2
+        buf.add("</disks>\n")
+    buf.indent -= 2
+    buf.add("</domaincheckpoint>\n")
+    xml = buf.text()
+    if print_xml:
+        ctx.out.data({"xml": xml}, xml + "\n")
+        return
+    _create(ctx, dom, xml, flags, None)
+
+
+def _checkpoint(ctx: Session, dom: Any, raw: str | None, option: str = "checkpointname") -> Any:
+    """virshLookupCheckpoint: the checkpoint named by --OPTION, which is required here."""
+    name = ctx.late(option, raw)
+    if name is None:
+        raise VshError(f"--{option} is required")
+    return dom.checkpointLookupByName(name, 0)
+
+
+def _parent(chk: Any) -> str | None:
+    import libvirt
+
+    try:
+        return chk.getParent(0).getName()
+    except libvirt.libvirtError as err:
+        if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN_CHECKPOINT:
+            return None
+        raise VshError("unable to determine if checkpoint has parent", cause=err) from None
+
+
+@command("checkpoint-info", group="checkpoint", help="checkpoint information",
+         desc="Returns basic information about a checkpoint.",
+         opts=[common.DOMAIN(), CHECKPOINTNAME()])
+def cmd_checkpoint_info(ctx: Session, domain: str, checkpointname: str | None) -> None:
+    import libvirt
+
+    dom = ctx.lookup.domain(domain)
+    chk = _checkpoint(ctx, dom, checkpointname)
+    name = chk.getName()
+    parent = _parent(chk)
+    children = len(chk.listAllChildren(0))
+    descendants = len(chk.listAllChildren(libvirt.VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS))
+    ctx.out.kv([
+        ("name", "Name:", name, name),
+        ("domain", "Domain:", dom.name(), dom.name()),
+        ("parent", "Parent:", parent, parent or "-"),
+        ("children", "Children:", children, str(children)),
+        ("descendants", "Descendants:", descendants, str(descendants)),
+    ])
+
+
+@command("checkpoint-dumpxml", group="checkpoint", help="Dump XML for a domain checkpoint",
+         desc="Checkpoint Dump XML",
+         opts=[common.DOMAIN(), CHECKPOINTNAME(),
+               Flag("security-info", "include security sensitive information in XML dump"),
+               Flag("no-domain", "exclude <domain> from XML"),
+               Flag("size", "include backup size estimate in XML dump"),
+               common.XPATH(), common.WRAP])
+def cmd_checkpoint_dumpxml(ctx: Session, domain: str, checkpointname: str | None, security_info: bool,
+                           no_domain: bool, size: bool, xpath: str | None, wrap: bool) -> None:
+    import libvirt
+
+    flags = ctx.flags(security_info=(security_info, libvirt.VIR_DOMAIN_CHECKPOINT_XML_SECURE),
+                      no_domain=(no_domain, libvirt.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN),
+                      size=(size, libvirt.VIR_DOMAIN_CHECKPOINT_XML_SIZE))
+    dom = ctx.lookup.domain(domain)
+    if xpath == "":
+        # virsh reads --xpath (quietly) before it looks the checkpoint up.
+        raise VshError("")
+    chk = _checkpoint(ctx, dom, checkpointname)
+    common.dump_xml(ctx, chk.getXMLDesc(flags), xpath, wrap)
+
+
+@command("checkpoint-parent", group="checkpoint", help="Get the name of the parent of a checkpoint",
+         desc="Extract the checkpoint's parent, if any",
+         opts=[common.DOMAIN(), CHECKPOINTNAME("find parent of checkpoint name")])
+def cmd_checkpoint_parent(ctx: Session, domain: str, checkpointname: str | None) -> None:
+    dom = ctx.lookup.domain(domain)
+    chk = _checkpoint(ctx, dom, checkpointname)
+    parent = _parent(chk)
+    if parent is None:
+        raise VshError(f"checkpoint '{chk.getName()}' has no parent")
+    # virsh prints the name without a newline; the blank line after the command ends it.
+    ctx.out.data({"parent": parent}, parent)
+
+
+@command("checkpoint-delete", group="checkpoint", help="Delete a domain checkpoint", desc="Checkpoint Delete",
+         opts=[common.DOMAIN(), CHECKPOINTNAME(),
+               Flag("children", "delete checkpoint and all children"),
+               Flag("children-only", "delete children but not checkpoint"),
+               Flag("metadata", "delete only libvirt metadata, leaving checkpoint contents behind")])
+def cmd_checkpoint_delete(ctx: Session, domain: str, checkpointname: str | None, children: bool,
+                          children_only: bool, metadata: bool) -> None:
+    import libvirt
+
+    dom = ctx.lookup.domain(domain)
+    chk = _checkpoint(ctx, dom, checkpointname)
+    name = chk.getName()
+    flags = ctx.flags(children=(children, libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN),
+                      children_only=(children_only, libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY),
+                      metadata=(metadata, libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY))
+    with failing(f"Failed to delete checkpoint {name}"):
+        chk.delete(flags)
+    ctx.out.extra(f"Domain checkpoint {name} children deleted" if children_only
+                  else f"Domain checkpoint {name} deleted")
+
+
+@command("checkpoint-list", group="checkpoint", help="List checkpoints for a domain", desc="Checkpoint List",
+         opts=[common.DOMAIN(), Flag("parent", "add a column showing parent checkpoint"),
+               Flag("roots", "list only checkpoints without parents"),
+               Flag("leaves", "list only checkpoints without children"),
+               Flag("no-leaves", "list only checkpoints that are not leaves (with children)"),
+               Flag("tree", "list checkpoints in a tree"),
+               Str("from", "limit list to children of given checkpoint", complete="checkpoint", late=True),
+               Flag("descendants", "with --from, list all descendants"),
+               Flag("name", "list checkpoint names only"),
+               Flag("topological", "sort list topologically rather than by name")],
+         exclusive=[("tree", "name"), ("parent", "roots"), ("parent", "tree"), ("roots", "tree"),
+                    ("roots", "from")])
+def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, leaves: bool, no_leaves: bool,
+                        tree: bool, descendants: bool, name: bool, topological: bool, **rest: Any) -> None:
+    import libvirt
+
+    start_raw = rest["from"]
+    for option, given in (("leaves", leaves), ("no-leaves", no_leaves)):
+        if given and tree:
+            raise VshError(f"--{option} and --tree are mutually exclusive")
+    flags = ctx.flags(leaves=(leaves, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES),
+                      no_leaves=(no_leaves, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES),
+                      topological=(topological, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL),
+                      roots=(roots, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS))
+    if descendants:
+        if start_raw is None:
+            raise VshError("--descendants requires --from")
+        flags |= libvirt.VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS
+    dom = ctx.lookup.domain(domain)
+    start = _checkpoint(ctx, dom, start_raw, option="from") if start_raw is not None else None
+    with failing("unexpected problem querying checkpoints"):
+        chks = start.listAllChildren(flags) if start is not None else dom.listAllCheckpoints(flags)
+    parents: list[str | None] = []
+    if tree:
+        parents = [_parent(c) for c in chks]
+        if start is not None:
+            # With --from, the starting checkpoint heads the tree as its only root.
+            chks.append(start)
+            parents.append(None)
+    order = list(range(len(chks)))
+    if not topological:
+        order.sort(key=lambda i: common.name_key(chks[i].getName()))
+    chks = [chks[i] for i in order]
+    names = [c.getName() for c in chks]
+    if tree:
+        parents = [parents[i] for i in order]
+        lines = tree_lines(names, parents)
+        ctx.out.data([{"name": n, "parent": p} for n, p in zip(names, parents)],
+                     "".join(line + "\n" for line in lines))
+        return
+    if name:
+        ctx.out.data([{"name": n} for n in names], "".join(n + "\n" for n in names))
+        return
+    import time
+
+    from lxml import etree
+
+    rows = []
+    for chk, chk_name in zip(chks, names):
+        root = etree.fromstring(chk.getXMLDesc(0).encode("utf-8"))
+        created = root.findtext("creationTime")
+        rows.append({"name": chk_name, "creation_time": int(created) if created else 0,
+                     "parent": root.findtext("parent/name") or None})
+    columns = [Column("name", "Name"),
+               Column("creation_time", "Creation Time",
+                      lambda v: time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(v)))]
+    if parent:
+        columns.append(Column("parent", "Parent", lambda v: v or ""))
+    ctx.out.table(columns, rows)

@@ -1,0 +1,180 @@
+"""Node device commands: nodedev-list, nodedev-dumpxml, nodedev-info, nodedev-create,
+nodedev-destroy, nodedev-define, nodedev-undefine and nodedev-start.
+
+JSON (--json): nodedev-list gives an array of {"name": NAME, "parent": PARENT or null};
+nodedev-info one object: `name`, `parent` (null without one), `active`, `persistent`
+and `autostart` (booleans, null when libvirt cannot tell); nodedev-dumpxml {"xml": TEXT}.
+The other commands print nothing under --json.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from vsh.commands import common
+from vsh.errors import VshError, failing
+from vsh.registry import command
+from vsh.session import Session
+from vsh.spec import Data, Flag, Opt, Str
+
+# virNodeDevCapType names in order, with the listing flag each selects.
+CAPS = (("system", "SYSTEM"), ("pci", "PCI_DEV"), ("usb_device", "USB_DEV"), ("usb", "USB_INTERFACE"),
+        ("net", "NET"), ("scsi_host", "SCSI_HOST"), ("scsi_target", "SCSI_TARGET"), ("scsi", "SCSI"),
+        ("storage", "STORAGE"), ("fc_host", "FC_HOST"), ("vports", "VPORTS"), ("scsi_generic", "SCSI_GENERIC"),
+        ("drm", "DRM"), ("mdev_types", "MDEV_TYPES"), ("mdev", "MDEV"), ("ccw", "CCW_DEV"), ("css", "CSS_DEV"),
+        ("vdpa", "VDPA"), ("ap_card", "AP_CARD"), ("ap_queue", "AP_QUEUE"), ("ap_matrix", "AP_MATRIX"),
+        ("vpd", "VPD"))
+
+
+def DEVICE(help: str = "device name or wwn pair in 'wwnn,wwpn' format") -> Opt:
+    return Data("device", help, complete="nodedev")
+
+
+def _tree(names: list[str], parents: list[str | None], devid: int, lastdev: int, root: bool,
+          indent: str, out: list[str]) -> None:
+    """virsh's vshTreePrintInternal: '+- ' before each child, '|' while siblings follow."""
+    dev = names[devid]
+    out.append(f"{indent}{'' if root else '+- '}{dev}")
+    if not root:
+        indent += (" " if devid == lastdev else "|") + " "
+    children = [i for i, parent in enumerate(parents) if parent == dev]
+    nextlast = children[-1] if children else -1
+    if children:
+        out.append(f"{indent}  |")
+    for i in children:
+        _tree(names, parents, i, nextlast, False, indent + "  ", out)
+    if nextlast == -1 and devid == lastdev:
+        out.append(indent)
+
+
+@command("nodedev-list", group="nodedev", help="enumerate devices on this host",
+         opts=[Flag("tree", "list devices in a tree"),
+               Str("cap", "capability names, separated by comma", empty_ok=True),
+               Flag("inactive", "list inactive devices"), Flag("all", "list inactive & active devices")])
+def cmd_nodedev_list(ctx: Session, tree: bool, cap: str | None, inactive: bool, all: bool) -> None:
+    import libvirt
+
+    from vsh.values import split_list
+
+    caps = split_list(cap) if cap else []
+    if inactive and all:
+        raise VshError("Option --all is incompatible with --inactive")
+    if tree and (cap or inactive):
+        raise VshError("Option --tree is incompatible with --cap and --inactive")
+    flags = 0
+    known = dict(CAPS)
+    for name in caps:
+        if name not in known:
+            raise VshError("Invalid capability type")
+        flags |= getattr(libvirt, f"VIR_CONNECT_LIST_NODE_DEVICES_CAP_{known[name]}")
+    if inactive or all:
+        flags |= libvirt.VIR_CONNECT_LIST_NODE_DEVICES_INACTIVE
+    if not inactive:
+        flags |= libvirt.VIR_CONNECT_LIST_NODE_DEVICES_ACTIVE
+    with failing("Failed to list node devices"):
+        devs = sorted(ctx.conn.listAllDevices(flags), key=lambda d: common.name_key(d.name()))
+        names = [d.name() for d in devs]
+        parents = [d.parent() for d in devs]
+    obj = [{"name": n, "parent": p} for n, p in zip(names, parents)]
+    if not tree:
+        ctx.out.data(obj, "".join(n + "\n" for n in names))
+        return
+    lines: list[str] = []
+    for i, parent in enumerate(parents):
+        if parent is None:
+            _tree(names, parents, i, i, True, "", lines)
+    ctx.out.data(obj, "".join(line + "\n" for line in lines))
+
+
+@command("nodedev-dumpxml", group="nodedev", help="node device details in XML",
+         desc="Output the node device details as an XML dump to stdout.",
+         opts=[DEVICE(), common.XPATH(), common.WRAP])
+def cmd_nodedev_dumpxml(ctx: Session, device: str, xpath: str | None, wrap: bool) -> None:
+    if xpath == "":
+        # Here virsh reads --xpath before the device: an empty one fails quietly first.
+        raise VshError("")
+    dev = ctx.lookup.nodedev(device)
+    common.dump_xml(ctx, dev.XMLDesc(0), xpath, wrap)
+
+
+def _bool(fn: Any) -> bool | None:
+    import libvirt
+
+    try:
+        return bool(fn())
+    except libvirt.libvirtError:
+        return None
+
+
+@command("nodedev-info", group="nodedev", help="node device information",
+         desc="Returns basic information about the node device", opts=[DEVICE()])
+def cmd_nodedev_info(ctx: Session, device: str) -> None:
+    dev = ctx.lookup.nodedev(device)
+    name, parent = dev.name(), dev.parent()
+    active, persistent, autostart = _bool(dev.isActive), _bool(dev.isPersistent), _bool(dev.autostart)
+
+    def yes_no(value: bool | None, unknown: str = "yes") -> str:
+        return unknown if value is None else ("yes" if value else "no")
+
+    # virsh tests the -1 of a failed virNodeDeviceIsActive/IsPersistent as true: "yes".
+    ctx.out.kv([("name", "Name:", name, name), ("parent", "Parent:", parent, parent or ""),
+                ("active", "Active:", active, yes_no(active)),
+                ("persistent", "Persistent:", persistent, yes_no(persistent)),
+                ("autostart", "Autostart:", autostart, yes_no(autostart, "no autostart"))])
+
+
+@command("nodedev-create", group="nodedev", help="create a device defined by an XML file on the node",
+         desc="Create a device on the node.  Note that this command creates devices on the physical host "
+              "that can then be assigned to a virtual machine.",
+         opts=[common.FILE("file containing an XML description of the device"),
+               Flag("validate", "validate the XML against the schema")])
+def cmd_nodedev_create(ctx: Session, file: str, validate: bool) -> None:
+    import libvirt
+
+    xml = ctx.read_file(file)
+    with failing(f"Failed to create node device from {file}"):
+        dev = ctx.conn.nodeDeviceCreateXML(
+            xml, ctx.flags(validate=(validate, libvirt.VIR_NODE_DEVICE_CREATE_XML_VALIDATE)))
+    ctx.out.extra(f"Node device {dev.name()} created from {file}")
+
+
+@command("nodedev-destroy", group="nodedev", help="destroy (stop) a device on the node",
+         desc="Destroy a device on the node.  Note that this command destroys devices on the physical host",
+         opts=[DEVICE()])
+def cmd_nodedev_destroy(ctx: Session, device: str) -> None:
+    dev = ctx.lookup.nodedev(device)
+    with failing(f"Failed to destroy node device '{device}'"):
+        dev.destroy()
+    ctx.out.extra(f"Destroyed node device '{device}'")
+
+
+@command("nodedev-define", group="nodedev", help="Define a device by an xml file on a node",
+         desc="Defines a persistent device on the node that can be assigned to a domain. The device must be "
+              "started before it can be assigned to a domain.",
+         opts=[common.FILE("file containing an XML description of the device"),
+               Flag("validate", "validate the XML against the schema")])
+def cmd_nodedev_define(ctx: Session, file: str, validate: bool) -> None:
+    import libvirt
+
+    xml = ctx.read_file(file)
+    with failing(f"Failed to define node device from '{file}'"):
+        dev = ctx.conn.nodeDeviceDefineXML(
+            xml, ctx.flags(validate=(validate, libvirt.VIR_NODE_DEVICE_DEFINE_XML_VALIDATE)))
+    ctx.out.extra(f"Node device '{dev.name()}' defined from '{file}'")
+
+
+@command("nodedev-undefine", group="nodedev", help="Undefine an inactive node device",
+         desc="Undefines the configuration for an inactive node device", opts=[DEVICE()])
+def cmd_nodedev_undefine(ctx: Session, device: str) -> None:
+    dev = ctx.lookup.nodedev(device)
+    with failing(f"Failed to undefine node device '{device}'"):
+        dev.undefine(0)
+    ctx.out.extra(f"Undefined node device '{device}'")
+
+
+@command("nodedev-start", group="nodedev", help="Start an inactive node device",
+         desc="Starts an inactive node device that was previously defined", opts=[DEVICE("device name")])
+def cmd_nodedev_start(ctx: Session, device: str) -> None:
+    dev = ctx.lookup.nodedev(device, by_wwn=False)
+    with failing(f"Failed to start device {device}"):
+        dev.create(0)
+    ctx.out.extra(f"Device {device} started")

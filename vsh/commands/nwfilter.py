@@ -1,0 +1,95 @@
+"""Network filter commands: nwfilter-list, nwfilter-define, nwfilter-undefine,
+nwfilter-dumpxml and nwfilter-binding-list.
+
+JSON (--json): nwfilter-list gives an array of {"uuid": UUID, "name": NAME};
+nwfilter-binding-list an array of {"port_dev": DEV, "filter": NAME}; nwfilter-dumpxml
+{"xml": TEXT}.  The other commands print nothing under --json.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from vsh.commands import common
+from vsh.errors import VshError, failing
+from vsh.output import Column
+from vsh.registry import command
+from vsh.session import Session
+from vsh.spec import Data, Flag, Opt
+
+
+def NWFILTER() -> Opt:
+    return Data("nwfilter", "network filter name or uuid", complete="nwfilter")
+
+
+def _list(ctx: Session) -> list[Any]:
+    """virshNWFilterListCollect: the new API, else (unsupported) the old one."""
+    import libvirt
+
+    conn = ctx.conn
+    try:
+        return list(conn.listAllNWFilters(0))
+    except libvirt.libvirtError as err:
+        if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
+            raise VshError("Failed to list network filters", cause=err) from None
+    with failing("Failed to count network filters"):
+        count = conn.numOfNWFilters()
+    if count == 0:
+        return []
+    with failing("Failed to list network filters"):
+        names = conn.listNWFilters()
+    found = []
+    for name in names:
+        try:
+            found.append(conn.nwfilterLookupByName(name))
+        except libvirt.libvirtError:
+            continue
+    return found
+
+
+@command("nwfilter-list", group="filter", help="list network filters", desc="Returns list of network filters.")
+def cmd_nwfilter_list(ctx: Session) -> None:
+    filters = sorted(_list(ctx), key=lambda f: common.name_key(f.name()))
+    rows = [{"uuid": f.UUIDString(), "name": f.name()} for f in filters]
+    ctx.out.table([Column("uuid", "UUID"), Column("name", "Name")], rows)
+
+
+@command("nwfilter-define", group="filter", help="define or update a network filter from an XML file",
+         desc="Define a new network filter or update an existing one.",
+         opts=[common.FILE("file containing an XML network filter description"),
+               Flag("validate", "validate the XML against the schema")])
+def cmd_nwfilter_define(ctx: Session, file: str, validate: bool) -> None:
+    import libvirt
+
+    xml = ctx.read_file(file)
+    with failing(f"Failed to define network filter from {file}"):
+        if validate:
+            nwfilter = ctx.conn.nwfilterDefineXMLFlags(xml, libvirt.VIR_NWFILTER_DEFINE_VALIDATE)
+        else:
+            nwfilter = ctx.conn.nwfilterDefineXML(xml)
+    ctx.out.extra(f"Network filter {nwfilter.name()} defined from {file}")
+
+
+@command("nwfilter-undefine", group="filter", help="undefine a network filter",
+         desc="Undefine a given network filter.", opts=[NWFILTER()])
+def cmd_nwfilter_undefine(ctx: Session, nwfilter: str) -> None:
+    obj = ctx.lookup.nwfilter(nwfilter)
+    with failing(f"Failed to undefine network filter {nwfilter}"):
+        obj.undefine()
+    ctx.out.extra(f"Network filter {nwfilter} undefined")
+
+
+@command("nwfilter-dumpxml", group="filter", help="network filter information in XML",
+         desc="Output the network filter information as an XML dump to stdout.",
+         opts=[NWFILTER(), common.XPATH(), common.WRAP])
+def cmd_nwfilter_dumpxml(ctx: Session, nwfilter: str, xpath: str | None, wrap: bool) -> None:
+    obj = ctx.lookup.nwfilter(nwfilter)
+    common.dump_xml(ctx, obj.XMLDesc(0), xpath, wrap)
+
+
+@command("nwfilter-binding-list", group="filter", help="list network filter bindings",
+         desc="Returns list of network filter bindings.")
+def cmd_nwfilter_binding_list(ctx: Session) -> None:
+    with failing("Failed to list network filter bindings"):
+        bindings = sorted(ctx.conn.listAllNWFilterBindings(0), key=lambda b: common.name_key(b.portDev()))
+    rows = [{"port_dev": b.portDev(), "filter": b.filterName()} for b in bindings]
+    ctx.out.table([Column("port_dev", "Port Dev"), Column("filter", "Filter")], rows)
