@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from vsh.commands import common
-from vsh.commands.snapshot import _Buffer, _split, tree_lines
+from vsh.commands.snapshot import _Buffer, _split, list_names
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
@@ -236,26 +236,8 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
     start = _checkpoint(ctx, dom, start_raw, option="from") if start_raw is not None else None
     with failing("unexpected problem querying checkpoints"):
         chks = start.listAllChildren(flags) if start is not None else dom.listAllCheckpoints(flags)
-    parents: list[str | None] = []
-    if tree:
-        parents = [_parent(c) for c in chks]
-        if start is not None:
-            # With --from, the starting checkpoint heads the tree as its only root.
-            chks.append(start)
-            parents.append(None)
-    order = list(range(len(chks)))
-    if not topological:
-        order.sort(key=lambda i: common.name_key(chks[i].getName()))
-    chks = [chks[i] for i in order]
-    names = [c.getName() for c in chks]
-    if tree:
-        parents = [parents[i] for i in order]
-        lines = tree_lines(names, parents)
-        ctx.out.data([{"name": n, "parent": p} for n, p in zip(names, parents)],
-                     "".join(line + "\n" for line in lines))
-        return
-    if name:
-        ctx.out.data([{"name": n} for n in names], "".join(n + "\n" for n in names))
+    chks, names = list_names(ctx, chks, start, _parent, tree, topological, name)
+    if names is None:
         return
     import time
 

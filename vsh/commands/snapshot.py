@@ -13,7 +13,7 @@ snapshot-delete print nothing under --json.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from vsh.commands import common
 from vsh.errors import VshError, failing
@@ -409,6 +409,34 @@ LIST_FILTERS = (
 TREE_REFUSED = ("leaves", "no-leaves", "inactive", "active", "disk-only", "internal", "external")
 
 
+def list_names(ctx: Session, objs: list[Any], start: Any, parent_of: Callable[[Any], str | None],
+               tree: bool, topological: bool, name_only: bool) -> tuple[list[Any], list[str] | None]:
+    """The shared part of snapshot-list and checkpoint-list: order the objects by name (unless
+    --topological) and print the --tree or --name forms; returns the ordered objects and their
+    names, or None as names when the listing is already printed."""
+    parents: list[str | None] = []
+    if tree:
+        parents = [parent_of(o) for o in objs]
+        if start is not None:
+            # With --from, the starting object heads the tree as its only root.
+            objs.append(start)
+            parents.append(None)
+    order = list(range(len(objs)))
+    if not topological:
+        order.sort(key=lambda i: common.name_key(objs[i].getName()))
+    objs = [objs[i] for i in order]
+    names = [o.getName() for o in objs]
+    if tree:
+        parents = [parents[i] for i in order]
+        ctx.out.data([{"name": n, "parent": p} for n, p in zip(names, parents)],
+                     "".join(line + "\n" for line in tree_lines(names, parents)))
+        return objs, None
+    if name_only:
+        ctx.out.data([{"name": n} for n in names], "".join(n + "\n" for n in names))
+        return objs, None
+    return objs, names
+
+
 def tree_lines(names: list[str], parents: list[str | None]) -> list[str]:
     """vshTreePrint for every root, in list order: the lines virsh prints for --tree."""
     lines: list[str] = []
@@ -472,26 +500,8 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
     if start_raw is not None or current:
         start = _snapshot(ctx, dom, start_raw, current, option="from")
     snaps = start.listAllChildren(flags) if start is not None else dom.listAllSnapshots(flags)
-    parents: list[str | None] = []
-    if tree:
-        parents = [_parent(s) for s in snaps]
-        if start is not None:
-            # With --from, the starting snapshot heads the tree as its only root.
-            snaps.append(start)
-            parents.append(None)
-    order = list(range(len(snaps)))
-    if not topological:
-        order.sort(key=lambda i: common.name_key(snaps[i].getName()))
-    snaps = [snaps[i] for i in order]
-    names = [s.getName() for s in snaps]
-    if tree:
-        parents = [parents[i] for i in order]
-        lines = tree_lines(names, parents)
-        ctx.out.data([{"name": n, "parent": p} for n, p in zip(names, parents)],
-                     "".join(line + "\n" for line in lines))
-        return
-    if name:
-        ctx.out.data([{"name": n} for n in names], "".join(n + "\n" for n in names))
+    snaps, names = list_names(ctx, snaps, start, _parent, tree, topological, name)
+    if names is None:
         return
     import time
 
