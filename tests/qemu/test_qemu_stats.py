@@ -94,7 +94,12 @@ def test_statistics_of_a_completed_job(running: str, tmp_path: Path) -> None:
     for n, run in enumerate((virsh, vsh)):
         line = (f"dump {NAME} {tmp_path / f'core{n}'}; domjobinfo {NAME} --completed --keep-completed; "
                 f"domjobinfo {NAME} --completed --rawstats; domjobinfo {NAME} --completed --anystats")
-        results.append(_mask(run(running, line)))
+        out, err, rc = _mask(run(running, line))
+        # QEMU reports the memory bandwidth of a dump only when it measured one: a field
+        # present in one run and not the other says nothing about the printer.
+        out = "".join(ln for ln in out.splitlines(keepends=True)
+                      if not ln.startswith(("Memory bandwidth:", "memory_bps:")))
+        results.append((out, err, rc))
     assert results[1] == results[0]
     assert "Operation:        Dump        \n" in results[1][0]
     assert "Job type: N\n\noperation: N\n" in results[1][0]
