@@ -157,6 +157,8 @@ def option_names(spot: Spot) -> list[Candidate]:
 
 def _values(spot: Spot, opt: Opt, names: Names) -> list[tuple[str, str]]:
     kind, prefix, given = opt.complete, spot.prefix, spot.given
+    if opt.choices:
+        return [(w, "") for w in opt.choices if w.startswith(prefix)]
     if not kind:
         return []
     if kind in ("file", "dir"):
@@ -307,6 +309,15 @@ FETCHERS: dict[str, tuple[tuple[str, ...], Callable[[Any, dict], list]]] = {
     "domain-interface": (("domain",), _domain_interfaces),
     "domain-disk": (("domain",), _domain_disks),
 }
+
+
+#: Completers that need no connection.
+STATIC_COMPLETERS = ("file", "dir", "command", "uri", "pool-type", "event")
+
+
+def known_completers() -> set[str]:
+    """Every completer name a declaration may use (checked by registry.check_specs)."""
+    return set(FETCHERS) | set(STATIC_COMPLETERS)
 
 
 def fetch(conn: Any, kind: str, given: dict) -> list[str]:

@@ -119,6 +119,9 @@ def module_of(name: str) -> str:
 
 def check_specs() -> list[str]:
     """Problems in the declarations (virsh's self-test); an empty list means all is well."""
+    from vsh.completion import known_completers
+
+    completers = known_completers()
     problems: list[str] = []
     for spec in all_specs():
         where = f"command '{spec.name}'"
@@ -149,6 +152,8 @@ def check_specs() -> list[str]:
                     seen_optional = True
             elif opt.type == BOOL:
                 seen_optional = True
+            if opt.complete and opt.complete not in completers:
+                problems.append(f"{where}: option --{opt.name} names unknown completer '{opt.complete}'")
             if (opt.type != BOOL and opt.name in ("domain", "network", "pool", "vol", "interface", "secret")
                     and not opt.complete):
                 problems.append(f"{where}: object option --{opt.name} has no completer")

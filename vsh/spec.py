@@ -44,6 +44,7 @@ class Opt(NamedTuple):
     command at run time, as in virsh, while grammar errors reject the whole line.
     `complete` names the completer for the value ("domain", "network", "pool", "file"...).
     `late` options are converted by the body (ctx.late) where virsh reads them.
+    `choices` are the fixed words completion offers for the value (an enum such as --mode).
     """
 
     name: str
@@ -59,6 +60,8 @@ class Opt(NamedTuple):
     # virsh reads the option only after looking up the command's object, so a bad value must
     # not fail first: the body gets the raw text and checks it with ctx.late(name, value).
     late: bool = False
+    # Values completion offers for an enum-like option (virsh's completers of fixed words).
+    choices: tuple[str, ...] = ()
 
     @property
     def positional(self) -> bool:

@@ -31,7 +31,7 @@ def parse_c_integer(text: str) -> tuple[int, str] | None:
     return sign * int(text[i:j]), text[j:]
 
 
-def _whole(text: str, lo: int, hi: int, wrap_negative: bool = False) -> int | None:
+def whole(text: str, lo: int, hi: int, wrap_negative: bool = False) -> int | None:
     parsed = parse_c_integer(text)
     if parsed is None or parsed[1]:
         return None
@@ -103,7 +103,7 @@ def convert(opt: Opt, raw: Any) -> Any:
         "puint": (0, UINT_MAX, False),
         "pulong": (0, ULLONG_MAX, False),
     }[conv]
-    value = _whole(raw, bounds[0], bounds[1], bounds[2])
+    value = whole(raw, bounds[0], bounds[1], bounds[2])
     if value is None:
         raise VshError(f"Numeric value '{raw}' for <{opt.name}> option is malformed or out of range")
     return value

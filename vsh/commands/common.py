@@ -1,13 +1,36 @@
 """Options shared by many commands, declared once (virsh's option macros)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from vsh.errors import VshError
 from vsh.spec import Data, Flag, Opt, Str
+
+if TYPE_CHECKING:
+    from vsh.session import Session
 
 
 def DOMAIN(help: str = "domain name, id or uuid") -> Opt:
     return Data("domain", help, complete="domain")
+
+
+def DOM(help: str = "domain name, id or uuid") -> Opt:
+    """The <domain> option; an empty value is refused where virsh reads it, not before."""
+    return Data("domain", help, complete="domain", empty_ok=True)
+
+
+def required(name: str, value: str | None) -> str | None:
+    """virsh's vshCommandOptStringReq on an option declared `empty_ok`."""
+    if value == "":
+        raise VshError(f"Failed to get option '{name}': Option argument is empty")
+    return value
+
+
+def get_domain(ctx: Session, name: str, by_id: bool = True, by_uuid: bool = True,
+               by_name: bool = True) -> Any:
+    """virshCommandOptDomainBy: the empty check, then ID, UUID, name as allowed."""
+    required("domain", name)
+    return ctx.lookup.domain(name, by_id=by_id, by_uuid=by_uuid, by_name=by_name)
 
 
 def NETWORK(help: str = "network name or uuid") -> Opt:
@@ -51,8 +74,6 @@ WRAP = Flag("wrap", "wrap xpath results in an common root element")
 
 def dump_xml(ctx: Any, xml: str, xpath: str | None, wrap: bool) -> None:
     """virshDumpXML: the whole document, or the nodes `xpath` selects (in <nodes> with --wrap)."""
-    from vsh.errors import VshError
-
     if xpath is None:
         ctx.out.xml(xml)
         return

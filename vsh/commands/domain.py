@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import FILE
-from vsh.commands.domain_info import DOM, get_domain, required
+from vsh.commands.common import DOM, FILE, get_domain, required
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
 from vsh.session import Session

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import CONFIG, CURRENT, LIVE
-from vsh.commands.domain_info import DOM, get_domain, required
+from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from vsh import domstate
-from vsh.commands.common import WRAP, XPATH, dump_xml, name_key
+from vsh.commands.common import DOM, WRAP, XPATH, dump_xml, get_domain, name_key, required
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.output import Column
 from vsh.registry import command
@@ -26,25 +26,6 @@ from vsh.session import Session
 from vsh.spec import Data, Flag, Opt
 
 UINT_MAX = 2**32 - 1
-
-
-def DOM(help: str = "domain name, id or uuid") -> Opt:
-    """The <domain> option; an empty value is refused where virsh reads it, not before."""
-    return Data("domain", help, complete="domain", empty_ok=True)
-
-
-def required(name: str, value: str | None) -> str | None:
-    """virsh's vshCommandOptStringReq on an option declared `empty_ok`."""
-    if value == "":
-        raise VshError(f"Failed to get option '{name}': Option argument is empty")
-    return value
-
-
-def get_domain(ctx: Session, name: str, by_id: bool = True, by_uuid: bool = True,
-               by_name: bool = True) -> Any:
-    """virshCommandOptDomainBy: the empty check, then ID, UUID, name as allowed."""
-    required("domain", name)
-    return ctx.lookup.domain(name, by_id=by_id, by_uuid=by_uuid, by_name=by_name)
 
 
 def domain_state(dom: Any) -> tuple[int, int]:

@@ -19,11 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from vsh.commands.common import CONFIG, CURRENT, LIVE
-from vsh.commands.domain_info import DOM, get_domain
+from vsh.commands.common import DOM, get_domain
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Argv, Flag, Int, Str
+from vsh.typedparams import shown_value, typed_value
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
 
@@ -358,46 +359,6 @@ _SCHED_TYPES = {"cpu_shares": "ullong", "global_period": "ullong", "global_quota
                 "emulator_quota": "llong", "iothread_period": "ullong", "iothread_quota": "llong",
                 "weight": "uint", "cap": "uint", "reservation": "llong", "limit": "llong", "shares": "int"}
 
-_TYPE_NAMES = {"int": "int", "uint": "unsigned int", "llong": "long long", "ullong": "unsigned long long",
-               "double": "double"}
-
-
-def _typed_value(field: str, current: Any, text: str) -> Any:
-    """virTypedParamsAddFromString: the value for `field`, of the type its current value has."""
-    from vsh.values import _whole
-
-    if isinstance(current, bool):
-        if text.lower() == "true" or text == "1":
-            return True
-        if text.lower() == "false" or text == "0":
-            return False
-        raise VshError(f"invalid argument: Invalid boolean value for field '{field}'")
-    if isinstance(current, str):
-        return text
-    if isinstance(current, float):
-        kind = "double"
-        try:
-            return float(text)
-        except ValueError:
-            value = None
-    else:
-        kind = _SCHED_TYPES.get(field, "llong")
-        lo, hi, wrap = {"int": (-(2**31), 2**31 - 1, False), "uint": (0, 2**32 - 1, True),
-                        "llong": (-(2**63), 2**63 - 1, False), "ullong": (0, 2**64 - 1, True)}[kind]
-        value = _whole(text, lo, hi, wrap)
-        if value is not None:
-            return value
-    raise VshError(f"invalid argument: Invalid value for field '{field}': expected {_TYPE_NAMES[kind]}")
-
-
-def _sched_text(value: Any) -> str:
-    """vshGetTypedParamValue."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:f}"
-    return str(value)
-
 
 @command("schedinfo", group="domain", help="show/set scheduler parameters", desc="Show/Set scheduler parameters.",
          opts=[DOM(),
@@ -433,7 +394,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
     def update(field: str, text: str) -> None:
         if field not in params:
             raise VshError(f"invalid scheduler option: {field}")
-        updates.append((field, _typed_value(field, params[field], text)))
+        updates.append((field, typed_value(field, params[field], text, _SCHED_TYPES)))
 
     for item in set:
         if "=" not in item:
@@ -462,7 +423,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
     if ctx.out.json:
         ctx.out.data({"scheduler": scheduler, "parameters": params})
         return
-    ctx.out.write("".join(f"{field:<15}: {_sched_text(value)}\n" for field, value in params.items()))
+    ctx.out.write("".join(f"{field:<15}: {shown_value(value)}\n" for field, value in params.items()))
 
 
 # domifaddr ------------------------------------------------------------------------------------------

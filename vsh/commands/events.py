@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 from vsh import eventnames as names
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.typedparams import param_text
 from vsh.session import Session
 from vsh.spec import Flag, Int, Opt, Str
 
@@ -67,15 +68,6 @@ def _timestamp() -> str:
 
     now = datetime.now(timezone.utc)
     return now.strftime("%Y-%m-%d %H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
-
-
-def _param_text(value: Any) -> str:
-    """virTypedParameterToString for the values libvirt-python hands over."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return "%g" % value
-    return str(value)
 
 
 class _Waiter:
@@ -275,7 +267,7 @@ def _domain_formatter(event: str) -> Callable[..., tuple[str, dict[str, Any]]]:
         if event in ("tunable", "job-completed"):
             params = a[0] or {}
             obj["params"] = params
-            return f"{head}:\n" + "".join(f"\t{k}: {_param_text(v)}\n" for k, v in params.items()), obj
+            return f"{head}:\n" + "".join(f"\t{k}: {param_text(v)}\n" for k, v in params.items()), obj
         if event == "agent-lifecycle":
             state = names.name(names.AGENT_STATE, a[0], "unsupported value")
             reason = names.name(names.AGENT_REASON, a[1], "unsupported value")

@@ -290,7 +290,7 @@ def _blkinfo_text(info: list[int], human: bool) -> list[str]:
 
 @command("domblkinfo", group="monitor", help="domain block device size information",
          desc="Get block device size info for a domain.",
-         opts=[DOMAIN(), Str("device", "block device", complete="disk", empty_ok=True),
+         opts=[DOMAIN(), Str("device", "block device", complete="domain-disk", empty_ok=True),
                Flag("human", "Human readable output"), Flag("all", "display all block devices info")],
          exclusive=[("all", "device")])
 def cmd_domblkinfo(ctx: Session, domain: str, device: str | None, human: bool, all: bool) -> None:
@@ -349,7 +349,7 @@ _BLKSTAT_FIELDS = (
 
 @command("domblkstat", group="monitor", help="get device block stats for a domain",
          desc="Get device block stats for a running domain. See man page or use --human for explanation of fields",
-         opts=[DOMAIN(), Str("device", "block device", complete="disk", empty_ok=True),
+         opts=[DOMAIN(), Str("device", "block device", complete="domain-disk", empty_ok=True),
                Flag("human", "print a more human readable output")])
 def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -> None:
     import libvirt
@@ -549,9 +549,9 @@ def cmd_domjobinfo(ctx: Session, domain: str, completed: bool, keep_completed: b
         kind, params = info[0], dict(zip(_JOB_INFO_KEYS, info[1:]))
     obj = {"type": _name(_JOB_TYPES, kind), "type_code": kind, "stats": params}
     if rawstats:
-        from vsh.commands.events import _param_text
+        from vsh.typedparams import param_text
 
-        ctx.out.data(obj, f"Job type: {kind}\n\n" + "".join(f"{k}: {_param_text(v)}\n" for k, v in params.items()))
+        ctx.out.data(obj, f"Job type: {kind}\n\n" + "".join(f"{k}: {param_text(v)}\n" for k, v in params.items()))
         return
     lines = [f"{'Job type:':<17} {_name(_JOB_TYPES, kind):<12}\n"]
     if kind != 0:
