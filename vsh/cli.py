@@ -224,6 +224,17 @@ def usage_text() -> str:
             "  (specify help <command> for details about the command)\n\n")
 
 
+def _act_on_sigint() -> None:
+    """Ctrl-C and `kill -INT` interrupt vsh even when the parent ignored SIGINT (nohup, job
+    runners), as they interrupt virsh, which installs its own handler."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    except (ValueError, OSError):  # not the main thread
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run vsh; returns the exit status (0 success, 1 failure)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -232,7 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.reconfigure(write_through=False)  # type: ignore[union-attr]
     except (AttributeError, ValueError):
         pass
-    from vsh.output import Printer
+    from vsh.output import OutputError, Printer, guard_std_streams, lose_stdout
+
+    guard_std_streams()
+    _act_on_sigint()
 
     try:
         opts = parse_global(argv)
@@ -253,10 +267,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         # The reader of a pipe went away (`vsh list | head -1`); nothing more to say.
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+        lose_stdout()
+        return 1
+    except OutputError as err:
+        # stdout is closed or full: virsh loses the output silently; vsh says so, once.
+        lose_stdout()
+        printer.error([f"cannot write output: {err.strerror}"])
         return 1
     except Exception as err:  # noqa: BLE001 - the last line of defence: never a traceback
         printer.error([f"internal error: {type(err).__name__}: {err}",
@@ -271,20 +287,28 @@ def _run(opts: Options, printer: object) -> int:
     from vsh.session import Session
 
     args = opts.args
+    from vsh import grammar
+
+    parse = grammar.parse
+    if os.environ.get("VSH_TREE"):
+        # Every command through the Click tree, as the REPL runs them (the tests compare both).
+        from vsh.tree import TREE
+
+        parse = lambda words: TREE.parse(None, words)  # noqa: E731
     # Parse before connecting, as virsh does: a bad command string runs nothing.
     parsed: Callable[[], list] | None = None
     if args:
-        from vsh import grammar
-
         try:
             if len(args) == 1:
                 from vsh.lexer import split_words
 
                 if not args[0]:
                     return 1  # virsh rejects an empty command string silently
-                invocations = grammar.parse_all(split_words(args[0]))
+                if 0 <= opts.debug <= 1:
+                    printer.out.write(f'commands: "{args[0]}"\n')  # type: ignore[attr-defined]
+                invocations = [parse(words) for words in split_words(args[0])]
             else:
-                invocations = [grammar.parse(list(args))]
+                invocations = [parse(list(args))]
         except VshError as err:
             printer.report(err)  # type: ignore[attr-defined]
             return 1
@@ -293,6 +317,9 @@ def _run(opts: Options, printer: object) -> int:
     interactive = not args
     try:
         silence_libvirt()
+        from vsh import rawbytes
+
+        rawbytes.install()
     except ImportError:
         printer.error(["libvirt-python is not installed; run the set-up command from the README"])  # type: ignore[attr-defined]
         return 1
@@ -300,16 +327,23 @@ def _run(opts: Options, printer: object) -> int:
                       escape=opts.escape, keepalive=opts.keepalive,
                       keepalive_forced=opts.keepalive_forced, debug=opts.debug,
                       interactive=interactive)
+    session.parser = parse
+    if parsed is not None:
+        from vsh.session import note_parsed
+
+        for inv in invocations:
+            note_parsed(opts.debug, inv, printer)  # type: ignore[arg-type]
+    session.stop_on_error = opts.on_error == "stop"
     if opts.log:
         from vsh.logfile import open_log
 
         try:
             session.log = open_log(opts.log)
-        except OSError as err:
-            printer.error([f"failed to open the log file '{opts.log}': {err.strerror}"])  # type: ignore[attr-defined]
+        except OSError:
+            printer.error(["failed to open the log file. check the log file path"])  # type: ignore[attr-defined]
             return 1
-    if opts.uri:
-        # A named URI must open at start-up (virsh connects to it before any command).
+    if opts.uri is not None:
+        # A named URI, even an empty one, opens at start-up (virsh connects before any command).
         try:
             session.connection.open()
         except VshError as err:
@@ -321,7 +355,7 @@ def _run(opts: Options, printer: object) -> int:
                 return 0 if session.run_all(parsed()) else 1
             except Quit:
                 return 0  # `quit` succeeds, whatever came before it (as in virsh)
-        if sys.stdin.isatty():
+        if sys.stdin is not None and sys.stdin.isatty():  # a closed stdin is an empty batch
             from vsh.repl import run_repl
 
             return run_repl(session)

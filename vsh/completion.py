@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable, Iterable, NamedTuple
 
 from vsh import registry
-from vsh.spec import ALIAS, ARGV, BOOL, GROUPS, CommandSpec, Opt
+from vsh.spec import ALIAS, ARGV, GROUPS, CommandSpec, Opt
 
 
 class Candidate(NamedTuple):
@@ -29,8 +29,8 @@ class Spot(NamedTuple):
     """What the cursor is on.
 
     `kind` is "command", "option", "value" (of `opt`), "positional" (`opt` is the slot,
-    None when every slot is taken) or "none".  `prefix` is the typed part being
-    completed; `lead` is kept in front of every candidate (`--domain=`).  `given` holds
+    None when every slot is taken), "user" (a user command: Click completes it) or "none".
+    `prefix` is the typed part being completed; `lead` is kept in front of every candidate (`--domain=`).  `given` holds
     the options given so far (for `--pool` when completing a volume).
     """
 
@@ -48,68 +48,35 @@ Names = Callable[[str, dict], list]
 
 # where is the cursor ----------------------------------------------------------------------
 
-def _resolve(spec: CommandSpec, name: str) -> tuple[Opt | None, str | None]:
-    """The option a name means, through aliases; the value an alias presets, if any."""
-    opt = spec.option(name)
-    if opt is None or opt.type != ALIAS:
-        return opt, None
-    target, eq, value = opt.target.partition("=")
-    return spec.option(target), (value if eq else None)
-
-
 def locate(words: list[str], prefix: str) -> Spot:
-    """The spot for `prefix`, the word under the cursor, after the complete `words`."""
+    """The spot for `prefix`, the word under the cursor, after the complete `words`.
+
+    The words are walked with the grammar's own walk, in its tolerant mode.
+    """
+    from vsh import grammar
+
     if not words:
         return Spot("command", prefix=prefix)
     spec = registry.get(words[0])
     if spec is None:
         return Spot("none", prefix=prefix)
-    given: dict[str, Any] = {}
-    slots = [o for o in spec.opts if o.positional]
-    pending: Opt | None = None
-    data_only = False
-
-    def take(opt: Opt, value: Any) -> None:
-        if opt.type == ARGV:
-            given.setdefault(opt.name, []).append(value)
-        else:
-            given[opt.name] = value
-            if opt in slots:
-                slots.remove(opt)
-
-    for word in words[1:]:
-        if pending is not None:
-            take(pending, word)
-            pending = None
-            continue
-        if not data_only and word.startswith("--"):
-            if word == "--":
-                data_only = True
-                continue
-            name, eq, value = word[2:].partition("=")
-            opt, preset = _resolve(spec, name)
-            if opt is None:
-                continue
-            if opt.type == BOOL:
-                given[opt.name] = True
-            elif eq or preset is not None:
-                take(opt, value if eq else preset)
-            else:
-                pending = opt
-            continue
-        if slots:
-            take(slots[0], word)
-    if pending is not None:
-        return Spot("value", spec, pending, prefix, "", given)
-    if not data_only and prefix.startswith("-"):
+    if spec.click is not None:
+        return Spot("user", spec, prefix=prefix, given={"argv": list(words[1:])})
+    walk = grammar.walk_words(spec, list(words[1:]), tolerant=True)
+    given = walk.values
+    if walk.pending is not None:
+        return Spot("value", spec, walk.pending, prefix, "", given)
+    if not walk.data_only and prefix.startswith("-"):
         name, eq, value = prefix[2:].partition("=")
         if prefix.startswith("--") and eq:
-            opt, _preset = _resolve(spec, name)
+            opt = spec.option(name)
+            if opt is not None and opt.type == ALIAS:
+                opt = spec.option(opt.target.partition("=")[0])
             if opt is None or not opt.takes_value:
                 return Spot("none", spec, prefix=prefix, given=given)
             return Spot("value", spec, opt, value, prefix[:len(name) + 3], given)
         return Spot("option", spec, prefix=prefix, given=given)
-    return Spot("positional", spec, slots[0] if slots else None, prefix, "", given)
+    return Spot("positional", spec, walk.slots[0] if walk.slots else None, prefix, "", given)
 
 
 # what fits there -------------------------------------------------------------------------
@@ -118,6 +85,10 @@ def candidates(spot: Spot, names: Names) -> list[Candidate]:
     """The candidates for a spot; `names` supplies object names (see NameCache.names)."""
     if spot.kind == "command":
         return command_names(spot.prefix)
+    if spot.kind == "user" and spot.spec is not None:
+        from vsh.usercmds import complete
+
+        return [Candidate(t, m) for t, m in complete(spot.spec, spot.given["argv"], spot.prefix)]
     if spot.kind == "option":
         return option_names(spot)
     if spot.kind == "value" and spot.opt is not None:
@@ -132,8 +103,7 @@ def candidates(spot: Spot, names: Names) -> list[Candidate]:
 
 
 def command_names(prefix: str) -> list[Candidate]:
-    return [Candidate(s.name, s.help) for s in registry.all_specs()
-            if not s.hidden and s.name.startswith(prefix)]
+    return [Candidate(s.name, s.help) for s in registry.listed_specs() if s.name.startswith(prefix)]
 
 
 def option_names(spot: Spot) -> list[Candidate]:
@@ -166,6 +136,8 @@ def _values(spot: Spot, opt: Opt, names: Names) -> list[tuple[str, str]]:
     if kind == "command":
         return [(c.text, c.meta) for c in command_names(prefix)] + [
             (g, GROUPS[g]) for g in GROUPS if g.startswith(prefix) and g in registry.by_group()]
+    if kind == "keycode":
+        return [(w, "") for w in _keycode_names(given) if w.startswith(prefix)]
     if kind in ("uri", "pool-type", "event"):
         words = URIS if kind == "uri" else POOL_TYPES if kind == "pool-type" else _events(spot.spec)
         return [(w, "") for w in words if w.startswith(prefix)]
@@ -186,6 +158,14 @@ URIS = ("qemu:///system", "qemu:///session", "lxc:///system", "xen:///system", "
 #: virsh's storage pool types (virStoragePoolType).
 POOL_TYPES = ("dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd",
               "sheepdog", "gluster", "zfs", "vstorage")
+
+
+def _keycode_names(given: dict) -> list[str]:
+    """send-key's key names in the codeset given with --codeset (linux by default), as virsh offers them."""
+    from vsh import keycodes
+
+    codeset = given.get("codeset") or "linux"
+    return list(keycodes.NAMES.get("qnum" if codeset == "rfb" else codeset, {}))
 
 
 def _events(spec: CommandSpec | None) -> tuple[str, ...]:
@@ -294,6 +274,69 @@ def _domain_disks(conn: Any, given: dict) -> list[str]:
     return [t.get("dev") for t in root.findall("devices/disk/target") if t.get("dev")]
 
 
+def _domain_aliases(conn: Any, given: dict) -> list[str]:
+    """The aliases of the domain's devices (virsh's virshDomainDeviceAliasCompleter)."""
+    from lxml import etree
+
+    dom = _domain(conn, given)
+    if dom is None:
+        return []
+    root = etree.fromstring(dom.XMLDesc(0).encode("utf-8"))
+    return [str(name) for name in root.xpath("devices/*/alias/@name")]
+
+
+def _domain_mountpoints(conn: Any, given: dict) -> list[str]:
+    """The guest's mount points as its agent reports them (virsh's virshDomainFSMountpointsCompleter)."""
+    dom = _domain(conn, given)
+    return [info[0] for info in dom.fsInfo(0)] if dom is not None else []
+
+
+def _domain_iothreads(conn: Any, given: dict) -> list[str]:
+    """The domain's IOThread IDs (virsh's virshDomainIOThreadIdCompleter)."""
+    dom = _domain(conn, given)
+    return [str(n) for n, _map in dom.ioThreadInfo(0)] if dom is not None else []
+
+
+def _domain_vcpus(conn: Any, given: dict) -> list[str]:
+    """vCPU numbers up to the maximum of the persistent definition (virshDomainVcpuCompleter)."""
+    from lxml import etree
+
+    dom = _domain(conn, given)
+    if dom is None:
+        return []
+    text = etree.fromstring(dom.XMLDesc(2).encode("utf-8")).findtext("vcpu") or "0"
+    return [str(n) for n in range(int(text))]
+
+
+def _domain_disk_chain(conn: Any, given: dict) -> list[str]:
+    """Disk targets and their chain members as `hda[1]` (virshDomainBlockjobBaseTopCompleter).
+
+    Like virsh, only the disk's <source> and its first <backingStore> are looked at, and
+    only the disk named by --path when it is one of the domain's targets.
+    """
+    from lxml import etree
+
+    dom = _domain(conn, given)
+    if dom is None:
+        return []
+    disks = etree.fromstring(dom.XMLDesc(0).encode("utf-8")).findall("devices/disk")
+    targets = [str(d.xpath("string(target/@dev)")) for d in disks]
+    path = given.get("path") if given.get("path") in targets else None
+    out: list[str] = []
+    for disk, target in zip(disks, targets):
+        if not target or (path and path != target):
+            continue
+        out.append(target)
+        out += [f"{target}[{el.get('index')}]" for el in disk.xpath("source|backingStore") if el.get("index")]
+    return out
+
+
+def _hostcaps() -> Any:
+    from vsh import hostcaps
+
+    return hostcaps
+
+
 #: completer -> (options whose values it depends on, fetch(conn, given) -> names).
 FETCHERS: dict[str, tuple[tuple[str, ...], Callable[[Any, dict], list]]] = {
     "domain": ((), lambda conn, _g: [d.name() for d in conn.listAllDomains(0)]),
@@ -308,11 +351,63 @@ FETCHERS: dict[str, tuple[tuple[str, ...], Callable[[Any, dict], list]]] = {
     "checkpoint": (("domain",), _checkpoints),
     "domain-interface": (("domain",), _domain_interfaces),
     "domain-disk": (("domain",), _domain_disks),
+    "domain-mountpoint": (("domain",), _domain_mountpoints),
+    "domain-alias": (("domain",), _domain_aliases),
+    # Host completers (vsh.hostcaps): cell numbers, page sizes, host CPUs, CPU models, filter bindings.
+    "cellno": ((), lambda conn, g: _hostcaps().complete_cells(conn, g)),
+    "pagesize": (("cellno",), lambda conn, g: _hostcaps().complete_pagesizes(conn, g)),
+    "node-cpu": ((), lambda conn, g: _hostcaps().complete_node_cpus(conn, g)),
+    "cpu-model": (("virttype", "emulator", "arch", "machine"),
+                  lambda conn, g: _hostcaps().complete_cpu_models(conn, g)),
+    "nwfilter-binding": ((), lambda conn, g: _hostcaps().complete_nwfilter_bindings(conn, g)),
+    "domain-iothread": (("domain",), _domain_iothreads),
+    "domain-vcpu": (("domain",), _domain_vcpus),
+    "host-cpu": ((), lambda conn, _g: [str(n) for n in range(conn.getCPUMap(0)[0])]),
+    "domain-disk-chain": (("domain", "path"), _domain_disk_chain),
 }
 
 
+#: State filters of object completers, as virsh's completer flags (.completer_flags) give them:
+#: "domain:inactive" offers what listAllDomains(VIR_CONNECT_LIST_DOMAINS_INACTIVE) lists;
+#: "+" joins filters ("domain:checkpoint+active").  Plain "domain" stays unfiltered.
+STATE_FILTERS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "domain": ("listAllDomains", "VIR_CONNECT_LIST_DOMAINS_", {
+        "active": "ACTIVE", "inactive": "INACTIVE", "persistent": "PERSISTENT", "transient": "TRANSIENT",
+        "running": "RUNNING", "paused": "PAUSED", "shutoff": "SHUTOFF", "other": "OTHER",
+        "managedsave": "MANAGEDSAVE", "snapshot": "HAS_SNAPSHOT", "checkpoint": "HAS_CHECKPOINT"}),
+    "network": ("listAllNetworks", "VIR_CONNECT_LIST_NETWORKS_", {
+        "active": "ACTIVE", "inactive": "INACTIVE", "persistent": "PERSISTENT", "transient": "TRANSIENT"}),
+    "pool": ("listAllStoragePools", "VIR_CONNECT_LIST_STORAGE_POOLS_", {
+        "active": "ACTIVE", "inactive": "INACTIVE", "persistent": "PERSISTENT", "transient": "TRANSIENT"}),
+    "interface": ("listAllInterfaces", "VIR_CONNECT_LIST_INTERFACES_", {"active": "ACTIVE", "inactive": "INACTIVE"}),
+}
+#: Joined filters a declaration uses (each single filter is known by itself).
+_JOINED_FILTERS = ("domain:checkpoint+active",)
+
+
+def _state_fetcher(kind: str, filters: list[str]) -> Callable[[Any, dict], list]:
+    method, prefix, names = STATE_FILTERS[kind]
+
+    def fetch_names(conn: Any, _given: dict) -> list[str]:
+        import libvirt
+
+        flags = 0
+        for name in filters:
+            flags |= getattr(libvirt, prefix + names[name])
+        return [o.name() for o in getattr(conn, method)(flags)]
+    return fetch_names
+
+
+for _kind, (_method, _prefix, _names) in STATE_FILTERS.items():
+    for _filter in _names:
+        FETCHERS[f"{_kind}:{_filter}"] = ((), _state_fetcher(_kind, [_filter]))
+for _joined in _JOINED_FILTERS:
+    _kind, _, _rest = _joined.partition(":")
+    FETCHERS[_joined] = ((), _state_fetcher(_kind, _rest.split("+")))
+
+
 #: Completers that need no connection.
-STATIC_COMPLETERS = ("file", "dir", "command", "uri", "pool-type", "event")
+STATIC_COMPLETERS = ("file", "dir", "command", "uri", "pool-type", "event", "keycode")
 
 
 def known_completers() -> set[str]:

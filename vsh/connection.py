@@ -124,6 +124,8 @@ class Connection:
         self.readonly = readonly
         self.keepalive = keepalive
         self.keepalive_forced = keepalive_forced
+        # virsh's -d debug lines (level, text); the session sets it.
+        self.note: Callable[[int, str], None] = lambda _level, _text: None
         self.report = report or (lambda msg: sys.stderr.write(f"error: {msg}\n"))
         self.conn: Any = None
         self.disconnected = False
@@ -173,6 +175,20 @@ class Connection:
         self.disconnected = False
         return conn
 
+    def open_other(self, uri: str, readonly: bool = False) -> Any:
+        """A second connection (migrate's destination), opened as virsh's virshConnect opens it.
+
+        Authentication and keepalive follow this session's settings; no close callback is
+        registered and the session's own connection is left alone.  The caller closes it.
+        A failure is libvirt's own `error:` line, as virsh reports it.
+        """
+        from vsh.errors import from_libvirt
+
+        try:
+            return self._connect(uri, readonly)
+        except _OpenFailed as failed:
+            raise (from_libvirt(failed.cause) if failed.cause is not None else VshError("")) from None
+
     def _connect(self, uri: str | None, readonly: bool) -> Any:
         """virsh's virshConnect: open with auth, then keepalive (which -k/-K make mandatory)."""
         libvirt = _libvirt()
@@ -190,6 +206,8 @@ class Connection:
                 self.report("Cannot setup keepalive on connection as requested, disconnecting")
                 _close_quietly(conn)
                 raise _OpenFailed(cause)
+            if not ok:
+                self.note(1, "Failed to setup keepalive on connection")
         return conn
 
     def _open_bounded(self, uri: str | None, readonly: bool) -> Any:

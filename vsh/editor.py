@@ -49,19 +49,20 @@ class _GaveUp(Exception):
 
 
 def edit_xml(ctx: Any, fetch: Callable[[], str], define: Callable[[str], Any],
-             relax: Callable[[], None] | None = None) -> Any:
+             relax: Callable[[], None] | None = None, unchanged_too: bool = False) -> Any:
     """Let the user edit the XML that `fetch()` returns and `define()` the result.
 
     Returns what `define` returned, or None when the text was not changed.  `relax`,
     when given, turns validation off for the `i` answer (only `edit` has it, as in
     virsh).  The temporary file is removed on every way out, except when it holds
     changes the user has not got defined: then it is kept and the error says where.
+    `unchanged_too` defines even unchanged text (snapshot-edit --current does, as in virsh).
     """
     original = fetch()
     path = write_temp(original)
     keep = False
     try:
-        return _loop(ctx, path, original, fetch, define, relax)
+        return _loop(ctx, path, original, fetch, define, relax, unchanged_too)
     except BaseException as exc:
         keep = _differs(path, original)
         if keep or isinstance(exc, _GaveUp):
@@ -76,7 +77,7 @@ def edit_xml(ctx: Any, fetch: Callable[[], str], define: Callable[[str], Any],
 
 
 def _loop(ctx: Any, path: str, doc: str, fetch: Callable[[], str], define: Callable[[str], Any],
-          relax: Callable[[], None] | None) -> Any:
+          relax: Callable[[], None] | None, unchanged_too: bool = False) -> Any:
     import libvirt
 
     while True:
@@ -84,7 +85,7 @@ def _loop(ctx: Any, path: str, doc: str, fetch: Callable[[], str], define: Calla
         relax_avail = relax is not None
         run_editor(ctx, path)
         edited = read_back(path)
-        if edited == doc:
+        if edited == doc and not unchanged_too:
             return None
         while True:
             failure: BaseException | None = None

@@ -17,6 +17,8 @@ class VshError(Exception):
         self.message = message
         self.cause = cause
         self.hint = hint
+        # The libvirt error this one reports, also when its message is the only line.
+        self.origin: BaseException | None = cause
 
     def lines(self) -> list[str]:
         """The `error:` lines, in the order virsh prints them."""
@@ -32,10 +34,14 @@ class VshError(Exception):
         obj: dict[str, Any] = {"message": self.message}
         if self.cause is not None:
             obj["detail"] = libvirt_message(self.cause)
-            code = _call(self.cause, "get_error_code")
-            if code is not None:
-                obj["code"] = code
-                obj["domain"] = _call(self.cause, "get_error_domain")
+        # Every error from libvirt carries its code and domain; vsh's own say "source": "vsh".
+        code = _call(self.origin, "get_error_code") if self.origin is not None else None
+        if code is not None:
+            obj["code"] = code
+            obj["domain"] = _call(self.origin, "get_error_domain")
+            obj["source"] = "libvirt"
+        else:
+            obj["source"] = "vsh"
         if self.hint:
             obj["hint"] = self.hint
         return {"error": obj}
@@ -60,7 +66,9 @@ def from_libvirt(err: BaseException, message: str = "") -> VshError:
     """Wrap a libvirt error; with no message of ours it is the only `error:` line."""
     if message:
         return VshError(message, cause=err)
-    return VshError(libvirt_message(err))
+    wrapped = VshError(libvirt_message(err))
+    wrapped.origin = err
+    return wrapped
 
 
 @contextmanager

@@ -19,15 +19,16 @@ class Invocation:
     """A parsed command: its spec and the raw option values (str, list of str, or True).
 
     `notes` are error lines the parser reported without rejecting the command (virsh
-    does that only for `help`, whose bad options it skips).
+    does that only for `help`, whose bad options it skips; vsh adds user-command load failures).
     """
 
-    __slots__ = ("spec", "values", "words", "notes")
+    __slots__ = ("spec", "values", "words", "notes", "context")
 
     def __init__(self, spec: CommandSpec, values: dict[str, Any], words: list[str],
                  notes: list[str] | None = None) -> None:
         self.spec, self.values, self.words = spec, values, words
         self.notes = notes or []
+        self.context: Any = None  # the click.Context when parsed through vsh.tree
 
     def given(self, name: str) -> bool:
         return name in self.values
@@ -36,8 +37,8 @@ class Invocation:
 class GrammarErrors(VshError):
     """Several `error:` lines from one parse (virsh names every missing required option)."""
 
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__(messages[0])
+    def __init__(self, messages: list[str], hint: str = "") -> None:
+        super().__init__(messages[0], hint=hint)
         self.messages = messages
 
     def lines(self) -> list[str]:
@@ -49,80 +50,140 @@ def parse(words: list[str]) -> Invocation:
     name = words[0]
     spec = registry.get(name)
     if spec is None:
-        raise VshError(f"unknown command: '{name}'", hint=_suggest(name, [s.name for s in registry.all_specs()
-                                                                          if not s.hidden], "") or
-                       "'help' lists the commands")
-    values: dict[str, Any] = {}
-    notes: list[str] = []
-    slots = [o for o in spec.opts if o.positional]
-    data_only = False
-    i = 1
-    while i < len(words):
-        word = words[i]
-        i += 1
-        if not data_only and word.startswith("--"):
-            if word == "--":
-                data_only = True
-                continue
-            if word == "--help":
-                return help_for(spec.name, words)
-            optname, eq, optval = word[2:].partition("=")
-            inline: str | None = optval if eq else None
-            try:
-                opt = _find(spec, optname, values)
-            except VshError as err:
-                if spec.name != "help":
-                    raise
-                # virsh reports a repeated option of `help`, skips it and still runs the command.
-                notes.append(err.message)
-                continue
-            if opt is None:
-                if spec.name == "help":
-                    continue
-                raise VshError(f"command '{spec.name}' doesn't support option --{optname}",
-                               hint=_suggest(optname, [o.name for o in spec.visible_opts], "--") or
-                               f"'help {spec.name}' lists its options")
-            if opt.type == ALIAS:
-                target, teq, tval = opt.target.partition("=")
-                if teq:
-                    if inline is not None:
-                        raise VshError(f"invalid '=' after option --{opt.name}")
-                    inline = tval
-                opt = _find(spec, target, values)
-                assert opt is not None
-            if opt.type == BOOL:
-                if inline is not None:
-                    raise VshError(f"invalid '=' after option --{opt.name}")
-                values[opt.name] = True
-                continue
-            if inline is None:
-                if i >= len(words):
-                    kind = "number" if opt.type == INT else "string"
-                    raise VshError(f"expected syntax: --{opt.name} <{kind}>")
-                inline = words[i]
-                i += 1
-            _store(values, opt, inline)
-            if opt.type != ARGV and opt in slots:
-                slots.remove(opt)
-        else:
-            if not slots:
-                if spec.name == "help" and "command" in values:
-                    continue
-                raise VshError(f"unexpected data '{word}'")
-            opt = slots[0]
-            if opt.type != ARGV:
-                slots.pop(0)
-            _store(values, opt, word)
+        raise GrammarErrors(_user_problems() + [f"unknown command: '{name}'"],
+                            hint=_suggest(name, [s.name for s in registry.listed_specs()], "") or
+                            "'help' lists the commands")
+    if spec.click is not None:
+        # A user command parses its own arguments, with Click's grammar, when it runs.
+        return Invocation(spec, {"argv": list(words[1:])}, list(words), _user_problems())
+    walk = walk_words(spec, words[1:])
+    if walk.help:
+        return help_for(spec.name, words)
     missing = []
     for opt in spec.opts:
-        if opt.required and opt.name not in values:
+        if opt.required and opt.name not in walk.values:
             if opt.type in (DATA, ARGV):
                 missing.append(f"command '{spec.name}' requires <{opt.name}> option")
             else:
                 missing.append(f"command '{spec.name}' requires --{opt.name} option")
     if missing:
         raise GrammarErrors(missing)
-    return Invocation(spec, values, list(words), notes)
+    return Invocation(spec, walk.values, list(words), walk.notes)
+
+
+def is_option(word: str) -> bool:
+    """virsh takes a word for an option name when it is `--` and an ASCII letter or digit."""
+    return len(word) > 2 and word[:2] == "--" and word[2].isascii() and word[2].isalnum()
+
+
+class Walk:
+    """How far a walk of one command's words got.
+
+    `values` as in Invocation; `slots` are the positional options still free; `pending`
+    is a valued option whose value did not come (tolerant walks only); `data_only` says
+    `--` was seen; `help` that `--help` was given.
+    """
+
+    __slots__ = ("values", "slots", "pending", "data_only", "help", "notes")
+
+    def __init__(self, spec: CommandSpec) -> None:
+        self.values: dict[str, Any] = {}
+        self.slots = [o for o in spec.opts if o.positional]
+        self.pending: Opt | None = None
+        self.data_only = self.help = False
+        self.notes: list[str] = []
+
+    def take(self, opt: Opt, value: str) -> None:
+        if opt.type == ARGV:
+            self.values.setdefault(opt.name, []).append(value)
+        else:
+            self.values[opt.name] = value
+            if opt in self.slots:
+                self.slots.remove(opt)
+
+
+def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> Walk:
+    """The one walk of virsh's argument grammar over a command's words (its name left out).
+
+    Strict (parsing): the first error raises, worded as virsh words it.  Tolerant
+    (completion, on a half-typed line): unknown or repeated options and surplus data are
+    skipped, and a valued option at the end is left `pending`.
+    """
+    walk = Walk(spec)
+    values = walk.values
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if not walk.data_only and word == "--":
+            walk.data_only = True
+            continue
+        if walk.data_only or not is_option(word):
+            if not walk.slots:
+                if tolerant or (spec.name == "help" and "command" in values):
+                    continue
+                raise VshError(f"unexpected data '{word}'")
+            opt = walk.slots[0]
+            walk.take(opt, word)
+            continue
+        if word == "--help":
+            walk.help = True
+            if tolerant:
+                continue
+            return walk
+        optname, eq, optval = word[2:].partition("=")
+        inline: str | None = optval if eq else None
+        try:
+            found = spec.option(optname) if tolerant else _find(spec, optname, values)
+        except VshError as err:
+            if spec.name != "help":
+                raise
+            # virsh reports a repeated option of `help`, skips it and still runs the command.
+            walk.notes.append(err.message)
+            continue
+        if found is None:
+            if tolerant or spec.name == "help":
+                continue
+            raise VshError(f"command '{spec.name}' doesn't support option --{optname}",
+                           hint=_suggest(optname, [o.name for o in spec.visible_opts], "--") or
+                           f"'help {spec.name}' lists its options")
+        opt: Opt = found
+        if opt.type == ALIAS:
+            target, teq, tval = opt.target.partition("=")
+            if teq:
+                if inline is not None and not tolerant:
+                    raise VshError(f"invalid '=' after option --{opt.name}")
+                inline = tval
+            aliased = spec.option(target) if tolerant else _find(spec, target, values)
+            assert aliased is not None
+            opt = aliased
+        if opt.type == BOOL:
+            if inline is not None and not tolerant:
+                raise VshError(f"invalid '=' after option --{opt.name}")
+            values[opt.name] = True
+            continue
+        if inline is None:
+            if i >= len(words):
+                if tolerant:
+                    walk.pending = opt
+                    return walk
+                kind = "number" if opt.type == INT else "string"
+                raise VshError(f"expected syntax: --{opt.name} <{kind}>")
+            inline = words[i]
+            i += 1
+        walk.take(opt, inline)
+    return walk
+
+
+def _user_problems() -> list[str]:
+    """Load failures of user command files, the first time anything looks for user commands."""
+    from vsh import usercmds
+
+    found = usercmds.discover()
+    if found.reported:
+        return []
+    found.reported = True
+    return list(found.problems)
 
 
 def _find(spec: CommandSpec, name: str, values: dict[str, Any]) -> Opt | None:
@@ -134,23 +195,11 @@ def _find(spec: CommandSpec, name: str, values: dict[str, Any]) -> Opt | None:
     return opt
 
 
-def _store(values: dict[str, Any], opt: Opt, value: str) -> None:
-    if opt.type == ARGV:
-        values.setdefault(opt.name, []).append(value)
-    else:
-        values[opt.name] = value
-
-
 def help_for(name: str, words: list[str] | None = None) -> Invocation:
     """`CMD --help` is `help --command CMD`."""
     spec = registry.get("help")
     assert spec is not None
     return Invocation(spec, {"command": name}, words or ["help", name])
-
-
-def parse_all(commands: list[list[str]]) -> list[Invocation]:
-    """Parse every command of a string before any runs, as virsh does."""
-    return [parse(words) for words in commands]
 
 
 def _suggest(word: str, names: list[str], prefix: str) -> str:

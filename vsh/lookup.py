@@ -25,6 +25,8 @@ class Lookup:
 
     def __init__(self, conn: Callable[[], Any]) -> None:
         self._conn = conn
+        # virsh's -d debug lines of a lookup (level, text); the session sets it.
+        self.note: Callable[[int, str], None] = lambda _level, _text: None
 
     def domain(self, name: str, by_id: bool = True, by_uuid: bool = True, by_name: bool = True) -> Any:
         import libvirt
@@ -32,10 +34,13 @@ class Lookup:
         conn = self._conn()
         dom = None
         if by_id and _is_id(name):
+            self.note(0, "<domain> looks like ID")
             dom = _try(libvirt, conn.lookupByID, int(name))
         if dom is None and by_uuid and len(name) == UUID_LEN:
+            self.note(0, "<domain> trying as domain UUID")
             dom = _try(libvirt, conn.lookupByUUIDString, name)
         if dom is None and by_name:
+            self.note(0, "<domain> trying as domain NAME")
             dom = _try(libvirt, conn.lookupByName, name)
         if dom is None:
             raise VshError(f"failed to get domain '{name}'")
@@ -158,6 +163,15 @@ class Lookup:
 
     def nwfilter(self, name: str) -> Any:
         return self._uuid_or_name("nwfilter", name, "nwfilterLookupByUUIDString", "nwfilterLookupByName")
+
+    def nwfilter_binding(self, portdev: str) -> Any:
+        """By port device only (virshCommandOptNWFilterBinding); libvirt's line follows virsh's."""
+        import libvirt
+
+        try:
+            return self._conn().nwfilterBindingLookupByPortDev(portdev)
+        except libvirt.libvirtError as err:
+            raise VshError(f"failed to get nwfilter binding '{portdev}'", cause=err) from None
 
 
 def _is_mac(text: str) -> bool:

@@ -222,14 +222,15 @@ The interactive shell's history, created with mode 0600 in a folder with mode 07
 \fBvirsh\fR(1), \fBlibvirtd\fR(8), https://libvirt.org/"""
 
 
-def render_man() -> str:
+def render_man(users: str = "none") -> str:
+    """The man page; `users="packaged"` adds the user commands of installed packages."""
     out = [f'.\\" {GENERATED}', _HEAD]
     for label, text in global_options():
         out += [".TP", _bold(label), esc(text)]
     out += [".SH COMMANDS",
             "Commands are grouped as \\fBhelp\\fR lists them; \\fBhelp\\fR \\fIGROUP\\fR shows a group "
             "and \\fBhelp\\fR \\fICOMMAND\\fR one command."]
-    for group, specs in registry.by_group().items():
+    for group, specs in registry.by_group(users).items():
         out += [f'.SH "{GROUPS[group].upper()} COMMANDS"', f"Help keyword: \\fB{esc(group)}\\fR."]
         for spec in specs:
             out += command_section(spec)

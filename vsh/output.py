@@ -83,6 +83,99 @@ def table_text(text: str) -> str:
     return "".join(out)
 
 
+class OutputError(Exception):
+    """stdout cannot take the output (closed, full, an I/O error): vsh says so once and exits 1.
+
+    A reader that went away (EPIPE, `| head -1`) is not one: that stays a quiet BrokenPipeError.
+    """
+
+    def __init__(self, err: OSError) -> None:
+        super().__init__(err.strerror or str(err))
+        self.strerror = err.strerror or str(err)
+
+
+class GuardedStream:
+    """A text stream whose write failures become OutputError, so no layer mistakes them for
+    a command's own failure; everything else is the wrapped stream's."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise OutputError(err) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise OutputError(err) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _ClosedStream:
+    """What stdout is when the program was started with it closed (`>&-`): every write fails."""
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
+def guard_std_streams() -> None:
+    """Prepare stdin, stdout and stderr for any input and any output, once at start-up.
+
+    A closed descriptor 0, 1 or 2 is held by /dev/null, so no file or socket opened later
+    takes its number; a closed stdout then fails every write (one `error: cannot write
+    output` line); bytes that are not UTF-8 pass through as given (surrogate escapes).
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            held = os.open(os.devnull, os.O_RDWR)
+            if held != fd:
+                os.dup2(held, fd)
+                os.close(held)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+    sys.stdout = GuardedStream(sys.stdout if sys.stdout is not None else _ClosedStream())  # type: ignore[assignment]
+
+
+def lose_stdout() -> None:
+    """Send whatever stdout still holds to /dev/null, so the exit flush cannot fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+
+
 class Column(NamedTuple):
     """A table column: the JSON key, the header text, how a value is shown as text."""
 
@@ -121,16 +214,19 @@ class Printer:
         self.json = json_mode
         self.color = colour_wanted(self.out, no_color) and not json_mode
         self.color_err = colour_wanted(self.err, no_color)
+        # Set while a text-only command (help, echo: `json=False`) runs: its text is its
+        # output, so --json keeps it (errors stay JSON objects).
+        self.text_kept = False
 
     # plain text -------------------------------------------------------------------
     def write(self, text: str) -> None:
-        """Text exactly as given (no newline added); nothing in JSON mode."""
-        if not self.json:
+        """Text exactly as given (no newline added); nothing in JSON mode but for text-only commands."""
+        if not self.json or self.text_kept:
             self.out.write(text)
 
     def print(self, text: str = "") -> None:
         """One line of data."""
-        if not self.json:
+        if not self.json or self.text_kept:
             self.out.write(text + "\n")
 
     def extra(self, text: str = "", end: str = "\n") -> None:
@@ -152,6 +248,8 @@ class Printer:
         if self.json and obj is not None:
             import json
 
+            if isinstance(obj.get("error"), dict) and "source" not in obj["error"]:
+                obj = {"error": {**obj["error"], "source": "vsh"}}  # not from libvirt: vsh's own
             self.err.write(json.dumps(obj) + "\n")
             return
         for line in lines:

@@ -46,15 +46,20 @@ class Progress:
     """
 
     def __init__(self, label: str, mode: str, total: int | None = None, *,
-                 err: IO[str] | None = None, out: IO[str] | None = None) -> None:
+                 err: IO[str] | None = None, out: IO[str] | None = None, detail: bool = False) -> None:
         self.label = label
         self.mode = mode
+        # The bar of a job whose total moves (a migration re-sends dirty pages) shows what is
+        # left and libvirt's own rate instead of bytes done, speed and time left.
+        self.detail = detail
         self.total = total
         self.done = 0
         self.err = err if err is not None else sys.stderr
         self.out = out if out is not None else sys.stdout
         self._bar: Any = None
         self._task: Any = None
+        # A domain job's bar ends with virsh's own last line ("Save: [100 %]"), as in a pipe.
+        self.final_text = False
 
     # life cycle ----------------------------------------------------------------------
     def __enter__(self) -> Progress:
@@ -73,9 +78,12 @@ class Progress:
 
         console = Console(file=self.err, stderr=True)
         columns: list[Any] = [TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn()]
-        columns += [DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn()]
+        if self.detail:
+            columns.append(TextColumn("{task.fields[detail]}"))
+        else:
+            columns += [DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn()]
         self._bar = RichProgress(*columns, console=console, transient=True)
-        self._task = self._bar.add_task(self.label, total=self.total)
+        self._task = self._bar.add_task(self.label, total=self.total, detail="")
         self._bar.start()
 
     def close(self) -> None:
@@ -99,8 +107,11 @@ class Progress:
     def advance(self, nbytes: int) -> None:
         self.update(self.done + nbytes)
 
-    def job(self, remaining: int, total: int) -> None:
-        """A domain job's numbers as virDomainGetJobInfo gives them (dataRemaining, dataTotal)."""
+    def job(self, remaining: int, total: int, rate: float | None = None) -> None:
+        """A domain job's numbers as virDomainGetJobInfo gives them (dataRemaining, dataTotal).
+
+        `rate` (bytes per second, as libvirt measures it) is shown by a `detail` bar.
+        """
         if total <= 0:
             return
         if self.mode == TEXT:
@@ -108,14 +119,21 @@ class Progress:
             self._text(job_percent(remaining, total))
         else:
             self.update(total - remaining, total)
+            if self.detail and self._bar is not None:
+                self._bar.update(self._task, detail=job_detail(remaining, rate))
 
     def finish(self) -> None:
         """The job succeeded: virsh prints its final ``[100 %]``; the bar fills and goes."""
         if self.mode == TEXT:
             self._text(100)
         elif self.mode == BAR and self._bar is not None:
-            self._bar.update(self._task, completed=self.total or self.done, total=self.total or self.done)
+            # libvirt may report no progress at all (no total): the bar still ends full.
+            total = max(self.total or 0, self.done, 1)
+            self._bar.update(self._task, completed=total, total=total)
+            self._bar.refresh()
         self.close()
+        if self.mode == BAR and self.final_text:
+            self._text(100)
 
     def _text(self, percent: int) -> None:
         # virsh flushes stdout first so that its lines and the progress do not interleave.
@@ -127,16 +145,24 @@ class Progress:
         self.err.flush()
 
 
+def job_detail(remaining: int, rate: float | None) -> str:
+    """What a `detail` bar says beside the bar: "13.47 MiB remaining, 1.00 MiB/s"."""
+    from vsh.units import format_capacity
+
+    text = f"{format_capacity(remaining)} remaining"
+    return text + (f", {format_capacity(int(rate))}/s" if rate else "")
+
+
 def transfer(printer: Any, label: str, total: int | None = None) -> Progress:
     """A byte transfer: a bar on a terminal, nothing in a pipe (virsh prints nothing)."""
     bar = not printer.quiet and not printer.json and terminal_wanted(printer.err, not printer.color_err)
     return Progress(label, BAR if bar else NONE, total, err=printer.err, out=printer.out)
 
 
-def job(printer: Any, label: str, verbose: bool) -> Progress:
+def job(printer: Any, label: str, verbose: bool, detail: bool = False) -> Progress:
     """A domain job: with --verbose, a bar on a terminal or virsh's text in a pipe; else nothing.
 
-    Under --json nothing either: stderr then carries only JSON errors.
+    Under --json nothing either: stderr then carries only JSON errors.  `detail`: see Progress.
     """
     if not verbose or printer.json:
         mode = NONE
@@ -144,4 +170,6 @@ def job(printer: Any, label: str, verbose: bool) -> Progress:
         mode = BAR
     else:
         mode = TEXT
-    return Progress(label, mode, err=printer.err, out=printer.out)
+    bar = Progress(label, mode, err=printer.err, out=printer.out, detail=detail)
+    bar.final_text = True
+    return bar

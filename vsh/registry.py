@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable
 from vsh.spec import ARGV, BOOL, DATA, GROUPS, CommandSpec, Opt
 
 _SPECS: dict[str, CommandSpec] = {}
+_USER: dict[str, CommandSpec] = {}
 _ALL_LOADED = False
 
 
@@ -64,7 +65,43 @@ def _load(module: str) -> None:
 
 
 def get(name: str) -> CommandSpec | None:
-    """The spec of a command by name, importing only its module when the index knows it."""
+    """The spec of a command by name: a built-in, else a user command (vsh.usercmds)."""
+    spec = get_builtin(name)
+    if spec is not None:
+        return spec
+    return user_spec(name)
+
+
+def user_spec(name: str) -> CommandSpec | None:
+    """A user command's declaration; looking for one loads the user's command files once."""
+    from vsh import usercmds
+
+    spec = _USER.get(name)
+    if spec is None:
+        found = usercmds.find(name)
+        if found is None:
+            return None
+        spec = _USER[name] = usercmds.spec_for(found)
+    return spec
+
+
+def user_specs() -> list[CommandSpec]:
+    """Every user command, sorted by name."""
+    from vsh import usercmds
+
+    for found in usercmds.discover().commands.values():
+        user_spec(found.name)
+    return [_USER[k] for k in sorted(_USER)]
+
+
+#: virsh's command aliases (VSH_CMD_FLAG_ALIAS): the old name runs, and `help` shows, the new
+#: command; like virsh, listings and completion leave the alias out.
+COMMAND_ALIASES: dict[str, str] = {"nodedev-dettach": "nodedev-detach"}
+
+
+def get_builtin(name: str) -> CommandSpec | None:
+    """The spec of a built-in command by name, importing only its module when the index knows it."""
+    name = COMMAND_ALIASES.get(name, name)
     spec = _SPECS.get(name)
     if spec is not None:
         return spec
@@ -94,19 +131,35 @@ def load_all() -> None:
 
 
 def all_specs() -> list[CommandSpec]:
-    """All commands, sorted by name."""
+    """All built-in commands, sorted by name."""
     load_all()
     return [_SPECS[k] for k in sorted(_SPECS)]
 
 
-def by_group() -> dict[str, list[CommandSpec]]:
-    """Listed commands per group in virsh's group order; hidden commands and empty groups are left out."""
+def listed_specs() -> list[CommandSpec]:
+    """What `help` and command-name completion offer: the built-ins, then the user's own commands."""
+    return [s for s in all_specs() + user_specs() if not s.hidden]
+
+
+def by_group(users: str = "all") -> dict[str, list[CommandSpec]]:
+    """Listed commands per group in virsh's group order; hidden commands and empty groups are left out.
+
+    `users` says which user commands join (in the "user" group): "all", "packaged" (those
+    from installed packages, for a man page) or "none" (the committed man page).
+    """
     from vsh.helporder import RANK
 
+    if users == "none":
+        listed = [s for s in all_specs() if not s.hidden]
+    else:
+        listed = listed_specs()
+        if users == "packaged":
+            from vsh import usercmds
+
+            found = usercmds.discover().commands
+            listed = [s for s in listed if s.click is None or found[s.name].packaged]
     groups: dict[str, list[CommandSpec]] = {g: [] for g in GROUPS}
-    for spec in sorted(all_specs(), key=lambda s: (RANK.get(s.name, len(RANK)), s.name)):
-        if spec.hidden:
-            continue
+    for spec in sorted(listed, key=lambda s: (RANK.get(s.name, len(RANK)), s.name)):
         groups[spec.group].append(spec)
     return {g: cmds for g, cmds in groups.items() if cmds}
 

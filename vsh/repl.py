@@ -1,6 +1,7 @@
 """The interactive shell: a prompt_toolkit loop over the same command tree and parser.
 
-Each line goes through `Session.run_line`, exactly as a command string would.  What the
+Each line goes through `Session.run_line` with the Click tree (vsh.tree) as its parser, so
+built-in and user commands are dispatched alike; the grammar is the one a command string uses.  What the
 REPL adds: persistent history, Tab completion from vsh.completion (object names from a
 background-refreshed cache), backslash continuation lines, Ctrl-C to cancel a line or
 interrupt a command, and a bottom toolbar with the URI, read-only state and last status.
@@ -149,6 +150,9 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
     from prompt_toolkit.output import ColorDepth
     from prompt_toolkit.styles import Style
 
+    from vsh.tree import TREE
+
+    TREE.attach(session)
     out = session.out
     out.extra(BANNER)
     out.flush()

@@ -14,9 +14,31 @@ from vsh import grammar
 from vsh.connection import Connection, default_uri
 from vsh.errors import Quit, VshError, from_libvirt
 from vsh.lookup import Lookup
-from vsh.output import Printer
+from vsh.output import OutputError, Printer
 from vsh.spec import BOOL
 from vsh.values import convert
+
+def note_debug(debug: int, level: int, text: str, out: Printer) -> None:
+    """virsh's vshDebug: shown when -d was given and `level` (0 debug .. 4 error) reaches it."""
+    if 0 <= debug <= level:
+        out.out.write(text + "\n")
+        out.out.flush()
+
+
+def note_parsed(debug: int, inv: grammar.Invocation, out: Printer) -> None:
+    """The line virsh's parser prints at -d 0/1 for every option of a parsed command."""
+    if not 0 <= debug <= 1:
+        return
+    for name, value in inv.values.items():
+        opt = inv.spec.option(name)
+        if opt is None or inv.spec.click is not None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if opt.type == BOOL:
+                note_debug(debug, 1, f"{inv.spec.name}: {name}(bool): (none)", out)
+            else:
+                note_debug(debug, 1, f"{inv.spec.name}: {name}(optdata): {item}", out)
+
 
 class Session:
     """What a command body receives as `ctx`."""
@@ -32,8 +54,18 @@ class Session:
         self.connection = Connection(default_uri(uri), readonly, keepalive, keepalive_forced,
                                      report=lambda msg: self.out.error([msg], {"error": {"message": msg}}))
         self.lookup = Lookup(self.get_conn)
+        self.connection.note = self.debug_note
+        self.lookup.note = lambda level, text: self.debug_note(
+            level, f"{self.spec.name if self.spec is not None else ''}: {text}")
         self.last_ok = True
+        # Failed commands so far (a batch fails when any did); `stop_on_error` (--on-error=stop)
+        # ends a command string or batch at the first failure, also inside one line.
+        self.failures = 0
+        self.stop_on_error = False
         self.spec: Any = None  # the command running now
+        # How one command's words become an invocation: virsh's grammar, or the Click tree
+        # (vsh.tree) in the REPL and under VSH_TREE=1; both end in grammar.parse.
+        self.parser: Callable[[list[str]], grammar.Invocation] = grammar.parse
         self.log: Callable[[str, str], None] | None = None
 
     # state used by command bodies --------------------------------------------------------
@@ -57,25 +89,38 @@ class Session:
                 value |= flag
         return value
 
+    # -d: virsh's debug lines --------------------------------------------------------------
+    def debug_note(self, level: int, text: str) -> None:
+        """One of virsh's `-d LEVEL` lines; virsh writes them to stdout, as vsh does."""
+        note_debug(self.debug, level, text, self.out)
+
     # running -----------------------------------------------------------------------------
-    def run_line(self, line: str) -> bool:
-        """Parse a whole command string, then run each command; the last status wins."""
+    def run_line(self, line: str, parse: Callable[[list[str]], grammar.Invocation] | None = None) -> bool:
+        """Parse a whole command string, then run each command; the last status wins.
+
+        `parse` is how one command's words become an invocation: virsh's grammar straight
+        away, or through the Click tree (vsh.tree), which ends in the same grammar.
+        """
         from vsh.lexer import split_words
 
         try:
-            invocations = grammar.parse_all(split_words(line))
+            invocations = [(parse or self.parser)(words) for words in split_words(line)]
         except VshError as err:
+            self.failures += 1
             self.report(err)
             return False
+        for inv in invocations:
+            note_parsed(self.debug, inv, self.out)
         return self.run_all(invocations)
 
-    def run_argv(self, words: list[str]) -> bool:
+    def run_argv(self, words: list[str], parse: Callable[[list[str]], grammar.Invocation] | None = None) -> bool:
         """One command given as separate words: no ';' splitting, no quote processing."""
         try:
-            invocation = grammar.parse(words)
+            invocation = (parse or self.parser)(words)
         except VshError as err:
             self.report(err)
             return False
+        note_parsed(self.debug, invocation, self.out)
         return self.run_all([invocation])
 
     def run_all(self, invocations: list[grammar.Invocation]) -> bool:
@@ -85,10 +130,19 @@ class Session:
         ok = True
         for inv in invocations:
             try:
-                ok = self.run(inv)
+                if inv.context is None:
+                    ok = self.run(inv)
+                else:
+                    # Parsed through the Click tree: dispatch through it too (it ends in self.run).
+                    inv.context.find_root().obj = self
+                    ok = inv.context.command.invoke(inv.context)
             except Quit:
                 ok = True
                 raise
+            if not ok:
+                self.failures += 1
+                if self.stop_on_error:
+                    return False
         return ok
 
     def run(self, inv: grammar.Invocation) -> bool:
@@ -98,13 +152,14 @@ class Session:
             self.log("INFO", "command " + " ".join(inv.words))
         start = time.monotonic()
         ok = True
+        self.out.text_kept = not spec.json
         try:
             kwargs = self._values(inv)
             if spec.connect:
                 self.get_conn()
             spec.func(self, **kwargs)  # type: ignore[misc]
-        except Quit:
-            raise
+        except (Quit, OutputError, BrokenPipeError):
+            raise  # stdout itself failed: the program reports that once and stops (vsh.cli)
         except VshError as err:
             ok = False
             self.report(err)
@@ -120,6 +175,9 @@ class Session:
             (self.out.err if self.out.json else self.out.out).write(text)
         elif not self.out.json:
             self.out.extra("")
+        elif self.out.text_kept and not self.out.quiet:
+            self.out.write("\n")  # a text-only command's text ends as in text mode
+        self.out.text_kept = False
         self.out.flush()
         self.last_ok = ok
         return ok

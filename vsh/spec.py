@@ -33,6 +33,7 @@ GROUPS: dict[str, str] = {
     "pool": "Storage Pool",
     "volume": "Storage Volume",
     "virsh": "Virsh itself",
+    "user": "User Commands",
 }
 
 
@@ -111,7 +112,7 @@ class CommandSpec:
     """
 
     __slots__ = ("name", "group", "help", "desc", "opts", "func", "connect", "exclusive", "requires", "json",
-                 "hidden")
+                 "hidden", "click")
 
     def __init__(self, name: str, group: str, help: str, desc: str, opts: list[Opt],
                  func: Callable[..., Any] | None = None, connect: bool = True,
@@ -122,6 +123,8 @@ class CommandSpec:
         self.func, self.connect, self.json, self.hidden = func, connect, json, hidden
         self.exclusive = exclusive or []
         self.requires = requires or []
+        # A user's own command (vsh.usercmds): its click.Command, which parses its own arguments.
+        self.click: Any = None
 
     def option(self, name: str) -> Opt | None:
         for opt in self.opts:

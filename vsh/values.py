@@ -14,6 +14,10 @@ class _Detail(Exception):
     """libvirt's own second error line for a bad value."""
 
 
+#: What scale_integer raises, under a public name (its text is libvirt's own line).
+ScaleError = _Detail
+
+
 def parse_c_integer(text: str) -> tuple[int, str] | None:
     """strtoll-like in base 10: leading blanks, a sign, digits; returns (value, rest) or None."""
     i, n = 0, len(text)
@@ -132,3 +136,14 @@ def split_list(text: str) -> list[str]:
         i += 1
     parts.append("".join(cur))
     return parts
+
+
+def convert_scaled(name: str, raw: str, scale: int = 1, limit: int = ULLONG_MAX) -> int:
+    """vshCommandOptScaledInt with its own bound (freepages, allocpages): the value or virsh's error."""
+    message = f"Scaled numeric value '{raw}' for <{name}> option is malformed or out of range"
+    try:
+        return parse_scaled(raw, scale, limit)
+    except _Detail as detail:
+        raise VshError(message, cause=_Message(str(detail))) from None
+    except ValueError:
+        raise VshError(message) from None

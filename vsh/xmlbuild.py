@@ -37,12 +37,16 @@ def _root(tag: str, attrs: Mapping[str, str] = ()) -> Any:
         raise VshError(f"XML error: {err}") from None
 
 
-def write(el: Any, level: int = 0) -> str:
-    """An element as virsh's buffer writes it: indented, single-quoted, values verbatim."""
+def write(el: Any, level: int = 0, escape: bool = False) -> str:
+    """An element as virsh's buffer writes it: indented, single-quoted, values verbatim.
+
+    With `escape`, attribute values are escaped as virBufferEscapeString escapes them.
+    """
     pad = "  " * level
-    attrs = "".join(" " + key + "='" + value + "'" for key, value in el.attrib.items())
+    attrs = "".join(" " + key + "='" + (buffer_escape(value) if escape else value) + "'"
+                    for key, value in el.attrib.items())
     if len(el):
-        inner = "".join(write(child, level + 1) for child in el)
+        inner = "".join(write(child, level + 1, escape) for child in el)
         return pad + "<" + el.tag + attrs + ">\n" + inner + pad + "</" + el.tag + ">\n"
     if el.text is not None:
         return pad + "<" + el.tag + attrs + ">" + el.text + "</" + el.tag + ">\n"
@@ -130,3 +134,25 @@ def source_xml(host: str, port: str | None = None, initiator: str | None = None)
     if initiator is not None:
         _child(_child(source, "initiator"), "iqn", attrs={"name": initiator})
     return write(source)
+
+
+_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;"}
+
+
+def buffer_clean(text: str) -> str:
+    """virBufferEscapeString drops control characters other than tab, newline and return."""
+    return "".join(ch for ch in text if ch >= " " or ch in "\t\n\r")
+
+
+def buffer_escape(text: str) -> str:
+    """virBufferEscapeString: the five XML special characters as entities."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+
+
+def copy_dest_xml(dest: str, blockdev: bool, fmt: str | None) -> str:
+    """The <disk> blockcopy builds from --dest, --blockdev and --format (values escaped)."""
+    disk = _root("disk", {"type": "block" if blockdev else "file"})
+    _child(disk, "source", attrs={"dev" if blockdev else "file": buffer_clean(dest)})
+    if fmt is not None:
+        _child(disk, "driver", attrs={"type": buffer_clean(fmt)})
+    return write(disk, escape=True)

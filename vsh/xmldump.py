@@ -295,3 +295,31 @@ def _dump_wrapped(nodes: list[_Node]) -> str:
         else:
             wrapper.children.append(node)
     return _dump_top(wrapper, raw_documents=False)
+
+
+# public helpers for commands that print a device they edited ---------------------------------------
+
+def node_text(el: Any) -> str:
+    """virXMLNodeToString: one lxml element as libxml2's unformatted xmlNodeDump writes it.
+
+    Attributes come double-quoted with non-ASCII characters as `&#xHH;`, the element's own
+    whitespace as parsed, and no tail.
+    """
+    dumper = _Dumper(ascii_attrs=True)
+    dumper.format = False
+    dumper.node(_element(el))
+    return "".join(dumper.out)
+
+
+def xpath_nodes(root: Any, xpath: str) -> tuple[list[Any], str]:
+    """virXPathNodeSet as virsh uses it: (the nodes, libxml2's stderr text for a bad expression).
+
+    A bad expression selects nothing, and libxml2 prints its own diagnostics on stderr.
+    """
+    from lxml import etree
+
+    try:
+        result = root.xpath(xpath)
+    except etree.XPathError as err:
+        return [], _diagnostic(xpath, err)
+    return (list(result) if isinstance(result, list) else []), ""

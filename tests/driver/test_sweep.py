@@ -105,7 +105,7 @@ def _base(spec: CommandSpec) -> dict[str, str]:
     return base
 
 
-def _words(base: dict[str, str], **extra: str | None) -> list[str]:
+def _words(base: dict[str, str], /, **extra: str | None) -> list[str]:
     """`--name value` words; an extra value of None drops the option."""
     merged = dict(base)
     for key, value in extra.items():

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.support import guest
+from tests.support import guest, linuxguest
 from tests.support.libvirtd import DaemonError, QemuDaemon, missing_requirements, unavailable
 
 HERE = Path(__file__).parent
@@ -56,3 +56,21 @@ def guest_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def guest_xml(guest_image: Path) -> str:
     """Domain XML of the guest named `guest.GUEST_NAME`, booting `guest_image`."""
     return guest.domain_xml(guest_image)
+
+
+@pytest.fixture(scope="session")
+def agent_guest(qemu_daemon: QemuDaemon, tmp_path_factory: pytest.TempPathFactory) -> Iterator[linuxguest.Running]:
+    """The tiny Linux guest of `tests.support.linuxguest`, running, its qemu-guest-agent answering."""
+    try:
+        built = linuxguest.build()
+    except linuxguest.LinuxGuestError as err:
+        unavailable(str(err))
+    disk = linuxguest.data_disk(tmp_path_factory.mktemp("agent") / "data.img")
+    try:
+        running = linuxguest.start(qemu_daemon.qemu_uri, built, disk)
+    except linuxguest.LinuxGuestError as err:
+        unavailable(str(err))
+    try:
+        yield running
+    finally:
+        linuxguest.stop(running)

@@ -38,7 +38,7 @@ def _create(ctx: Session, dom: Any, xml: str, flags: int, source: str | None) ->
 
 @command("checkpoint-create", group="checkpoint", help="Create a checkpoint from XML",
          desc="Create a checkpoint from XML for use in future incremental backups",
-         opts=[common.DOMAIN(), Str("xmlfile", "domain checkpoint XML", complete="file", late=True),
+         opts=[common.DOMAIN(complete="domain:active"), Str("xmlfile", "domain checkpoint XML", complete="file", late=True),
                Flag("redefine", "redefine metadata for existing checkpoint"),
                Flag("redefine-validate", "validate the redefined checkpoint"),
                Flag("quiesce", "quiesce guest's file systems")],
@@ -74,7 +74,7 @@ def _diskspec(buf: _Buffer, spec: str) -> None:
 
 @command("checkpoint-create-as", group="checkpoint", help="Create a checkpoint from a set of args",
          desc="Create a checkpoint from arguments for use in future incremental backups",
-         opts=[common.DOMAIN(), Str("name", "name of checkpoint", late=True),
+         opts=[common.DOMAIN(complete="domain:active"), Str("name", "name of checkpoint", late=True),
                Str("description", "description of checkpoint", late=True),
                Flag("print-xml", "print XML document rather than create"),
                Flag("quiesce", "quiesce guest's file systems"),
@@ -129,7 +129,7 @@ def _parent(chk: Any) -> str | None:
 
 @command("checkpoint-info", group="checkpoint", help="checkpoint information",
          desc="Returns basic information about a checkpoint.",
-         opts=[common.DOMAIN(), CHECKPOINTNAME()])
+         opts=[common.DOMAIN(complete="domain:checkpoint"), CHECKPOINTNAME()])
 def cmd_checkpoint_info(ctx: Session, domain: str, checkpointname: str | None) -> None:
     import libvirt
 
@@ -150,7 +150,7 @@ def cmd_checkpoint_info(ctx: Session, domain: str, checkpointname: str | None) -
 
 @command("checkpoint-dumpxml", group="checkpoint", help="Dump XML for a domain checkpoint",
          desc="Checkpoint Dump XML",
-         opts=[common.DOMAIN(), CHECKPOINTNAME(),
+         opts=[common.DOMAIN(complete="domain:checkpoint"), CHECKPOINTNAME(),
                Flag("security-info", "include security sensitive information in XML dump"),
                Flag("no-domain", "exclude <domain> from XML"),
                Flag("size", "include backup size estimate in XML dump"),
@@ -172,7 +172,7 @@ def cmd_checkpoint_dumpxml(ctx: Session, domain: str, checkpointname: str | None
 
 @command("checkpoint-parent", group="checkpoint", help="Get the name of the parent of a checkpoint",
          desc="Extract the checkpoint's parent, if any",
-         opts=[common.DOMAIN(), CHECKPOINTNAME("find parent of checkpoint name")])
+         opts=[common.DOMAIN(complete="domain:checkpoint"), CHECKPOINTNAME("find parent of checkpoint name")])
 def cmd_checkpoint_parent(ctx: Session, domain: str, checkpointname: str | None) -> None:
     dom = ctx.lookup.domain(domain)
     chk = _checkpoint(ctx, dom, checkpointname)
@@ -184,7 +184,7 @@ def cmd_checkpoint_parent(ctx: Session, domain: str, checkpointname: str | None)
 
 
 @command("checkpoint-delete", group="checkpoint", help="Delete a domain checkpoint", desc="Checkpoint Delete",
-         opts=[common.DOMAIN(), CHECKPOINTNAME(),
+         opts=[common.DOMAIN(complete="domain:checkpoint+active"), CHECKPOINTNAME(),
                Flag("children", "delete checkpoint and all children"),
                Flag("children-only", "delete children but not checkpoint"),
                Flag("metadata", "delete only libvirt metadata, leaving checkpoint contents behind")])
@@ -205,7 +205,7 @@ def cmd_checkpoint_delete(ctx: Session, domain: str, checkpointname: str | None,
 
 
 @command("checkpoint-list", group="checkpoint", help="List checkpoints for a domain", desc="Checkpoint List",
-         opts=[common.DOMAIN(), Flag("parent", "add a column showing parent checkpoint"),
+         opts=[common.DOMAIN(complete="domain:checkpoint"), Flag("parent", "add a column showing parent checkpoint"),
                Flag("roots", "list only checkpoints without parents"),
                Flag("leaves", "list only checkpoints without children"),
                Flag("no-leaves", "list only checkpoints that are not leaves (with children)"),

@@ -10,13 +10,16 @@ if TYPE_CHECKING:
     from vsh.session import Session
 
 
-def DOMAIN(help: str = "domain name, id or uuid") -> Opt:
-    return Data("domain", help, complete="domain")
+def DOMAIN(help: str = "domain name, id or uuid", complete: str = "domain") -> Opt:
+    return Data("domain", help, complete=complete)
 
 
-def DOM(help: str = "domain name, id or uuid") -> Opt:
-    """The <domain> option; an empty value is refused where virsh reads it, not before."""
-    return Data("domain", help, complete="domain", empty_ok=True)
+def DOM(help: str = "domain name, id or uuid", complete: str = "domain") -> Opt:
+    """The <domain> option; an empty value is refused where virsh reads it, not before.
+
+    `complete` may name a state filter as virsh's completer flags do ("domain:inactive",
+    "domain:active", ...; see vsh.completion.STATE_FILTERS)."""
+    return Data("domain", help, complete=complete, empty_ok=True)
 
 
 def required(name: str, value: str | None) -> str | None:
@@ -30,15 +33,16 @@ def get_domain(ctx: Session, name: str, by_id: bool = True, by_uuid: bool = True
                by_name: bool = True) -> Any:
     """virshCommandOptDomainBy: the empty check, then ID, UUID, name as allowed."""
     required("domain", name)
+    ctx.lookup.note(1, f"found option <domain>: {name}")
     return ctx.lookup.domain(name, by_id=by_id, by_uuid=by_uuid, by_name=by_name)
 
 
-def NETWORK(help: str = "network name or uuid") -> Opt:
-    return Data("network", help, complete="network")
+def NETWORK(help: str = "network name or uuid", complete: str = "network") -> Opt:
+    return Data("network", help, complete=complete)
 
 
-def POOL(help: str = "pool name or uuid", name: str = "pool") -> Opt:
-    return Data(name, help, complete="pool")
+def POOL(help: str = "pool name or uuid", name: str = "pool", complete: str = "pool") -> Opt:
+    return Data(name, help, complete=complete)
 
 
 def VOLUME(help: str = "vol name, key or path") -> Opt:
@@ -88,3 +92,19 @@ def dump_xml(ctx: Any, xml: str, xpath: str | None, wrap: bool) -> None:
         ctx.out.err.write(diagnostics)
         ctx.out.err.flush()
     ctx.out.xml(text)
+
+
+def parse_fds(value: str | None) -> list[int]:
+    """virshFetchPassFdsList (--pass-fds N,M,...): decimal FD numbers; an empty value is ignored,
+    as virsh reads it quietly."""
+    from vsh.values import parse_c_integer
+
+    if not value:
+        return []
+    fds = []
+    for piece in value.split(","):
+        parsed = parse_c_integer(piece)
+        if parsed is None or parsed[1] or not -(2**31) <= parsed[0] < 2**31:
+            raise VshError(f"Unable to parse FD number '{piece}'")
+        fds.append(parsed[0])
+    return fds

@@ -21,7 +21,7 @@ _SCHEMES = ("vnc", "spice", "rdp")
 
 @command("console", group="domain", help="connect to the guest console", json=False,
          desc="Connect the virtual serial console for the guest",
-         opts=[DOMAIN(), Str("devname", "character device name"),
+         opts=[DOMAIN(complete="domain:active"), Str("devname", "character device name"),
                Flag("force", "force console connection (disconnect already connected sessions)"),
                Flag("safe", "only connect if safe console handling is supported")])
 def cmd_console(ctx: Session, domain: str, devname: str | None, force: bool, safe: bool) -> None:
@@ -108,7 +108,7 @@ def _display_uri(tree: Any, scheme: str) -> str | None:
 
 @command("domdisplay", group="domain", help="domain display connection URI",
          desc="Output the IP address and port number for the graphical display.",
-         opts=[DOMAIN(), Flag("include-password", "includes the password into the connection URI if available"),
+         opts=[DOMAIN(complete="domain:active"), Flag("include-password", "includes the password into the connection URI if available"),
                Str("type", 'select particular graphical display (e.g. "vnc", "spice", "rdp", "dbus")',
                    empty_ok=True),
                Flag("all", "show all possible graphical displays")],
@@ -143,7 +143,7 @@ def cmd_domdisplay(ctx: Session, domain: str, include_password: bool, type: str 
 
 @command("vncdisplay", group="domain", help="vnc display",
          desc="Output the IP address and port number for the VNC display.",
-         opts=[DOMAIN()])
+         opts=[DOMAIN(complete="domain:active")])
 def cmd_vncdisplay(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     if not dom.isActive():
@@ -164,7 +164,7 @@ def cmd_vncdisplay(ctx: Session, domain: str) -> None:
 
 @command("ttyconsole", group="domain", help="tty console",
          desc="Output the device for the TTY console.",
-         opts=[DOMAIN()])
+         opts=[DOMAIN(complete="domain:active")])
 def cmd_ttyconsole(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     tty = _first(_live_xml(dom), "/domain/devices/console[1]/@tty")

@@ -9,28 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import DOM, FILE, get_domain, required
+from vsh.commands.common import DOM, FILE, get_domain, parse_fds, required
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Flag, Str
-from vsh.values import parse_c_integer, split_list
+from vsh.values import split_list
 
 #: --file of define and create; an empty value is refused when the body reads it.
 _FILE = FILE("file containing an XML domain description")._replace(empty_ok=True)
-
-
-def _fds(value: str | None) -> list[int]:
-    """--pass-fds N,M,...: an empty value is ignored, as virsh reads it quietly."""
-    if not value:
-        return []
-    fds = []
-    for piece in value.split(","):
-        parsed = parse_c_integer(piece)
-        if parsed is None or parsed[1] or not -(2**31) <= parsed[0] < 2**31:
-            raise VshError(f"Unable to parse FD number '{piece}'")
-        fds.append(parsed[0])
-    return fds
 
 
 def _mode_flags(mode: str | None, prefix: str, expecting: str) -> int:
@@ -96,7 +83,7 @@ def cmd_create(ctx: Session, file: str, console: bool, paused: bool, autodestroy
 
     required("file", file)
     xml = ctx.read_file(file, stdin_dash=False)
-    fds = _fds(pass_fds)
+    fds = parse_fds(pass_fds)
     flags = ctx.flags(paused=(paused, libvirt.VIR_DOMAIN_START_PAUSED),
                       autodestroy=(autodestroy, libvirt.VIR_DOMAIN_START_AUTODESTROY),
                       validate=(validate, libvirt.VIR_DOMAIN_START_VALIDATE),
@@ -118,7 +105,7 @@ def cmd_create(ctx: Session, file: str, console: bool, paused: bool, autodestroy
          desc="Start a domain, either from the last managedsave\n"
               "    state, or via a fresh boot if no managedsave state\n"
               "    is present.",
-         opts=[DOM("name of the inactive domain"),
+         opts=[DOM("name of the inactive domain", complete="domain:shutoff"),
                Flag("console", "attach to console after creation"),
                Flag("paused", "leave the guest paused after creation"),
                Flag("autodestroy", "automatically destroy the guest when virsh disconnects"),
@@ -133,7 +120,7 @@ def cmd_start(ctx: Session, domain: str, console: bool, paused: bool, autodestro
     dom = get_domain(ctx, domain, by_id=False)
     if dom.ID() >= 0:
         raise VshError("Domain is already active")
-    fds = _fds(pass_fds)
+    fds = parse_fds(pass_fds)
     flags = ctx.flags(paused=(paused, libvirt.VIR_DOMAIN_START_PAUSED),
                       autodestroy=(autodestroy, libvirt.VIR_DOMAIN_START_AUTODESTROY),
                       bypass_cache=(bypass_cache, libvirt.VIR_DOMAIN_START_BYPASS_CACHE),
@@ -178,7 +165,7 @@ def cmd_start(ctx: Session, domain: str, console: bool, paused: bool, autodestro
 
 @command("shutdown", group="domain", help="gracefully shutdown a domain",
          desc="Run shutdown in the target domain.",
-         opts=[DOM(), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True)])
+         opts=[DOM(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True)])
 def cmd_shutdown(ctx: Session, domain: str, mode: str | None) -> None:
     flags = _mode_flags(mode, "SHUTDOWN", "'acpi', 'agent', 'initctl', 'signal', or 'paravirt'")
     dom = get_domain(ctx, domain)
@@ -191,7 +178,7 @@ def cmd_shutdown(ctx: Session, domain: str, mode: str | None) -> None:
 
 
 @command("reboot", group="domain", help="reboot a domain", desc="Run a reboot command in the target domain.",
-         opts=[DOM(), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True)])
+         opts=[DOM(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True)])
 def cmd_reboot(ctx: Session, domain: str, mode: str | None) -> None:
     # virsh words this list without the serial comma that shutdown has.
     flags = _mode_flags(mode, "REBOOT", "'acpi', 'agent', 'initctl', 'signal' or 'paravirt'")
@@ -202,7 +189,7 @@ def cmd_reboot(ctx: Session, domain: str, mode: str | None) -> None:
 
 
 @command("reset", group="domain", help="reset a domain", desc="Reset the target domain as if by power button",
-         opts=[DOM()])
+         opts=[DOM(complete="domain:active")])
 def cmd_reset(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain)
     with failing(f"Failed to reset domain '{domain}'"):
@@ -212,7 +199,7 @@ def cmd_reset(ctx: Session, domain: str) -> None:
 
 @command("destroy", group="domain", help="destroy (stop) a domain",
          desc="Forcefully stop a given domain, but leave its resources intact.",
-         opts=[DOM(), Flag("graceful", "terminate gracefully"), Flag("remove-logs", "remove domain logs")])
+         opts=[DOM(complete="domain:active"), Flag("graceful", "terminate gracefully"), Flag("remove-logs", "remove domain logs")])
 def cmd_destroy(ctx: Session, domain: str, graceful: bool, remove_logs: bool) -> None:
     import libvirt
 
@@ -227,7 +214,7 @@ def cmd_destroy(ctx: Session, domain: str, graceful: bool, remove_logs: bool) ->
     ctx.out.extra(f"Domain '{domain}' destroyed")
 
 
-@command("suspend", group="domain", help="suspend a domain", desc="Suspend a running domain.", opts=[DOM()])
+@command("suspend", group="domain", help="suspend a domain", desc="Suspend a running domain.", opts=[DOM(complete="domain:running")])
 def cmd_suspend(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain)
     with failing(f"Failed to suspend domain '{domain}'"):
@@ -236,7 +223,7 @@ def cmd_suspend(ctx: Session, domain: str) -> None:
 
 
 @command("resume", group="domain", help="resume a domain", desc="Resume a previously suspended domain.",
-         opts=[DOM()])
+         opts=[DOM(complete="domain:paused")])
 def cmd_resume(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain)
     with failing(f"Failed to resume domain '{domain}'"):
@@ -246,7 +233,7 @@ def cmd_resume(ctx: Session, domain: str) -> None:
 
 @command("autostart", group="domain", help="autostart a domain",
          desc="Configure a domain to be automatically started at boot.",
-         opts=[DOM(), Flag("disable", "disable autostarting")])
+         opts=[DOM(complete="domain:persistent"), Flag("disable", "disable autostarting")])
 def cmd_autostart(ctx: Session, domain: str, disable: bool) -> None:
     dom = get_domain(ctx, domain)
     verb = "unmark" if disable else "mark"
@@ -258,7 +245,7 @@ def cmd_autostart(ctx: Session, domain: str, disable: bool) -> None:
 # undefine --------------------------------------------------------------------------------------
 
 _UNDEFINE_OPTS = [
-    DOM(),
+    DOM(complete="domain:persistent"),
     Flag("managed-save", "remove domain managed state file"),
     Str("storage", "remove associated storage volumes (comma separated list of targets or source paths) "
                    "(see domblklist)", empty_ok=True),

@@ -12,7 +12,7 @@ from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
-from vsh.spec import Data, Flag, Str
+from vsh.spec import Alias, Data, Flag, Str
 
 PERSISTENT = Flag("persistent", "make live change persistent")
 
@@ -397,7 +397,7 @@ def _disk_opt(name: str, help: str) -> Any:
                _disk_opt("cache", "cache mode of disk device"),
                _disk_opt("io", "io policy of disk device"),
                _disk_opt("type", "target device type"),
-               _disk_opt("mode", "mode of device reading and writing"),
+               _disk_opt("mode", "mode of device reading and writing"), Alias("shareable", "mode=shareable"),
                _disk_opt("sourcetype", "type of source (block|file|network)"),
                _disk_opt("serial", "serial of disk device"),
                _disk_opt("wwn", "wwn of disk device"),

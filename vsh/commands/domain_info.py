@@ -2,7 +2,8 @@
 
 JSON shapes (--json):
   list      [{"id": int|null, "name", "uuid", "state", "persistent": bool, "autostart": bool,
-              "managed_save": bool, "title": str|null}, ...] (filters apply, layout flags do not)
+              "managed_save": bool, "title": str|null}, ...] (filters apply); with --uuid,
+            --id or --name each object has only those keys ({"uuid", "id", "name"})
   dominfo   {"id": int|null, "name", "uuid", "os_type", "state", "cpus": int,
              "cpu_time": float|null (seconds), "max_memory_kib": int|null (null: no limit),
              "used_memory_kib": int, "persistent": bool|null, "autostart": bool|null,
@@ -223,7 +224,7 @@ def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id
     for dom in domains:
         dom_id = dom.ID()
         id_text = str(dom_id) if dom_id >= 0 else "-"
-        if ctx.out.json or table:
+        if table:
             try:
                 state = domain_state(dom)[0]
             except libvirt.libvirtError:
@@ -248,16 +249,22 @@ def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id
             rows.append(row)
         else:
             parts = []
+            # Under --json the layout flags pick the keys, as net-list's --name and --uuid do.
+            record: dict[str, Any] = {}
             if uuid:
                 parts.append(dom.UUIDString())
+                record["uuid"] = parts[-1]
             if id:
                 # With --id alone, only running domains are listed.
                 if dom_id < 0 and not uuid and not name:
                     continue
                 parts.append(id_text)
+                record["id"] = dom_id if dom_id >= 0 else None
             if name:
                 parts.append(dom.name())
+                record["name"] = parts[-1]
             lines.append(" ".join(parts) + "\n")
+            records.append(record)
     if ctx.out.json:
         ctx.out.data(records)
         return
@@ -383,7 +390,7 @@ def cmd_domstate(ctx: Session, domain: str, reason: bool) -> None:
 # domid, domname, domuuid, dumpxml ----------------------------------------------------------------
 
 @command("domid", group="domain", help="convert a domain name or UUID to domain id",
-         opts=[DOM("domain name or uuid")])
+         opts=[DOM("domain name or uuid", complete="domain:active")])
 def cmd_domid(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain, by_id=False)
     dom_id = dom.ID()

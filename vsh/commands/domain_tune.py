@@ -23,7 +23,7 @@ from vsh.commands.common import DOM, get_domain
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
-from vsh.spec import Argv, Flag, Int, Str
+from vsh.spec import Alias, Argv, Flag, Int, Str
 from vsh.typedparams import shown_value, typed_value
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
@@ -48,7 +48,7 @@ def _exclusive(*pairs: tuple[str, bool, str, bool]) -> None:
          desc="Change the current memory allocation in the guest domain.",
          opts=[DOM(), Int("size", "new memory size, as scaled integer (default KiB)", conv="scaled", scale=1024,
                           required=True, late=True),
-               CONFIG, LIVE, CURRENT],
+               Alias("kilobytes", "size"), CONFIG, LIVE, CURRENT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_setmem(ctx: Session, domain: str, size: str, config: bool, live: bool, current: bool) -> None:
     flags = _affect(ctx, config, live)
@@ -61,7 +61,7 @@ def cmd_setmem(ctx: Session, domain: str, size: str, config: bool, live: bool, c
          desc="Change the maximum memory allocation limit in the guest domain.",
          opts=[DOM(), Int("size", "new maximum memory size, as scaled integer (default KiB)", conv="scaled",
                           scale=1024, required=True, late=True),
-               CONFIG, LIVE, CURRENT],
+               Alias("kilobytes", "size"), CONFIG, LIVE, CURRENT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_setmaxmem(ctx: Session, domain: str, size: str, config: bool, live: bool, current: bool) -> None:
     import libvirt
@@ -297,7 +297,7 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
 # domhostname, domcontrol, domblkerror -----------------------------------------------------------------
 
 @command("domhostname", group="domain", help="print the domain's hostname",
-         opts=[DOM(), Str("source", "address source: 'lease' or 'agent'", empty_ok=True)])
+         opts=[DOM(complete="domain:active"), Str("source", "address source: 'lease' or 'agent'", empty_ok=True)])
 def cmd_domhostname(ctx: Session, domain: str, source: str | None) -> None:
     import libvirt
 
@@ -320,7 +320,7 @@ _CONTROL_REASONS = ("none", "unknown", "monitor failure", "internal (locking) er
 
 
 @command("domcontrol", group="monitor", help="domain control interface state",
-         desc="Returns state of a control interface to the domain.", opts=[DOM()])
+         desc="Returns state of a control interface to the domain.", opts=[DOM(complete="domain:active")])
 def cmd_domcontrol(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain)
     state, details, state_time = dom.controlInfo(0)
@@ -341,7 +341,7 @@ _IO_ERRORS = ("no error", "unspecified error", "no space")
 
 
 @command("domblkerror", group="monitor", help="Show errors on block devices", desc="Show block device errors",
-         opts=[DOM()])
+         opts=[DOM(complete="domain:active")])
 def cmd_domblkerror(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain)
     errors = dom.diskErrors(0)
@@ -430,7 +430,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
 
 @command("domifaddr", group="monitor", help="Get network interfaces' addresses for a running domain",
          desc="Get network interfaces' addresses for a running domain",
-         opts=[DOM(), Str("interface", "network interface name", complete="domain-interface"),
+         opts=[DOM(complete="domain:active"), Str("interface", "network interface name", complete="domain-interface"),
                Flag("full", "always display names and MACs of interfaces"),
                Str("source", "address source: 'lease', 'agent', or 'arp'")])
 def cmd_domifaddr(ctx: Session, domain: str, interface: str | None, full: bool, source: str | None) -> None:

@@ -1,5 +1,6 @@
 """Interface commands: iface-list, iface-name, iface-mac, iface-dumpxml, iface-define,
-iface-undefine, iface-start and iface-destroy.
+iface-undefine, iface-start, iface-destroy, iface-begin, iface-commit, iface-rollback,
+iface-bridge and iface-unbridge.
 
 JSON (--json): iface-list gives an array of objects {"name", "active" (boolean), "mac"};
 iface-name gives {"name": NAME}, iface-mac {"mac": MAC}, iface-dumpxml {"xml": TEXT}.
@@ -7,16 +8,18 @@ The other commands print nothing under --json.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from vsh.commands import common
-from vsh.errors import failing
+from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
-from vsh.spec import Data, Flag, Opt
+from vsh.spec import Data, Flag, Int, Opt
 
 
-def IFACE(help: str = "interface name or MAC address") -> Opt:
-    return Data("interface", help, complete="interface")
+def IFACE(help: str = "interface name or MAC address", complete: str = "interface") -> Opt:
+    return Data("interface", help, complete=complete)
 
 
 @command("iface-list", group="interface", help="list physical host interfaces",
@@ -93,7 +96,7 @@ def cmd_iface_undefine(ctx: Session, interface: str) -> None:
 
 
 @command("iface-start", group="interface", help='start a physical host interface (enable it / "if-up")',
-         desc="start a physical host interface.", opts=[IFACE()])
+         desc="start a physical host interface.", opts=[IFACE(complete="interface:inactive")])
 def cmd_iface_start(ctx: Session, interface: str) -> None:
     iface = ctx.lookup.interface(interface)
     with failing(f"Failed to start interface {interface}"):
@@ -102,9 +105,204 @@ def cmd_iface_start(ctx: Session, interface: str) -> None:
 
 
 @command("iface-destroy", group="interface", help='destroy a physical host interface (disable it / "if-down")',
-         desc="forcefully stop a physical host interface.", opts=[IFACE()])
+         desc="forcefully stop a physical host interface.", opts=[IFACE(complete="interface:active")])
 def cmd_iface_destroy(ctx: Session, interface: str) -> None:
     iface = ctx.lookup.interface(interface)
     with failing(f"Failed to destroy interface {interface}"):
         iface.destroy(0)
     ctx.out.extra(f"Interface {interface} destroyed")
+
+
+# Transactions and bridging ---------------------------------------------------------------------
+
+@command("iface-begin", group="interface",
+         help="create a snapshot of current interfaces settings, which can be later committed (iface-commit) "
+              "or restored (iface-rollback)",
+         desc="Create a restore point for interfaces settings")
+def cmd_iface_begin(ctx: Session) -> None:
+    with failing("Failed to begin network config change transaction"):
+        ctx.conn.changeBegin(0)
+    ctx.out.extra("Network config change transaction started")
+
+
+@command("iface-commit", group="interface", help="commit changes made since iface-begin and free restore point",
+         desc="commit changes and free restore point")
+def cmd_iface_commit(ctx: Session) -> None:
+    with failing("Failed to commit network config change transaction"):
+        ctx.conn.changeCommit(0)
+    ctx.out.extra("Network config change transaction committed")
+
+
+@command("iface-rollback", group="interface",
+         help="rollback to previous saved configuration created via iface-begin",
+         desc="rollback to previous restore point")
+def cmd_iface_rollback(ctx: Session) -> None:
+    with failing("Failed to rollback network config change transaction"):
+        ctx.conn.changeRollback(0)
+    ctx.out.extra("Network config change transaction rolled back")
+
+
+def _inactive_xml(iface: Any) -> str:
+    """An interface's inactive XML; libvirt's own error alone when it cannot be read."""
+    import libvirt
+
+    from vsh.errors import from_libvirt
+
+    try:
+        return str(iface.XMLDesc(libvirt.VIR_INTERFACE_XML_INACTIVE))
+    except libvirt.libvirtError as err:
+        raise from_libvirt(err) from None
+
+
+def _parse(xml: str, name: str) -> Any:
+    from lxml import etree
+
+    try:
+        return etree.fromstring(xml.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        raise VshError(f"Failed to parse configuration of {name}") from None
+
+
+#: What virsh moves between the outer interface and the one attached to a bridge.
+_MOVED = ("mac", "bond", "vlan")
+
+
+def _move_children(source: Any, dest: Any) -> None:
+    for child in list(source):
+        if child.tag in _MOVED:
+            tail, child.tail = child.tail, None
+            prev = child.getprevious()
+            if tail:
+                # libxml2 moves the element alone: the text around it stays where it was.
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + tail
+                else:
+                    source.text = (source.text or "") + tail
+            dest.append(child)
+
+
+def _text(value: str | None) -> str:
+    return "(null)" if value is None else value
+
+
+def bridged_xml(xml: str, interface: str, bridge: str, stp: bool, delay: int) -> str:
+    """iface-bridge's new definition: `interface` becomes the one device attached to `bridge`.
+
+    As virsh does it: a <bridge> (stp, and delay when stp is on) is added, the outer element
+    takes the bridge's type and name, and the device's <mac>, <bond> and <vlan> move into the
+    attached <interface>.
+    """
+    from lxml import etree
+
+    top = _parse(xml, interface)
+    if_type = top.get("type")
+    if if_type is None:
+        raise VshError(f"Existing device {interface} has no type")
+    if if_type == "bridge":
+        raise VshError(f"Existing device {interface} is already a bridge")
+    if top.get("name") != interface:
+        raise VshError(f"Interface name from config {_text(top.get('name'))} doesn't match given supplied name "
+                       f"{interface}")
+    br = etree.SubElement(top, "bridge")
+    br.set("stp", "on" if stp else "off")
+    if stp:
+        # virsh prints the unsigned delay with %d.
+        br.set("delay", str(delay - 2**32 if delay >= 2**31 else delay))
+    top.set("type", "bridge")
+    top.set("name", bridge)
+    attached = etree.SubElement(br, "interface")
+    attached.set("type", if_type)
+    attached.set("name", interface)
+    _move_children(top, attached)
+    return str(etree.tostring(top, encoding="unicode"))
+
+
+def unbridged_xml(xml: str, bridge: str) -> tuple[str, str]:
+    """iface-unbridge's new definition: (the attached device's name, its definition).
+
+    As virsh does it: the outer element takes the attached device's type and name and gets its
+    <mac>, <bond> and <vlan> back; the <bridge> element itself is left in place.
+    """
+    from lxml import etree
+
+    top = _parse(xml, bridge)
+    br_type = top.get("type")
+    if br_type is None:
+        raise VshError(f"Existing device {bridge} has no type")
+    if br_type != "bridge":
+        raise VshError(f"Device {bridge} is not a bridge")
+    if top.get("name") != bridge:
+        raise VshError(f"Interface name from config {_text(top.get('name'))} doesn't match given supplied name "
+                       f"{bridge}")
+    if not top.xpath("./bridge"):
+        raise VshError("No bridge node in xml document")
+    if top.xpath("./bridge/interface[2]"):
+        raise VshError("Multiple interfaces attached to bridge")
+    found = top.xpath("./bridge/interface")
+    if not found:
+        raise VshError("No interface attached to bridge")
+    attached = found[0]
+    if_name = attached.get("name")
+    if if_name is None:
+        raise VshError(f"Device attached to bridge {bridge} has no name")
+    if_type = attached.get("type")
+    if if_type is None:
+        raise VshError(f"Attached device {if_name} has no type")
+    top.set("type", if_type)
+    top.set("name", if_name)
+    _move_children(attached, top)
+    return if_name, str(etree.tostring(top, encoding="unicode"))
+
+
+@command("iface-bridge", group="interface", help="create a bridge device and attach an existing network device to it",
+         desc="bridge an existing network device",
+         opts=[IFACE("existing interface name"), Data("bridge", "new bridge device name", empty_ok=True),
+               Flag("no-stp", "do not enable STP for this bridge"),
+               Int("delay", "number of seconds to squelch traffic on newly connected ports", conv="puint", late=True),
+               Flag("no-start", "don't start the bridge immediately")])
+def cmd_iface_bridge(ctx: Session, interface: str, bridge: str, no_stp: bool, delay: str | None,
+                     no_start: bool) -> None:
+    import libvirt
+
+    iface = ctx.lookup.interface(interface, by_mac=False)
+    common.required("bridge", bridge)
+    try:
+        ctx.conn.interfaceLookupByName(bridge)
+    except libvirt.libvirtError as err:
+        missing = err
+    else:
+        raise VshError(f"Network device {bridge} already exists")
+    stp = not no_stp
+    try:
+        seconds = ctx.late("delay", delay) if delay is not None else 0
+    except VshError as err:
+        # The failed lookup is still libvirt's last error, and virsh reports it too.
+        raise VshError(err.message, cause=missing) from None
+    xml = bridged_xml(_inactive_xml(iface), interface, bridge, stp, seconds)
+    with failing(f"Failed to define new bridge interface {bridge}"):
+        br_iface = ctx.conn.interfaceDefineXML(xml, 0)
+    ctx.out.extra(f"Created bridge {bridge} with attached device {interface}")
+    if not no_start:
+        with failing(f"Failed to start bridge interface {bridge}"):
+            br_iface.create(0)
+        ctx.out.extra(f"Bridge interface {bridge} started")
+
+
+@command("iface-unbridge", group="interface", help="undefine a bridge device after detaching its device(s)",
+         desc="unbridge a network device",
+         opts=[Data("bridge", "current bridge device name"),
+               Flag("no-start", "don't start the detached interface immediately (not recommended)")])
+def cmd_iface_unbridge(ctx: Session, bridge: str, no_start: bool) -> None:
+    br_iface = ctx.lookup.interface(bridge, by_mac=False)
+    if_name, xml = unbridged_xml(_inactive_xml(br_iface), bridge)
+    with failing(f"Failed to destroy bridge interface {bridge}"):
+        br_iface.destroy(0)
+    with failing(f"Failed to undefine bridge interface {bridge}"):
+        br_iface.undefine()
+    with failing(f"Failed to define new interface {if_name}"):
+        iface = ctx.conn.interfaceDefineXML(xml, 0)
+    ctx.out.extra(f"Device {if_name} un-attached from bridge {bridge}")
+    if not no_start:
+        with failing(f"Failed to start interface {if_name}"):
+            iface.create(0)
+        ctx.out.extra(f"Interface {if_name} started")

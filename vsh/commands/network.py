@@ -115,7 +115,7 @@ def cmd_net_create(ctx: Session, file: str, validate: bool) -> None:
 
 
 @command("net-start", group="network", help="start a (previously defined) inactive network",
-         desc="Start a network.", opts=[common.NETWORK()])
+         desc="Start a network.", opts=[common.NETWORK(complete="network:inactive")])
 def cmd_net_start(ctx: Session, network: str) -> None:
     net = ctx.lookup.network(network)
     with failing(f"Failed to start network {network}"):
@@ -124,7 +124,7 @@ def cmd_net_start(ctx: Session, network: str) -> None:
 
 
 @command("net-destroy", group="network", help="destroy (stop) a network",
-         desc="Forcefully stop a given network.", opts=[common.NETWORK()])
+         desc="Forcefully stop a given network.", opts=[common.NETWORK(complete="network:active")])
 def cmd_net_destroy(ctx: Session, network: str) -> None:
     net = ctx.lookup.network(network)
     with failing(f"Failed to destroy network {network}"):
@@ -133,7 +133,7 @@ def cmd_net_destroy(ctx: Session, network: str) -> None:
 
 
 @command("net-undefine", group="network", help="undefine a persistent network",
-         desc="Undefine the configuration for a persistent network.", opts=[common.NETWORK()])
+         desc="Undefine the configuration for a persistent network.", opts=[common.NETWORK(complete="network:persistent")])
 def cmd_net_undefine(ctx: Session, network: str) -> None:
     net = ctx.lookup.network(network)
     with failing(f"Failed to undefine network {network}"):
@@ -183,7 +183,7 @@ def cmd_net_dumpxml(ctx: Session, network: str, inactive: bool, xpath: str | Non
 
 @command("net-autostart", group="network", help="autostart a network",
          desc="Configure a network to be automatically started at boot.",
-         opts=[common.NETWORK(), Flag("disable", "disable autostarting")])
+         opts=[common.NETWORK(complete="network:persistent"), Flag("disable", "disable autostarting")])
 def cmd_net_autostart(ctx: Session, network: str, disable: bool) -> None:
     net = ctx.lookup.network(network)
     verb = "unmark" if disable else "mark"
@@ -260,7 +260,7 @@ def cmd_net_update(ctx: Session, network: str, command: str, section: str, xml: 
 
 @command("net-dhcp-leases", group="network", help="print lease info for a given network",
          desc="Print lease info for a given network",
-         opts=[common.NETWORK(), Str("mac", "MAC address")])
+         opts=[common.NETWORK(complete="network:active"), Str("mac", "MAC address")])
 def cmd_net_dhcp_leases(ctx: Session, network: str, mac: str | None) -> None:
     import time
 
@@ -313,11 +313,11 @@ def _port_args(ctx: Session, network: str, port: str) -> tuple[Any, Any] | None:
 
 def _port_network() -> Opt:
     """--network of the port commands: an empty one is reported like a failed lookup."""
-    return Data("network", "network name or uuid", complete="network", empty_ok=True)
+    return Data("network", "network name or uuid", complete="network:active", empty_ok=True)
 
 
 @command("net-port-list", group="network", help="list network ports", desc="Returns list of network ports.",
-         opts=[common.NETWORK(), Flag("uuid", "list uuid's only"), Flag("table", "list table (default)")])
+         opts=[common.NETWORK(complete="network:active"), Flag("uuid", "list uuid's only"), Flag("table", "list table (default)")])
 def cmd_net_port_list(ctx: Session, network: str, uuid: bool, table: bool) -> None:
     if uuid and table:
         raise VshError("Only one argument from --table and --uuid may be specified.")
@@ -331,7 +331,7 @@ def cmd_net_port_list(ctx: Session, network: str, uuid: bool, table: bool) -> No
 
 @command("net-port-create", group="network", help="create a network port from an XML file",
          desc="Create a network port.",
-         opts=[common.NETWORK(), common.FILE("file containing an XML network port description")._replace(late=True),
+         opts=[common.NETWORK(complete="network:active"), common.FILE("file containing an XML network port description")._replace(late=True),
                Flag("validate", "validate the XML against the schema")])
 def cmd_net_port_create(ctx: Session, network: str, file: str, validate: bool) -> None:
     import libvirt

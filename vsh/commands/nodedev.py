@@ -1,5 +1,6 @@
 """Node device commands: nodedev-list, nodedev-dumpxml, nodedev-info, nodedev-create,
-nodedev-destroy, nodedev-define, nodedev-undefine and nodedev-start.
+nodedev-destroy, nodedev-define, nodedev-undefine, nodedev-start, nodedev-detach (alias
+nodedev-dettach), nodedev-reattach, nodedev-reset and nodedev-autostart.
 
 JSON (--json): nodedev-list gives an array of {"name": NAME, "parent": PARENT or null};
 nodedev-info one object: `name`, `parent` (null without one), `active`, `persistent`
@@ -14,7 +15,7 @@ from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
-from vsh.spec import Data, Flag, Opt, Str
+from vsh.spec import Alias, Data, Flag, Opt, Str
 
 # virNodeDevCapType names in order, with the listing flag each selects.
 CAPS = (("system", "SYSTEM"), ("pci", "PCI_DEV"), ("usb_device", "USB_DEV"), ("usb", "USB_INTERFACE"),
@@ -139,7 +140,7 @@ def cmd_nodedev_create(ctx: Session, file: str, validate: bool) -> None:
 
 @command("nodedev-destroy", group="nodedev", help="destroy (stop) a device on the node",
          desc="Destroy a device on the node.  Note that this command destroys devices on the physical host",
-         opts=[DEVICE()])
+         opts=[Alias("name", "device"), DEVICE()])
 def cmd_nodedev_destroy(ctx: Session, device: str) -> None:
     dev = ctx.lookup.nodedev(device)
     with failing(f"Failed to destroy node device '{device}'"):
@@ -178,3 +179,55 @@ def cmd_nodedev_start(ctx: Session, device: str) -> None:
     with failing(f"Failed to start device {device}"):
         dev.create(0)
     ctx.out.extra(f"Device {device} started")
+
+
+# PCI assignment and autostart ------------------------------------------------------------------
+
+#: virDomainHostdevSubsysPCIBackend names (virshNodeDevicePCIBackendCompleter).
+PCI_BACKENDS = ("default", "kvm", "vfio", "xen")
+
+
+@command("nodedev-detach", group="nodedev", help="detach node device from its device driver",
+         desc="Detach node device from its device driver before assigning to a domain.",
+         opts=[DEVICE("device key"),
+               Str("driver", "pci device assignment backend driver (e.g. 'vfio' or 'xen')", empty_ok=True,
+                   choices=PCI_BACKENDS)])
+def cmd_nodedev_detach(ctx: Session, device: str, driver: str | None) -> None:
+    dev = ctx.lookup.nodedev(device, by_wwn=False)
+    with failing(f"Failed to detach device {device}"):
+        # virsh reads --driver quietly: an empty one is no driver, and the old call is used.
+        if driver:
+            dev.detachFlags(driver, 0)
+        else:
+            dev.dettach()
+    ctx.out.extra(f"Device {device} detached")
+
+
+@command("nodedev-reattach", group="nodedev", help="reattach node device to its device driver",
+         desc="Reattach node device to its device driver once released by the domain.",
+         opts=[DEVICE("device key")])
+def cmd_nodedev_reattach(ctx: Session, device: str) -> None:
+    dev = ctx.lookup.nodedev(device, by_wwn=False)
+    with failing(f"Failed to re-attach device {device}"):
+        dev.reAttach()
+    ctx.out.extra(f"Device {device} re-attached")
+
+
+@command("nodedev-reset", group="nodedev", help="reset node device",
+         desc="Reset node device before or after assigning to a domain.", opts=[DEVICE("device key")])
+def cmd_nodedev_reset(ctx: Session, device: str) -> None:
+    dev = ctx.lookup.nodedev(device, by_wwn=False)
+    with failing(f"Failed to reset device {device}"):
+        dev.reset()
+    ctx.out.extra(f"Device {device} reset")
+
+
+@command("nodedev-autostart", group="nodedev", help="autostart a defined node device",
+         desc="Configure a node device to be automatically started at boot.",
+         opts=[DEVICE(), Flag("disable", "disable autostarting")])
+def cmd_nodedev_autostart(ctx: Session, device: str, disable: bool) -> None:
+    dev = ctx.lookup.nodedev(device)
+    verb = "unmark" if disable else "mark"
+    with failing(f"failed to {verb} device {device} as autostarted"):
+        dev.setAutostart(0 if disable else 1)
+    ctx.out.extra(f"Device {device} {verb}ed as autostarted")

@@ -257,7 +257,7 @@ def cmd_pool_create_as(ctx: Session, name: str, type: str, print_xml: bool, buil
 
 
 @command("pool-start", group="pool", help="start a (previously defined) inactive pool", desc="Start a pool.",
-         opts=[common.POOL(), BUILD, NO_OVERWRITE, OVERWRITE])
+         opts=[common.POOL(complete="pool:inactive"), BUILD, NO_OVERWRITE, OVERWRITE])
 def cmd_pool_start(ctx: Session, pool: str, build: bool, no_overwrite: bool, overwrite: bool) -> None:
     obj = ctx.lookup.pool(pool)
     # virsh looks the pool up before it checks these two.
@@ -269,7 +269,7 @@ def cmd_pool_start(ctx: Session, pool: str, build: bool, no_overwrite: bool, ove
 
 
 @command("pool-destroy", group="pool", help="destroy (stop) a pool",
-         desc="Forcefully stop a given pool. Raw data in the pool is untouched", opts=[common.POOL()])
+         desc="Forcefully stop a given pool. Raw data in the pool is untouched", opts=[common.POOL(complete="pool:active")])
 def cmd_pool_destroy(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
     with failing(f"Failed to destroy pool {pool}"):
@@ -278,7 +278,7 @@ def cmd_pool_destroy(ctx: Session, pool: str) -> None:
 
 
 @command("pool-undefine", group="pool", help="undefine an inactive pool",
-         desc="Undefine the configuration for an inactive pool.", opts=[common.POOL()])
+         desc="Undefine the configuration for an inactive pool.", opts=[common.POOL(complete="pool:persistent")])
 def cmd_pool_undefine(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
     with failing(f"Failed to undefine pool {pool}"):
@@ -286,7 +286,7 @@ def cmd_pool_undefine(ctx: Session, pool: str) -> None:
     ctx.out.extra(f"Pool {pool} has been undefined")
 
 
-@command("pool-refresh", group="pool", help="refresh a pool", desc="Refresh a given pool.", opts=[common.POOL()])
+@command("pool-refresh", group="pool", help="refresh a pool", desc="Refresh a given pool.", opts=[common.POOL(complete="pool:active")])
 def cmd_pool_refresh(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
     with failing(f"Failed to refresh pool {pool}"):
@@ -296,7 +296,7 @@ def cmd_pool_refresh(ctx: Session, pool: str) -> None:
 
 @command("pool-autostart", group="pool", help="autostart a pool",
          desc="Configure a pool to be automatically started at boot.",
-         opts=[common.POOL(), Flag("disable", "disable autostarting")])
+         opts=[common.POOL(complete="pool:persistent"), Flag("disable", "disable autostarting")])
 def cmd_pool_autostart(ctx: Session, pool: str, disable: bool) -> None:
     obj = ctx.lookup.pool(pool)
     verb = "unmark" if disable else "mark"
@@ -369,7 +369,7 @@ def cmd_pool_build(ctx: Session, pool: str, no_overwrite: bool, overwrite: bool)
     ctx.out.extra(f"Pool {pool} built")
 
 
-@command("pool-delete", group="pool", help="delete a pool", desc="Delete a given pool.", opts=[common.POOL()])
+@command("pool-delete", group="pool", help="delete a pool", desc="Delete a given pool.", opts=[common.POOL(complete="pool:inactive")])
 def cmd_pool_delete(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
     with failing(f"Failed to delete pool {pool}"):

@@ -89,7 +89,7 @@ def _read_xml(ctx: Session, path: str | None) -> str | None:
 
 @command("save", group="domain", help="save a domain state to a file",
          desc="Save the RAM state of a running domain.",
-         opts=[common.DOMAIN(), Data("file", "where to save the data", complete="file", late=True),
+         opts=[common.DOMAIN(complete="domain:active"), Data("file", "where to save the data", complete="file", late=True),
                Flag("bypass-cache", "avoid file system cache when saving"),
                Str("xml", "filename containing updated XML for the target", complete="file", late=True),
                Flag("running", "set domain to be running on restore"),
@@ -141,7 +141,7 @@ def cmd_restore(ctx: Session, file: str, bypass_cache: bool, xml: str | None, ru
               "    the same state at a later time.  When the virsh 'start'\n"
               "    command is next run for the domain, it will automatically\n"
               "    be started from this saved state.",
-         opts=[common.DOMAIN(), Flag("bypass-cache", "avoid file system cache when saving"),
+         opts=[common.DOMAIN(complete="domain:active"), Flag("bypass-cache", "avoid file system cache when saving"),
                Flag("running", "set domain to be running on next start"),
                Flag("paused", "set domain to be paused on next start"),
                Flag("verbose", "display the progress of save")])
@@ -155,7 +155,7 @@ def cmd_managedsave(ctx: Session, domain: str, bypass_cache: bool, running: bool
 
 
 @command("managedsave-remove", group="domain", help="Remove managed save of a domain",
-         desc="Remove an existing managed save state file from a domain", opts=[common.DOMAIN()])
+         desc="Remove an existing managed save state file from a domain", opts=[common.DOMAIN(complete="domain:managedsave")])
 def cmd_managedsave_remove(ctx: Session, domain: str) -> None:
     import libvirt
 
@@ -175,7 +175,7 @@ def cmd_managedsave_remove(ctx: Session, domain: str) -> None:
 
 @command("managedsave-edit", group="domain", help="edit XML for a domain's managed save state file",
          desc="Edit the domain XML associated with the managed save state file",
-         opts=[common.DOMAIN(), Flag("running", "set domain to be running on start"),
+         opts=[common.DOMAIN(complete="domain:managedsave"), Flag("running", "set domain to be running on start"),
                Flag("paused", "set domain to be paused on start")],
          exclusive=[("running", "paused")])
 def cmd_managedsave_edit(ctx: Session, domain: str, running: bool, paused: bool) -> None:
@@ -201,7 +201,7 @@ def cmd_managedsave_edit(ctx: Session, domain: str, running: bool, paused: bool)
 
 @command("managedsave-dumpxml", group="domain", help="Domain information of managed save state file in XML",
          desc="Dump XML of domain information for a managed save state file to stdout.",
-         opts=[common.DOMAIN(), Flag("security-info", "include security sensitive information in XML dump"),
+         opts=[common.DOMAIN(complete="domain:managedsave"), Flag("security-info", "include security sensitive information in XML dump"),
                common.XPATH(), common.WRAP])
 def cmd_managedsave_dumpxml(ctx: Session, domain: str, security_info: bool, xpath: str | None,
                             wrap: bool) -> None:
@@ -216,7 +216,7 @@ def cmd_managedsave_dumpxml(ctx: Session, domain: str, security_info: bool, xpat
 
 @command("managedsave-define", group="domain", help="redefine the XML for a domain's managed save state file",
          desc="Replace the domain XML associated with a managed save state file",
-         opts=[common.DOMAIN()._replace(late=True),
+         opts=[common.DOMAIN(complete="domain:managedsave")._replace(late=True),
                Data("xml", "filename containing updated XML for the target", complete="file"),
                Flag("running", "set domain to be running on start"),
                Flag("paused", "set domain to be paused on start")],
@@ -294,7 +294,7 @@ DUMP_FORMATS = ("elf", "kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp")
 
 @command("dump", group="domain", help="dump the core of a domain to a file for analysis",
          desc="Core dump a domain.",
-         opts=[common.DOMAIN(), Data("file", "where to dump the core", complete="file", late=True),
+         opts=[common.DOMAIN(complete="domain:active"), Data("file", "where to dump the core", complete="file", late=True),
                Flag("live", "perform a live core dump if supported"),
                Flag("crash", "crash the domain after core dump"),
                Flag("bypass-cache", "avoid file system cache when dumping"),

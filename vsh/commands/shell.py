@@ -7,7 +7,7 @@ from vsh import registry
 from vsh.errors import Quit, VshError
 from vsh.registry import command
 from vsh.session import Session
-from vsh.spec import GROUPS, Argv, Flag, Str
+from vsh.spec import GROUPS, Alias, Argv, Flag, Str
 from vsh.values import split_list
 
 
@@ -20,6 +20,9 @@ def cmd_help(ctx: Session, command: str | None) -> None:
 
     # virsh reads --command quietly: an empty one is no command at all.
     if not command:
+        from vsh.usercmds import report_problems
+
+        report_problems(ctx.out)
         ctx.out.write(helptext.group_listing())
         return
     if command in GROUPS:
@@ -29,6 +32,11 @@ def cmd_help(ctx: Session, command: str | None) -> None:
     spec = registry.get(command)
     if spec is None:
         raise VshError(f"command or command group '{command}' doesn't exist")
+    if spec.click is not None:
+        from vsh.usercmds import help_text
+
+        ctx.out.write(help_text(spec))
+        return
     ctx.out.write(helptext.command_help(spec))
 
 
@@ -41,8 +49,9 @@ def _xml_escape(text: str) -> str:
          desc="Echo back arguments, possibly with quoting. Used for internal testing.",
          opts=[Flag("shell", "escape for shell use"), Flag("xml", "escape for XML use"),
                Flag("split", "split each argument on ','; ',,' is an escape sequence"),
-               Flag("err", "output to stderr"), Argv("string", "arguments to echo")],
-         exclusive=[("shell", "xml"), ("xml", "split")])
+               Flag("err", "output to stderr"), Alias("str", "string"), Alias("hi", "string=hello"),
+               Argv("string", "arguments to echo")],
+         exclusive=[("shell", "xml"), ("shell", "split"), ("xml", "split")])
 def cmd_echo(ctx: Session, shell: bool, xml: bool, split: bool, err: bool, string: list[str]) -> None:
     from vsh.lexer import quote
 
@@ -56,7 +65,9 @@ def cmd_echo(ctx: Session, shell: bool, xml: bool, split: bool, err: bool, strin
                 piece = quote(piece)
             out.append(piece + ("\n" if split else ""))
         out.append(" ")
-    text = "".join(out).rstrip(" ")
+    # virsh trims one separator, not every trailing blank: `echo '' a ''` prints " a ".
+    text = "".join(out)
+    text = text[:-1] if text.endswith(" ") else text
     if not text:
         return
     if err:

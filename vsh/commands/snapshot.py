@@ -244,7 +244,7 @@ def _parent(snap: Any) -> str | None:
 
 @command("snapshot-current", group="snapshot", help="Get or set the current snapshot",
          desc="Get or set the current snapshot",
-         opts=[common.DOMAIN(), Flag("name", "list the name, rather than the full xml"),
+         opts=[common.DOMAIN(complete="domain:snapshot"), Flag("name", "list the name, rather than the full xml"),
                Flag("security-info", "include security sensitive information in XML dump"),
                SNAPSHOTNAME("name of existing snapshot to make current")],
          exclusive=[("name", "snapshotname")])
@@ -291,7 +291,7 @@ def _xml_facts(xml: str) -> tuple[str, bool, str | None, int]:
 
 @command("snapshot-info", group="snapshot", help="snapshot information",
          desc="Returns basic information about a snapshot.",
-         opts=[common.DOMAIN(), SNAPSHOTNAME(), Flag("current", "info on current snapshot")])
+         opts=[common.DOMAIN(complete="domain:snapshot"), SNAPSHOTNAME(), Flag("current", "info on current snapshot")])
 def cmd_snapshot_info(ctx: Session, domain: str, snapshotname: str | None, current: bool) -> None:
     import libvirt
 
@@ -319,7 +319,7 @@ def cmd_snapshot_info(ctx: Session, domain: str, snapshotname: str | None, curre
 
 
 @command("snapshot-dumpxml", group="snapshot", help="Dump XML for a domain snapshot", desc="Snapshot Dump XML",
-         opts=[common.DOMAIN(), Data("snapshotname", "snapshot name",
+         opts=[common.DOMAIN(complete="domain:snapshot"), Data("snapshotname", "snapshot name",
                                      complete="snapshot"),
                Flag("security-info", "include security sensitive information in XML dump"),
                common.XPATH(), common.WRAP])
@@ -335,7 +335,7 @@ def cmd_snapshot_dumpxml(ctx: Session, domain: str, snapshotname: str, security_
 
 @command("snapshot-parent", group="snapshot", help="Get the name of the parent of a snapshot",
          desc="Extract the snapshot's parent, if any",
-         opts=[common.DOMAIN(), SNAPSHOTNAME("find parent of snapshot name"),
+         opts=[common.DOMAIN(complete="domain:snapshot"), SNAPSHOTNAME("find parent of snapshot name"),
                Flag("current", "find parent of current snapshot")])
 def cmd_snapshot_parent(ctx: Session, domain: str, snapshotname: str | None, current: bool) -> None:
     dom = ctx.lookup.domain(domain)
@@ -347,7 +347,7 @@ def cmd_snapshot_parent(ctx: Session, domain: str, snapshotname: str | None, cur
 
 
 @command("snapshot-revert", group="snapshot", help="Revert a domain to a snapshot", desc="Revert domain to snapshot",
-         opts=[common.DOMAIN(), SNAPSHOTNAME(), Flag("current", "revert to current snapshot"),
+         opts=[common.DOMAIN(complete="domain:snapshot"), SNAPSHOTNAME(), Flag("current", "revert to current snapshot"),
                Flag("running", "after reverting, change state to running"),
                Flag("paused", "after reverting, change state to paused"),
                Flag("force", "try harder on risky reverts"),
@@ -374,7 +374,7 @@ def cmd_snapshot_revert(ctx: Session, domain: str, snapshotname: str | None, cur
 
 
 @command("snapshot-delete", group="snapshot", help="Delete a domain snapshot", desc="Snapshot Delete",
-         opts=[common.DOMAIN(), SNAPSHOTNAME(), Flag("current", "delete current snapshot"),
+         opts=[common.DOMAIN(complete="domain:snapshot"), SNAPSHOTNAME(), Flag("current", "delete current snapshot"),
                Flag("children", "delete snapshot and all children"),
                Flag("children-only", "delete children but not snapshot"),
                Flag("metadata", "delete only libvirt metadata, leaving snapshot contents behind")])
@@ -466,7 +466,7 @@ def tree_lines(names: list[str], parents: list[str | None]) -> list[str]:
 
 
 @command("snapshot-list", group="snapshot", help="List snapshots for a domain", desc="Snapshot List",
-         opts=[common.DOMAIN(), Flag("parent", "add a column showing parent snapshot"),
+         opts=[common.DOMAIN(complete="domain:snapshot"), Flag("parent", "add a column showing parent snapshot"),
                Flag("roots", "list only snapshots without parents"),
                *[Flag(n, h) for n, h, _f in LIST_FILTERS],
                Flag("tree", "list snapshots in a tree"),

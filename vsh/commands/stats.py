@@ -126,7 +126,7 @@ _MEM_TAGS = ("swap_in", "swap_out", "major_fault", "minor_fault", "unused", "ava
 
 @command("dommemstat", group="monitor", help="get memory statistics for a domain",
          desc="Get memory statistics for a running domain.",
-         opts=[DOMAIN(), Int("period", "period in seconds to set collection", conv=None, empty_ok=True,
+         opts=[DOMAIN(complete="domain:active"), Int("period", "period in seconds to set collection", conv=None, empty_ok=True,
                              named_only=True), CONFIG, LIVE, CURRENT],
          exclusive=[("current", "live"), ("current", "config")])
 def cmd_dommemstat(ctx: Session, domain: str, period: str | None, config: bool, live: bool,
@@ -168,7 +168,7 @@ def _cpu_field(field: str, value: Any) -> str:
 
 @command("cpu-stats", group="domain", help="show domain cpu statistics",
          desc="Display per-CPU and total statistics about the domain's CPUs",
-         opts=[DOMAIN(), Flag("total", "Show total statistics only"),
+         opts=[DOMAIN(complete="domain:active"), Flag("total", "Show total statistics only"),
                Int("start", "Show statistics from this CPU", conv=None, empty_ok=True),
                Int("count", "Number of shown CPUs at most", conv=None, empty_ok=True)])
 def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, count: str | None) -> None:
@@ -349,7 +349,7 @@ _BLKSTAT_FIELDS = (
 
 @command("domblkstat", group="monitor", help="get device block stats for a domain",
          desc="Get device block stats for a running domain. See man page or use --human for explanation of fields",
-         opts=[DOMAIN(), Str("device", "block device", complete="domain-disk", empty_ok=True),
+         opts=[DOMAIN(complete="domain:active"), Str("device", "block device", complete="domain-disk", empty_ok=True),
                Flag("human", "print a more human readable output")])
 def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -> None:
     import libvirt
@@ -423,7 +423,7 @@ _IFSTAT_FIELDS = ("rx_bytes", "rx_packets", "rx_errs", "rx_drop", "tx_bytes", "t
 
 @command("domifstat", group="monitor", help="get network interface stats for a domain",
          desc="Get network interface stats for a running domain.",
-         opts=[DOMAIN(), Data("interface", "interface device specified by name or MAC Address",
+         opts=[DOMAIN(complete="domain:active"), Data("interface", "interface device specified by name or MAC Address",
                               complete="domain-interface", late=True)])
 def cmd_domifstat(ctx: Session, domain: str, interface: str) -> None:
     import libvirt
@@ -525,7 +525,7 @@ def _job_lines(kind: int, p: dict[str, Any]) -> list[str]:
 
 @command("domjobinfo", group="domain", help="domain job information",
          desc="Returns information about jobs running on a domain.",
-         opts=[DOMAIN(), Flag("completed", "return statistics of a recently completed job"),
+         opts=[DOMAIN(complete="domain:active"), Flag("completed", "return statistics of a recently completed job"),
                Flag("keep-completed", "don't destroy statistics of a recently completed job when reading"),
                Flag("anystats", "print statistics for any kind of job (even failed ones)"),
                Flag("rawstats", "print the raw data returned by libvirt")],
@@ -564,7 +564,7 @@ def cmd_domjobinfo(ctx: Session, domain: str, completed: bool, keep_completed: b
 
 @command("domjobabort", group="domain", help="abort active domain job",
          desc="Aborts the currently running domain job",
-         opts=[DOMAIN(), Flag("postcopy", "interrupt post-copy migration")], json=False)
+         opts=[DOMAIN(complete="domain:active"), Flag("postcopy", "interrupt post-copy migration")], json=False)
 def cmd_domjobabort(ctx: Session, domain: str, postcopy: bool) -> None:
     import libvirt
 

@@ -348,7 +348,7 @@ _EXTENSIONS = {"image/x-portable-pixmap": ".ppm", "image/png": ".png"}
 @command("screenshot", group="domain",
          help="take a screenshot of a current domain console and store it into a file",
          desc="screenshot of a current domain console",
-         opts=[common.DOMAIN(), Str("file", "where to store the screenshot", complete="file"),
+         opts=[common.DOMAIN(complete="domain:active"), Str("file", "where to store the screenshot", complete="file"),
                Int("screen", "ID of a screen to take screenshot of", conv="puint")])
 def cmd_screenshot(ctx: Session, domain: str, file: str | None, screen: int | None) -> None:
     import time

@@ -1,0 +1,249 @@
+"""Domain CPU affinity and IOThreads: vcpupin, emulatorpin, iothreadinfo, iothreadpin, iothreadadd,
+iothreadset, iothreaddel.
+
+CPU lists are read as virsh reads them (vsh.cpulist: `0-3,^2`, `r` for every host CPU).
+
+JSON shapes (--json; the setting commands print nothing there, failures are JSON errors):
+  vcpupin       [{"vcpu": int, "affinity": [int]}, ...]  (query mode; host CPU numbers)
+  emulatorpin   {"affinity": [int]}  (query mode)
+  iothreadinfo  [{"iothread": int, "affinity": [int]}, ...]  ([] when the domain has none)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain, required
+from vsh.errors import VshError, failing
+from vsh.output import Column
+from vsh.registry import command
+from vsh.session import Session
+from vsh.spec import Data, Int, Str
+from vsh.cpulist import cpu_count, cpus_of, format_cpumap, parse_cpulist
+
+_CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
+_AFFECT = [CONFIG, LIVE, CURRENT]
+
+
+def _affect(ctx: Session, config: bool, live: bool) -> int:
+    import libvirt
+
+    return ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
+
+
+def _as_c_int(value: int) -> int:
+    """An unsigned int for a binding argument parsed as a C int: the same 32 bits.
+
+    libvirt-python reads vCPU and IOThread numbers as signed ints while libvirt takes
+    them unsigned; virsh passes any unsigned value, so values past INT_MAX go as their
+    two's-complement twins rather than failing in the binding.
+    """
+    return value - 2**32 if value > 2**31 - 1 else value
+
+
+def _affinity_rows(pairs: list[tuple[str, int, Any]]) -> list[dict[str, Any]]:
+    return [{key: n, "affinity": cpus_of(cpumap), "text": format_cpumap(cpumap)} for key, n, cpumap in pairs]
+
+
+# vcpupin ---------------------------------------------------------------------------------------
+
+def _vcpu_count(dom: Any, flags: int) -> int:
+    """virshCPUCountCollect with VIR_DOMAIN_VCPU_MAXIMUM and the state check, as vcpupin uses it."""
+    import libvirt
+
+    if (flags & libvirt.VIR_DOMAIN_AFFECT_LIVE and dom.isActive() < 1) or (
+            flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG and dom.isPersistent() < 1):
+        if flags & libvirt.VIR_DOMAIN_AFFECT_LIVE:
+            raise VshError("cannot get vcpupin for offline domain")
+        raise VshError("cannot get vcpupin for transient domain")
+    try:
+        return int(dom.vcpusFlags(flags | libvirt.VIR_DOMAIN_VCPU_MAXIMUM))
+    except libvirt.libvirtError as err:
+        if err.get_error_code() not in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_INVALID_ARG):
+            raise
+    # An old daemon without virDomainGetVcpusFlags: virsh falls back to older calls.
+    if flags & libvirt.VIR_DOMAIN_AFFECT_LIVE or (
+            not flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG and dom.isActive() == 1):
+        return int(dom.maxVcpus())
+    from lxml import etree
+
+    text = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode("utf-8")).findtext("vcpu")
+    try:
+        return int(text or "")
+    except ValueError:
+        raise VshError("Failed to retrieve maximum vcpu count") from None
+
+
+@command("vcpupin", group="domain", help="control or query domain vcpu affinity",
+         desc="Pin domain VCPUs to host physical CPUs.",
+         opts=[DOM(), Int("vcpu", "vcpu number", conv="puint", complete="domain-vcpu", late=True),
+               Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
+                   complete="host-cpu"),
+               *_AFFECT],
+         exclusive=_CURRENT_EXCLUSIVE)
+def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None, config: bool, live: bool,
+                current: bool) -> None:
+    import libvirt
+
+    flags = _affect(ctx, config, live)
+    if cpulist is None and live and config:
+        raise VshError("Options --live and --config are mutually exclusive")
+    number = ctx.late("vcpu", vcpu)
+    if cpulist is not None and number is None:
+        raise VshError("vcpupin: Missing vCPU number in pin mode.")
+    maxcpu = cpu_count(ctx.conn)
+    dom = get_domain(ctx, domain)
+    if cpulist is None:
+        ncpus = _vcpu_count(dom, flags)
+        if number is not None and number >= ncpus:
+            where = "live" if flags & libvirt.VIR_DOMAIN_AFFECT_LIVE or (
+                not flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG and dom.isActive() == 1) else "persistent"
+            raise VshError(f"vcpu {number} is out of range of {where} cpu count {ncpus}")
+        from vsh.capi import vcpu_pin_info
+
+        maps = vcpu_pin_info(dom, ncpus, maxcpu, flags)
+        rows = [r for r in _affinity_rows([("vcpu", n, m) for n, m in enumerate(maps)])
+                if number is None or r["vcpu"] == number]
+        ctx.out.table([Column("vcpu", "VCPU"), Column("text", "CPU Affinity")], rows,
+                      json_obj=[{"vcpu": r["vcpu"], "affinity": r["affinity"]} for r in rows])
+        return
+    cpumap = parse_cpulist(cpulist, maxcpu)
+    if flags == 0 and not current:
+        dom.pinVcpu(_as_c_int(number), cpumap)
+    else:
+        dom.pinVcpuFlags(_as_c_int(number), cpumap, flags)
+
+
+# emulatorpin ----------------------------------------------------------------------------------
+
+@command("emulatorpin", group="domain", help="control or query domain emulator affinity",
+         desc="Pin domain emulator threads to host physical CPUs.",
+         opts=[DOM(), Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
+                          complete="host-cpu"),
+               *_AFFECT],
+         exclusive=_CURRENT_EXCLUSIVE)
+def cmd_emulatorpin(ctx: Session, domain: str, cpulist: str | None, config: bool, live: bool,
+                    current: bool) -> None:
+    import libvirt
+
+    flags = _affect(ctx, config, live)
+    given = config or live or current
+    dom = get_domain(ctx, domain)
+    maxcpu = cpu_count(ctx.conn)
+    if cpulist is None:
+        cpumap = dom.emulatorPinInfo(flags)[:maxcpu]
+        ctx.out.extra("emulator: CPU Affinity")
+        ctx.out.extra("----------------------------------")
+        ctx.out.extra("       *: ", end="")
+        ctx.out.data({"affinity": cpus_of(cpumap)}, format_cpumap(cpumap) + "\n")
+        return
+    cpumap = parse_cpulist(cpulist, maxcpu)
+    # With no --config/--live/--current virsh pins the running emulator only.
+    dom.pinEmulator(cpumap, flags if given else libvirt.VIR_DOMAIN_AFFECT_LIVE)
+
+
+# iothreads ------------------------------------------------------------------------------------
+
+def _iothread_id(ctx: Session, raw: str | None) -> int:
+    """The --id of iothreadadd/set/del: an int, and a positive one."""
+    value = ctx.late("id", raw)
+    if value <= 0:
+        raise VshError(f"Invalid IOThread id value: '{value}'")
+    return int(value)
+
+
+@command("iothreadinfo", group="domain", help="view domain IOThreads",
+         desc="Returns basic information about the domain IOThreads.",
+         opts=[DOM(), *_AFFECT], exclusive=_CURRENT_EXCLUSIVE)
+def cmd_iothreadinfo(ctx: Session, domain: str, config: bool, live: bool, current: bool) -> None:
+    flags = _affect(ctx, config, live)
+    dom = get_domain(ctx, domain)
+    with failing("Unable to get domain IOThreads information"):
+        infos = dom.ioThreadInfo(flags)
+    if not infos:
+        if ctx.out.json:
+            ctx.out.data([])
+        else:
+            ctx.out.extra("No IOThreads found for the domain", end="")
+        return
+    rows = _affinity_rows([("iothread", n, m) for n, m in infos])
+    ctx.out.table([Column("iothread", "IOThread ID"), Column("text", "CPU Affinity")], rows,
+                  json_obj=[{"iothread": r["iothread"], "affinity": r["affinity"]} for r in rows])
+
+
+@command("iothreadpin", group="domain", json=False, help="control domain IOThread affinity",
+         desc="Pin domain IOThreads to host physical CPUs.",
+         opts=[DOM(), Int("iothread", "IOThread ID number", conv="puint", required=True, late=True,
+                          complete="domain-iothread"),
+               Data("cpulist", "host cpu number(s) to set", empty_ok=True, complete="host-cpu"),
+               *_AFFECT],
+         exclusive=_CURRENT_EXCLUSIVE)
+def cmd_iothreadpin(ctx: Session, domain: str, iothread: str, cpulist: str, config: bool, live: bool,
+                    current: bool) -> None:
+    flags = _affect(ctx, config, live)
+    dom = get_domain(ctx, domain)
+    number = ctx.late("iothread", iothread)
+    required("cpulist", cpulist)
+    cpumap = parse_cpulist(cpulist, cpu_count(ctx.conn))
+    dom.pinIOThread(_as_c_int(number), cpumap, flags)
+
+
+@command("iothreadadd", group="domain", json=False, help="add an IOThread to the guest domain",
+         desc="Add an IOThread to the guest domain.",
+         opts=[DOM(), Int("id", "iothread for the new IOThread", required=True, late=True), *_AFFECT],
+         exclusive=_CURRENT_EXCLUSIVE)
+def cmd_iothreadadd(ctx: Session, domain: str, id: str, config: bool, live: bool, current: bool) -> None:
+    flags = _affect(ctx, config, live)
+    dom = get_domain(ctx, domain)
+    dom.addIOThread(_iothread_id(ctx, id), flags)
+
+
+#: iothreadset's options: (option, typed-parameter field, C type, value conversion).
+_IOTHREAD_PARAMS = (("poll-max-ns", "poll_max_ns", "ullong", "pulong"),
+                    ("poll-grow", "poll_grow", "uint", "puint"),
+                    ("poll-shrink", "poll_shrink", "uint", "puint"),
+                    ("thread-pool-min", "thread_pool_min", "int", "int"),
+                    ("thread-pool-max", "thread_pool_max", "int", "int"))
+
+
+@command("iothreadset", group="domain", json=False, help="modifies an existing IOThread of the guest domain",
+         desc="Modifies an existing IOThread of the guest domain.",
+         opts=[DOM(), Int("id", "iothread id of existing IOThread", required=True, late=True,
+                          complete="domain-iothread"),
+               Int("poll-max-ns", "set the maximum IOThread polling time in ns", conv="pulong", late=True),
+               Int("poll-grow", "set the value to increase the IOThread polling time", conv="puint", late=True),
+               Int("poll-shrink", "set the value for reduction of the IOThread polling time", conv="puint",
+                   late=True),
+               Int("thread-pool-min", "lower boundary for worker thread pool", late=True),
+               Int("thread-pool-max", "upper boundary for worker thread pool", late=True),
+               *_AFFECT],
+         exclusive=_CURRENT_EXCLUSIVE)
+def cmd_iothreadset(ctx: Session, domain: str, id: str, poll_max_ns: str | None, poll_grow: str | None,
+                    poll_shrink: str | None, thread_pool_min: str | None, thread_pool_max: str | None,
+                    config: bool, live: bool, current: bool) -> None:
+    from vsh.capi import TypedParam, set_params
+
+    flags = _affect(ctx, config, live)
+    dom = get_domain(ctx, domain)
+    number = _iothread_id(ctx, id)
+    raw = {"poll-max-ns": poll_max_ns, "poll-grow": poll_grow, "poll-shrink": poll_shrink,
+           "thread-pool-min": thread_pool_min, "thread-pool-max": thread_pool_max}
+    params = []
+    for opt, field, kind, _conv in _IOTHREAD_PARAMS:
+        value = ctx.late(opt, raw[opt])
+        if value is not None:
+            params.append(TypedParam(field, kind, value))
+    if not params:
+        raise VshError("Not enough arguments passed, nothing to set")
+    set_params(dom, "virDomainSetIOThreadParams", params, flags, lead=[number])
+
+
+@command("iothreaddel", group="domain", json=False, help="delete an IOThread from the guest domain",
+         desc="Delete an IOThread from the guest domain.",
+         opts=[DOM(), Int("id", "iothread_id for the IOThread to delete", required=True, late=True,
+                          complete="domain-iothread"),
+               *_AFFECT],
+         exclusive=_CURRENT_EXCLUSIVE)
+def cmd_iothreaddel(ctx: Session, domain: str, id: str, config: bool, live: bool, current: bool) -> None:
+    flags = _affect(ctx, config, live)
+    dom = get_domain(ctx, domain)
+    dom.delIOThread(_iothread_id(ctx, id), flags)

@@ -1,0 +1,226 @@
+"""Commands of the user's own: plain Click commands from files and from installed packages.
+
+Two sources, both looked at only when a command name is not built in or when commands
+are listed (`help`, completion of command names), so a one-shot built-in never pays
+for them:
+
+- every module-level ``click.Command`` in ``$XDG_CONFIG_HOME/vsh/commands/*.py``
+  (default ``~/.config/vsh/commands/``);
+- every entry point of the group ``vsh.commands`` of an installed package.
+
+A command runs with vsh's session as Click's context object (``click.pass_obj``):
+``session.conn`` is the connection (opened lazily, honouring ``-c``, ``-r``, keepalive and
+reconnect), ``session.lookup`` finds objects by name, ID or UUID, ``session.out`` prints
+virsh-style text or ``--json``.  Its own arguments follow Click's grammar.  A file that
+fails to load (a syntax error, an exception at import, a name that clashes with a
+built-in) is reported as one ``error:`` line naming it, and harms nothing else.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from vsh.spec import Argv, CommandSpec
+
+#: The help keyword and title of the user commands' group.
+GROUP = "user"
+ENTRY_POINT_GROUP = "vsh.commands"
+
+
+class UserCommand:
+    """One discovered command: the Click command and where it came from."""
+
+    __slots__ = ("name", "command", "origin", "packaged")
+
+    def __init__(self, name: str, command: Any, origin: str, packaged: bool) -> None:
+        self.name, self.command, self.origin, self.packaged = name, command, origin, packaged
+
+
+class Discovery:
+    """What one look found: the commands by name, and one message per source that failed."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, UserCommand] = {}
+        self.problems: list[str] = []
+        self.reported = False
+
+
+_FOUND: Discovery | None = None
+
+
+def command_dir() -> str:
+    """$XDG_CONFIG_HOME/vsh/commands; XDG says to ignore a relative XDG_CONFIG_HOME."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "vsh", "commands")
+
+
+def _files() -> list[str]:
+    folder = command_dir()
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    return [os.path.join(folder, n) for n in names if n.endswith(".py") and not n.startswith((".", "_"))]
+
+
+def _entry_points() -> list[Any]:
+    from importlib.metadata import entry_points
+
+    try:
+        return list(entry_points(group=ENTRY_POINT_GROUP))
+    except TypeError:  # Python 3.9: entry_points() takes no keywords
+        return list(entry_points().get(ENTRY_POINT_GROUP, ()))  # type: ignore[attr-defined]
+
+
+def _describe(err: BaseException) -> str:
+    if isinstance(err, SyntaxError):
+        return f"{err.msg} (line {err.lineno})"
+    return f"{type(err).__name__}: {err}"
+
+
+def _load_file(path: str) -> list[Any]:
+    """The module-level Click commands of one file, in the order they are defined."""
+    import importlib.util
+
+    import click
+
+    stem = os.path.splitext(os.path.basename(path))[0]
+    module_name = f"vsh_user_commands.{stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError("not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    found, seen = [], set()
+    for value in vars(module).values():
+        if isinstance(value, click.Command) and id(value) not in seen:
+            seen.add(id(value))
+            found.append(value)
+    return found
+
+
+def discover() -> Discovery:
+    """Every user command, looked for once per process."""
+    global _FOUND
+    if _FOUND is not None:
+        return _FOUND
+    found = _FOUND = Discovery()
+    files = _files()
+    points = _entry_points()
+    if not files and not points:
+        return found
+    from vsh import registry
+
+    def add(cmd: Any, origin: str, packaged: bool) -> None:
+        name = cmd.name or ""
+        if registry.get_builtin(name) is not None:
+            found.problems.append(f"user command '{name}' in {origin} has the name of a built-in command; "
+                                  "it is ignored")
+        elif name in found.commands:
+            found.problems.append(f"user command '{name}' in {origin} is already defined in "
+                                  f"{found.commands[name].origin}; it is ignored")
+        else:
+            found.commands[name] = UserCommand(name, cmd, origin, packaged)
+
+    for point in points:
+        origin = f"package entry point '{point.name} = {point.value}'"
+        try:
+            import click
+
+            cmd = point.load()
+            if not isinstance(cmd, click.Command):
+                raise TypeError(f"{point.value} is not a Click command")
+        except Exception as err:  # noqa: BLE001 - a broken package must not break vsh
+            found.problems.append(f"cannot load user commands from {origin}: {_describe(err)}")
+            continue
+        add(cmd, origin, True)
+    for path in files:
+        try:
+            commands = _load_file(path)
+        except (Exception, SystemExit) as err:  # noqa: BLE001 - a broken file must not break vsh
+            found.problems.append(f"cannot load user commands from {path}: {_describe(err)}")
+            continue
+        for cmd in commands:
+            add(cmd, path, False)
+    return found
+
+
+def report_problems(printer: Any) -> None:
+    """Print each load failure once per process, as `error:` lines on stderr."""
+    found = discover()
+    if found.problems and not found.reported:
+        found.reported = True
+        for problem in found.problems:
+            printer.error([problem], {"error": {"message": problem, "source": "vsh"}})
+
+
+def find(name: str) -> UserCommand | None:
+    return discover().commands.get(name)
+
+
+def spec_for(user: UserCommand) -> CommandSpec:
+    """A declaration for the registry: listed in the "user" group, run through the session."""
+    cmd = user.command
+    short = cmd.get_short_help_str(limit=60) if hasattr(cmd, "get_short_help_str") else (cmd.help or "")
+    spec = CommandSpec(name=user.name, group=GROUP, help=short or "(no help)", desc=cmd.help or "",
+                       opts=[Argv("argv", "arguments, parsed by the command itself")],
+                       func=_runner(cmd), connect=False)
+    spec.click = cmd
+    return spec
+
+
+def specs() -> list[CommandSpec]:
+    return [spec_for(u) for u in discover().commands.values()]
+
+
+def _runner(cmd: Any) -> Any:
+    def run(ctx: Any, argv: list[str]) -> None:
+        import click
+
+        from vsh.errors import VshError
+
+        ctx.out.flush()
+        try:
+            result = cmd.main(args=list(argv), prog_name=cmd.name, obj=ctx, standalone_mode=False)
+        except click.exceptions.Abort:
+            raise KeyboardInterrupt from None
+        except click.ClickException as err:
+            raise VshError(err.format_message()) from None
+        finally:
+            try:
+                sys.stdout.flush()
+            except (OSError, ValueError):
+                pass
+        # With standalone_mode=False, Click hands back ctx.exit(N)'s code as the result.
+        if isinstance(result, int) and not isinstance(result, bool) and result != 0:
+            raise VshError("")
+
+    return run
+
+
+def help_text(spec: CommandSpec) -> str:
+    """`help NAME` for a user command: Click's own help page."""
+    import click
+
+    cmd = spec.click
+    with click.Context(cmd, info_name=spec.name) as ctx:
+        return cmd.get_help(ctx) + "\n"
+
+
+def complete(spec: CommandSpec, args: list[str], incomplete: str) -> list[tuple[str, str]]:
+    """Click's own completion for a user command's arguments: (text, description) pairs."""
+    from click.shell_completion import ShellComplete
+
+    try:
+        items = ShellComplete(spec.click, {}, spec.name, "_VSH_COMPLETE").get_completions(args, incomplete)
+    except Exception:  # noqa: BLE001 - completion must never break typing
+        return []
+    return [(str(item.value), item.help or "") for item in items if item.type == "plain"]
