@@ -12,53 +12,13 @@ from typing import Callable
 
 from vsh.errors import Quit, VshError
 
-# (short, long, takes a value); None for a side that does not exist.
-_OPTIONS: list[tuple[str | None, str | None, str]] = [
-    ("c", "connect", "required"),
-    ("d", "debug", "required"),
-    ("e", "escape", "required"),
-    ("h", "help", "none"),
-    ("k", "keepalive-interval", "required"),
-    ("K", "keepalive-count", "required"),
-    ("l", "log", "required"),
-    ("q", "quiet", "none"),
-    ("r", "readonly", "none"),
-    ("t", "timing", "none"),
-    ("v", None, "none"),
-    ("V", None, "none"),
-    (None, "version", "optional"),
-    (None, "json", "none"),
-    (None, "no-color", "none"),
-    (None, "on-error", "required"),
-]
+from vsh.globalopts import GlobalOpt, scan, usage_block
 
-USAGE_OPTIONS = """\
 
-vsh [options]... [<command_string>]
-vsh [options]... <command> [args...]
-
-  options:
-    -c | --connect=URI      hypervisor connection URI
-    -d | --debug=NUM        debug level [0-4]
-    -e | --escape <char>    set escape sequence for console
-    -h | --help             this help
-    -k | --keepalive-interval=NUM
-                            keepalive interval in seconds, 0 for disable
-    -K | --keepalive-count=NUM
-                            number of possible missed keepalive messages
-    -l | --log=FILE         output logging to file
-    -q | --quiet            quiet mode
-    -r | --readonly         connect readonly
-    -t | --timing           print timing information
-    -v                      short version
-    -V                      long version
-         --version[=TYPE]   version, TYPE is short or long (default short)
-         --json             machine-readable output (JSON) for commands that report data
-         --no-color         no colour, even on a terminal (so does NO_COLOR)
-         --on-error=MODE    batch from stdin: 'continue' (default) or 'stop' at the first failure
-  commands (non interactive mode):
-
-"""
+def usage_options() -> str:
+    """The head of `vsh --help`: the synopsis and the global options (virsh's layout)."""
+    return ("\nvsh [options]... [<command_string>]\nvsh [options]... <command> [args...]\n\n" + usage_block() +
+            "  commands (non interactive mode):\n\n")
 
 
 class Options:
@@ -84,90 +44,49 @@ def _fail(message: str) -> VshError:
 def parse_global(argv: list[str]) -> Options:
     """virsh's getopt_long with "+:c:d:e:hk:K:l:qrtvV": stops at the first non-option."""
     opts = Options()
-    interval, count = 5, 6
-    i = 0
-    while i < len(argv):
-        word = argv[i]
-        if word == "--":
-            i += 1
-            break
-        if not word.startswith("-") or word == "-":
-            break
-        i += 1
-        pairs: list[tuple[str, str | None, bool]] = []  # (name, value, long form)
-        if word.startswith("--"):
-            name, eq, value = word[2:].partition("=")
-            matches = [o for o in _OPTIONS if o[1] == name] or [o for o in _OPTIONS if o[1] and o[1].startswith(name)]
-            if len(matches) != 1 or not name:
-                raise _fail(f"unsupported option '{word}'. See --help.")
-            short, long_name, kind = matches[0]
-            if kind == "none" and eq:
-                raise _fail(f"unsupported option '{word}'. See --help.")
-            if kind == "required" and not eq:
-                if i >= len(argv):
-                    raise _fail(f"option '--{long_name}' requires an argument")
-                value, eq = argv[i], "="
-                i += 1
-            pairs.append((short or long_name or "", value if eq else None, True))
-        else:
-            j = 1
-            while j < len(word):
-                ch = word[j]
-                found = [o for o in _OPTIONS if o[0] == ch]
-                if not found:
-                    raise _fail(f"unsupported option '-{ch}'. See --help.")
-                short, long_name, kind = found[0]
-                if kind == "required":
-                    value = word[j + 1:]
-                    if not value:
-                        if i >= len(argv):
-                            both = f"'-{ch}'/'--{long_name}'" if long_name else f"'-{ch}'"
-                            raise _fail(f"option {both} requires an argument")
-                        value = argv[i]
-                        i += 1
-                    pairs.append((ch, value, False))
-                    break
-                pairs.append((ch, None, False))
-                j += 1
-        for name, value, _long in pairs:
-            if name == "c":
-                opts.uri = value
-            elif name == "d":
-                opts.debug = _debug_level(value or "")
-            elif name == "e":
-                opts.escape = _escape(value or "")
-            elif name == "h":
-                opts.action = "help"
-            elif name == "k":
-                interval = _keepalive(value or "", "k")
-                opts.keepalive_forced = True
-            elif name == "K":
-                count = _keepalive(value or "", "K")
-                opts.keepalive_forced = True
-            elif name == "l":
-                opts.log = value
-            elif name == "q":
-                opts.quiet = True
-            elif name == "r":
-                opts.readonly = True
-            elif name == "t":
-                opts.timing = True
-            elif name == "v":
-                opts.action = "version"
-            elif name == "V":
-                opts.action = "version-long"
-            elif name == "version":
-                opts.action = "version-long" if value == "long" else "version"
-            elif name == "json":
-                opts.json = True
-            elif name == "no-color":
-                opts.no_color = True
-            elif name == "on-error":
-                if value not in ("stop", "continue"):
-                    raise _fail(f"invalid value '{value}' for --on-error: use 'stop' or 'continue'")
-                opts.on_error = value
-    opts.keepalive = (interval, count)
-    opts.args = argv[i:]
+    keep: dict[str, int] = {"interval": 5, "count": 6}
+
+    def apply(opt: GlobalOpt, value: str | None) -> None:
+        name = opt.key
+        if name == "c":
+            opts.uri = value
+        elif name == "d":
+            opts.debug = _debug_level(value or "")
+        elif name == "e":
+            opts.escape = _escape(value or "")
+        elif name == "h":
+            opts.action = "help"
+        elif name == "k":
+            keep["interval"] = _keepalive(value or "", "k")
+            opts.keepalive_forced = True
+        elif name == "K":
+            keep["count"] = _keepalive(value or "", "K")
+            opts.keepalive_forced = True
+        elif name == "l":
+            opts.log = value
+        elif name == "q":
+            opts.quiet = True
+        elif name == "r":
+            opts.readonly = True
+        elif name == "t":
+            opts.timing = True
+        elif name == "v":
+            opts.action = "version"
+        elif name == "V":
+            opts.action = "version-long"
+        elif name == "version":
+            opts.action = "version-long" if value == "long" else "version"
+        elif name == "json":
+            opts.json = True
+        elif name == "no-color":
+            opts.no_color = True
+        elif name == "on-error":
+            if value not in ("stop", "continue"):
+                raise _fail(f"invalid value '{value}' for --on-error: use 'stop' or 'continue'")
+            opts.on_error = value
+    walked = scan(argv, apply=apply)
+    opts.keepalive = (keep["interval"], keep["count"])
+    opts.args = argv[walked.rest:]
     return opts
 
 
@@ -219,7 +138,7 @@ def _version_text(long: bool) -> str:
 def usage_text() -> str:
     from vsh.helptext import group_listing
 
-    return (USAGE_OPTIONS + group_listing(header=False, keyword_colon=False) +
+    return (usage_options() + group_listing(header=False, keyword_colon=False) +
             "\n  (specify help <group> for details about the commands in the group)\n\n"
             "  (specify help <command> for details about the command)\n\n")
 

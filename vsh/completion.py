@@ -111,7 +111,7 @@ def option_names(spot: Spot) -> list[Candidate]:
     spec = spot.spec
     if spec is None:
         return []
-    excluded = set()
+    excluded: set[str] = set()
     for group in spec.exclusive:
         if any(n in spot.given for n in group):
             excluded.update(n for n in group if n not in spot.given)
@@ -588,59 +588,29 @@ def _tail_state(tail: str) -> str:
     return state
 
 
-def _global_options() -> list[tuple[str | None, str | None, str]]:
-    from vsh.cli import _OPTIONS
-
-    return _OPTIONS
-
-
-#: Completers for the values of global options.
-_GLOBAL_VALUES = {"connect": "uri", "log": "file"}
-
-
 def complete_argv(argv: list[str], names: Names) -> list[Candidate]:
     """`vsh complete -- WORDS`: the words after `vsh` (global options first); the last is the prefix."""
+    from vsh.globalopts import OPTIONS, scan
+
     words, prefix = (list(argv[:-1]), argv[-1]) if argv else ([], "")
-    table = _global_options()
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word == "--":
-            i += 1
-            break
-        if not word.startswith("-") or word == "-":
-            break
-        i += 1
-        wants: str | None = None  # the long name of an option waiting for its value
-        if word.startswith("--"):
-            name, eq, _value = word[2:].partition("=")
-            found = [o for o in table if o[1] == name] or [o for o in table if o[1] and o[1].startswith(name)]
-            if len(found) == 1 and found[0][2] == "required" and not eq:
-                wants = found[0][1]
-        else:
-            for j, ch in enumerate(word[1:], 1):
-                found = [o for o in table if o[0] == ch]
-                if found and found[0][2] == "required":
-                    if j == len(word) - 1:
-                        wants = found[0][1] or ch
-                    break
-        if wants is not None:
-            if i == len(words):
-                return _global_value(wants, prefix, "")
-            i += 1
-    else:
+    walked = scan(words, tolerant=True)
+    if walked.pending is not None:
+        return _global_value(walked.pending.long or walked.pending.key, prefix, "")
+    if walked.rest == len(words) and (not words or words[-1] != "--"):
         if prefix.startswith("--") and "=" in prefix:
             name, _eq, value = prefix[2:].partition("=")
             return _global_value(name, value, prefix[:len(name) + 3])
         if prefix.startswith("-"):
-            return [Candidate("--" + o[1]) for o in table if o[1] and ("--" + o[1]).startswith(prefix)]
-    return complete_words(words[i:], prefix, names)
+            return [Candidate("--" + o.long, o.help) for o in OPTIONS if o.long and ("--" + o.long).startswith(prefix)]
+    return complete_words(words[walked.rest:], prefix, names)
 
 
 def _global_value(name: str, prefix: str, lead: str) -> list[Candidate]:
-    kind = _GLOBAL_VALUES.get(name)
-    if name == "on-error":
-        found: Iterable[str] = [v for v in ("continue", "stop") if v.startswith(prefix)]
+    from vsh.globalopts import CHOICES, OPTIONS
+
+    kind = next((o.complete for o in OPTIONS if o.long == name or o.key == name), None)
+    if kind in CHOICES:
+        found: Iterable[str] = [v for v in CHOICES[kind] if v.startswith(prefix)]
     elif kind == "uri":
         found = [u for u in URIS if u.startswith(prefix)]
     elif kind == "file":

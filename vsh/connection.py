@@ -270,10 +270,10 @@ class Connection:
             raise _OpenFailed(None, f"no answer from the hypervisor within {bound} seconds "
                                     f"(keepalive interval {interval} s, count {count})")
         if "error" in result:
-            err = result["error"]
-            if isinstance(err, libvirt.libvirtError):
-                raise _OpenFailed(err)
-            raise err
+            failure = result["error"]
+            if isinstance(failure, libvirt.libvirtError):
+                raise _OpenFailed(failure)
+            raise failure
         return result["conn"]
 
     def _on_close(self, conn: Any, reason: int, _opaque: Any) -> None:

@@ -226,8 +226,8 @@ def run_console(ctx: Any, dom: Any, devname: str | None = None, force: bool = Fa
             raise
     finally:
         termios.tcsetattr(stdin, termios.TCSAFLUSH, saved)
-        for sig, handler in old_handlers.items():
-            signal.signal(sig, handler)
+        for number, handler in old_handlers.items():
+            signal.signal(number, handler)
     if caught:
         os.kill(os.getpid(), caught[0])
     if pump is not None and pump.error is not None:
@@ -244,7 +244,7 @@ def _raw(attrs: list[Any]) -> list[Any]:
     """cfmakeraw(3), as virsh applies it to stdin."""
     import termios
 
-    new = [list(a) if isinstance(a, list) else a for a in attrs]
+    new: list[Any] = [list(a) if isinstance(a, list) else a for a in attrs]
     new[0] &= ~(termios.IGNBRK | termios.BRKINT | termios.PARMRK | termios.ISTRIP | termios.INLCR
                 | termios.IGNCR | termios.ICRNL | termios.IXON)
     new[1] &= ~termios.OPOST

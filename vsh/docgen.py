@@ -2,6 +2,8 @@
 
 `python -m vsh.docgen --write` regenerates them; `--check` exits 1 naming the stale
 files (a test runs it, so a change to a declaration cannot ship with stale artefacts).
+`--man [PATH]` renders a man page that also documents the user commands of installed
+packages (entry point group `vsh.commands`); the committed one has built-ins only.
 """
 from __future__ import annotations
 
@@ -39,6 +41,16 @@ def artefacts() -> dict[str, Callable[[], str]]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     mode = argv[0] if argv else "--check"
+    if mode == "--man":
+        # A man page for this installation: the built-ins and the commands of installed packages.
+        from vsh import manpage
+
+        text = manpage.render_man(users="packaged")
+        if len(argv) > 1:
+            Path(argv[1]).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
     root = Path(argv[1]) if len(argv) > 1 else ROOT
     stale = []
     for rel, render in artefacts().items():

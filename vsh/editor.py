@@ -195,14 +195,14 @@ def read_back(path: str) -> str:
     try:
         fh = open(path, "rb")
     except IsADirectoryError as err:
-        raise failed(err.strerror, "read") from None
+        raise failed(err.strerror or "", "read") from None
     except OSError as err:
-        raise failed(err.strerror, "open") from None
+        raise failed(err.strerror or "", "open") from None
     with fh:
         try:
             data = fh.read(MAX_XML + 1)
         except OSError as err:
-            raise failed(err.strerror, "read") from None
+            raise failed(err.strerror or "", "read") from None
     if len(data) > MAX_XML:
         import errno
 

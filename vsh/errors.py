@@ -35,10 +35,11 @@ class VshError(Exception):
         if self.cause is not None:
             obj["detail"] = libvirt_message(self.cause)
         # Every error from libvirt carries its code and domain; vsh's own say "source": "vsh".
-        code = _call(self.origin, "get_error_code") if self.origin is not None else None
-        if code is not None:
+        origin = self.origin
+        code = _call(origin, "get_error_code") if origin is not None else None
+        if origin is not None and code is not None:
             obj["code"] = code
-            obj["domain"] = _call(self.origin, "get_error_domain")
+            obj["domain"] = _call(origin, "get_error_domain")
             obj["source"] = "libvirt"
         else:
             obj["source"] = "vsh"

@@ -147,7 +147,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             raise VshError(f"command '{spec.name}' doesn't support option --{optname}",
                            hint=_suggest(optname, [o.name for o in spec.visible_opts], "--") or
                            f"'help {spec.name}' lists its options")
-        opt: Opt = found
+        opt = found
         if opt.type == ALIAS:
             target, teq, tval = opt.target.partition("=")
             if teq:

@@ -48,6 +48,10 @@ def command_section(spec: CommandSpec) -> list[str]:
     """One command: its summary, synopsis, description and options, as `help CMD` shows them."""
     from vsh.helptext import _shortopt_flags, option_label, synopsis_part
 
+    if spec.click is not None:
+        from vsh.usercmds import help_text
+
+        return [f".SS {esc(spec.name)}", esc(spec.help), ".PP", ".nf", esc(help_text(spec).rstrip("\n")), ".fi"]
     flags = _shortopt_flags(spec)
     visible = [(o, s) for o, s in zip(spec.opts, flags) if o.type != ALIAS]
     out = [f".SS {esc(spec.name)}", esc(spec.help), ".PP",
@@ -67,29 +71,10 @@ def command_section(spec: CommandSpec) -> list[str]:
 
 
 def global_options() -> list[tuple[str, str]]:
-    """(label, help) of each global option, read from the usage text `vsh --help` prints."""
-    import re
+    """(label, help) of each global option, from their one declaration (vsh.globalopts)."""
+    from vsh.globalopts import OPTIONS
 
-    from vsh.cli import USAGE_OPTIONS
-
-    found: list[tuple[str, str]] = []
-    inside = False
-    for line in USAGE_OPTIONS.split("\n"):
-        stripped = line.strip()
-        if stripped == "options:":
-            inside = True
-            continue
-        if not inside or not stripped:
-            continue
-        if stripped.startswith("commands"):
-            break
-        if stripped.startswith("-"):
-            parts = re.split(r"\s{2,}", stripped, maxsplit=1)
-            found.append((parts[0], parts[1] if len(parts) > 1 else ""))
-        elif found:
-            label, text = found[-1]
-            found[-1] = (label, (text + " " + stripped).strip())
-    return found
+    return [(o.label.strip(), o.help) for o in OPTIONS]
 
 
 _HEAD = r""".TH VSH 1 "" "vsh" "User Commands"
@@ -153,8 +138,8 @@ Answering \fBn\fR, ending the input, or having no terminal to ask keeps the edit
 and ends with \fBerror: your changes are kept in\fR \fIPATH\fR and status 1.
 .TP
 .B Long jobs and transfers
-Progress bars appear only on a terminal.  Ctrl\-C during \fBsave\fR, \fBmanagedsave\fR or
-\fBdump\fR asks libvirt to abort the job even without a terminal.  An interrupted or failed
+Progress bars appear only on a terminal.  Ctrl\-C during \fBsave\fR, \fBmanagedsave\fR,
+\fBdump\fR or \fBmigrate\fR asks libvirt to abort the job even without a terminal.  An interrupted or failed
 \fBvol\-download\fR, \fBvol\-upload\fR or \fBscreenshot\fR adds one \fBerror:\fR line saying
 what became of the target (a partial file vsh created is removed).
 .TP
@@ -168,8 +153,10 @@ Opening a remote connection to a daemon that never answers gives up after the ke
 bound (interval times count plus one, 35 seconds by default); virsh waits forever.
 \fB\-k 0\fR restores virsh's behaviour.
 .TP
-.B help
-\fBhelp\fR lists the commands \fBvsh\fR implements, in virsh's groups and order.
+.B User commands
+Plain Click commands in \fI$XDG_CONFIG_HOME/vsh/commands/*.py\fR or in installed packages
+(entry point group \fBvsh.commands\fR) join the command tree: \fBhelp\fR lists them in the
+group \fBuser\fR, and they run in every mode on the session's connection.
 .SH INTERACTIVE SHELL
 The prompt is \fBvsh #\fR, or \fBvsh >\fR on a read\-only connection.  Tab completes
 commands, options and object names; a line ending in a backslash continues on the next
@@ -218,6 +205,9 @@ Where the interactive history is kept (default \fI~/.local/state\fR).
 .TP
 .I $XDG_STATE_HOME/vsh/history
 The interactive shell's history, created with mode 0600 in a folder with mode 0700.
+.TP
+.I $XDG_CONFIG_HOME/vsh/commands/*.py
+Commands of the user's own, as Click commands (default \fI~/.config/vsh/commands/\fR).
 .SH SEE ALSO
 \fBvirsh\fR(1), \fBlibvirtd\fR(8), https://libvirt.org/"""
 
@@ -240,8 +230,11 @@ def render_man(users: str = "none") -> str:
 
 # shell completion scripts --------------------------------------------------------------------
 
-# Global options whose value is the next word (besides -c/--connect, which is passed on).
-_VALUED = "-d|-e|-k|-K|-l|--debug|--escape|--keepalive-interval|--keepalive-count|--log|--on-error"
+def _valued() -> str:
+    """Global options whose value is the next word (besides -c/--connect, which is passed on)."""
+    from vsh.globalopts import valued_words
+
+    return "|".join(valued_words())
 
 _BASH = r"""# bash completion for vsh.  GENERATED
 # Candidates come from `vsh complete -- WORDS`, the engine of the interactive shell.
@@ -381,12 +374,12 @@ def _script(template: str, valued: str) -> str:
 
 
 def render_bash() -> str:
-    return _script(_BASH, _VALUED)
+    return _script(_BASH, _valued())
 
 
 def render_zsh() -> str:
-    return _script(_ZSH, _VALUED)
+    return _script(_ZSH, _valued())
 
 
 def render_fish() -> str:
-    return _script(_FISH, _VALUED.replace("|", " "))
+    return _script(_FISH, _valued().replace("|", " "))

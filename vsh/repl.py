@@ -136,7 +136,7 @@ def make_completer(names: completion.Names) -> Any:
     return ThreadedCompleter(VshCompleter())
 
 
-def _continuation(width: int, _line: int, _soft: bool) -> str:
+def _continuation(width: int, _line: int, _soft: int) -> str:
     return "> ".rjust(width)
 
 

@@ -86,7 +86,7 @@ def Str(name: str, help: str, **kw: Any) -> Opt:
     return Opt(name, STRING, help, **kw)
 
 
-def Int(name: str, help: str, conv: str = "int", **kw: Any) -> Opt:
+def Int(name: str, help: str, conv: str | None = "int", **kw: Any) -> Opt:
     return Opt(name, INT, help, conv=conv, **kw)
 
 

@@ -14,12 +14,12 @@ from typing import Any, Mapping
 from vsh.errors import VshError
 
 
-def _child(parent: Any, tag: str, text: str | None = None, attrs: Mapping[str, str] = ()) -> Any:
+def _child(parent: Any, tag: str, text: str | None = None, attrs: Mapping[str, str] | None = None) -> Any:
     from lxml import etree
 
     try:
         el = etree.SubElement(parent, tag)
-        for key, value in dict(attrs).items():
+        for key, value in dict(attrs or {}).items():
             el.set(key, value)
         if text is not None:
             el.text = text
@@ -28,11 +28,11 @@ def _child(parent: Any, tag: str, text: str | None = None, attrs: Mapping[str, s
     return el
 
 
-def _root(tag: str, attrs: Mapping[str, str] = ()) -> Any:
+def _root(tag: str, attrs: Mapping[str, str] | None = None) -> Any:
     from lxml import etree
 
     try:
-        return etree.Element(tag, dict(attrs))
+        return etree.Element(tag, dict(attrs or {}))
     except ValueError as err:
         raise VshError(f"XML error: {err}") from None
 

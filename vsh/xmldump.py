@@ -160,8 +160,9 @@ def _node(item: Any) -> _Node:
         return _Node("ns", name=item[0] or "", value=item[1])
     if isinstance(item, str):
         if getattr(item, "is_attribute", False):
-            parent = item.getparent()
-            name = _qname(item.attrname, parent.nsmap if parent is not None else {})
+            smart: Any = item  # lxml's smart string: an attribute value that knows its element
+            parent = smart.getparent()
+            name = _qname(smart.attrname, parent.nsmap if parent is not None else {})
             return _Node("attr", name=name, value=str(item))
         return _Node("text", value=str(item))
     return _element(item)

@@ -75,10 +75,10 @@ def test_man_page_sections(section: str) -> None:
 
 
 def test_man_page_documents_every_global_option() -> None:
-    from vsh.cli import _OPTIONS
+    from vsh.globalopts import OPTIONS
 
     page = manpage.render_man()
-    for short, long_name, _kind in _OPTIONS:
+    for short, long_name, *_rest in OPTIONS:
         if long_name:
             assert manpage.esc("--" + long_name) in page, long_name
         if short:

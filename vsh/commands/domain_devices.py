@@ -346,8 +346,8 @@ def _escape(value: str) -> str:
 def _address_fields(text: str, count: int, base: int) -> list[int] | None:
     """virsh's str2*Address: numbers each followed by any one character (strtoul; no '-')."""
     values = []
-    rest = text
-    for i in range(count):
+    rest: str | None = text
+    for _ in range(count):
         if rest is None:
             return None
         parsed = _strtoul(rest, base)
@@ -428,7 +428,8 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
         raise VshError("Options --source-host-name and --source-host-socket are mutually exclusive")
     for name in _DISK_STRINGS:
         required(name, given[name])
-    target, driver, protocol, mode = given["target"], given["driver"], given["source-protocol"], given["mode"]
+    target: str = given["target"] or ""  # <target> is required: the grammar saw it
+    driver, protocol, mode = given["driver"], given["source-protocol"], given["mode"]
     stype = given["sourcetype"]
     if stype is not None and stype not in ("file", "block", "network"):
         raise VshError(f"Unknown source type: '{stype}'")

@@ -19,12 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from vsh import domstate
-from vsh.commands.common import DOM, WRAP, XPATH, dump_xml, get_domain, name_key, required
+from vsh.commands.common import DOM, WRAP, XPATH, dump_xml, get_domain, name_key
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
-from vsh.spec import Data, Flag, Opt
+from vsh.spec import Flag
 
 UINT_MAX = 2**32 - 1
 

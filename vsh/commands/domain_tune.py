@@ -371,7 +371,6 @@ _SCHED_TYPES = {"cpu_shares": "ullong", "global_period": "ullong", "global_quota
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None, current: bool, config: bool,
                   live: bool, set: list[str]) -> None:
-    import libvirt
 
     flags = _affect(ctx, config, live)
     dom = get_domain(ctx, domain)

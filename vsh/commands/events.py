@@ -13,6 +13,7 @@ incrementally: ``{"events": [EVENT, ...], "end": "done"|"timeout"|"interrupted",
 """
 from __future__ import annotations
 
+import builtins
 import threading
 import time
 from typing import Any, Callable, Sequence
@@ -333,7 +334,7 @@ def cmd_event(ctx: Session, domain: str | None, event: str | None, all: bool, lo
     conn = ctx.conn
     waiter = _Waiter(ctx, loop, timestamp)
 
-    def register() -> list[int]:
+    def register() -> builtins.list[int]:
         import libvirt
 
         ids = []
@@ -362,7 +363,7 @@ def _simple_event(ctx: Session, events: Sequence[str], event: str | None, loop: 
     conn = ctx.conn
     waiter = _Waiter(ctx, loop, timestamp)
 
-    def register() -> list[int]:
+    def register() -> builtins.list[int]:
         cb = waiter.callback(fmt(events[event_id]))
         return [getattr(conn, register_name)(obj, event_id, cb, None)]
 

@@ -172,7 +172,6 @@ def _cpu_field(field: str, value: Any) -> str:
                Int("start", "Show statistics from this CPU", conv=None, empty_ok=True),
                Int("count", "Number of shown CPUs at most", conv=None, empty_ok=True)])
 def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, count: str | None) -> None:
-    import libvirt
 
     dom = ctx.lookup.domain(domain)
     first, shown = _int_opt("start", start), _int_opt("count", count)
@@ -253,6 +252,7 @@ def cmd_domblklist(ctx: Session, domain: str, inactive: bool, details: bool) -> 
         target = _xstr(disk, "./target/@dev")
         if target is None:
             raise VshError("unable to query block list")
+        source: str | None
         if kind == "nvme":
             source = _nvme_source(disk)
         else:
