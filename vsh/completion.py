@@ -139,7 +139,7 @@ def _values(spot: Spot, opt: Opt, names: Names) -> list[tuple[str, str]]:
     if kind == "keycode":
         return [(w, "") for w in _keycode_names(given) if w.startswith(prefix)]
     if kind in ("uri", "pool-type", "event"):
-        words = URIS if kind == "uri" else POOL_TYPES if kind == "pool-type" else _events(spot.spec)
+        words = URIS if kind == "uri" else pool_types() if kind == "pool-type" else _events(spot.spec)
         return [(w, "") for w in words if w.startswith(prefix)]
     if kind not in FETCHERS:
         return []
@@ -155,17 +155,19 @@ URIS = ("qemu:///system", "qemu:///session", "lxc:///system", "xen:///system", "
         "test:///default")
 
 
-#: virsh's storage pool types (virStoragePoolType).
-POOL_TYPES = ("dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd",
-              "sheepdog", "gluster", "zfs", "vstorage")
-
-
 def _keycode_names(given: dict) -> list[str]:
     """send-key's key names in the codeset given with --codeset (linux by default), as virsh offers them."""
     from vsh import keycodes
 
     codeset = given.get("codeset") or "linux"
     return list(keycodes.NAMES.get("qnum" if codeset == "rfb" else codeset, {}))
+
+
+def pool_types() -> tuple[str, ...]:
+    """virsh's storage pool types, from the pool commands' own list."""
+    from vsh.commands.pool import POOL_TYPES
+
+    return POOL_TYPES
 
 
 def _events(spec: CommandSpec | None) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from vsh import registry
 from vsh.spec import ALIAS, ARGV, BOOL, DATA, GROUPS, INT, STRING, CommandSpec, Opt
 
 
-def _shortopt_flags(spec: CommandSpec) -> list[bool]:
+def shortopt_flags(spec: CommandSpec) -> list[bool]:
     """Per option: whether an earlier option could be given positionally (virsh's `shortopt`)."""
     seen, out = False, []
     for opt in spec.opts:
@@ -45,7 +45,7 @@ def option_label(opt: Opt, shortopt: bool) -> str:
 
 def command_help(spec: CommandSpec) -> str:
     """`help COMMAND`, byte for byte as virsh prints it (without the trailing blank line)."""
-    flags = _shortopt_flags(spec)
+    flags = shortopt_flags(spec)
     parts = [f"  NAME\n    {spec.name} - {spec.help}\n", "\n  SYNOPSIS\n    " + spec.name]
     for opt, short in zip(spec.opts, flags):
         if opt.type != ALIAS:

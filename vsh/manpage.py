@@ -46,13 +46,13 @@ def _desc(text: str) -> list[str]:
 
 def command_section(spec: CommandSpec) -> list[str]:
     """One command: its summary, synopsis, description and options, as `help CMD` shows them."""
-    from vsh.helptext import _shortopt_flags, option_label, synopsis_part
+    from vsh.helptext import shortopt_flags, option_label, synopsis_part
 
     if spec.click is not None:
         from vsh.usercmds import help_text
 
         return [f".SS {esc(spec.name)}", esc(spec.help), ".PP", ".nf", esc(help_text(spec).rstrip("\n")), ".fi"]
-    flags = _shortopt_flags(spec)
+    flags = shortopt_flags(spec)
     visible = [(o, s) for o, s in zip(spec.opts, flags) if o.type != ALIAS]
     out = [f".SS {esc(spec.name)}", esc(spec.help), ".PP",
            " ".join([_bold(spec.name)] + [esc(synopsis_part(o, s)) for o, s in visible])]

@@ -120,6 +120,14 @@ class _Message(Exception):
         return str(self)
 
 
+def split_items(text: str) -> list[str | None]:
+    """vshStringToArray as the snapshot and checkpoint specs read it: an empty string is one
+    missing item (glib splits it into no tokens at all)."""
+    if text == "":
+        return [None]
+    return list(split_list(text))
+
+
 def split_list(text: str) -> list[str]:
     """vshStringToArray: ',' separates, ',,' is a literal comma."""
     parts, cur, i = [], [], 0

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from vsh.errors import VshError
 
 
-def _child(parent: Any, tag: str, text: str | None = None, attrs: Mapping[str, str] | None = None) -> Any:
+def child(parent: Any, tag: str, text: str | None = None, attrs: Mapping[str, str] | None = None) -> Any:
     from lxml import etree
 
     try:
@@ -28,7 +28,7 @@ def _child(parent: Any, tag: str, text: str | None = None, attrs: Mapping[str, s
     return el
 
 
-def _root(tag: str, attrs: Mapping[str, str] | None = None) -> Any:
+def root(tag: str, attrs: Mapping[str, str] | None = None) -> Any:
     from lxml import etree
 
     try:
@@ -61,21 +61,21 @@ def pool_xml(name: str, pool_type: str, opts: Mapping[str, str | None]) -> str:
     the source options, an adapter or the initiator is given, and <auth> only inside it.
     """
     o = {k: v for k, v in opts.items() if v is not None}
-    pool = _root("pool", {"type": pool_type})
-    _child(pool, "name", name)
+    pool = root("pool", {"type": pool_type})
+    child(pool, "name", name)
     wwnn, wwpn = o.get("adapter_wwnn"), o.get("adapter_wwpn")
     fc_host = wwnn is not None and wwpn is not None
     if any(k in o for k in ("source_host", "source_path", "source_dev", "source_initiator",
                              "source_format", "source_name", "adapter_name")) or fc_host:
-        source = _child(pool, "source")
+        source = child(pool, "source")
         if "source_host" in o:
-            _child(source, "host", attrs={"name": o["source_host"]})
+            child(source, "host", attrs={"name": o["source_host"]})
         if "source_path" in o:
-            _child(source, "dir", attrs={"path": o["source_path"]})
+            child(source, "dir", attrs={"path": o["source_path"]})
         if "source_dev" in o:
-            _child(source, "device", attrs={"path": o["source_dev"]})
+            child(source, "device", attrs={"path": o["source_dev"]})
         if "source_initiator" in o:
-            _child(_child(source, "initiator"), "iqn", attrs={"name": o["source_initiator"]})
+            child(child(source, "initiator"), "iqn", attrs={"name": o["source_initiator"]})
         if fc_host:
             adapter: dict[str, str] = {"type": "fc_host"}
             if "adapter_parent" in o:
@@ -86,53 +86,53 @@ def pool_xml(name: str, pool_type: str, opts: Mapping[str, str | None]) -> str:
             elif "adapter_parent_fabric_wwn" in o:
                 adapter["parent_fabric_wwn"] = o["adapter_parent_fabric_wwn"]
             adapter["wwnn"], adapter["wwpn"] = wwnn, wwpn  # type: ignore[assignment]
-            _child(source, "adapter", attrs=adapter)
+            child(source, "adapter", attrs=adapter)
         elif "adapter_name" in o:
-            _child(source, "adapter", attrs={"type": "scsi_host", "name": o["adapter_name"]})
+            child(source, "adapter", attrs={"type": "scsi_host", "name": o["adapter_name"]})
         if "auth_type" in o and "auth_username" in o and ("secret_usage" in o or "secret_uuid" in o):
-            auth = _child(source, "auth", attrs={"type": o["auth_type"], "username": o["auth_username"]})
+            auth = child(source, "auth", attrs={"type": o["auth_type"], "username": o["auth_username"]})
             if "secret_usage" in o:
-                _child(auth, "secret", attrs={"usage": o["secret_usage"]})
+                child(auth, "secret", attrs={"usage": o["secret_usage"]})
             else:
-                _child(auth, "secret", attrs={"uuid": o["secret_uuid"]})
+                child(auth, "secret", attrs={"uuid": o["secret_uuid"]})
         if "source_format" in o:
-            _child(source, "format", attrs={"type": o["source_format"]})
+            child(source, "format", attrs={"type": o["source_format"]})
         if "source_name" in o:
-            _child(source, "name", o["source_name"])
+            child(source, "name", o["source_name"])
         if "source_protocol_ver" in o:
-            _child(source, "protocol", attrs={"ver": o["source_protocol_ver"]})
+            child(source, "protocol", attrs={"ver": o["source_protocol_ver"]})
     if "target" in o:
-        _child(_child(pool, "target"), "path", o["target"])
+        child(child(pool, "target"), "path", o["target"])
     return write(pool)
 
 
 def volume_xml(name: str, capacity: int, allocation: int | None = None, fmt: str | None = None,
                backing_path: str | None = None, backing_format: str | None = None) -> str:
     """The volume document vol-create-as builds (sizes in bytes, no unit attribute)."""
-    vol = _root("volume")
-    _child(vol, "name", name)
-    _child(vol, "capacity", str(capacity))
+    vol = root("volume")
+    child(vol, "name", name)
+    child(vol, "capacity", str(capacity))
     if allocation is not None:
-        _child(vol, "allocation", str(allocation))
+        child(vol, "allocation", str(allocation))
     if fmt is not None:
-        _child(_child(vol, "target"), "format", attrs={"type": fmt})
+        child(child(vol, "target"), "format", attrs={"type": fmt})
     if backing_path is not None:
-        backing = _child(vol, "backingStore")
-        _child(backing, "path", backing_path)
+        backing = child(vol, "backingStore")
+        child(backing, "path", backing_path)
         if backing_format is not None:
-            _child(backing, "format", attrs={"type": backing_format})
+            child(backing, "format", attrs={"type": backing_format})
     return write(vol)
 
 
 def source_xml(host: str, port: str | None = None, initiator: str | None = None) -> str:
     """The <source> find-storage-pool-sources-as hands to libvirt for a host to query."""
-    source = _root("source")
+    source = root("source")
     attrs = {"name": host}
     if port is not None:
         attrs["port"] = port
-    _child(source, "host", attrs=attrs)
+    child(source, "host", attrs=attrs)
     if initiator is not None:
-        _child(_child(source, "initiator"), "iqn", attrs={"name": initiator})
+        child(child(source, "initiator"), "iqn", attrs={"name": initiator})
     return write(source)
 
 
@@ -149,10 +149,32 @@ def buffer_escape(text: str) -> str:
     return "".join(_ESCAPES.get(ch, ch) for ch in text)
 
 
+class Buffer:
+    """libvirt's virBuffer as virsh uses it for hand-built XML: indentation at each line start."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.indent = 0
+
+    def add(self, text: str) -> None:
+        if text and (not self.parts or self.parts[-1].endswith("\n")):
+            text = " " * self.indent + text
+        self.parts.append(text)
+
+    def escape(self, template: str, value: str | None) -> None:
+        """virBufferEscapeString: nothing at all for a missing value (an empty one still shows)."""
+        if value is None:
+            return
+        self.add(template % buffer_escape(buffer_clean(value)))
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
 def copy_dest_xml(dest: str, blockdev: bool, fmt: str | None) -> str:
     """The <disk> blockcopy builds from --dest, --blockdev and --format (values escaped)."""
-    disk = _root("disk", {"type": "block" if blockdev else "file"})
-    _child(disk, "source", attrs={"dev" if blockdev else "file": buffer_clean(dest)})
+    disk = root("disk", {"type": "block" if blockdev else "file"})
+    child(disk, "source", attrs={"dev" if blockdev else "file": buffer_clean(dest)})
     if fmt is not None:
-        _child(disk, "driver", attrs={"type": buffer_clean(fmt)})
+        child(disk, "driver", attrs={"type": buffer_clean(fmt)})
     return write(disk, escape=True)

@@ -14,10 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from vsh.commands import common
-from vsh.commands.snapshot import _Buffer, _split, list_names
+from vsh.commands.snapshot import list_names
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.values import split_items
+from vsh.xmlbuild import Buffer
 from vsh.session import Session
 from vsh.spec import Argv, Flag, Str
 
@@ -56,8 +58,8 @@ def cmd_checkpoint_create(ctx: Session, domain: str, xmlfile: str | None, redefi
     _create(ctx, dom, xml, flags, xmlfile)
 
 
-def _diskspec(buf: _Buffer, spec: str) -> None:
-    items = _split(spec)
+def _diskspec(buf: Buffer, spec: str) -> None:
+    items = split_items(spec)
     found: dict[str, str] = {}
     for item in items[1:]:
         assert item is not None
@@ -87,7 +89,7 @@ def cmd_checkpoint_create_as(ctx: Session, domain: str, name: str | None, descri
     dom = ctx.lookup.domain(domain)
     name = ctx.late("name", name)
     description = ctx.late("description", description)
-    buf = _Buffer()
+    buf = Buffer()
     buf.add("<domaincheckpoint>\n")
     buf.indent = 2
     buf.escape("<name>%s</name>\n", name)

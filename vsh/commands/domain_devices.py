@@ -13,6 +13,7 @@ from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Str
+from vsh.xmlbuild import buffer_escape
 
 PERSISTENT = Flag("persistent", "make live change persistent")
 
@@ -268,7 +269,7 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
                          script: str | None, model: str | None, alias: str | None, inbound: str | None,
                          outbound: str | None, persistent: bool, config: bool, live: bool, current: bool,
                          print_xml: bool, managed: bool, source_mode: str | None) -> None:
-    from vsh.xmlbuild import _child, _root, write
+    from vsh.xmlbuild import child, root, write
 
     for name, value in (("type", type), ("source", source), ("target", target), ("mac", mac),
                         ("script", script), ("model", model), ("alias", alias), ("inbound", inbound),
@@ -290,35 +291,35 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
             raise VshError("outbound average is mandatory")
         if rate_out[3]:
             raise VshError("outbound floor is unsupported yet")
-    root = _root("interface", {"type": type, **({"managed": "yes"} if managed else {})})
+    root = root("interface", {"type": type, **({"managed": "yes"} if managed else {})})
     if type in ("network", "bridge"):
-        _child(root, "source", attrs={type: source})
+        child(root, "source", attrs={type: source})
     elif type == "direct":
-        _child(root, "source", attrs={"dev": source})
+        child(root, "source", attrs={"dev": source})
     elif type == "hostdev":
         pci = _pci_address(source)
         if pci is None:
             raise VshError(f"cannot parse pci address '{source}' for network interface")
-        src = _child(root, "source")
-        _child(src, "address", attrs={"type": "pci", "domain": f"0x{pci[0]:04x}", "bus": f"0x{pci[1]:02x}",
+        src = child(root, "source")
+        child(src, "address", attrs={"type": "pci", "domain": f"0x{pci[0]:04x}", "bus": f"0x{pci[1]:02x}",
                                       "slot": f"0x{pci[2]:02x}", "function": f"0x{pci[3]}"})
     elif type == "vhostuser":
         if source_mode is None:
             raise VshError("source-mode is mandatory")
-        _child(root, "source", attrs={"type": "unix", "path": source, "mode": source_mode})
+        child(root, "source", attrs={"type": "unix", "path": source, "mode": source_mode})
     else:
         raise unsupported
     for tag, key, value in (("target", "dev", target), ("mac", "address", mac), ("script", "path", script),
                             ("model", "type", model), ("alias", "name", alias)):
         if value is not None:
-            _child(root, tag, attrs={key: value})
+            child(root, tag, attrs={key: value})
     if rate_in is not None or rate_out is not None:
-        bandwidth = _child(root, "bandwidth")
+        bandwidth = child(root, "bandwidth")
         names = ("average", "peak", "burst", "floor")
         if rate_in is not None:
-            _child(bandwidth, "inbound", attrs={names[i]: str(v) for i, v in enumerate(rate_in) if v > 0})
+            child(bandwidth, "inbound", attrs={names[i]: str(v) for i, v in enumerate(rate_in) if v > 0})
         if rate_out is not None:
-            _child(bandwidth, "outbound", attrs={names[i]: str(v) for i, v in enumerate(rate_out[:3]) if v > 0})
+            child(bandwidth, "outbound", attrs={names[i]: str(v) for i, v in enumerate(rate_out[:3]) if v > 0})
     xml = write(root)
     # virsh checks every option and builds the XML before it looks the domain up, and
     # --print-xml never looks it up.
@@ -336,12 +337,6 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
 
 
 # attach-disk ---------------------------------------------------------------------------------------
-
-def _escape(value: str) -> str:
-    """virBufferEscapeString: the attributes virsh escapes (others it copies verbatim)."""
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("'", "&apos;").replace('"', "&quot;"))
-
 
 def _address_fields(text: str, count: int, base: int) -> list[int] | None:
     """virsh's str2*Address: numbers each followed by any one character (strtoul; no '-')."""
@@ -453,7 +448,7 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
         raise VshError(f"internal error: Malformed wwn: {wwn}")
 
     def attrs(*pairs: tuple[str, str | None]) -> str:
-        return "".join(f" {k}='{_escape(v)}'" for k, v in pairs if v is not None)
+        return "".join(f" {k}='{buffer_escape(v)}'" for k, v in pairs if v is not None)
 
     lines = []
     driver_attrs = attrs(("name", driver), ("type", given["subdriver"]), ("iothread", given["iothread"]),

@@ -9,6 +9,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import GROUPS, Alias, Argv, Flag, Str
 from vsh.values import split_list
+from vsh.xmlbuild import buffer_escape
 
 
 @command("help", group="virsh", help="print help", connect=False, json=False,
@@ -40,11 +41,6 @@ def cmd_help(ctx: Session, command: str | None) -> None:
     ctx.out.write(helptext.command_help(spec))
 
 
-def _xml_escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&apos;"))
-
-
 @command("echo", group="virsh", help="echo arguments. Used for internal testing.", connect=False, json=False,
          desc="Echo back arguments, possibly with quoting. Used for internal testing.",
          opts=[Flag("shell", "escape for shell use"), Flag("xml", "escape for XML use"),
@@ -60,7 +56,7 @@ def cmd_echo(ctx: Session, shell: bool, xml: bool, split: bool, err: bool, strin
         pieces = split_list(arg) if split else [arg]
         for piece in pieces:
             if xml:
-                piece = _xml_escape(piece)
+                piece = buffer_escape(piece)
             elif shell:
                 piece = quote(piece)
             out.append(piece + ("\n" if split else ""))

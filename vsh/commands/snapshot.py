@@ -19,6 +19,8 @@ from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.values import split_items
+from vsh.xmlbuild import Buffer
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Str
 
@@ -74,59 +76,9 @@ def cmd_snapshot_create(ctx: Session, domain: str, xmlfile: str | None, redefine
     _create(ctx, dom, xml, value, xmlfile)
 
 
-class _Buffer:
-    """libvirt's virBuffer as virsh uses it here: indentation applied at each line start."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.indent = 0
-
-    def add(self, text: str) -> None:
-        if text and (not self.parts or self.parts[-1].endswith("\n")):
-            text = " " * self.indent + text
-        self.parts.append(text)
-
-    def escape(self, template: str, value: str | None) -> None:
-        """virBufferEscapeString: nothing at all for a missing value (an empty one still shows)."""
-        if value is None:
-            return
-        # Control characters other than tab, newline and carriage return are dropped.
-        value = "".join(ch for ch in value if ord(ch) >= 32 or ch in "\t\n\r")
-        value = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                 .replace('"', "&quot;").replace("'", "&apos;"))
-        self.add(template % value)
-
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-def _split(text: str) -> list[str | None]:
-    """vshStringToArray: comma-separated items, ',,' standing for a literal comma.
-
-    An empty string gives one missing item (glib splits it into no tokens at all).
-    """
-    if text == "":
-        return [None]
-    items: list[str | None] = []
-    cur, i = "", 0
-    while i < len(text):
-        if text[i] == ",":
-            if text[i + 1:i + 2] == ",":
-                cur += ","
-                i += 2
-                continue
-            items.append(cur)
-            cur = ""
-        else:
-            cur += text[i]
-        i += 1
-    items.append(cur)
-    return items
-
-
-def _memspec(buf: _Buffer, spec: str) -> None:
+def _memspec(buf: Buffer, spec: str) -> None:
     snapshot = file = None
-    for item in _split(spec):
+    for item in split_items(spec):
         assert item is not None  # virsh refuses an empty --memspec before it gets here
         if snapshot is None and item.startswith("snapshot="):
             snapshot = item[len("snapshot="):]
@@ -142,8 +94,8 @@ def _memspec(buf: _Buffer, spec: str) -> None:
     buf.add("/>\n")
 
 
-def _diskspec(ctx: Session, buf: _Buffer, spec: str) -> None:
-    items = _split(spec)
+def _diskspec(ctx: Session, buf: Buffer, spec: str) -> None:
+    items = split_items(spec)
     keys = ("snapshot", "driver", "stype", "file")
     found: dict[str, str] = {}
     for item in items[1:]:
@@ -190,7 +142,7 @@ def cmd_snapshot_create_as(ctx: Session, domain: str, name: str | None, descript
     dom = ctx.lookup.domain(domain)
     name = ctx.late("name", name)
     description = ctx.late("description", description)
-    buf = _Buffer()
+    buf = Buffer()
     buf.add("<domainsnapshot>\n")
     buf.indent = 2
     buf.escape("<name>%s</name>\n", name)
