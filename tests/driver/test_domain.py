@@ -316,7 +316,7 @@ def test_actions_print_nothing_under_json(files: dict[str, str]) -> None:
 def test_action_failure_is_a_json_error() -> None:
     res = vsh("-c", URI, "--json", "start test")
     assert res.out == "" and res.rc == 1
-    assert json.loads(res.err) == {"error": {"message": "Domain is already active"}}
+    assert json.loads(res.err) == {"error": {"message": "Domain is already active", "source": "vsh"}}
     res = vsh("-c", URI, "--json", "destroy test; destroy test")
     err = json.loads(res.err)["error"]
     assert err["message"] == "Failed to destroy domain 'test'" and "not running" in err["detail"]

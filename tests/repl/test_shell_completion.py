@@ -82,7 +82,7 @@ def test_bash_words_split_at_colon_and_equals(bindir: Path) -> None:
 def test_bash_completes_options_and_global_options(bindir: Path) -> None:
     spec = registry.get("echo")
     assert spec is not None
-    assert bash_complete(bindir, "vsh", "echo", "--") == ["--" + o.name for o in spec.opts]
+    assert bash_complete(bindir, "vsh", "echo", "--") == ["--" + o.name for o in spec.visible_opts]
     assert bash_complete(bindir, "vsh", "--conn") == ["--connect"]
 
 

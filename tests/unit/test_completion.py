@@ -15,9 +15,10 @@ from vsh import completion, registry
 from vsh.commands import common
 from vsh.spec import Argv, CommandSpec, Flag, Opt, Str
 
+# Both domains are shut off (test:runstate 5), so `start` offers them, as virsh's completer does.
 NODE = """<node>
-  <domain type='test'><name>alpha</name><memory>8192</memory><os><type>hvm</type></os></domain>
-  <domain type='test'><name>beta</name><memory>8192</memory><os><type>hvm</type></os></domain>
+  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>alpha</name><memory>8192</memory><os><type>hvm</type></os><test:runstate>5</test:runstate></domain>
+  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>beta</name><memory>8192</memory><os><type>hvm</type></os><test:runstate>5</test:runstate></domain>
   <network><name>lan</name><bridge name='virbr5'/><ip address='192.168.50.1' netmask='255.255.255.0'/></network>
   <pool type='dir'><name>images</name><target><path>/images</path></target>
     <volume type='file'><name>disk1.img</name><capacity>1000</capacity></volume>
