@@ -484,7 +484,7 @@ def test_json_mode_reports_connection_events_as_json(fresh_libvirtd: Libvirtd) -
     finally:
         batch.kill()
     errors = [json.loads(line)["error"] for line in batch.text("err").splitlines()]
-    assert errors[0] == {"message": f"Disconnected from {uri} due to I/O error"}
+    assert errors[0] == {"message": f"Disconnected from {uri} due to I/O error", "source": "vsh"}
     assert errors[1]["message"] == "Failed to reconnect to the hypervisor"
     assert "Connection refused" in errors[1]["detail"]
     assert len(errors) == 2

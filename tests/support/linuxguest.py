@@ -60,6 +60,8 @@ mkdir -p /mnt/data
 mke2fs /dev/vda >/dev/null 2>&1 && mount -t ext2 /dev/vda /mnt/data
 hostname {GUEST_HOSTNAME}
 ip link set lo up
+echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_ra 2>/dev/null
+echo 0 > /proc/sys/net/ipv6/conf/eth0/autoconf 2>/dev/null
 ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0
 port=
