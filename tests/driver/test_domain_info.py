@@ -162,7 +162,9 @@ def test_list_escapes_table_cells_as_virsh(files: dict[str, str], locale: str) -
 
 
 def test_list_json_has_typed_records(files: dict[str, str]) -> None:
-    res = vsh("-c", files["uri"], "--json", "list --all --name")
+    names = vsh("-c", files["uri"], "--json", "list --all --name")
+    assert json.loads(names.out) == [{"name": n} for n in ["beta", "delta", "alpha", "Gamma"]]
+    res = vsh("-c", files["uri"], "--json", "list --all")
     assert res.rc == 0 and res.err == ""
     records = json.loads(res.out)
     assert [r["name"] for r in records] == ["beta", "delta", "alpha", "Gamma"]

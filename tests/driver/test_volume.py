@@ -267,4 +267,4 @@ def test_vol_size_error_is_json_under_json(host: dict[str, str]) -> None:
     res = vsh("-c", host["uri"], "--json", "vol-create-as pool1 v 12QB")
     assert res.rc == 1
     err = json.loads(res.err)["error"]
-    assert err == {"message": "Malformed size 12QB", "detail": "invalid argument: unknown suffix 'QB'"}
+    assert err == {"message": "Malformed size 12QB", "detail": "invalid argument: unknown suffix 'QB'", "source": "vsh"}
