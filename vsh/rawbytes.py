@@ -10,8 +10,6 @@ message, e.g. "no network with matching name" or libxml's parse error) or its re
 """
 from __future__ import annotations
 
-import functools
-import inspect
 from typing import Any, Callable
 
 _CLASSES = ("virConnect", "virDomain", "virNetwork", "virNetworkPort", "virInterface", "virStoragePool",
@@ -23,15 +21,12 @@ _NAMES: dict[str, bytes] = {}  # capsule names, kept alive for as long as the ca
 
 def install() -> None:
     """Wrap every method of libvirt-python's object classes once (cheap; only failures pay)."""
-    global _installed, _ERROR_FUNC, _NO_OP
+    global _installed
     if _installed:
         return
-    import ctypes
+    import types
 
     import libvirt
-
-    _ERROR_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
-    _NO_OP = _ERROR_FUNC(_ignore)
 
     _installed = True
     for cls_name in _CLASSES:
@@ -39,18 +34,21 @@ def install() -> None:
         if cls is None:
             continue
         for name, fn in list(vars(cls).items()):
-            if name.startswith("_") or not inspect.isfunction(fn):
+            if name.startswith("_") or not isinstance(fn, types.FunctionType):
                 continue
             setattr(cls, name, _wrapped(fn))
 
 
 def _wrapped(fn: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(fn)
+    # Not functools.wraps: copying every attribute of ~400 methods is start-up time a
+    # one-shot command pays; the name and docstring are what help() and tracebacks use.
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(self, *args, **kwargs)
         except UnicodeEncodeError:
             return _raw_call(fn, self, args, kwargs)
+    call.__name__, call.__qualname__, call.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    call.__wrapped__ = fn  # type: ignore[attr-defined]
     return call
 
 
@@ -118,6 +116,8 @@ def _raw_call(fn: Callable[..., Any], self: Any, args: tuple[Any, ...], kwargs: 
     wrap_cls = next((getattr(libvirt, n) for n in code.co_names if n in _CLASSES), None)
     if cname is None or (not int_result and wrap_cls is None):
         raise
+    import inspect
+
     bound = inspect.signature(fn).bind(self, *args, **kwargs)
     bound.apply_defaults()
     cargs: list[Any] = []
@@ -137,6 +137,10 @@ def _raw_call(fn: Callable[..., Any], self: Any, args: tuple[Any, ...], kwargs: 
     cfunc.restype = ctypes.c_int if int_result else ctypes.c_void_p
     # libvirt-python's error callback cannot decode a message that quotes the bytes: a C
     # no-op stands in during the call, and vsh's silent handler is put back after it.
+    global _ERROR_FUNC, _NO_OP
+    if _NO_OP is None:
+        _ERROR_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+        _NO_OP = _ERROR_FUNC(_ignore)
     lib.virSetErrorFunc.argtypes = [ctypes.c_void_p, _ERROR_FUNC]
     lib.virSetErrorFunc(None, _NO_OP)
     try:
