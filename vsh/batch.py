@@ -23,7 +23,7 @@ from vsh.session import Session
 def stdin_lines(stream: IO[Any] | None) -> Iterator[str]:
     """The lines of a stream as virsh reads them: bytes kept, no continuation, NULs dropped.
 
-    A closed stdin (`vsh <&-`) is an empty batch, as in virsh.
+    A closed stdin (`vsh <&-`) is an empty batch (virsh prints its banner and waits forever).
     """
     if stream is None:
         return

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from vsh.errors import VshError, from_libvirt
+
+if TYPE_CHECKING:
+    from vsh.session import Session
 
 #: virsh's VSH_MAX_XML_FILE: the edited file is read back up to this size.
 MAX_XML = 10 * 1024 * 1024
@@ -355,3 +358,60 @@ def ask(ctx: Any, msg: str, relax_avail: bool, failure: BaseException | None = N
     stream.write("\r\n")
     stream.flush()
     return answer
+
+
+# What the edit commands share around the loop ---------------------------------------------
+
+def report_edited(ctx: Session, kind: str, name: str, changed: bool, text: str) -> None:
+    """The closing message of edit, net-edit and pool-edit, or under --json {KIND: NAME, "changed": bool}."""
+    if ctx.out.json:
+        ctx.out.data({kind: name, "changed": changed})
+    else:
+        ctx.out.extra(text)
+
+
+def inactive_xml(obj: Any, inactive_flag: int) -> str:
+    """The inactive XML; drivers that reject the flag (the test driver does) give their only XML."""
+    import libvirt
+
+    try:
+        return obj.XMLDesc(inactive_flag)
+    except libvirt.libvirtError as err:
+        if err.get_error_code() != libvirt.VIR_ERR_INVALID_ARG:
+            raise
+    return obj.XMLDesc(0)
+
+
+class Failure(VshError):
+    """An edit that failed after the object was found: its lines, then virsh's closing lines.
+
+    `first` are lines that come before (a libvirt error reported on the spot); a line
+    naming the file that keeps the user's text stays last.
+    """
+
+    def __init__(self, inner: VshError | None, closing: list[str], first: list[str] | None = None) -> None:
+        super().__init__(inner.message if inner is not None else closing[0],
+                         cause=inner.cause if inner is not None else None)
+        self.inner, self.closing, self.first = inner, closing, first or []
+
+    def lines(self) -> list[str]:
+        inner = self.inner.lines() if self.inner is not None else []
+        kept = getattr(self.inner, "kept", None)
+        tail: list[str] = [inner.pop()] if kept and inner and inner[-1].endswith(kept) else []
+        return self.first + inner + self.closing + tail
+
+    def as_json(self) -> dict[str, Any]:
+        obj: dict[str, Any] = self.inner.as_json() if self.inner is not None else {"error": {"message": ""}}
+        lines = self.lines()
+        if not obj["error"].get("message") and lines:
+            obj["error"]["message"] = lines[0]
+        obj["error"]["lines"] = lines
+        return obj
+
+
+def report_edit(ctx: Session, kind: str, name: str, was: str, changed: bool, text: str) -> None:
+    """The closing message, or under --json the object, of a snapshot or checkpoint edit."""
+    if ctx.out.json:
+        ctx.out.data({kind: name, "changed": changed, "from": was})
+    elif text:
+        ctx.out.extra(text)

@@ -3,7 +3,8 @@
 Rules (virsh 9.0): `--opt value` and `--opt=value`; flags take no `=`; non-flag options
 not marked named-only fill positional slots in declaration order, and an option given
 by name leaves its slot; `--` ends options; the trailing list option takes every
-remaining positional word; `--help` anywhere turns the command into its help.
+remaining positional word; `--help` anywhere turns the command into its help, once the
+rest of its words parse.
 Every error here rejects the whole command string before anything runs.
 """
 from __future__ import annotations
@@ -127,10 +128,9 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             walk.take(opt, word)
             continue
         if word == "--help":
+            # virsh keeps parsing: a grammar error after `--help` still rejects the command.
             walk.help = True
-            if tolerant:
-                continue
-            return walk
+            continue
         optname, eq, optval = word[2:].partition("=")
         inline: str | None = optval if eq else None
         try:

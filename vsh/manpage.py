@@ -112,12 +112,16 @@ _PROSE = r""".SH DIFFERENCES FROM VIRSH
 Commands read from a standard input that is not a terminal run without the banner and
 without prompts echoed into the output, and \fBvsh\fR exits with status 1 when any of
 them failed (virsh prints its banner and prompts and always exits 0).
-\fB\-\-on\-error=stop\fR stops the batch at the first failure.
+\fB\-\-on\-error=stop\fR stops the batch at the first failure, also between the commands
+of one line.  Standard input is read line by line as virsh reads it: a line ending in a
+backslash is the error \fBdangling \e\fR and the next line is a command of its own.
 .TP
 .B \-\-json
 Every command that reports data prints one JSON document with typed values (numbers as
 numbers, booleans as booleans, XML as a string) instead of its text.  Errors are then
-JSON objects on standard error.  Informational lines are left out.
+JSON objects on standard error, with libvirt's numeric \fBcode\fR and \fBdomain\fR for
+errors that come from libvirt and \fBsource\fR saying whether libvirt or vsh raised it.
+Informational lines are left out.  \fBhelp\fR, \fBecho\fR and \fB\-\-help\fR still print text.
 .TP
 .B Colour
 Tables, states, XML and errors are coloured only when the output is a terminal, never in
@@ -143,6 +147,12 @@ Progress bars appear only on a terminal.  Ctrl\-C during \fBsave\fR, \fBmanageds
 \fBvol\-download\fR, \fBvol\-upload\fR or \fBscreenshot\fR adds one \fBerror:\fR line saying
 what became of the target (a partial file vsh created is removed).
 .TP
+.B Output that cannot be written
+When standard output is closed or full, \fBvsh\fR prints one line,
+\fBerror: cannot write output:\fR \fIREASON\fR, and exits with status 1 (virsh loses the
+output silently and exits 0).  A pipe whose reader stops early (\fB| head \-1\fR) stays
+quiet.
+.TP
 .B Hints
 On a terminal an error may be followed by a \fBhint:\fR line saying what to do next (a
 close match for a mistyped command or option, how to name a URI).  Hints never go into a
@@ -159,8 +169,9 @@ Plain Click commands in \fI$XDG_CONFIG_HOME/vsh/commands/*.py\fR or in installed
 group \fBuser\fR, and they run in every mode on the session's connection.
 .SH INTERACTIVE SHELL
 The prompt is \fBvsh #\fR, or \fBvsh >\fR on a read\-only connection.  Tab completes
-commands, options and object names; a line ending in a backslash continues on the next
-line; Ctrl\-C cancels the line being typed or interrupts the running command;
+commands, options and object names; a line typed with a backslash at its end continues on
+the next line (virsh's shell reports \fBdangling \e\fR; a batch on standard input does too);
+Ctrl\-C cancels the line being typed or interrupts the running command;
 Ctrl\-D, \fBquit\fR or \fBexit\fR leave the shell with status 0.  The bottom toolbar shows
 the connection URI, whether it is read\-only, and whether the last command succeeded.
 .SH SHELL COMPLETION
@@ -181,7 +192,7 @@ interactive shell ends.
 .TP
 .B 1
 It failed, the command string could not be parsed (nothing ran then), a global option
-was wrong, or a command of a batch failed.
+was wrong, a command of a batch failed, or the output could not be written.
 .SH ENVIRONMENT
 .TP
 .B VIRSH_DEFAULT_CONNECT_URI

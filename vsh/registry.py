@@ -51,17 +51,25 @@ def command(
 
 
 def command_modules() -> list[str]:
-    """Every module under vsh.commands that may declare commands."""
+    """Every module under vsh.commands that may declare commands, as dotted names below it
+    ("monitor", "domain.lifecycle"); packages (one per large group) are walked into."""
     import pkgutil
 
     import vsh.commands
 
-    return sorted(m.name for m in pkgutil.iter_modules(vsh.commands.__path__)
-                  if not m.name.startswith("_") and m.name != "common")
+    prefix = "vsh.commands."
+    names = (m.name.removeprefix(prefix) for m in pkgutil.walk_packages(vsh.commands.__path__, prefix) if not m.ispkg)
+    return sorted(n for n in names if n != "common" and not any(p.startswith("_") for p in n.split(".")))
 
 
 def _load(module: str) -> None:
     importlib.import_module(f"vsh.commands.{module}")
+
+
+#: The module (or package) under vsh.commands that is each group's home, named after the group
+#: as virsh's virsh-*.c files are; the 'filter' group keeps virsh's name, nwfilter.
+GROUP_HOMES: dict[str, str] = {g: g for g in GROUPS if g not in ("filter", "user")}
+GROUP_HOMES["filter"] = "nwfilter"
 
 
 def get(name: str) -> CommandSpec | None:
@@ -165,9 +173,10 @@ def by_group(users: str = "all") -> dict[str, list[CommandSpec]]:
 
 
 def module_of(name: str) -> str:
+    """The module declaring a built-in command, dotted below vsh.commands ("domain.lifecycle")."""
     spec = get(name)
     assert spec is not None and spec.func is not None
-    return spec.func.__module__.rsplit(".", 1)[-1]
+    return spec.func.__module__.removeprefix("vsh.commands.")
 
 
 def check_specs() -> list[str]:
@@ -216,4 +225,10 @@ def check_specs() -> list[str]:
                     problems.append(f"{where}: constraint names unknown option --{n}")
         if spec.func is None:
             problems.append(f"{where}: no body")
+        elif spec.group in GROUP_HOMES and spec.func.__module__.startswith("vsh.commands."):
+            # Only vsh.commands is searched for commands, so a declaration elsewhere (a test's) is no stray.
+            home = spec.func.__module__.removeprefix("vsh.commands.").split(".")[0]
+            if home != GROUP_HOMES[spec.group]:
+                problems.append(f"{where}: declared in vsh.commands.{home}, not in its group's home "
+                                f"vsh.commands.{GROUP_HOMES[spec.group]}")
     return problems

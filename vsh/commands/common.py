@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from vsh.errors import VshError
-from vsh.spec import Data, Flag, Opt, Str
+from vsh.spec import Data, Flag, Int, Opt, Str
 
 if TYPE_CHECKING:
     from vsh.session import Session
@@ -108,3 +108,35 @@ def parse_fds(value: str | None) -> list[int]:
             raise VshError(f"Unable to parse FD number '{piece}'")
         fds.append(parsed[0])
     return fds
+
+
+def int_opt(name: str, raw: str | None, conv: str = "int") -> int | None:
+    """An integer option converted where virsh converts it: after the domain lookup."""
+    if raw is None:
+        return None
+    from vsh.values import convert
+
+    return convert(Int(name, name, conv=conv), raw)
+
+
+def parse_xml(xml: str) -> Any:
+    """A domain XML document as lxml elements, for the commands that look inside it."""
+    from lxml import etree
+
+    return etree.fromstring(xml.encode("utf-8"))
+
+
+def select_nodes(ctx: Session, root: Any, xpath: str) -> list[Any]:
+    """Nodes an XPath selects; a bad expression selects none, with libxml2's lines on stderr."""
+    from vsh.xmldump import xpath_nodes
+
+    nodes, diagnostics = xpath_nodes(root, xpath)
+    if diagnostics:
+        ctx.out.flush()
+        ctx.out.err.write(diagnostics)
+        ctx.out.err.flush()
+    return nodes
+
+
+#: The <interface> of domif-setlink and domif-getlink: a MAC address or a target device name.
+DOMIF_INTERFACE = Data("interface", "interface device (MAC Address)", complete="domain-interface", empty_ok=True)

@@ -5,12 +5,17 @@ iface-bridge and iface-unbridge.
 JSON (--json): iface-list gives an array of objects {"name", "active" (boolean), "mac"};
 iface-name gives {"name": NAME}, iface-mac {"mac": MAC}, iface-dumpxml {"xml": TEXT}.
 The other commands print nothing under --json.
+
+iface-edit: a host interface's inactive XML in $EDITOR, defined through the shared loop (vsh.editor).
+
+JSON (--json): {"interface": NAME, "changed": bool}, NAME being the defined interface's name.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from vsh.commands import common
+from vsh.editor import edit_xml
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
@@ -112,8 +117,6 @@ def cmd_iface_destroy(ctx: Session, interface: str) -> None:
         iface.destroy(0)
     ctx.out.extra(f"Interface {interface} destroyed")
 
-
-# Transactions and bridging ---------------------------------------------------------------------
 
 @command("iface-begin", group="interface",
          help="create a snapshot of current interfaces settings, which can be later committed (iface-commit) "
@@ -306,3 +309,21 @@ def cmd_iface_unbridge(ctx: Session, bridge: str, no_start: bool) -> None:
         with failing(f"Failed to start interface {if_name}"):
             iface.create(0)
         ctx.out.extra(f"Interface {if_name} started")
+
+
+@command("iface-edit", group="interface", help="edit XML configuration for a physical host interface",
+         desc="Edit the XML configuration for a physical host interface.",
+         opts=[Data("interface", "interface name or MAC address", complete="interface")])
+def cmd_iface_edit(ctx: Session, interface: str) -> None:
+    import libvirt
+
+    iface = ctx.lookup.interface(interface)
+    edited = edit_xml(ctx, lambda: iface.XMLDesc(libvirt.VIR_INTERFACE_XML_INACTIVE),
+                      lambda xml: ctx.conn.interfaceDefineXML(xml, 0))
+    name = iface.name() if edited is None else edited.name()
+    if ctx.out.json:
+        ctx.out.data({"interface": name, "changed": edited is not None})
+    elif edited is None:
+        ctx.out.extra(f"Interface {name} XML configuration not changed.")
+    else:
+        ctx.out.extra(f"Interface {name} XML configuration edited.")

@@ -11,13 +11,20 @@ an array of objects: `expiry_time` (seconds since the epoch), `mac`, `protocol`,
 `ip_address`, `prefix`, `hostname`, `client_id` (null when unknown); net-port-list an
 array of {"uuid": UUID}; net-port-dumpxml {"xml": TEXT}.  The other commands print nothing
 under --json.
+
+net-event waits for network events (vsh.eventwatch); net-edit edits the XML in $EDITOR
+(vsh.editor) and under --json prints {"network": NAME, "changed": bool}.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from vsh import eventnames
 from vsh.commands import common
+from vsh.editor import edit_xml, inactive_xml, report_edited
 from vsh.errors import VshError, failing
+from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
+    simple_event)
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
@@ -207,6 +214,8 @@ def cmd_net_uuid(ctx: Session, network: str) -> None:
 
 
 UPDATE_COMMANDS = ("none", "modify", "delete", "add-last", "add-first")
+
+
 UPDATE_SECTIONS = ("none", "bridge", "domain", "ip", "ip-dhcp-host", "ip-dhcp-range", "forward",
                    "forward-interface", "forward-pf", "portgroup", "dns-host", "dns-txt", "dns-srv")
 
@@ -381,3 +390,31 @@ def cmd_net_port_delete(ctx: Session, network: str, port: str) -> None:
         ctx.out.error(failure.lines(), failure.as_json())
         return
     ctx.out.extra(f"Network port {uuid} deleted")
+
+
+@command("net-event", group="network", help="Network Events",
+         desc="List event types, or wait for network events to occur",
+         opts=event_opts(Str("network", "filter by network name or uuid", complete="network", empty_ok=True)))
+def cmd_net_event(ctx: Session, network: str | None, event: str | None, loop: bool, timeout: str | None,
+                  list: bool, timestamp: bool) -> None:
+    if list:
+        list_events(ctx, eventnames.NETWORK_EVENTS)
+        return
+    simple_event(ctx, eventnames.NETWORK_EVENTS, event, loop, timeout, timestamp,
+                  (lambda: ctx.lookup.network(object_filter("network", network))) if network is not None else None,
+                  "networkEventRegisterAny", "networkEventDeregisterAny",
+                  object_formatter("network", "network", eventnames.NETWORK_LIFECYCLE, lambda o: o.name()))
+
+
+@command("net-edit", group="network", help="edit XML configuration for a network",
+         desc="Edit the XML configuration for a network.", opts=[common.NETWORK()])
+def cmd_net_edit(ctx: Session, network: str) -> None:
+    import libvirt
+
+    net = ctx.lookup.network(network)
+    edited = edit_xml(ctx, lambda: inactive_xml(net, libvirt.VIR_NETWORK_XML_INACTIVE),
+                      lambda xml: ctx.conn.networkDefineXML(xml))
+    if edited is None:
+        report_edited(ctx, "network", net.name(), False, f"Network {net.name()} XML configuration not changed.")
+    else:
+        report_edited(ctx, "network", edited.name(), True, f"Network {edited.name()} XML configuration edited.")

@@ -6,16 +6,22 @@ JSON (--json): nodedev-list gives an array of {"name": NAME, "parent": PARENT or
 nodedev-info one object: `name`, `parent` (null without one), `active`, `persistent`
 and `autostart` (booleans, null when libvirt cannot tell); nodedev-dumpxml {"xml": TEXT}.
 The other commands print nothing under --json.
+
+nodedev-event waits for node device events (vsh.eventwatch).
 """
 from __future__ import annotations
 
 from typing import Any
 
+from vsh import eventnames
 from vsh.commands import common
 from vsh.errors import VshError, failing
+from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
+    pick_event, simple_event, timeout_seconds)
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Opt, Str
+
 
 # virNodeDevCapType names in order, with the listing flag each selects.
 CAPS = (("system", "SYSTEM"), ("pci", "PCI_DEV"), ("usb_device", "USB_DEV"), ("usb", "USB_INTERFACE"),
@@ -181,8 +187,6 @@ def cmd_nodedev_start(ctx: Session, device: str) -> None:
     ctx.out.extra(f"Device {device} started")
 
 
-# PCI assignment and autostart ------------------------------------------------------------------
-
 #: virDomainHostdevSubsysPCIBackend names (virshNodeDevicePCIBackendCompleter).
 PCI_BACKENDS = ("default", "kvm", "vfio", "xen")
 
@@ -231,3 +235,30 @@ def cmd_nodedev_autostart(ctx: Session, device: str, disable: bool) -> None:
     with failing(f"failed to {verb} device {device} as autostarted"):
         dev.setAutostart(0 if disable else 1)
     ctx.out.extra(f"Device {device} {verb}ed as autostarted")
+
+
+def _nodedev(ctx: Session, device: str) -> Any:
+    import libvirt
+
+    try:
+        return ctx.conn.nodeDeviceLookupByName(device)
+    except libvirt.libvirtError as err:
+        raise VshError(f"Could not find matching device '{device}'", cause=err) from None
+
+
+@command("nodedev-event", group="nodedev", help="Node Device Events",
+         desc="List event types, or wait for node device events to occur",
+         opts=event_opts(Str("device", "filter by node device name", complete="nodedev", empty_ok=True)))
+def cmd_nodedev_event(ctx: Session, device: str | None, event: str | None, loop: bool, timeout: str | None,
+                      list: bool, timestamp: bool) -> None:
+    if list:
+        list_events(ctx, eventnames.NODEDEV_EVENTS)
+        return
+    event_id = pick_event(event, eventnames.NODEDEV_EVENTS, "either --list or --event <type> is required")
+    timeout_seconds(timeout)
+    # Unlike the other *-event commands, a device that is not found ends the command.
+    dev = _nodedev(ctx, object_filter("device", device)) if device is not None else None
+    simple_event(ctx, eventnames.NODEDEV_EVENTS, eventnames.NODEDEV_EVENTS[event_id], loop, timeout, timestamp,
+                  (lambda: dev) if dev is not None else None,
+                  "nodeDeviceEventRegisterAny", "nodeDeviceEventDeregisterAny",
+                  object_formatter("node device", "device", eventnames.NODEDEV_LIFECYCLE, lambda o: o.name()))

@@ -10,29 +10,46 @@ word: "running", "inactive", ...), `autostart`, `persistent`, and `capacity`,
 `state`, `persistent`, `autostart` and, for a running pool, the three sizes in bytes.
 pool-name gives {"name": NAME}, pool-uuid {"uuid": UUID}; pool-dumpxml, --print-xml,
 pool-capabilities and the find commands {"xml": TEXT}.  The others print nothing.
+
+pool-event waits for storage pool events (vsh.eventwatch); pool-edit edits the XML in
+$EDITOR (vsh.editor) and under --json prints {"pool": NAME, "changed": bool}.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from vsh import eventnames
 from vsh.commands import common
+from vsh.editor import edit_xml, inactive_xml, report_edited
 from vsh.errors import VshError, failing
+from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
+    simple_event)
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
 from vsh.units import format_capacity
 
+
 _STATES = ("inactive", "building", "running", "degraded", "inaccessible")
+
+
 _RUNNING, _DEGRADED = 2, 3
+
 
 #: Pool types --type accepts, as libvirt names them.
 POOL_TYPES = ("dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd",
               "sheepdog", "gluster", "zfs", "vstorage")
 
+
 BUILD = Flag("build", "build the pool as normal")
+
+
 NO_OVERWRITE = Flag("no-overwrite", "do not overwrite any existing data")
+
+
 OVERWRITE = Flag("overwrite", "overwrite any existing data")
+
 
 _X_AS_OPTS: list[Opt] = [
     Data("name", "name of the pool"),
@@ -417,3 +434,31 @@ def cmd_find_storage_pool_sources_as(ctx: Session, type: str, host: str | None, 
 def cmd_find_storage_pool_sources(ctx: Session, type: str, srcSpec: str | None) -> None:  # noqa: N803
     spec = ctx.read_file(srcSpec) if srcSpec is not None else None
     _find_sources(ctx, type, spec)
+
+
+@command("pool-event", group="pool", help="Storage Pool Events",
+         desc="List event types, or wait for storage pool events to occur",
+         opts=event_opts(Str("pool", "filter by storage pool name or uuid", complete="pool", empty_ok=True)))
+def cmd_pool_event(ctx: Session, pool: str | None, event: str | None, loop: bool, timeout: str | None,
+                   list: bool, timestamp: bool) -> None:
+    if list:
+        list_events(ctx, eventnames.POOL_EVENTS)
+        return
+    simple_event(ctx, eventnames.POOL_EVENTS, event, loop, timeout, timestamp,
+                  (lambda: ctx.lookup.pool(object_filter("pool", pool))) if pool is not None else None,
+                  "storagePoolEventRegisterAny", "storagePoolEventDeregisterAny",
+                  object_formatter("storage pool", "pool", eventnames.POOL_LIFECYCLE, lambda o: o.name()))
+
+
+@command("pool-edit", group="pool", help="edit XML configuration for a storage pool",
+         desc="Edit the XML configuration for a storage pool.", opts=[common.POOL()])
+def cmd_pool_edit(ctx: Session, pool: str) -> None:
+    import libvirt
+
+    p = ctx.lookup.pool(pool)
+    edited = edit_xml(ctx, lambda: inactive_xml(p, libvirt.VIR_STORAGE_XML_INACTIVE),
+                      lambda xml: ctx.conn.storagePoolDefineXML(xml, 0))
+    if edited is None:
+        report_edited(ctx, "pool", p.name(), False, f"Pool {p.name()} XML configuration not changed.")
+    else:
+        report_edited(ctx, "pool", edited.name(), True, f"Pool {edited.name()} XML configuration edited.")

@@ -5,19 +5,26 @@ JSON (--json): secret-list gives an array of {"uuid": UUID, "usage_type": TYPE o
 "usage_id": ID or null} (null for an unused secret); secret-dumpxml gives {"xml": TEXT};
 secret-get-value {"value": BASE64} (with --plain {"value": TEXT}, undecodable bytes
 escaped).  The other commands print nothing under --json.
+
+secret-event waits for secret events (vsh.eventwatch).
 """
 from __future__ import annotations
 
 from typing import Any
 
+from vsh import eventnames
 from vsh.commands import common
 from vsh.errors import VshError, failing
+from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
+    simple_event)
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
 
+
 USAGE_TYPES = ("none", "volume", "ceph", "iscsi", "tls", "vtpm")
+
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -221,3 +228,26 @@ def cmd_secret_undefine(ctx: Session, secret: str) -> None:
     with failing(f"Failed to delete secret {secret}"):
         sec.undefine()
     ctx.out.extra(f"Secret {secret} deleted")
+
+
+def _secret(ctx: Session, uuid: str) -> Any:
+    import libvirt
+
+    try:
+        return ctx.conn.secretLookupByUUIDString(uuid)
+    except libvirt.libvirtError as err:
+        raise VshError(f"failed to get secret '{uuid}'", cause=err) from None
+
+
+@command("secret-event", group="secret", help="Secret Events",
+         desc="List event types, or wait for secret events to occur",
+         opts=event_opts(Str("secret", "filter by secret name or uuid", complete="secret", empty_ok=True)))
+def cmd_secret_event(ctx: Session, secret: str | None, event: str | None, loop: bool, timeout: str | None,
+                     list: bool, timestamp: bool) -> None:
+    if list:
+        list_events(ctx, eventnames.SECRET_EVENTS)
+        return
+    simple_event(ctx, eventnames.SECRET_EVENTS, event, loop, timeout, timestamp,
+                  (lambda: _secret(ctx, object_filter("secret", secret))) if secret is not None else None,
+                  "secretEventRegisterAny", "secretEventDeregisterAny",
+                  object_formatter("secret", "secret", eventnames.SECRET_LIFECYCLE, lambda o: o.UUIDString()))

@@ -10,19 +10,33 @@ snapshot-info gives one object: `name`, `domain`, `current` (boolean), `state`, 
 snapshot-create-as --print-xml give {"xml": TEXT}; snapshot-current --name {"name": NAME};
 snapshot-parent {"parent": NAME}.  snapshot-create, snapshot-create-as, snapshot-revert and
 snapshot-delete print nothing under --json.
+
+snapshot-edit: a snapshot's XML in $EDITOR, redefined through the shared loop (vsh.editor).
+
+As in virsh, the edited XML is redefined (VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE).  A new
+name in it makes a second snapshot: --clone keeps both, --rename drops the old one, and
+without either the new one is dropped again and the command fails.  --current together
+with --snapshotname also makes the snapshot current, and then even unchanged text is
+redefined.  Every failure once the snapshot is found ends with `Failed to update NAME`.
+
+JSON (--json): {"snapshot": NAME (the name it has now), "changed": bool, "from": NAME
+(the name it had)}.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from vsh.commands import common
+from vsh.commands.common import DOM, get_domain, required
+from vsh.editor import Failure, report_edit
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
-from vsh.values import split_items
-from vsh.xmlbuild import Buffer
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Str
+from vsh.values import split_items
+from vsh.xmlbuild import Buffer
+
 
 CREATE_FLAGS = (
     ("no-metadata", "take snapshot but create no metadata", "NO_METADATA"),
@@ -357,6 +371,7 @@ LIST_FILTERS = (
     ("external", "filter by external snapshots", "EXTERNAL"),
 )
 
+
 #: Filters that --tree refuses, in the order virsh checks them.
 TREE_REFUSED = ("leaves", "no-leaves", "inactive", "active", "disk-only", "internal", "external")
 
@@ -468,3 +483,68 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
     if parent:
         columns.append(Column("parent", "Parent", lambda v: v or ""))
     ctx.out.table(columns, rows)
+
+
+@command("snapshot-edit", group="snapshot", help="edit XML for a snapshot",
+         desc="Edit the domain snapshot XML for a named snapshot",
+         opts=[DOM(complete="domain:snapshot"),
+               Str("snapshotname", "snapshot name", empty_ok=True, complete="snapshot"),
+               Flag("current", "also set edited snapshot as current"),
+               Flag("rename", "allow renaming an existing snapshot"),
+               Flag("clone", "allow cloning to new name")],
+         exclusive=[("rename", "clone")])
+def cmd_snapshot_edit(ctx: Session, domain: str, snapshotname: str | None, current: bool, rename: bool,
+                      clone: bool) -> None:
+    import libvirt
+
+    from vsh.editor import edit_xml
+
+    flags = [libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE]
+    if current and snapshotname is not None:
+        flags[0] |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT
+    dom = get_domain(ctx, domain)
+    required("snapshotname", snapshotname)
+    if snapshotname is not None:
+        snap = dom.snapshotLookupByName(snapshotname, 0)
+    elif current:
+        snap = dom.snapshotCurrent(0)
+    else:
+        raise VshError("--snapshotname or --current is required")
+    name = snap.getName()
+    seen = [""]
+
+    def fetch() -> str:
+        seen[0] = snap.getXMLDesc(libvirt.VIR_DOMAIN_SNAPSHOT_XML_SECURE)
+        return seen[0]
+
+    def define(xml: str) -> Any:
+        # virsh looks for a disk-only state in the snapshot's own XML, not in the edited text.
+        if "<state>disk-snapshot</state>" in seen[0]:
+            flags[0] |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
+        return dom.snapshotCreateXML(xml, flags[0])
+
+    always = bool(flags[0] & libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT)
+    closing = [f"Failed to update {name}"]
+    try:
+        edited = edit_xml(ctx, fetch, define, unchanged_too=always)
+    except VshError as err:
+        raise Failure(err, closing) from None
+    if edited is None:
+        report_edit(ctx, "snapshot", name, name, False, f"Snapshot {name} XML configuration not changed.")
+        return
+    new = edited.getName()
+    if new == name:
+        report_edit(ctx, "snapshot", name, name, True, f"Snapshot {name} edited.")
+        return
+    if clone:
+        report_edit(ctx, "snapshot", new, name, True, f"Snapshot {name} cloned to {new}.")
+        return
+    try:
+        (snap if rename else edited).delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
+    except libvirt.libvirtError as err:
+        gone = name if rename else new
+        raise Failure(None, [f"Failed to clean up {gone}"] + closing, first=[err.get_error_message()]) from None
+    if not rename:
+        raise Failure(None, [f"Must use --rename or --clone to change {name} to {new}"] + closing)
+    # virsh says nothing after a rename.
+    report_edit(ctx, "snapshot", new, name, True, "")

@@ -8,9 +8,14 @@ JSON (--json): vol-list gives an array of objects with `name` and `path` (and wi
 vol-path, vol-key, vol-name give {"path"|"key"|"name": TEXT}; vol-pool {"pool": NAME}
 or {"uuid": UUID}; vol-dumpxml and --print-xml {"xml": TEXT}.  The commands that change
 something print nothing under --json.
+
+vol-upload and vol-download move the bytes through a virStream (vsh.streams), with a
+progress bar on a terminal; they report no data under --json.
 """
 from __future__ import annotations
 
+import os
+import stat
 from typing import Any
 
 from vsh.commands import common
@@ -18,8 +23,11 @@ from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
-from vsh.spec import Data, Flag, Str
+from vsh.spec import Data, Flag, Int, Str
+from vsh.streams import (TransferError, abort_stream, failed_transfer, open_target, recv_all, send_all,
+    sparse_send_all)
 from vsh.units import format_capacity, parse_size
+
 
 _TYPES = ("file", "block", "dir", "network", "netdir", "ploop")
 
@@ -342,3 +350,145 @@ def cmd_vol_wipe(ctx: Session, vol: str, pool: str | None, algorithm: str | None
         with failing(f"Failed to wipe vol {vol}"):
             obj.wipe(0)
     ctx.out.extra(f"Vol {vol} wiped")
+
+
+# vol-upload / vol-download ---------------------------------------------------------------
+
+_SPARSE = 1  # VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM == VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM
+
+
+def _new_stream(ctx: Session) -> Any:
+    with failing("cannot create a new stream"):
+        return ctx.conn.newStream(0)
+
+
+def _size(fd: int) -> int:
+    st = os.fstat(fd)
+    if stat.S_ISBLK(st.st_mode):
+        end = os.lseek(fd, 0, os.SEEK_END)
+        os.lseek(fd, 0, os.SEEK_SET)
+        return end
+    return st.st_size
+
+
+def _c_ull(value: int | None) -> int:
+    """An unsigned long long for libvirt-python, which takes it signed: virsh's `-1` (wrapped to
+    ULLONG_MAX) keeps its bit pattern, so libvirt answers exactly as it does to virsh."""
+    if not value:
+        return 0
+    return value - 2**64 if value >= 2**63 else value
+
+
+@command("vol-upload", group="volume", help="upload file contents to a volume",
+         desc="Upload file contents to a volume",
+         opts=[common.VOLUME(), common.FILE("file")._replace(late=True), common.POOL_OPT(),
+               Int("offset", "volume offset to upload to", conv="pulong"),
+               Int("length", "amount of data to upload", conv="ulong"),
+               Flag("sparse", "preserve sparseness of volume")])
+def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: int | None,
+                   length: int | None, sparse: bool) -> None:
+    from vsh import progress
+
+    volume = ctx.lookup.volume(vol, pool=pool)
+    file = ctx.late("file", file)
+    try:
+        fd = os.open(file, os.O_RDONLY)
+    except OSError:
+        raise VshError(f"cannot read {file}") from None
+    try:
+        try:
+            is_block = stat.S_ISBLK(os.fstat(fd).st_mode)
+            total = _size(fd)
+        except OSError:
+            raise VshError(f"unable to stat {file}") from None
+        if length:
+            total = min(total, length)
+        stream = _new_stream(ctx)
+        with failing(f"cannot upload to volume {vol}"):
+            volume.upload(stream, _c_ull(offset), _c_ull(length), _SPARSE if sparse else 0)
+        with progress.transfer(ctx.out, "Upload", total) as bar:
+            try:
+                if sparse:
+                    sparse_send_all(stream, fd, is_block, bar)
+                else:
+                    send_all(stream, fd, bar)
+            except BaseException as err:
+                abort_stream(stream)
+                failure = failed_transfer(f"cannot send data to volume {vol}", err, None, False)
+                if isinstance(err, KeyboardInterrupt) and isinstance(failure, TransferError):
+                    # Part of the file is in the volume now: say so rather than leave it unnoticed.
+                    failure.note = f"volume {vol} is incomplete: {bar.done} bytes of {file} were sent"
+                raise failure from None
+            try:
+                os.close(fd)
+            except OSError:
+                abort_stream(stream)
+                raise VshError(f"cannot close file {file}") from None
+            finally:
+                fd = -1
+            with failing(f"cannot close volume {vol}"):
+                stream.finish()
+            bar.finish()
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+@command("vol-download", group="volume", help="download volume contents to a file",
+         desc="Download volume contents to a file",
+         opts=[common.VOLUME(), common.FILE("file")._replace(late=True), common.POOL_OPT(),
+               Int("offset", "volume offset to download from", conv="pulong"),
+               Int("length", "amount of data to download", conv="ulong"),
+               Flag("sparse", "preserve sparseness of volume")])
+def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset: int | None,
+                     length: int | None, sparse: bool) -> None:
+    import libvirt
+
+    from vsh import progress
+
+    volume = ctx.lookup.volume(vol, pool=pool)
+    file = ctx.late("file", file)
+    fd, created = open_target(file, f"cannot create {file}")
+    done = False
+    try:
+        try:
+            mode = os.fstat(fd).st_mode
+            is_block = stat.S_ISBLK(mode)
+            # Only a regular file can be left half-written (not /dev/null or a device).
+            partial = file if stat.S_ISREG(mode) else None
+        except OSError:
+            raise VshError(f"unable to stat {file}") from None
+        stream = _new_stream(ctx)
+        with failing(f"cannot download from volume {vol}"):
+            volume.download(stream, _c_ull(offset), _c_ull(length), _SPARSE if sparse else 0)
+        try:
+            total = max(int(volume.info()[1]) - (offset or 0), 0)
+        except libvirt.libvirtError:
+            total = 0
+        if length:
+            total = min(total, length) if total else length
+        with progress.transfer(ctx.out, "Download", total or None) as bar:
+            try:
+                recv_all(stream, fd, is_block, bar, sparse)
+            except BaseException as err:
+                abort_stream(stream)
+                raise failed_transfer(f"cannot receive data from volume {vol}", err, partial, created) from None
+            try:
+                os.close(fd)
+            except OSError:
+                abort_stream(stream)
+                raise VshError(f"cannot close file {file}") from None
+            finally:
+                fd = -1
+            with failing(f"cannot close volume {vol}"):
+                stream.finish()
+            bar.finish()
+        done = True
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if not done and created:
+            try:
+                os.unlink(file)
+            except OSError:
+                pass

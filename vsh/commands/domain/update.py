@@ -1,7 +1,7 @@
 """Changing a domain's devices in place: update-device, update-memory-device, change-media,
-domif-setlink, domif-getlink, setvcpu, dompmsuspend, dompmwakeup, domdirtyrate-calc, dom-fd-associate.
+domif-setlink, setvcpu, dompmsuspend, dompmwakeup, domdirtyrate-calc, dom-fd-associate.
 
-JSON shapes: `domif-getlink` prints {"interface": str, "state": "up"|"down"}; every --print-xml
+JSON shapes: every --print-xml
 (`change-media`, `domif-setlink`, `update-memory-device`) prints {"xml": str}.  The other commands
 only act, so under --json they print nothing; failures are JSON errors as everywhere.
 """
@@ -9,31 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain, name_key, parse_fds, required
+from vsh.commands.common import (CONFIG, CURRENT, DOM, DOMIF_INTERFACE, LIVE, get_domain, name_key,
+    parse_fds, parse_xml, required, select_nodes)
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
 
+
 PERSISTENT = Flag("persistent", "make live change persistent")
-
-
-def _parse(xml: str) -> Any:
-    from lxml import etree
-
-    return etree.fromstring(xml.encode("utf-8"))
-
-
-def _select(ctx: Session, root: Any, xpath: str) -> list[Any]:
-    """Nodes an XPath selects; a bad expression selects none, with libxml2's lines on stderr."""
-    from vsh.xmldump import xpath_nodes
-
-    nodes, diagnostics = xpath_nodes(root, xpath)
-    if diagnostics:
-        ctx.out.flush()
-        ctx.out.err.write(diagnostics)
-        ctx.out.err.flush()
-    return nodes
 
 
 def _device_text(el: Any) -> str:
@@ -96,7 +80,7 @@ def cmd_update_memory_device(ctx: Session, domain: str, config: bool, live: bool
 
     flags = _affect(ctx, config, live)
     dom = get_domain(ctx, domain)
-    root = _parse(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
+    root = parse_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
     required("alias", alias)
     cell = ctx.late("node", node)
     # virsh pastes the values into the expression as they are.
@@ -106,7 +90,7 @@ def cmd_update_memory_device(ctx: Session, domain: str, config: bool, live: bool
         xpath = f"/domain/devices/memory[./alias/@name='{alias}']"
     else:
         xpath = "/domain/devices/memory"
-    mems = _select(ctx, root, xpath)
+    mems = select_nodes(ctx, root, xpath)
     if not mems:
         raise VshError("no memory device found")
     if len(mems) > 1:
@@ -240,7 +224,7 @@ def cmd_change_media(ctx: Session, domain: str, path: str, source: str | None, e
     flags = _affect(ctx, config, live) | ctx.flags(force=(force, libvirt.VIR_DOMAIN_DEVICE_MODIFY_FORCE))
     dom = get_domain(ctx, domain)
     required("path", path)
-    root = _parse(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
+    root = parse_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
     xml = update_media(find_changeable_disk(root, path), source, block, path, kind)
     if print_xml:
         ctx.out.data({"xml": xml}, xml)
@@ -250,14 +234,11 @@ def cmd_change_media(ctx: Session, domain: str, path: str, source: str | None, e
     ctx.out.write(_MEDIA[kind])
 
 
-# domif-setlink, domif-getlink --------------------------------------------------------------------
-
-_INTERFACE = Data("interface", "interface device (MAC Address)", complete="domain-interface", empty_ok=True)
-
+# domif-setlink --------------------------------------------------------------------
 
 @command("domif-setlink", group="domain", help="set link state of a virtual interface",
          desc="Set link state of a domain's virtual interface. This command wraps usage of update-device command.",
-         opts=[DOM(), _INTERFACE, Data("state", "new state of the device", empty_ok=True, choices=("up", "down")),
+         opts=[DOM(), DOMIF_INTERFACE, Data("state", "new state of the device", empty_ok=True, choices=("up", "down")),
                Alias("persistent", "config"), CONFIG,
                Flag("print-xml", "print XML document rather than set the interface link state")])
 def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, config: bool, print_xml: bool) -> None:
@@ -272,7 +253,7 @@ def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, con
     flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG if config else libvirt.VIR_DOMAIN_AFFECT_LIVE
     if dom.isActive() == 0:
         flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
-    root = _parse(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
+    root = parse_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
     ifaces = root.findall("devices/interface")
     if not ifaces:
         raise VshError("Failed to extract interface information or no interfaces found")
@@ -297,49 +278,6 @@ def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, con
     with failing("Failed to update interface link state"):
         dom.updateDeviceFlags(xml, flags)
     ctx.out.extra("Device updated successfully")
-
-
-def mac_text(text: str) -> str:
-    """virMacAddrParse then virMacAddrFormat: the normalized MAC, or "" when `text` is none."""
-    parts: list[int] = []
-    rest = text
-    for i in range(6):
-        digits = 0
-        while digits < len(rest) and rest[digits] in "0123456789abcdefABCDEF":
-            digits += 1
-        if not 1 <= digits <= 2:
-            return ""
-        parts.append(int(rest[:digits], 16))
-        rest = rest[digits:]
-        if i == 5:
-            # virsh accepts anything from a blank or control character on after the last byte.
-            return ":".join(f"{p:02x}" for p in parts) if not rest or rest[0] <= " " else ""
-        if not rest.startswith(":"):
-            return ""
-        rest = rest[1:]
-    return ""
-
-
-@command("domif-getlink", group="monitor", help="get link state of a virtual interface",
-         desc="Get link state of a domain's virtual interface.",
-         opts=[DOM(), _INTERFACE, Alias("persistent", "config"), Flag("config", "Get persistent interface state")])
-def cmd_domif_getlink(ctx: Session, domain: str, interface: str, config: bool) -> None:
-    import libvirt
-
-    required("interface", interface)
-    dom = get_domain(ctx, domain)
-    root = _parse(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
-    mac = mac_text(interface)
-    # virsh pastes both values into the expression as they are.
-    xpath = (f"/domain/devices/interface[(mac/@address = '{mac}') or "
-             f"                          (target/@dev = '{interface}')]")
-    found = _select(ctx, root, xpath)
-    if not found:
-        raise VshError(f"Interface (mac: {mac}) not found." if mac else f"Interface (dev: {interface}) not found.")
-    if len(found) > 1:
-        raise VshError("multiple matching interfaces found")
-    state = str(found[0].xpath("string(link/@state)")) or "up"
-    ctx.out.data({"interface": interface, "state": state}, f"{interface} {state}")
 
 
 # setvcpu ---------------------------------------------------------------------------------------

@@ -16,13 +16,11 @@ JSON shapes (--json):
 """
 from __future__ import annotations
 
-import re
-import threading
-import time
 from typing import Any
 
-from vsh.commands.common import DOM, get_domain, required
+from vsh.commands.common import DOM, get_domain, parse_fds, required
 from vsh.errors import VshError
+from vsh.eventwatch import NoEvents, Waiter
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Argv, Flag, Int, Str
@@ -193,18 +191,6 @@ def _qmp_wrap(words: list[str]) -> str:
     return json_text(command_obj)
 
 
-def _pass_fds(value: str | None) -> list[int]:
-    """virshFetchPassFdsList: N,M,... in decimal; an empty value is ignored, as virsh reads it quietly."""
-    if not value:
-        return []
-    fds = []
-    for piece in value.split(","):
-        if not re.fullmatch(r"\s*[+-]?[0-9]+", piece) or not -(2**31) <= int(piece) < 2**31:
-            raise VshError(f"Unable to parse FD number '{piece}'")
-        fds.append(int(piece))
-    return fds
-
-
 @command("qemu-monitor-command", group="domain", help="QEMU Monitor Command", desc="QEMU Monitor Command",
          opts=[_RUNNING, Flag("hmp", "command is in human monitor protocol"),
                Flag("pretty", "pretty-print any qemu monitor protocol output"),
@@ -219,7 +205,7 @@ def cmd_qemu_monitor_command(ctx: Session, domain: str, hmp: bool, pretty: bool,
 
     dom = get_domain(ctx, domain)
     text = " ".join(cmd) if hmp else _qmp_wrap(cmd)
-    fds = _pass_fds(pass_fds)
+    fds = parse_fds(pass_fds)
     flags = libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP if hmp else 0
     if fds:
         result, _files = libvirt_qemu.qemuMonitorCommandWithFiles(dom, text, fds, flags)
@@ -271,100 +257,37 @@ def cmd_qemu_agent_command(ctx: Session, domain: str, timeout: str | None, prett
     ctx.out.data({"result": result} if parsed is _NOT_JSON else plain(parsed), shown + "\n")
 
 
-def _timestamp() -> str:
-    """virTimeStringNowRaw: UTC with milliseconds and a fixed +0000."""
-    from datetime import datetime, timezone
-
-    now = datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-%d %H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
-
-
-class _EventPrinter:
+class _EventPrinter(Waiter):
     """Prints QEMU monitor events from the event-loop thread; the command thread waits on `done`."""
 
     def __init__(self, ctx: Session, loop: bool, pretty: bool, timestamp: bool) -> None:
-        self.out, self.loop, self.pretty, self.timestamp = ctx.out, loop, pretty, timestamp
-        self.count = 0
-        self.lock = threading.Lock()
-        self.done = threading.Event()
-        self.closed = False
+        super().__init__(ctx, loop, timestamp)
+        self.pretty = pretty
 
     def __call__(self, _conn: Any, dom: Any, event: str, seconds: int, micros: int, details: str | None,
                  _opaque: Any) -> None:
         try:
-            self._print(dom.name(), event, seconds, micros, details)
+            text, obj = self._format(dom.name(), event, seconds, micros, details)
+        except Exception:  # noqa: BLE001 - a bad event must not kill the loop thread
+            return
+        try:
+            self.emit(text, obj)
         except OSError:
             # The reader went away (`vsh qemu-monitor-event --loop | head -1`): stop waiting.
             self.closed = True
             self.done.set()
-        except Exception:  # noqa: BLE001 - a bad event must not kill the loop thread
-            pass
 
-    def _print(self, name: str, event: str, seconds: int, micros: int, details: str | None) -> None:
-        with self.lock:
-            if self.closed or (not self.loop and self.count):
-                return
-            parsed = parse_json(details) if details is not None else _NOT_JSON
-            if self.out.json:
-                import json
-
-                obj: dict[str, Any] = {"event": event, "domain": name, "seconds": seconds, "micros": micros,
-                                       "details": None if parsed is _NOT_JSON else plain(parsed)}
-                if self.timestamp:
-                    obj["timestamp"] = _timestamp()
-                self.out.out.write(("{\"events\": [\n" if not self.count else ",\n") + json.dumps(obj))
-            else:
-                shown = "<null>" if details is None else details
-                if self.pretty and parsed is not _NOT_JSON:
-                    shown = json_text(parsed, True)
-                if self.timestamp:
-                    self.out.write(f"{_timestamp()}: event {event} for domain '{name}': {shown}\n")
-                else:
-                    self.out.write(f"event {event} at {seconds}.{micros:06d} for domain '{name}': {shown}\n")
-            self.out.flush()
-            self.count += 1
-            if not self.loop:
-                self.done.set()
-
-    def wait(self, seconds: int | None, lost: Any) -> str:
-        deadline = None if seconds is None else time.monotonic() + seconds
-        try:
-            while not lost():
-                step = 0.25
-                if deadline is not None:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return "timeout"
-                    step = min(step, remaining)
-                if self.done.wait(step):
-                    return "done"
-            return "done"
-        except KeyboardInterrupt:
-            return "interrupted"
-        finally:
-            with self.lock:
-                self.closed = True
-
-    def finish(self, how: str) -> None:
-        if self.out.json:
-            import json
-
-            head = "{\"events\": [" if not self.count else "\n"
-            self.out.out.write(f"{head}], \"end\": {json.dumps(how)}, \"received\": {self.count}}}\n")
-        else:
-            if how == "interrupted":
-                self.out.write("event loop interrupted\n")
-            elif how == "timeout":
-                self.out.write("event loop timed out\n")
-            self.out.write(f"events received: {self.count}\n")
-        self.out.flush()
-
-
-class _NoEvents(VshError):
-    """virsh fails a wait that saw no event without an error line."""
-
-    def __init__(self) -> None:
-        super().__init__("")
+    def _format(self, name: str, event: str, seconds: int, micros: int,
+                details: str | None) -> tuple[str, dict[str, Any]]:
+        parsed = parse_json(details) if details is not None else _NOT_JSON
+        obj: dict[str, Any] = {"event": event, "domain": name, "seconds": seconds, "micros": micros,
+                               "details": None if parsed is _NOT_JSON else plain(parsed)}
+        shown = "<null>" if details is None else details
+        if self.pretty and parsed is not _NOT_JSON:
+            shown = json_text(parsed, True)
+        # With --timestamp virsh prints its own time in place of QEMU's.
+        when = "" if self.timestamp else f" at {seconds}.{micros:06d}"
+        return f"event {event}{when} for domain '{name}': {shown}\n", obj
 
 
 @command("qemu-monitor-event", group="domain", help="QEMU Monitor Events", desc="Listen for QEMU Monitor Events",
@@ -403,4 +326,4 @@ def cmd_qemu_monitor_event(ctx: Session, domain: str | None, event: str | None, 
     if failed is not None:
         raise failed
     if not printer.count:
-        raise _NoEvents()
+        raise NoEvents()

@@ -1,4 +1,10 @@
-"""The shell's own commands (virsh's 'virsh' group): help, echo, cd, pwd, connect, quit, exit."""
+"""Virsh itself, virsh's 'virsh' group: help, echo, cd, pwd, connect, quit, exit, and the hidden
+`complete`, the completion engine for the shell completion scripts.
+
+`vsh [-c URI] [-r] complete -- WORDS...` prints one candidate per line; WORDS are the
+words after `vsh` (global options included) and the last one is the word being
+completed.  Like virsh's own `complete`, it is left out of the `help` listings.
+"""
 from __future__ import annotations
 
 import os
@@ -7,7 +13,7 @@ from vsh import registry
 from vsh.errors import Quit, VshError
 from vsh.registry import command
 from vsh.session import Session
-from vsh.spec import GROUPS, Alias, Argv, Flag, Str
+from vsh.spec import Alias, Argv, Flag, GROUPS, Str
 from vsh.values import split_list
 from vsh.xmlbuild import buffer_escape
 
@@ -110,3 +116,21 @@ def cmd_exit(ctx: Session) -> None:
                Flag("readonly", "read-only connection")])
 def cmd_connect(ctx: Session, name: str | None, readonly: bool) -> None:
     ctx.connection.reconnect(name, readonly, force=True)
+
+
+@command("complete", group="virsh", help="internal command for autocompletion", desc="internal use only",
+         opts=[Argv("string", "partial string to autocomplete")], connect=False, json=False, hidden=True)
+def cmd_complete(ctx: Session, string: list[str]) -> None:
+    from vsh import completion
+
+    connector = completion.Connector(ctx.connection)
+    # One shot: wait for the names (a shell waits for its completion function anyway).
+    cache = completion.NameCache(connector.get, wait=30.0)
+    try:
+        found = completion.complete_argv(string, cache.names)
+        for cand in found:
+            ctx.out.print(cand.text)
+    finally:
+        connector.close()
+    if not any(cand.text for cand in found):
+        raise VshError("")  # nothing to offer: virsh's `complete` fails, silently

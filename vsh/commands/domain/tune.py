@@ -1,4 +1,4 @@
-"""Domain tuning: setmem, setmaxmem, vcpucount, setvcpus, vcpuinfo, desc, domhostname, domcontrol, domblkerror.
+"""Domain tuning: setmem, setmaxmem, vcpucount, setvcpus, vcpuinfo, desc, domhostname, schedinfo.
 
 JSON shapes (--json; the setting commands print nothing there, failures are JSON errors):
   vcpucount    {"maximum_config": int|null, "maximum_live": int|null, "current_config": int|null,
@@ -8,23 +8,20 @@ JSON shapes (--json; the setting commands print nothing there, failures are JSON
                  "affinity": [int], "cpus": int (host CPUs)}, ...]  (null: the domain is not running)
   desc         {"description": str} or {"title": str} when showing; nothing when setting
   domhostname  {"hostname": str}
-  domcontrol   {"state": str, "reason": str|null, "state_time": float|null (seconds)}
-  domblkerror  [{"disk": str, "error": str}, ...]  ([] when there are none)
   schedinfo    {"scheduler": str, "parameters": {name: int|float|bool|str}}
-  domifaddr    [{"name": str, "mac": str|null, "addresses": [{"type": "ipv4"|"ipv6", "address": str,
-                 "prefix": int}]}, ...]
 """
 from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import CONFIG, CURRENT, LIVE
-from vsh.commands.common import DOM, get_domain
+from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain
+from vsh.cpulist import format_bitmap
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, Int, Str
 from vsh.typedparams import shown_value, typed_value
+
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
 
@@ -152,19 +149,6 @@ def cmd_setvcpus(ctx: Session, domain: str, count: str, maximum: bool, config: b
 _VCPU_STATES = ("offline", "running", "blocked")
 
 
-def _ranges(cpus: list[int]) -> str:
-    """virBitmapFormat: `0-3,5`."""
-    parts: list[str] = []
-    i = 0
-    while i < len(cpus):
-        j = i
-        while j + 1 < len(cpus) and cpus[j + 1] == cpus[j] + 1:
-            j += 1
-        parts.append(str(cpus[i]) if i == j else f"{cpus[i]}-{cpus[j]}")
-        i = j + 1
-    return ",".join(parts)
-
-
 def _config_vcpus(dom: Any) -> list[int]:
     """The vCPUs enabled in the persistent definition (virshDomainGetVcpuBitmap)."""
     import libvirt
@@ -217,7 +201,7 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
             if rec["cpu_time"] is not None:
                 lines.append(f"{'CPU time:':<15} {rec['cpu_time']:.1f}s")
         if pretty:
-            lines.append(f"{'CPU Affinity:':<15} {_ranges(rec['affinity'])} (out of {ncpus})")
+            lines.append(f"{'CPU Affinity:':<15} {format_bitmap(rec['affinity'])} (out of {ncpus})")
         else:
             on = set(rec["affinity"])
             lines.append(f"{'CPU Affinity:':<15} " + "".join("y" if c in on else "-" for c in range(ncpus)))
@@ -294,7 +278,7 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
         ctx.out.extra(f"No {what} for domain: {dom.name()}", end="")
 
 
-# domhostname, domcontrol, domblkerror -----------------------------------------------------------------
+# domhostname -----------------------------------------------------------------
 
 @command("domhostname", group="domain", help="print the domain's hostname",
          opts=[DOM(complete="domain:active"), Str("source", "address source: 'lease' or 'agent'", empty_ok=True)])
@@ -313,42 +297,6 @@ def cmd_domhostname(ctx: Session, domain: str, source: str | None) -> None:
     with failing("failed to get hostname"):
         name = dom.hostname(flags)
     ctx.out.data({"hostname": name}, f"{name}\n")
-
-
-_CONTROL_STATES = ("ok", "background job", "occupied", "error")
-_CONTROL_REASONS = ("none", "unknown", "monitor failure", "internal (locking) error")
-
-
-@command("domcontrol", group="monitor", help="domain control interface state",
-         desc="Returns state of a control interface to the domain.", opts=[DOM(complete="domain:active")])
-def cmd_domcontrol(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
-    state, details, state_time = dom.controlInfo(0)
-    name = _CONTROL_STATES[state] if 0 <= state < len(_CONTROL_STATES) else "unknown"
-    obj: dict[str, Any] = {"state": name, "reason": None, "state_time": None}
-    if state not in (0, 3):
-        obj["state_time"] = state_time / 1000.0
-        text = f"{name} ({state_time / 1000.0:.3f}s)\n"
-    elif state == 3 and details > 0:
-        obj["reason"] = _CONTROL_REASONS[details] if details < len(_CONTROL_REASONS) else "unknown"
-        text = f"{name}: {obj['reason']}\n"
-    else:
-        text = f"{name}\n"
-    ctx.out.data(obj, text)
-
-
-_IO_ERRORS = ("no error", "unspecified error", "no space")
-
-
-@command("domblkerror", group="monitor", help="Show errors on block devices", desc="Show block device errors",
-         opts=[DOM(complete="domain:active")])
-def cmd_domblkerror(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
-    errors = dom.diskErrors(0)
-    rows = [{"disk": disk, "error": _IO_ERRORS[code] if 0 <= code < 3 else "unknown error"}
-            for disk, code in errors.items()]
-    text = "".join(f"{r['disk']}: {r['error']}\n" for r in rows) if rows else "No errors found\n"
-    ctx.out.data(rows, text)
 
 
 # schedinfo ------------------------------------------------------------------------------------------
@@ -423,45 +371,3 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
         ctx.out.data({"scheduler": scheduler, "parameters": params})
         return
     ctx.out.write("".join(f"{field:<15}: {shown_value(value)}\n" for field, value in params.items()))
-
-
-# domifaddr ------------------------------------------------------------------------------------------
-
-@command("domifaddr", group="monitor", help="Get network interfaces' addresses for a running domain",
-         desc="Get network interfaces' addresses for a running domain",
-         opts=[DOM(complete="domain:active"), Str("interface", "network interface name", complete="domain-interface"),
-               Flag("full", "always display names and MACs of interfaces"),
-               Str("source", "address source: 'lease', 'agent', or 'arp'")])
-def cmd_domifaddr(ctx: Session, domain: str, interface: str | None, full: bool, source: str | None) -> None:
-    import libvirt
-
-    sources = {"lease": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
-               "agent": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
-               "arp": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP}
-    if source is not None and source not in sources:
-        raise VshError(f"Unknown data source '{source}'")
-    dom = get_domain(ctx, domain)
-    with failing("Failed to query for interfaces addresses"):
-        ifaces = dom.interfaceAddresses(sources[source or "lease"], 0) or {}
-    records: list[dict[str, Any]] = []
-    lines: list[str] = []
-    for name, info in ifaces.items():
-        if interface is not None and interface != name:
-            continue
-        mac = info.get("hwaddr")
-        addrs = info.get("addrs") or []
-        records.append({"name": name, "mac": mac, "addresses": [
-            {"type": "ipv6" if a.get("type") == libvirt.VIR_IP_ADDR_TYPE_IPV6 else "ipv4",
-             "address": a.get("addr"), "prefix": a.get("prefix")} for a in addrs]})
-        if not addrs:
-            lines.append(f" {name:<10} {mac or 'N/A':<17}    {'N/A':<12} N/A")
-            continue
-        for j, a in enumerate(records[-1]["addresses"]):
-            first = full or j == 0
-            lines.append(f" {name if first else '-':<10} {(mac or '') if first else '-':<17}    "
-                         f"{a['type']:<12} {a['address']}/{a['prefix']}")
-    if ctx.out.json:
-        ctx.out.data(records)
-        return
-    ctx.out.extra(f" {'Name':<10} {'MAC address':<20} {'Protocol':<8}     Address\n" + "-" * 79)
-    ctx.out.write("".join(line + "\n" for line in lines))

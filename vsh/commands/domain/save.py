@@ -37,48 +37,9 @@ def watch_job(ctx: Session, dom: Any, label: str, verbose: bool, call: Callable[
     aborts the job (virDomainAbortJob) and waits for libvirt to wind it down, so the
     failure that follows is libvirt's ("operation aborted ..."); a second one stops waiting.
     """
-    import threading
+    from vsh.jobs import JobWatch
 
-    import libvirt
-
-    from vsh import progress
-
-    outcome: dict[str, Any] = {}
-
-    def worker() -> None:
-        try:
-            outcome["value"] = call()
-        except BaseException as err:  # noqa: BLE001 - handed to the main thread
-            outcome["error"] = err
-
-    thread = threading.Thread(target=worker, name=f"vsh-{label}", daemon=True)
-    aborted = False
-    with progress.job(ctx.out, label, verbose) as bar:
-        thread.start()
-        while thread.is_alive():
-            try:
-                thread.join(0.5)
-                if not thread.is_alive() or not verbose:
-                    continue
-                try:
-                    info = dom.jobInfo()
-                except libvirt.libvirtError:
-                    continue
-                # [type, elapsed, remaining time, dataTotal, dataProcessed, dataRemaining, ...]
-                if info[3] > 0:
-                    bar.job(info[5], info[3])
-            except KeyboardInterrupt:
-                if aborted:
-                    raise  # a second Ctrl-C stops waiting for libvirt to wind the job down
-                aborted = True
-                try:
-                    dom.abortJob()
-                except libvirt.libvirtError:
-                    pass
-        if "error" in outcome:
-            raise outcome["error"]
-        bar.finish()
-    return outcome.get("value")
+    return JobWatch(ctx, dom, label, verbose).run(call)
 
 
 def _read_xml(ctx: Session, path: str | None) -> str | None:

@@ -1,5 +1,5 @@
 """Guest-agent commands: domfsfreeze, domfsthaw, domfsinfo, domfstrim, guestinfo, guestvcpus,
-guest-agent-timeout, set-user-password, set-user-sshkeys, get-user-sshkeys, domtime.
+guest-agent-timeout, set-user-password, set-user-sshkeys, get-user-sshkeys.
 
 They all go through libvirt to the qemu-guest-agent inside the guest, so a guest without a connected agent
 fails with libvirt's own line (`error: Guest agent is not responding: ...`), as in virsh.
@@ -10,7 +10,6 @@ JSON shapes (--json; commands that only change something print nothing there, fa
   guestinfo          {field: int|str|bool, ...}  (libvirt's typed parameters, e.g. "os.id", "fs.0.name")
   guestvcpus         {"vcpus": str, "online": str, "offlinable": str}  (cpu lists, as the agent reports them)
   get-user-sshkeys   {"keys": [str, ...]}
-  domtime            {"seconds": int, "nseconds": int, "time": str}  (`time`: UTC, "YYYY-MM-DD HH:MM:SS")
 """
 from __future__ import annotations
 
@@ -210,33 +209,3 @@ def cmd_set_user_sshkeys(ctx: Session, domain: str, user: str, file: str | None,
         if not keys:
             raise VshError(f"File {file} contains no keys")
     dom.authorizedSSHKeysSet(user, keys, flags)
-
-
-@command("domtime", group="monitor", help="domain time", desc="Gets or sets the domain's system time",
-         opts=[_RUNNING, Flag("now", "set to the time of the host running virsh"),
-               Flag("pretty", "print domain's time in human readable form"),
-               Flag("sync", "instead of setting given time, synchronize from domain's RTC"),
-               Int("time", "time to set", conv="long", late=True)],
-         exclusive=[("time", "now"), ("time", "sync"), ("now", "sync")])
-def cmd_domtime(ctx: Session, domain: str, now: bool, pretty: bool, sync: bool, time: str | None) -> None:
-    import time as clock
-
-    import libvirt
-
-    dom = get_domain(ctx, domain)
-    seconds = ctx.late("time", time)
-    if seconds is not None or now or sync:
-        if now:
-            seconds = int(clock.time())
-        dom.setTime({"seconds": seconds or 0, "nseconds": 0},
-                    libvirt.VIR_DOMAIN_TIME_SYNC if sync else 0)
-        return
-    got = dom.getTime(0)
-    secs = got["seconds"]
-    try:
-        shown = clock.strftime("%Y-%m-%d %H:%M:%S", clock.gmtime(secs))
-    except (OverflowError, OSError, ValueError):
-        shown = "(null)"
-    ctx.out.data({"seconds": secs, "nseconds": got.get("nseconds", 0), "time": shown})
-    # virsh prints the time without a newline; the blank line after every command ends it.
-    ctx.out.write(f"Time: {shown}" if pretty else f"Time: {secs}")

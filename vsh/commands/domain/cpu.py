@@ -1,5 +1,5 @@
 """Domain CPU affinity and IOThreads: vcpupin, emulatorpin, iothreadinfo, iothreadpin, iothreadadd,
-iothreadset, iothreaddel.
+iothreadset, iothreaddel; cpu-stats.
 
 CPU lists are read as virsh reads them (vsh.cpulist: `0-3,^2`, `r` for every host CPU).
 
@@ -7,20 +7,25 @@ JSON shapes (--json; the setting commands print nothing there, failures are JSON
   vcpupin       [{"vcpu": int, "affinity": [int]}, ...]  (query mode; host CPU numbers)
   emulatorpin   {"affinity": [int]}  (query mode)
   iothreadinfo  [{"iothread": int, "affinity": [int]}, ...]  ([] when the domain has none)
+  cpu-stats     {"cpus": [{"cpu": N, FIELD: value}], "total": {FIELD: value}}  (times in nanoseconds)
 """
 from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain, required
+from vsh.commands.common import CONFIG, CURRENT, DOM, DOMAIN, LIVE, get_domain, int_opt, required
+from vsh.cpulist import cpu_count, cpus_of, format_cpumap, parse_cpulist
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
-from vsh.spec import Data, Int, Str
-from vsh.cpulist import cpu_count, cpus_of, format_cpumap, parse_cpulist
+from vsh.spec import Data, Flag, Int, Str
+from vsh.typedparams import shown_value
+
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
+
+
 _AFFECT = [CONFIG, LIVE, CURRENT]
 
 
@@ -247,3 +252,79 @@ def cmd_iothreaddel(ctx: Session, domain: str, id: str, config: bool, live: bool
     flags = _affect(ctx, config, live)
     dom = get_domain(ctx, domain)
     dom.delIOThread(_iothread_id(ctx, id), flags)
+
+
+# cpu-stats -----------------------------------------------------------------------------
+
+_CPU_TIMES = ("cpu_time", "vcpu_time", "user_time", "system_time")
+
+
+def _cpu_field(field: str, value: Any) -> str:
+    if field in _CPU_TIMES and isinstance(value, int) and not isinstance(value, bool):
+        return f"\t{field:<12} {value // 1000000000:9d}.{value % 1000000000:09d} seconds\n"
+    return f"\t{field:<12} {shown_value(value)}\n"
+
+
+@command("cpu-stats", group="domain", help="show domain cpu statistics",
+         desc="Display per-CPU and total statistics about the domain's CPUs",
+         opts=[DOMAIN(complete="domain:active"), Flag("total", "Show total statistics only"),
+               Int("start", "Show statistics from this CPU", conv=None, empty_ok=True),
+               Int("count", "Number of shown CPUs at most", conv=None, empty_ok=True)])
+def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, count: str | None) -> None:
+
+    dom = ctx.lookup.domain(domain)
+    first, shown = int_opt("start", start), int_opt("count", count)
+    per_cpu = False
+    if first is not None:
+        if first < 0:
+            raise VshError("Invalid value for start CPU")
+        per_cpu = True
+    if shown is not None:
+        if shown < 0:
+            raise VshError("Invalid value for number of CPUs to show")
+        per_cpu = True
+    if not total and not per_cpu:
+        total = per_cpu = True
+    first = first or 0
+    failed = f"Failed to retrieve CPU statistics for domain '{dom.name()}'"
+    text: list[str] = []
+    obj: dict[str, Any] = {}
+    try:
+        if per_cpu:
+            with _failing(failed):
+                cpus = dom.getCPUStats(False)
+            max_id = len(cpus)
+            if first >= max_id:
+                raise VshError(f"Start CPU {first} is out of range (min: 0, max: {max_id - 1})")
+            if shown is None or shown > max_id:
+                if shown is not None:
+                    text.append(f"Only {max_id} CPUs available to show\n")
+                shown = max_id - first
+            obj["cpus"] = []
+            if not any(cpus):
+                text.append("No per-CPU stats available")
+                if not total:
+                    return
+            else:
+                for n in range(first, min(first + shown, max_id)):
+                    if not cpus[n]:
+                        continue  # this CPU is not in the domain's map
+                    text.append(f"CPU{n}:\n" + "".join(_cpu_field(k, v) for k, v in cpus[n].items()))
+                    obj["cpus"].append({"cpu": n, **cpus[n]})
+        if total:
+            with _failing(failed):
+                sums = dom.getCPUStats(True)[0]
+            if not sums:
+                text.append("No total stats available")
+                return
+            text.append("Total:\n" + "".join(_cpu_field(k, v) for k, v in sums.items()))
+            obj["total"] = sums
+    finally:
+        ctx.out.write("".join(text))
+    ctx.out.data(obj)
+
+
+def _failing(message: str) -> Any:
+    from vsh.errors import failing
+
+    return failing(message)

@@ -1,0 +1,155 @@
+"""Domain jobs: domjobinfo, domjobabort.
+
+JSON (--json): domjobinfo -> ``{"type": NAME, "type_code": N, "stats": {FIELD: value}}``;
+domjobabort prints nothing.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from vsh.commands.common import DOMAIN
+from vsh.errors import VshError
+from vsh.registry import command
+from vsh.session import Session
+from vsh.spec import Flag
+
+
+# jobs ----------------------------------------------------------------------------------
+
+_JOB_TYPES = ("None", "Bounded", "Unbounded", "Completed", "Failed", "Cancelled")
+
+
+_JOB_OPERATIONS = ("Unknown", "Start", "Save", "Restore", "Incoming migration", "Outgoing migration",
+                   "Snapshot", "Snapshot revert", "Dump", "Backup", "Snapshot delete")
+
+
+_JOB_INFO_KEYS = ("time_elapsed", "time_remaining", "data_total", "data_processed", "data_remaining",
+                  "memory_total", "memory_processed", "memory_remaining", "disk_total", "disk_processed",
+                  "disk_remaining")
+
+
+def _name(table: tuple[str, ...], value: int) -> str:
+    return table[value] if 0 <= value < len(table) else "unknown"
+
+
+def _size(value: int) -> str:
+    from vsh.units import pretty_capacity
+
+    return "%.3f %s" % pretty_capacity(value)
+
+
+def _job_lines(kind: int, p: dict[str, Any]) -> list[str]:
+    """cmdDomjobinfo's report after the job type and operation, in its order."""
+    def row(label: str, text: str) -> str:
+        return f"{label:<17} {text}\n"
+
+    def u(key: str) -> int:
+        return int(p.get(key, 0))
+
+    out = [row("Time elapsed:", f"{u('time_elapsed'):<12} ms")]
+    if "time_elapsed_net" in p:
+        out.append(row("Time elapsed w/o network:", f"{u('time_elapsed_net'):<12} ms"))
+    if kind == 1:
+        out.append(row("Time remaining:", f"{u('time_remaining'):<12} ms"))
+    for what, label in (("data", "Data"), ("memory", "Memory"), ("disk", "File")):
+        if not (u(f"{what}_total") or u(f"{what}_remaining") or u(f"{what}_processed")):
+            continue
+        for part in ("processed", "remaining", "total"):
+            out.append(row(f"{label} {part}:", _size(u(f"{what}_{part}"))))
+        if what == "memory":
+            if p.get("memory_bps"):
+                out.append(row("Memory bandwidth:", _size(u("memory_bps")) + "/s"))
+            if "memory_dirty_rate" in p:
+                out.append(row("Dirty rate:", f"{u('memory_dirty_rate'):<12} pages/s"))
+            if "memory_page_size" in p:
+                out.append(row("Page size:", f"{u('memory_page_size'):<12} bytes"))
+            if "memory_iteration" in p:
+                out.append(row("Iteration:", f"{u('memory_iteration'):<12}"))
+            if "memory_postcopy_requests" in p:
+                out.append(row("Postcopy requests:", f"{u('memory_postcopy_requests'):<12}"))
+        if what == "disk" and p.get("disk_bps"):
+            out.append(row("File bandwidth:", _size(u("disk_bps")) + "/s"))
+    if "memory_constant" in p:
+        out.append(row("Constant pages:", f"{u('memory_constant'):<12}"))
+    if "memory_normal" in p:
+        out.append(row("Normal pages:", f"{u('memory_normal'):<12}"))
+    if "memory_normal_bytes" in p:
+        out.append(row("Normal data:", _size(u("memory_normal_bytes"))))
+    if "downtime" in p:
+        label = "Total downtime:" if kind == 3 else "Expected downtime:"
+        out.append(row(label, f"{u('downtime'):<12} ms"))
+    if "downtime_net" in p:
+        out.append(row("Downtime w/o network:", f"{u('downtime_net'):<12} ms"))
+    if "setup_time" in p:
+        out.append(row("Setup time:", f"{u('setup_time'):<12} ms"))
+    if "compression_cache" in p:
+        out.append(row("Compression cache:", _size(u("compression_cache"))))
+    if "compression_bytes" in p:
+        out.append(row("Compressed data:", _size(u("compression_bytes"))))
+    if "compression_pages" in p:
+        out.append(row("Compressed pages:", f"{u('compression_pages'):<13}"))
+    if "compression_cache_misses" in p:
+        out.append(row("Compression cache misses:", f"{u('compression_cache_misses'):<13}"))
+    if "compression_overflow" in p:
+        out.append(row("Compression overflows:", f"{u('compression_overflow'):<13}"))
+    if "auto_converge_throttle" in p:
+        out.append(row("Auto converge throttle:", f"{u('auto_converge_throttle'):<13}"))
+    if "disk_temp_used" in p:
+        out.append(row("Temporary disk space use:", _size(u("disk_temp_used"))))
+    if "disk_temp_total" in p:
+        out.append(row("Temporary disk space total:", _size(u("disk_temp_total"))))
+    if "errmsg" in p:
+        out.append(row("Error message:", str(p["errmsg"])))
+    return out
+
+
+@command("domjobinfo", group="domain", help="domain job information",
+         desc="Returns information about jobs running on a domain.",
+         opts=[DOMAIN(complete="domain:active"), Flag("completed", "return statistics of a recently completed job"),
+               Flag("keep-completed", "don't destroy statistics of a recently completed job when reading"),
+               Flag("anystats", "print statistics for any kind of job (even failed ones)"),
+               Flag("rawstats", "print the raw data returned by libvirt")],
+         requires=[("keep-completed", "completed")])
+def cmd_domjobinfo(ctx: Session, domain: str, completed: bool, keep_completed: bool, anystats: bool,
+                   rawstats: bool) -> None:
+    import libvirt
+
+    dom = ctx.lookup.domain(domain)
+    flags = ctx.flags(completed=(completed, libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED),
+                      keep=(keep_completed, libvirt.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED))
+    try:
+        params = dict(dom.jobStats(flags))
+        kind = int(params.pop("type", 0))
+    except libvirt.libvirtError as err:
+        if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
+            raise
+        if flags or rawstats:
+            raise VshError("Optional flags or --rawstats are not supported by the daemon", cause=err) from None
+        info = dom.jobInfo()
+        kind, params = info[0], dict(zip(_JOB_INFO_KEYS, info[1:]))
+    obj = {"type": _name(_JOB_TYPES, kind), "type_code": kind, "stats": params}
+    if rawstats:
+        from vsh.typedparams import param_text
+
+        ctx.out.data(obj, f"Job type: {kind}\n\n" + "".join(f"{k}: {param_text(v)}\n" for k, v in params.items()))
+        return
+    lines = [f"{'Job type:':<17} {_name(_JOB_TYPES, kind):<12}\n"]
+    if kind != 0:
+        lines.append(f"{'Operation:':<17} {_name(_JOB_OPERATIONS, int(params.get('operation', 0))):<12}\n")
+        # Only running jobs (and a completed one asked for) have statistics worth showing.
+        if anystats or kind in (1, 2) or (completed and kind == 3):
+            lines += _job_lines(kind, params)
+    ctx.out.data(obj, "".join(lines))
+
+
+@command("domjobabort", group="domain", help="abort active domain job",
+         desc="Aborts the currently running domain job",
+         opts=[DOMAIN(complete="domain:active"), Flag("postcopy", "interrupt post-copy migration")], json=False)
+def cmd_domjobabort(ctx: Session, domain: str, postcopy: bool) -> None:
+    import libvirt
+
+    dom = ctx.lookup.domain(domain)
+    if postcopy:
+        dom.abortJobFlags(libvirt.VIR_DOMAIN_ABORT_JOB_POSTCOPY)
+    else:
+        dom.abortJob()
