@@ -8,116 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from util import same, vsh
+from util import host_uri, same, vsh
 
 URI = "test:///default"
-
-# Shut off with a managed save image; paused and transient; shut off with a snapshot; running.
-NODE = """<node>
-  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-    <name>alpha</name>
-    <uuid>aaaaaaaa-0000-0000-0000-000000000001</uuid>
-    <memory>1048576</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-    <test:runstate>5</test:runstate>
-    <test:hasmanagedsave>yes</test:hasmanagedsave>
-  </domain>
-  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-    <name>beta</name>
-    <uuid>bbbbbbbb-0000-0000-0000-000000000002</uuid>
-    <memory>1048576</memory>
-    <vcpu>2</vcpu>
-    <os><type>hvm</type></os>
-    <test:runstate>3</test:runstate>
-    <test:transient/>
-  </domain>
-  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-    <name>Gamma</name>
-    <uuid>cccccccc-0000-0000-0000-000000000003</uuid>
-    <memory>1048576</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-    <test:runstate>5</test:runstate>
-    <test:domainsnapshot>
-      <name>snap1</name>
-      <state>shutoff</state>
-      <creationTime>1000</creationTime>
-      <domain type='test'>
-        <name>Gamma</name>
-        <uuid>cccccccc-0000-0000-0000-000000000003</uuid>
-        <memory>1048576</memory>
-        <vcpu>1</vcpu>
-        <os><type>hvm</type></os>
-      </domain>
-      <active>0</active>
-    </test:domainsnapshot>
-  </domain>
-  <domain type='test'>
-    <name>delta</name>
-    <uuid>dddddddd-0000-0000-0000-000000000004</uuid>
-    <memory>1048576</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-  </domain>
-</node>
-"""
-
-# A shut-off domain whose disks are: a pool volume by path, a pool volume by name, a volume
-# in a missing pool, a cdrom without source, and a file no pool manages.
-STORAGE = """<node>
-  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-    <name>vm</name>
-    <uuid>eeeeeeee-0000-0000-0000-000000000005</uuid>
-    <memory>1048576</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-    <test:runstate>5</test:runstate>
-    <devices>
-      <disk type='file' device='disk'>
-        <source file='/default-pool/disk1.img'/>
-        <target dev='vda' bus='virtio'/>
-      </disk>
-      <disk type='volume' device='disk'>
-        <source pool='default-pool' volume='disk2.img'/>
-        <target dev='vdb' bus='virtio'/>
-      </disk>
-      <disk type='volume' device='disk'>
-        <source pool='nopool' volume='x.img'/>
-        <target dev='vdc' bus='virtio'/>
-      </disk>
-      <disk type='file' device='cdrom'>
-        <target dev='hdc' bus='ide'/>
-      </disk>
-      <disk type='file' device='disk'>
-        <source file='/elsewhere/disk3.img'/>
-        <target dev='vdd' bus='virtio'/>
-      </disk>
-    </devices>
-  </domain>
-  <pool type='dir'>
-    <name>default-pool</name>
-    <uuid>35bb2ad9-388a-cdfe-461a-b8907f6e53fe</uuid>
-    <capacity>107374182400</capacity>
-    <allocation>0</allocation>
-    <available>107374182400</available>
-    <source/>
-    <target><path>/default-pool</path></target>
-    <volume type='file'>
-      <name>disk1.img</name>
-      <capacity>1000000</capacity>
-      <allocation>0</allocation>
-      <target><path>/default-pool/disk1.img</path></target>
-    </volume>
-    <volume type='file'>
-      <name>disk2.img</name>
-      <capacity>1000000</capacity>
-      <allocation>0</allocation>
-      <target><path>/default-pool/disk2.img</path></target>
-    </volume>
-  </pool>
-</node>
-"""
 
 DOMAIN = """<domain type='test'>
   <name>d1</name>
@@ -145,8 +38,7 @@ INVALID = """<domain type='test'>
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("domain")
     out = {}
-    for name, text in (("node", NODE), ("storage", STORAGE), ("d1", DOMAIN), ("bad", INVALID),
-                       ("broken", "<domain\n")):
+    for name, text in (("d1", DOMAIN), ("bad", INVALID), ("broken", "<domain\n")):
         path = root / f"{name}.xml"
         path.write_text(text)
         out[name] = str(path)
@@ -155,8 +47,12 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     (root / "exact.xml").write_text(" " * (10 * 1024 * 1024))
     out["big"], out["exact"] = str(root / "big.xml"), str(root / "exact.xml")
     out["dir"] = str(root)
-    out["uri"] = "test://" + out["node"]
-    out["storage_uri"] = "test://" + out["storage"]
+    # Shut off with a managed save image and a title; paused and transient; shut off with a snapshot;
+    # running.
+    out["uri"] = host_uri("domains")
+    # A shut-off domain whose disks are: a pool volume by path, a pool volume by name, a volume
+    # in a missing pool, a cdrom without source, and a file no pool manages.
+    out["storage_uri"] = host_uri("domain_storage")
     return out
 
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from util import same, vsh
+from util import host_uri, same, vsh
 
 URI = "test:///default"
 
@@ -27,50 +27,10 @@ NIC = """<interface type='network'>
 """
 
 
-# Two disks (file, block) and four interfaces: two share a MAC, one is a bridge.
-NODE = """<node>
-  <domain type='test'>
-    <name>vm</name>
-    <uuid>eeeeeeee-0000-0000-0000-000000000005</uuid>
-    <memory>1048576</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-    <devices>
-      <disk type='file' device='disk'>
-        <source file='/var/a.img'/>
-        <target dev='vda' bus='virtio'/>
-      </disk>
-      <disk type='block' device='disk'>
-        <source dev='/dev/sdz'/>
-        <target dev='sdb' bus='scsi'/>
-      </disk>
-      <interface type='network'>
-        <mac address='52:54:00:00:00:01'/>
-        <source network='default'/>
-      </interface>
-      <interface type='network'>
-        <mac address='52:54:00:00:00:02'/>
-        <source network='default'/>
-      </interface>
-      <interface type='network'>
-        <mac address='52:54:00:00:00:02'/>
-        <source network='default'/>
-      </interface>
-      <interface type='bridge'>
-        <mac address='52:54:00:00:00:03'/>
-        <source bridge='br0'/>
-      </interface>
-    </devices>
-  </domain>
-</node>
-"""
-
-
 @pytest.fixture()
-def node(tmp_path) -> str:
-    path = tmp_path / "node.xml"
-    path.write_text(NODE)
-    return f"test://{path}"
+def node() -> str:
+    """Two disks (file, block) and four interfaces: two share a MAC, one is a bridge."""
+    return host_uri("domain_devices")
 
 
 @pytest.fixture()

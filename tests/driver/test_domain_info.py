@@ -9,62 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from util import Result, same, virsh, vsh
+from util import Result, host_uri, same, virsh, vsh
 
 URI = "test:///default"
-
-# A host with one domain in every interesting condition: shut off with a managed save
-# image and a title, paused and transient, shut off with a snapshot, running.
-NODE = """<node>
-  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-    <name>alpha</name>
-    <uuid>aaaaaaaa-0000-0000-0000-000000000001</uuid>
-    <title>Alpha title</title>
-    <memory>1048576</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-    <test:runstate>5</test:runstate>
-    <test:hasmanagedsave>yes</test:hasmanagedsave>
-  </domain>
-  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-    <name>beta</name>
-    <uuid>bbbbbbbb-0000-0000-0000-000000000002</uuid>
-    <memory>1048576</memory>
-    <vcpu>2</vcpu>
-    <os><type>hvm</type></os>
-    <test:runstate>3</test:runstate>
-    <test:transient/>
-  </domain>
-  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-    <name>Gamma</name>
-    <uuid>cccccccc-0000-0000-0000-000000000003</uuid>
-    <memory>1048576</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-    <test:runstate>5</test:runstate>
-    <test:domainsnapshot>
-      <name>snap1</name>
-      <state>shutoff</state>
-      <creationTime>1000</creationTime>
-      <domain type='test'>
-        <name>Gamma</name>
-        <uuid>cccccccc-0000-0000-0000-000000000003</uuid>
-        <memory>1048576</memory>
-        <vcpu>1</vcpu>
-        <os><type>hvm</type></os>
-      </domain>
-      <active>0</active>
-    </test:domainsnapshot>
-  </domain>
-  <domain type='test'>
-    <name>delta</name>
-    <uuid>dddddddd-0000-0000-0000-000000000004</uuid>
-    <memory>1048576</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-  </domain>
-</node>
-"""
 
 # Text that tables must escape: non-ASCII (all \\xff in the C locale), wide characters, a tab.
 WIDE = """<domain type='test'>
@@ -98,11 +45,13 @@ line2 &amp; '\u00e9'</description>
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("dominfo")
     out = {}
-    for name, text in (("node", NODE), ("wide", WIDE), ("rich", RICH)):
+    for name, text in (("wide", WIDE), ("rich", RICH)):
         path = root / f"{name}.xml"
         path.write_text(text, encoding="utf-8")
         out[name] = str(path)
-    out["uri"] = "test://" + out["node"]
+    # One domain in every interesting condition: shut off with a managed save image and a
+    # title, paused and transient, shut off with a snapshot, running.
+    out["uri"] = host_uri("domains")
     return out
 
 

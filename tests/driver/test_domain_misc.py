@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from util import same, vsh
+from util import host_uri, same, vsh
 
 URI = "test:///default"
 
@@ -25,23 +25,6 @@ COMMANDS = ["domrename", "metadata", "inject-nmi", "send-key", "send-process-sig
 @pytest.mark.parametrize("cmd", COMMANDS)
 def test_help_matches_virsh(cmd: str) -> None:
     same("help", cmd)
-
-
-def node_file(tmp_path: Path) -> str:
-    """A host with a running domain `web` and a shut-off one `db` (fixed UUIDs)."""
-    path = tmp_path / "node.xml"
-    path.write_text("""<node>
-  <domain type='test'>
-    <name>web</name><uuid>11111111-2222-3333-4444-555555555551</uuid>
-    <memory unit='KiB'>1048576</memory><os><type>hvm</type></os>
-  </domain>
-  <domain type='test'>
-    <name>db</name><uuid>11111111-2222-3333-4444-555555555552</uuid>
-    <memory unit='KiB'>1048576</memory><os><type>hvm</type></os>
-  </domain>
-</node>
-""")
-    return "test://" + str(path)
 
 
 # domrename -----------------------------------------------------------------------------------
@@ -65,9 +48,9 @@ def test_domrename_matches_virsh(line: str) -> None:
     same(*(["-q", "-c", URI, line[3:]] if line.startswith("-q ") else ["-c", URI, line]))
 
 
-def test_domrename_on_a_node_file(tmp_path: Path) -> None:
-    uri = node_file(tmp_path)
-    same("-c", uri, "domrename db db2; list --all --name; domrename web w; domrename db2 web")
+def test_domrename_on_a_node_file() -> None:
+    """A host with a running domain `web` and a shut-off one `db` (fixed UUIDs)."""
+    same("-c", host_uri("web_db"), "domrename db db2; list --all --name; domrename web w; domrename db2 web")
 
 
 # metadata -------------------------------------------------------------------------------------

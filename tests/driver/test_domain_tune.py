@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from util import same, vsh
+from util import host_uri, same, vsh
 
 URI = "test:///default"
 
@@ -149,19 +149,8 @@ def test_domifaddr() -> None:
                                   "addresses": [{"type": "ipv4", "address": "192.168.122.3", "prefix": 24}]}]
 
 
-def test_custom_host(tmp_path) -> None:
-    path = tmp_path / "node.xml"
-    path.write_text("""<node>
-  <domain type='test'>
-    <name>vm</name>
-    <uuid>eeeeeeee-0000-0000-0000-000000000005</uuid>
-    <memory>1048576</memory>
-    <vcpu current='2'>4</vcpu>
-    <os><type>hvm</type></os>
-  </domain>
-</node>
-""")
-    same("-c", f"test://{path}", "vcpucount vm; vcpuinfo vm; vcpuinfo vm --pretty; setvcpus vm 3 --config; "
+def test_custom_host() -> None:
+    same("-c", host_uri("domain_vcpus"), "vcpucount vm; vcpuinfo vm; vcpuinfo vm --pretty; setvcpus vm 3 --config; "
                                  "vcpucount vm; vcpuinfo vm; setmem vm 512M --config; setmaxmem vm 2G --config; "
                                  "domifaddr vm; desc vm --config x; desc vm; start vm; vcpucount vm; "
                                  "setvcpus vm 4; setvcpus vm 3 --live; vcpucount vm --live --active")

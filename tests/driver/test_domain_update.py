@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from util import same, vsh
+from util import host_uri, same, vsh
 
-URI = "test://" + str(Path(__file__).resolve().parents[1] / "data" / "domain_update_node.xml")
+URI = host_uri("domain_update_node")
 
 LINES = [
     # change-media: eject, insert, update, on a CD-ROM with and without media and a floppy

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from util import VSH, Result, same, virsh, vsh
+from util import VSH, Result, host_uri, same, virsh, vsh
 
 URI = "test:///default"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -60,22 +60,6 @@ def same_but_tmpname(*args: str, env: dict[str, str]) -> Result:
     got = normalized(vsh(*args, env=env))
     assert got == expected
     return got
-
-
-def node_file(tmp_path: Path, domain_extra: str = "") -> str:
-    """A host with one shut-off domain `vm1` (fixed UUID) and a VNC password in its XML."""
-    path = tmp_path / "node.xml"
-    path.write_text(f"""<node>
-  <domain type='test'>
-    <name>vm1</name>
-    <uuid>11111111-2222-3333-4444-555555555555</uuid>
-    <memory unit='KiB'>1048576</memory>
-    <os><type>hvm</type></os>
-    <devices><graphics type='vnc' port='5900' passwd='sesame'/>{domain_extra}</devices>
-  </domain>
-</node>
-""")
-    return "test://" + str(path)
 
 
 @pytest.fixture(autouse=True)
@@ -159,7 +143,7 @@ def test_json_reports_the_name_and_whether_it_changed(tmp_path: Path) -> None:
 def test_temporary_file_is_private_inactive_secure_and_removed(tmp_path: Path) -> None:
     log, copy = tmp_path / "log", tmp_path / "copy.xml"
     editor = script(tmp_path, f"stat -c '%a %n' \"$1\" >> {log}\ncp \"$1\" {copy}\n")
-    uri = node_file(tmp_path)
+    uri = host_uri("vnc_password")  # one shut-off domain `vm1` with a VNC password in its XML
     res = vsh("-c", uri, "edit vm1", env=editing(tmp_path, editor))
     assert res == Result("Domain 'vm1' XML configuration not changed.\n\n", "", 0)
     mode, name = log.read_text().split()

@@ -6,25 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from util import same, vsh
+from util import VIRSH, VSH, host_uri, run_bytes, same, vsh
 
 URI = "test:///default"
-
-NODE = """<node>
-  <network>
-    <name>net1</name>
-    <uuid>11111111-1111-1111-1111-111111111111</uuid>
-    <bridge name='br1'/>
-    <ip address='10.0.0.1' netmask='255.255.255.0'/>
-  </network>
-  <network>
-    <name>Alpha</name>
-    <uuid>22222222-2222-2222-2222-222222222222</uuid>
-    <forward mode='bridge'/>
-    <bridge name='br2'/>
-  </network>
-</node>
-"""
 
 NETWORK = """<network>
   <name>nx</name>
@@ -52,12 +36,11 @@ DHCP_HOST = "<host mac='00:11:22:33:44:66' name='h' ip='192.168.122.66'/>\n"
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("net")
     out = {}
-    for name, text in (("node", NODE), ("n", NETWORK), ("hd", HOSTDEV), ("bad", BAD),
-                       ("host", DHCP_HOST)):
+    for name, text in (("n", NETWORK), ("hd", HOSTDEV), ("bad", BAD), ("host", DHCP_HOST)):
         path = root / f"{name}.xml"
         path.write_text(text)
         out[name] = str(path)
-    out["uri"] = "test://" + out["node"]
+    out["uri"] = host_uri("networks")
     return out
 
 
@@ -221,7 +204,6 @@ XPATH_CASES = [
     "'//ip | 3'",
     "\"'abc\"",
     "'//ip[last()'",
-    "'//namespace::*'",
     '""',
 ]
 
@@ -229,6 +211,17 @@ XPATH_CASES = [
 @pytest.mark.parametrize("expr", XPATH_CASES)
 def test_net_dumpxml_xpath_matches_virsh(expr: str) -> None:
     same("-c", URI, f"net-dumpxml default --xpath {expr}")
+
+
+def test_net_dumpxml_namespace_axis_matches_virsh() -> None:
+    """Namespace nodes have no name or content: virsh prints `(null)` for each.  Its printing reads
+    freed memory there, and now and then one line is garbage bytes: such a run is run again."""
+    args = ["-c", URI, "net-dumpxml default --xpath '//namespace::*'"]
+    for _attempt in range(5):
+        expected = run_bytes([VIRSH], args)
+        if set(expected.out) <= set("(nul)\n"):
+            break
+    assert run_bytes(VSH, args) == expected
 
 
 @pytest.mark.parametrize("line", [

@@ -6,34 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from util import same, vsh
+from util import host_copy, same, vsh
 
 URI = "test:///default"
-
-NODE = """<node>
-  <pool type='dir'>
-    <name>pool1</name>
-    <uuid>33333333-3333-3333-3333-333333333333</uuid>
-    <target><path>{root}/pool1</path></target>
-    <volume type='file'>
-      <name>disk1.img</name>
-      <capacity unit='bytes'>10737418240</capacity>
-      <allocation unit='bytes'>1234567</allocation>
-    </volume>
-  </pool>
-  <pool type='logical'>
-    <name>lvm-pool-with-a-long-name</name>
-    <uuid>44444444-4444-4444-4444-444444444444</uuid>
-    <source><name>vg0</name><format type='lvm2'/></source>
-    <target><path>/dev/vg0</path></target>
-  </pool>
-  <pool type='dir'>
-    <name>Beta</name>
-    <uuid>48888888-4444-4444-4444-444444444444</uuid>
-    <target><path>{root}/beta</path></target>
-  </pool>
-</node>
-"""
 
 POOL = """<pool type='dir'>
   <name>px</name>
@@ -51,11 +26,11 @@ SOURCE = "<source><host name='nfs.example.org'/></source>\n"
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("pool")
     out = {"root": str(root)}
-    for name, text in (("node", NODE), ("p", POOL), ("bad", NOT_A_POOL), ("src", SOURCE)):
+    for name, text in (("p", POOL), ("bad", NOT_A_POOL), ("src", SOURCE)):
         path = root / f"{name}.xml"
         path.write_text(text.format(root=root))
         out[name] = str(path)
-    out["uri"] = "test://" + out["node"]
+    out["uri"] = host_copy("pools", root, root=str(root))
     return out
 
 

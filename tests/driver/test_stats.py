@@ -4,66 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.util import same, virsh, vsh
+from tests.util import host_uri, same, virsh, vsh
 
 DEFAULT = "test:///default"
 COMMANDS = ["domstats", "dommemstat", "cpu-stats", "domblklist", "domblkinfo", "domblkstat", "domiflist",
             "domifstat", "domjobinfo", "domjobabort"]
 
-NODE = """<node>
-  <domain type='test'>
-    <name>multi</name>
-    <uuid>8f0c7c55-3a5e-4d6b-9a2c-1f1b2c3d4e5f</uuid>
-    <memory>1048576</memory>
-    <vcpu>2</vcpu>
-    <os><type>hvm</type></os>
-    <devices>
-      <disk type='file' device='disk'><source file='/var/lib/a.img'/><target dev='vda' bus='virtio'/></disk>
-      <disk type='block' device='disk'><source dev='/dev/sdb'/><target dev='sdb' bus='scsi'/></disk>
-      <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>
-      <disk type='network' device='disk'>
-        <source protocol='nbd' name='export'><host name='example.org' port='10809'/></source>
-        <target dev='vdb' bus='virtio'/>
-      </disk>
-      <disk type='volume' device='disk'><source pool='default-pool' volume='vol1'/><target dev='vdc'/></disk>
-      <disk type='nvme' device='disk'>
-        <source type='pci' managed='yes' namespace='1'>
-          <address domain='0x0001' bus='0x02' slot='0x00' function='0x0'/>
-        </source>
-        <target dev='vdd' bus='virtio'/>
-      </disk>
-      <interface type='bridge'>
-        <mac address='52:54:00:00:00:01'/><source bridge='br0'/><target dev='vnet7'/><model type='virtio'/>
-      </interface>
-      <interface type='network'><mac address='52:54:00:00:00:02'/><source network='default'/></interface>
-      <interface type='user'><mac address='52:54:00:00:00:03'/></interface>
-    </devices>
-  </domain>
-  <domain type='test'>
-    <name>off</name>
-    <uuid>8f0c7c55-3a5e-4d6b-9a2c-1f1b2c3d4e60</uuid>
-    <memory>65536</memory>
-    <os><type>hvm</type></os>
-    <devices>
-      <disk type='network' device='disk'>
-        <source protocol='nbd' name='export'><host name='example.org' port='10809'/></source>
-        <target dev='vda' bus='virtio'/>
-      </disk>
-    </devices>
-  </domain>
-</node>
-"""
-
-
 @pytest.fixture
-def host(tmp_path: Path) -> str:
-    path = tmp_path / "node.xml"
-    path.write_text(NODE)
-    return f"test://{path}"
+def host() -> str:
+    return host_uri("domain_stats")
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -8,13 +8,16 @@ empty strings.  Grammar errors reject a whole command string, so each of those r
 alone; the run-time patterns of one command share one command string, separated by
 `echo --err` markers.  Every run happens in a fresh empty folder (files named in the
 patterns are relative), and all the runs the selected tests need are started together
-on a thread pool, so the sweep takes seconds rather than minutes.
+on a thread pool, so the sweep takes seconds rather than minutes.  Each command's help, its
+run-time patterns and its first grammar errors also run through vsh's Click tree (`VSH_TREE=1`,
+the path of the REPL and of user commands), which must give the very bytes of the direct entry.
 
 The JSON part runs the read-only data commands under `--json` (vsh only) and parses
 what they print.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
@@ -53,6 +56,9 @@ GOOD_BY_COMMAND = {
     ("pool-create-as", "type"): "dir", ("pool-define-as", "type"): "dir",
     ("screenshot", "file"): "shot.png",  # else the file name has the time in it
     ("find-storage-pool-sources", "type"): "logical", ("find-storage-pool-sources-as", "type"): "logical",
+    # Without a name, a snapshot or checkpoint is named after the clock's seconds, and virsh's and
+    # vsh's runs would differ whenever they straddle a second.
+    ("snapshot-create-as", "name"): "s1", ("checkpoint-create-as", "name"): "c1",
 }
 # Event commands wait for an event; these options make them return.
 EVENT_BASE = {"event": "lifecycle", "timeout": "1"}
@@ -67,15 +73,6 @@ NO_PLAIN_RUN = {
 
 BAD_NUMBERS = ("abc", "-1", "99999999999999999999")
 SMALL_NUMBERS = ("0", "+2", "1k")
-
-# Commands whose module other engineers own; their differences are expected failures.
-# (command, kind) -> the difference, kind being "help", "values", "grammar" or "json".
-XFAIL: dict[tuple[str, str], str] = {
-    # The runs with --description but no --name make a snapshot/checkpoint named after the clock,
-    # so virsh's and vsh's outputs differ whenever the two runs straddle a second.
-    ("snapshot-create-as", "values"): "snapshots made without a name are named after the clock",
-    ("checkpoint-create-as", "values"): "checkpoints made without a name are named after the clock",
-}
 
 # (command, grammar case) -> why the case is left out.
 EXCLUDE: dict[tuple[str, str], str] = {}
@@ -256,14 +253,27 @@ _RESULTS: dict[tuple[str, str], Result] = {}
 def _run_in(prog: str, line: str, cwd: str) -> Result:
     cmd = [VIRSH] if prog == "virsh" else VSH
     args = ["--json", "-c", URI, line] if prog == "json" else ["-c", URI, line]
+    env = {"PYTHONPATH": ROOT, **({"VSH_TREE": "1"} if prog == "tree" else {})}
     try:
-        return run(cmd, args, cwd=cwd, timeout=20, env={"PYTHONPATH": ROOT})
+        return run(cmd, args, cwd=cwd, timeout=20, env=env)
     except subprocess.TimeoutExpired:
         return Result("", "TIMEOUT", -1)
 
 
-def _run_pair(line: str) -> tuple[Result, Result]:
-    """virsh, then vsh, each in the same empty folder (paths in messages then agree)."""
+@functools.cache
+def tree_lines() -> frozenset[str]:
+    """The lines that also run through the Click tree: each command's help, its run-time
+    patterns, and it alone and with an unknown option.  The tree parses with the very grammar
+    walk the direct entry uses, so the per-option grammar cases would only repeat these."""
+    lines: set[str] = set()
+    for spec in _specs():
+        lines.update((help_line(spec), value_line(spec), *grammar_cases(spec)[:2]))
+    return frozenset(lines)
+
+
+def _run_pair(line: str) -> tuple[Result, Result, Result | None]:
+    """virsh, then vsh, then for `tree_lines` vsh through its Click tree (VSH_TREE=1, the
+    REPL's entry), each in the same empty folder (paths in messages then agree)."""
     with tempfile.TemporaryDirectory(prefix="vsh-sweep-") as cwd:
         for _attempt in range(3):
             want = _run_in("virsh", line, cwd)
@@ -273,7 +283,12 @@ def _run_pair(line: str) -> tuple[Result, Result]:
             # machine is busy (its job-watching loop misses the end of the job): run it again.
             if want.err != "TIMEOUT":
                 break
-        return want, _run_in("vsh", line, cwd)
+        got = _run_in("vsh", line, cwd)
+        if line not in tree_lines():
+            return want, got, None
+        shutil.rmtree(cwd)
+        os.mkdir(cwd)
+        return want, got, _run_in("tree", line, cwd)
 
 
 def _run_job(job: tuple[str, str]) -> Any:
@@ -319,7 +334,9 @@ def _get(results: dict[tuple[str, str], Any], prog: str, line: str) -> Any:
 
 
 def _diff(results: dict[tuple[str, str], Any], line: str, partial: bool = False) -> str:
-    want, got = _get(results, "pair", line)
+    want, got, tree = _get(results, "pair", line)
+    if tree is not None and tree != got:
+        return f"--- {line}\nthe Click tree's entry (VSH_TREE=1) differs from the direct one:\n{tree!r}\n{got!r}"
     names = [p.split()[0] for p in line.split("; ")]
     name = next((n for n in names if n not in ("echo", "vol-create-as")), names[0])
     if partial and name in STDERR_ONLY:
@@ -338,34 +355,27 @@ def _diff(results: dict[tuple[str, str], Any], line: str, partial: bool = False)
     return "\n".join(text)
 
 
-def _params(kind: str, make: Any) -> list[Any]:
-    params = []
-    for spec in _specs():
-        marks = []
-        reason = XFAIL.get((spec.name, kind))
-        if reason:
-            marks.append(pytest.mark.xfail(reason=reason, strict=False))
-        params.append(pytest.param(make(spec), id=spec.name, marks=marks))
-    return params
+def _params(make: Any) -> list[Any]:
+    return [pytest.param(make(spec), id=spec.name) for spec in _specs()]
 
 
 # Tests --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lines", _params("help", lambda s: [help_line(s)]))
+@pytest.mark.parametrize("lines", _params(lambda s: [help_line(s)]))
 def test_help(results: dict[tuple[str, str], Result], lines: list[str]) -> None:
     """`CMD --help` and `help CMD` print exactly virsh's text."""
     problems = [d for d in (_diff(results, line) for line in lines) if d]
     assert not problems, "\n\n".join(problems)
 
 
-@pytest.mark.parametrize("lines", _params("grammar", grammar_cases))
+@pytest.mark.parametrize("lines", _params(grammar_cases))
 def test_grammar(results: dict[tuple[str, str], Result], lines: list[str]) -> None:
     """Words virsh's parser rejects (or accepts) are rejected (or accepted) alike, each in its own run."""
     problems = [d for d in (_diff(results, line, partial=True) for line in lines) if d]
     assert not problems, f"{len(problems)} of {len(lines)} runs differ\n\n" + "\n\n".join(problems)
 
 
-@pytest.mark.parametrize("lines", _params("values", lambda s: [value_line(s)]))
+@pytest.mark.parametrize("lines", _params(lambda s: [value_line(s)]))
 def test_values(results: dict[tuple[str, str], Result], lines: list[str]) -> None:
     """Objects that do not exist, bad numbers and empty strings fail with virsh's words."""
     problems = [d for d in (_diff(results, line, partial=True) for line in lines) if d]
@@ -373,15 +383,7 @@ def test_values(results: dict[tuple[str, str], Result], lines: list[str]) -> Non
 
 
 def _json_params() -> list[Any]:
-    params = []
-    for line in JSON_RUNS:
-        name = line.split("; ")[-1].split()[0]
-        marks = []
-        reason = XFAIL.get((name, "json"))
-        if reason:
-            marks.append(pytest.mark.xfail(reason=reason, strict=False))
-        params.append(pytest.param(line, id=line.split("; ")[-1], marks=marks))
-    return params
+    return [pytest.param(line, id=line.split("; ")[-1]) for line in JSON_RUNS]
 
 
 def _uuids() -> dict[str, str]:

@@ -6,53 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from util import same, vsh
-
-NODE = """<node>
-  <pool type='dir'>
-    <name>pool1</name>
-    <uuid>33333333-3333-3333-3333-333333333333</uuid>
-    <target><path>{root}/pool1</path></target>
-    <volume type='file'>
-      <name>disk1.img</name>
-      <key>{root}/pool1/disk1.img</key>
-      <capacity unit='bytes'>10737418240</capacity>
-      <allocation unit='bytes'>1234567</allocation>
-      <target><path>{root}/pool1/disk1.img</path><format type='qcow2'/></target>
-    </volume>
-    <volume>
-      <name>a.raw</name>
-      <capacity unit='bytes'>512</capacity>
-      <allocation unit='bytes'>512</allocation>
-    </volume>
-  </pool>
-  <pool type='dir'>
-    <name>pool2</name>
-    <uuid>44444444-4444-4444-4444-444444444444</uuid>
-    <target><path>{root}/pool2</path></target>
-    <volume>
-      <name>other.img</name>
-      <capacity unit='bytes'>1536</capacity>
-      <allocation unit='bytes'>0</allocation>
-    </volume>
-  </pool>
-  <pool type='dir'>
-    <name>huge</name>
-    <uuid>46666666-4444-4444-4444-444444444444</uuid>
-    <target><path>{root}/huge</path></target>
-    <volume>
-      <name>Big</name>
-      <capacity unit='bytes'>3377699720527872</capacity>
-      <allocation unit='bytes'>1125899906842624</allocation>
-    </volume>
-  </pool>
-  <pool type='dir'>
-    <name>empty</name>
-    <uuid>45555555-4444-4444-4444-444444444444</uuid>
-    <target><path>{root}/empty</path></target>
-  </pool>
-</node>
-"""
+from util import host_copy, same, vsh
 
 VOLUME = """<volume>
   <name>fromfile.img</name>
@@ -64,11 +18,9 @@ VOLUME = """<volume>
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("vol")
-    node = root / "node.xml"
-    node.write_text(NODE.format(root=root))
     vxml = root / "vol.xml"
     vxml.write_text(VOLUME)
-    return {"root": str(root), "uri": "test://" + str(node), "vxml": str(vxml)}
+    return {"root": str(root), "uri": host_copy("volumes", root, root=str(root)), "vxml": str(vxml)}
 
 
 CASES = [

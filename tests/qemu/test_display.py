@@ -13,7 +13,7 @@ import pytest
 
 from tests.support import guest
 from tests.support.libvirtd import QemuDaemon, unavailable
-from util import same, vsh
+from util import host_uri, same, vsh
 
 DISPLAY_COMMANDS = [
     "vncdisplay {d}",
@@ -95,64 +95,11 @@ def test_display_json(display_guest: tuple[str, str]) -> None:
     assert tty.startswith("/dev/pts/")
 
 
-# Graphics a loopback QEMU guest cannot have: wildcard and IPv6 listen addresses, sockets,
-# passwords, TLS ports, spice and rdp, unassigned ports.  The test driver keeps them as written.
-NODE = """<node>
-  <domain type='test'>
-    <name>g1</name><uuid>11111111-1111-1111-1111-111111111111</uuid>
-    <memory>8192</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <devices>
-      <graphics type='vnc' port='5905' listen='0.0.0.0' passwd='secret'/>
-      <graphics type='spice' port='5906' tlsPort='5907' listen='::1' passwd='sp'/>
-      <graphics type='rdp' port='3389'/>
-    </devices>
-  </domain>
-  <domain type='test'>
-    <name>g2</name><uuid>22222222-1111-1111-1111-111111111111</uuid>
-    <memory>8192</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <devices>
-      <graphics type='vnc' socket='/tmp/vnc.sock'/>
-      <graphics type='spice' autoport='yes'><listen type='address' address='10.0.0.1'/></graphics>
-    </devices>
-  </domain>
-  <domain type='test'>
-    <name>g3</name><uuid>33333333-1111-1111-1111-111111111111</uuid>
-    <memory>8192</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <devices>
-      <graphics type='vnc' port='5910'><listen type='address' address='192.168.1.1'/></graphics>
-    </devices>
-  </domain>
-  <domain type='test'>
-    <name>h1</name><uuid>11111111-1111-1111-1111-111111111112</uuid>
-    <memory>8192</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <devices>
-      <graphics type='vnc' autoport='yes' listen='::'/>
-      <graphics type='spice' port='-1' tlsPort='5999'/>
-      <graphics type='dbus'/>
-    </devices>
-  </domain>
-  <domain type='test'>
-    <name>h2</name><uuid>11111111-1111-1111-1111-111111111113</uuid>
-    <memory>8192</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <devices>
-      <graphics type='vnc' port='5901' listen='::'/>
-      <graphics type='spice' port='5902' autoport='no' passwd='p'/>
-    </devices>
-  </domain>
-  <domain type='test'>
-    <name>h3</name><uuid>11111111-1111-1111-1111-111111111114</uuid>
-    <memory>8192</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <devices/>
-  </domain>
-</node>
-"""
-
-
 @pytest.mark.parametrize("dom", ["g1", "g2", "g3", "h1", "h2", "h3"])
-def test_display_uri_forms_as_virsh(tmp_path: Path, dom: str) -> None:
-    node = tmp_path / "node.xml"
-    node.write_text(NODE)
-    uri = f"test://{node}"
+def test_display_uri_forms_as_virsh(dom: str) -> None:
+    # Graphics a loopback QEMU guest cannot have: wildcard and IPv6 listen addresses, sockets,
+    # passwords, TLS ports, spice and rdp, unassigned ports.  The test driver keeps them as written.
+    uri = host_uri("graphics")
     same("-c", uri, "; ".join(c.format(d=dom) for c in DISPLAY_COMMANDS))
     for command in ("domdisplay {d}", "domdisplay --type spice {d}", "vncdisplay {d}", "ttyconsole {d}"):
         same("-c", uri, command.format(d=dom))

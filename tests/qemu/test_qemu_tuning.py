@@ -67,9 +67,9 @@ def running(qemu_daemon: QemuDaemon, guest_image: Path,
     f"vcpupin {NAME} 0 r; vcpupin {NAME} 1 r --config; vcpupin {NAME} 0 999; vcpupin {NAME} 0 1-x",
     f"emulatorpin {NAME}; emulatorpin {NAME} --config; emulatorpin {NAME} 0; emulatorpin {NAME}; "
     f"emulatorpin {NAME} r --live --config; emulatorpin {NAME} --config",
-    f"iothreadinfo {NAME}; iothreadinfo {NAME} --config; iothreadadd {NAME} 2; iothreadinfo {NAME}; "
+    f"iothreadinfo {NAME}; iothreadinfo {NAME} --config; iothreadadd {NAME} 2; iothreadinfo {NAME}; domstats --iothread {NAME}; "
     f"iothreadpin {NAME} 2 0; iothreadinfo {NAME}; iothreadset {NAME} 2 --poll-max-ns 1000 --poll-grow 2 "
-    f"--poll-shrink 2; iothreadset {NAME} 2 --thread-pool-min 1 --thread-pool-max 2; iothreadset {NAME} 9 "
+    f"--poll-shrink 2; domstats --iothread {NAME}; iothreadset {NAME} 2 --thread-pool-min 1 --thread-pool-max 2; iothreadset {NAME} 9 "
     f"--poll-grow 1; iothreaddel {NAME} 2; iothreaddel {NAME} 2; iothreadinfo {NAME}; iothreadadd {NAME} 3 --config; "
     f"iothreadinfo {NAME} --config; iothreaddel {NAME} 3 --config",
     f"memtune {NAME}; memtune {NAME} --config; memtune {NAME} --soft-limit 1G --config; memtune {NAME} --config; "

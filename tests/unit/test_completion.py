@@ -10,26 +10,10 @@ from typing import Any
 
 import pytest
 
-from util import vsh
+from util import host_uri, vsh
 from vsh import completion, registry
 from vsh.commands import common
 from vsh.spec import Argv, CommandSpec, Flag, Opt, Str
-
-# Both domains are shut off (test:runstate 5), so `start` offers them, as virsh's completer does.
-NODE = """<node>
-  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>alpha</name><memory>8192</memory><os><type>hvm</type></os><test:runstate>5</test:runstate></domain>
-  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>beta</name><memory>8192</memory><os><type>hvm</type></os><test:runstate>5</test:runstate></domain>
-  <network><name>lan</name><bridge name='virbr5'/><ip address='192.168.50.1' netmask='255.255.255.0'/></network>
-  <pool type='dir'><name>images</name><target><path>/images</path></target>
-    <volume type='file'><name>disk1.img</name><capacity>1000</capacity></volume>
-    <volume type='file'><name>disk2.img</name><capacity>1000</capacity></volume>
-  </pool>
-  <pool type='dir'><name>isos</name><target><path>/isos</path></target>
-    <volume type='file'><name>boot.iso</name><capacity>1000</capacity></volume>
-  </pool>
-</node>
-"""
-
 
 def _body(ctx: Any, **_values: Any) -> None:
     """Fixture commands are completed, never run."""
@@ -63,12 +47,11 @@ def commands(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def conn(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def conn() -> Any:
     import libvirt
 
-    path = tmp_path_factory.mktemp("node") / "node.xml"
-    path.write_text(NODE)
-    connection = libvirt.open(f"test://{path}")
+    # Both domains are shut off (test:runstate 5), so `start` offers them, as virsh's completer does.
+    connection = libvirt.open(host_uri("completion"))
     yield connection
     connection.close()
 
@@ -294,18 +277,16 @@ def test_complete_command_is_hidden_but_has_help() -> None:
     assert all("complete" not in [s.name for s in specs] for specs in registry.by_group().values())
 
 
-def test_complete_command_prints_one_candidate_per_line(tmp_path: Path) -> None:
-    node = tmp_path / "node.xml"
-    node.write_text(NODE)
+def test_complete_command_prints_one_candidate_per_line() -> None:
     res = vsh("complete", "--", "hel")
     assert (res.out, res.err, res.rc) == ("help\n\n", "", 0)  # the blank line after a command, as virsh
     slot_command = next((s.name for s in registry.all_specs() if s not in FIXTURES
                          and [o.complete for o in s.opts if o.positional][:1] == ["domain"]), None)
     if slot_command is None:
         pytest.skip("no command with a domain slot is registered")
-    res = vsh("-q", "-c", f"test://{node}", "complete", "--", slot_command, "")
+    res = vsh("-q", "-c", host_uri("completion"), "complete", "--", slot_command, "")
     assert (res.out, res.err, res.rc) == ("alpha\nbeta\n", "", 0)
-    res = vsh("-q", "-c", f"test://{node}", "complete", "--", "-r", slot_command, "--domain=a")
+    res = vsh("-q", "-c", host_uri("completion"), "complete", "--", "-r", slot_command, "--domain=a")
     assert res.out == "--domain=alpha\n"
 
 
