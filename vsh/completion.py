@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable, Iterable, NamedTuple
 
 from vsh import registry
-from vsh.spec import ALIAS, ARGV, GROUPS, CommandSpec, Opt
+from vsh.spec import ALIAS, ARGV, CommandSpec, Opt
 
 
 class Candidate(NamedTuple):
@@ -58,8 +58,8 @@ def locate(words: list[str], prefix: str) -> Spot:
     if not words:
         return Spot("command", prefix=prefix)
     spec = registry.get(words[0])
-    if spec is None:
-        return Spot("none", prefix=prefix)
+    if spec is None:  # after an unknown command virsh offers command names again
+        return Spot("command", prefix=prefix)
     if spec.click is not None:
         return Spot("user", spec, prefix=prefix, given={"argv": list(words[1:])})
     walk = grammar.walk_words(spec, list(words[1:]), tolerant=True)
@@ -103,7 +103,9 @@ def candidates(spot: Spot, names: Names) -> list[Candidate]:
 
 
 def command_names(prefix: str) -> list[Candidate]:
-    return [Candidate(s.name, s.help) for s in registry.listed_specs() if s.name.startswith(prefix)]
+    """Command names in virsh's order: its groups, and each group's commands, as `help` lists them."""
+    return [Candidate(s.name, s.help) for specs in registry.by_group().values() for s in specs
+            if s.name.startswith(prefix)]
 
 
 def option_names(spot: Spot) -> list[Candidate]:
@@ -134,8 +136,7 @@ def _values(spot: Spot, opt: Opt, names: Names) -> list[tuple[str, str]]:
     if kind in ("file", "dir"):
         return [(p, "") for p in paths(prefix, dirs_only=(kind == "dir"))]
     if kind == "command":
-        return [(c.text, c.meta) for c in command_names(prefix)] + [
-            (g, GROUPS[g]) for g in GROUPS if g.startswith(prefix) and g in registry.by_group()]
+        return [(c.text, c.meta) for c in command_names(prefix)]  # virsh offers no group keywords
     if kind == "keycode":
         return [(w, "") for w in _keycode_names(given) if w.startswith(prefix)]
     if kind in ("uri", "pool-type", "event"):

@@ -133,7 +133,9 @@ Names of domains, networks, pools, volumes and other objects are completed in po
 slots too (\fBstart \fR<Tab>), not only after \fB\-\-domain\fR and friends.  The
 interactive shell and the shell completion scripts share one engine, the hidden
 \fBcomplete\fR command; object names are cached per connection and refreshed in the
-background, so a slow remote connection does not block typing.
+background, so a slow remote connection does not block typing.  Command and option names
+need no connection: \fBcomplete\fR offers them even when the hypervisor cannot be reached
+(virsh's fails then).
 .TP
 .B Editing
 When the edited XML fails to define, \fBedit\fR and the other \fB*\-edit\fR commands ask

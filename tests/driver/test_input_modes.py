@@ -469,6 +469,17 @@ def test_completion_offers_what_virsh_offers(completion_uri: str, words: str, mo
 
 
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("words", [[""], ["net-"], ["list", "--"], ["help", "n"], ["nosuch", "--"],
+                                   ["nosuch", ""], ["nosuch", "x", "net-l"]])
+def test_completion_of_names_keeps_virsh_order(words: list[str], mode: str) -> None:
+    """Command and option names come in virsh's order (its groups, then each group's table),
+    byte for byte; after an unknown command, command names again.  With nothing to offer
+    `complete` fails silently (in a batch that counts as a failure, vsh's batch rule)."""
+    script = "complete -- " + " ".join(shlex.quote(w) for w in words)
+    same_in_mode(mode, script, "-c", URI, words=["complete", "--", *words], failed=words == ["nosuch", "--"])
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("words", [w for w in COMPLETIONS if not w.startswith(("domblk", "detach"))])
 def test_positional_completion_offers_the_same_names(completion_uri: str, words: str, mode: str) -> None:
     """vsh also completes an object in its positional slot (virsh offers option names there):

@@ -95,9 +95,14 @@ def test_command_descriptions_are_the_help_summary(names: completion.Names) -> N
     assert cand.meta == registry.get("start").help  # type: ignore[union-attr]
 
 
-def test_nothing_in_a_comment_or_after_an_unknown_command(names: completion.Names) -> None:
+def test_nothing_in_a_comment(names: completion.Names) -> None:
     assert texts("echo a #st", names) == []
-    assert texts("nosuch ", names) == []
+
+
+def test_command_names_after_an_unknown_command(names: completion.Names) -> None:
+    """As virsh: the words after a word that names no command complete as command names."""
+    assert texts("nosuch net-li", names) == ["net-list"]
+    assert texts("nosuch x --", names) == []
 
 
 # options ----------------------------------------------------------------------------------
@@ -241,10 +246,12 @@ def test_cd_completes_directories_only(tmp_path: Path, names: completion.Names) 
     assert texts(f"cd {tmp_path}/", names) == [f"{tmp_path}/dir/"]
 
 
-def test_help_completes_commands_and_groups(names: completion.Names) -> None:
+def test_help_completes_commands_as_virsh_does(names: completion.Names) -> None:
+    """Commands in `help`'s order, hidden ones and group keywords left out (virsh offers none)."""
     found = texts("help ", names)
-    assert "start" in found and "domain" in found and "virsh" in found and "complete" not in found
-    assert texts("help virs", names) == ["virsh"]
+    assert found[:3] == ["attach-device", "attach-disk", "attach-interface"]
+    assert "start" in found and "domain" not in found and "virsh" not in found and "complete" not in found
+    assert texts("help net-l", names) == ["net-list"]
 
 
 def test_connect_completes_uris(names: completion.Names) -> None:
