@@ -253,7 +253,7 @@ def _run(opts: Options, printer: object) -> int:
         for inv in invocations:
             note_parsed(opts.debug, inv, printer)  # type: ignore[arg-type]
     session.stop_on_error = opts.on_error == "stop"
-    if opts.log:
+    if opts.log is not None:
         from vsh.logfile import open_log
 
         try:

@@ -92,6 +92,13 @@ class _Given(list):  # type: ignore[type-arg]
             self.apply(*item)
 
 
+def _both(opt: GlobalOpt) -> str:
+    """How virsh's getopt names an option in its messages: `'-c'/'--connect'`."""
+    if opt.short and opt.long:
+        return f"'-{opt.short}'/'--{opt.long}'"
+    return f"'-{opt.short}'" if opt.short else f"'--{opt.long}'"
+
+
 def _unsupported(word: str) -> VshError:
     return VshError(f"unsupported option '{word}'. See --help.")
 
@@ -126,12 +133,12 @@ def scan(argv: list[str], tolerant: bool = False,
             if opt.kind == NONE and eq:
                 if tolerant:
                     continue
-                raise _unsupported(word)
+                raise _unsupported(f"-{opt.short}" if opt.short else word)  # getopt's optopt
             if opt.kind == REQUIRED and not eq:
                 if i >= len(argv):
                     if tolerant:
                         return Scan(given, i, opt)
-                    raise VshError(f"option '--{opt.long}' requires an argument")
+                    raise VshError(f"option {_both(opt)} requires an argument")
                 value, eq = argv[i], "="
                 i += 1
             given.append((opt, value if eq else None))
@@ -152,8 +159,7 @@ def scan(argv: list[str], tolerant: bool = False,
                     if i >= len(argv):
                         if tolerant:
                             return Scan(given, i, opt)
-                        both = f"'-{ch}'/'--{opt.long}'" if opt.long else f"'-{ch}'"
-                        raise VshError(f"option {both} requires an argument")
+                        raise VshError(f"option {_both(opt)} requires an argument")
                     value = argv[i]
                     i += 1
                 given.append((opt, value))

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import pytest
 
-from util import MODES, VIRSH, VSH, Result, run_bytes, same_in_mode, virsh, vsh, without_banner
+from util import MODES, VIRSH, VSH, Result, run_bytes, same, same_in_mode, virsh, vsh, without_banner
 
 URI = "test:///default"
 TWO_WAYS = ("string", "batch")  # the modes that lex a script and run several commands
@@ -304,6 +304,8 @@ GLOBAL = {
     "debug-0": (["-c", URI, "-d", "0"], "echo a b"),
     "debug-1-two": (["-c", URI, "-d", "1"], "echo --shell a; uri"),
     "debug-0-failure": (["-c", URI, "-d", "0"], "dominfo nosuch"),
+    "log-empty": (["-c", URI, "-l", ""], "uri"),
+    "log-empty-inline": (["-c", URI, "--log="], "uri"),
 }
 
 
@@ -314,6 +316,15 @@ def test_global_options(case: str, mode: str) -> None:
     if mode == "argv" and ";" in script:
         script = script.split(";")[0]
     same_in_mode(mode, script, *opts)
+
+
+@pytest.mark.parametrize("last", ["--connect", "--debug", "--log", "--keepalive-interval", "--keepalive-count",
+                                  "--escape", "-c", "-e", "-K", "--readonly=1", "--help=x", "--quiet=1",
+                                  "--k", "--no-such", "-Z"])
+def test_global_option_errors(last: str) -> None:
+    """virsh's getopt words: a missing argument names the short and the long option, a value
+    given to a flag names its short form."""
+    same(last)
 
 
 # --- JSON (vsh's own) ---
