@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from util import VSH, run, vsh
+from util import VSH, run, virsh, vsh
 
 URI = "test:///default"
 
@@ -269,3 +269,25 @@ def test_tree_entry_matches_the_direct_entry(script: str) -> None:
     batch_direct = vsh("-c", URI, stdin=script + "\n")
     batch_tree = vsh("-c", URI, stdin=script + "\n", env={"VSH_TREE": "1"})
     assert batch_tree == batch_direct
+
+
+def test_the_readme_example_works(tmp_path: Path) -> None:
+    """The README's example command file, as printed there, lists the addresses virsh's
+    `domifaddr` reports, as text and as JSON."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = re.search(r"```python\n(# ~/.config/vsh/commands/vmips.py\n.*?)```", readme, re.S)
+    assert code is not None, "the README lost its example command file"
+    folder = tmp_path / "vsh" / "commands"
+    folder.mkdir(parents=True)
+    (folder / "vmips.py").write_text(code.group(1))
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    rows = [line.split() for line in virsh("-q", "-c", URI, "domifaddr", "test").out.splitlines() if line.strip()]
+    want = [(row[0], row[3].split("/")[0]) for row in rows]
+    assert want, "the test domain has addresses"
+    got = vsh("-c", URI, "vm-ips test; vm-ips test --source arp", env=env)
+    text = "".join(f"{name} {addr}\n" for name, addr in want)
+    assert (got.out, got.err, got.rc) == (f"{text}\n{text}\n", "", 0)
+    data = json.loads(vsh("--json", "-c", URI, "vm-ips", "test", env=env).out)
+    assert data == [{"interface": name, "address": addr} for name, addr in want]
