@@ -10,6 +10,7 @@ runs, so a slow remote connection never blocks typing.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from typing import Any, Callable, Iterable, NamedTuple
@@ -128,7 +129,18 @@ def option_names(spot: Spot) -> list[Candidate]:
 
 
 def _values(spot: Spot, opt: Opt, names: Names) -> list[tuple[str, str]]:
-    kind, prefix, given = opt.complete, spot.prefix, spot.given
+    if not opt.comma:
+        return _items(spot, opt, names, spot.prefix)
+    # virshCommaStringListComplete: the items not given yet, after those given.
+    head, sep, _tail = spot.prefix.rpartition(",")
+    lead = head + sep
+    given = set(head.split(",")) if sep else set()
+    return [(lead + w, m) for w, m in _items(spot, opt, names, "")
+            if w not in given and (lead + w).startswith(spot.prefix)]
+
+
+def _items(spot: Spot, opt: Opt, names: Names, prefix: str) -> list[tuple[str, str]]:
+    kind, given = opt.complete, spot.given
     if opt.choices:
         return [(w, "") for w in opt.choices if w.startswith(prefix)]
     if not kind:
@@ -266,6 +278,31 @@ def _domain_interfaces(conn: Any, given: dict) -> list[str]:
     return out
 
 
+def _domain_interface_state(conn: Any, given: dict) -> list[str]:
+    """The link state to set an interface to: the other one (virshDomainInterfaceStateCompleter)."""
+    from lxml import etree
+
+    dom, iface = _domain(conn, given), given.get("interface")
+    if dom is None or not isinstance(iface, str):
+        return []
+    mac = _mac(iface) if re.fullmatch(r"([0-9A-Fa-f]{1,2}[:-]){5}[0-9A-Fa-f]{1,2}", iface) else None
+    found = []
+    for el in etree.fromstring(dom.XMLDesc(0).encode("utf-8")).findall("devices/interface"):
+        if el.findtext("target[@dev]") is not None and el.find("target").get("dev") == iface:
+            found.append(el)
+        elif mac is not None and el.find("mac") is not None and _mac(el.find("mac").get("address", "")) == mac:
+            found.append(el)
+    if len(found) != 1:
+        return []
+    link = found[0].find("link")
+    return ["up"] if link is not None and link.get("state") == "down" else ["down"]
+
+
+def _mac(text: str) -> str:
+    """A MAC address as virMacAddrFormat writes it: two lower-case digits per byte."""
+    return ":".join(part.zfill(2) for part in re.split("[:-]", text.lower()))
+
+
 def _domain_disks(conn: Any, given: dict) -> list[str]:
     """The domain's disk targets (virsh's virshDomainDiskTargetCompleter)."""
     from lxml import etree
@@ -354,6 +391,7 @@ FETCHERS: dict[str, tuple[tuple[str, ...], Callable[[Any, dict], list]]] = {
     "checkpoint": (("domain",), _checkpoints),
     "domain-interface": (("domain",), _domain_interfaces),
     "domain-disk": (("domain",), _domain_disks),
+    "domain-interface-state": (("domain", "interface"), _domain_interface_state),
     "domain-mountpoint": (("domain",), _domain_mountpoints),
     "domain-alias": (("domain",), _domain_aliases),
     # Host completers (vsh.hostcaps): cell numbers, page sizes, host CPUs, CPU models, filter bindings.

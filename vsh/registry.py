@@ -216,6 +216,8 @@ def check_specs() -> list[str]:
                 seen_optional = True
             if opt.complete and opt.complete not in completers:
                 problems.append(f"{where}: option --{opt.name} names unknown completer '{opt.complete}'")
+            if opt.comma and not (opt.complete or opt.choices):
+                problems.append(f"{where}: list option --{opt.name} has nothing to complete its items from")
             if (opt.type != BOOL and opt.name in ("domain", "network", "pool", "vol", "interface", "secret")
                     and not opt.complete):
                 problems.append(f"{where}: object option --{opt.name} has no completer")

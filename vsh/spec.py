@@ -46,6 +46,7 @@ class Opt(NamedTuple):
     `complete` names the completer for the value ("domain", "network", "pool", "file"...).
     `late` options are converted by the body (ctx.late) where virsh reads them.
     `choices` are the fixed words completion offers for the value (an enum such as --mode).
+    `comma`: the value is a comma-separated list, completed item by item as virsh does.
     """
 
     name: str
@@ -63,6 +64,7 @@ class Opt(NamedTuple):
     late: bool = False
     # Values completion offers for an enum-like option (virsh's completers of fixed words).
     choices: tuple[str, ...] = ()
+    comma: bool = False
 
     @property
     def positional(self) -> bool:

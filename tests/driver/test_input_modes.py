@@ -19,7 +19,7 @@ from typing import Sequence
 
 import pytest
 
-from util import MODES, VIRSH, VSH, Result, run_bytes, same, same_in_mode, virsh, vsh, without_banner
+from util import MODES, VIRSH, VSH, Result, host_uri, run_bytes, same, same_in_mode, virsh, vsh, without_banner
 
 URI = "test:///default"
 TWO_WAYS = ("string", "batch")  # the modes that lex a script and run several commands
@@ -490,6 +490,35 @@ def test_completion_of_names_keeps_virsh_order(words: list[str], mode: str) -> N
     same_in_mode(mode, script, "-c", URI, words=["complete", "--", *words], failed=words == ["nosuch", "--"])
 
 
+VALUE_COMPLETIONS = [
+    # comma-separated lists: the items not given yet, after those given (virshCommaStringListComplete)
+    "pool-list --type|dir,l", "pool-list --type|", "nodedev-list --cap|pci,usb,", "nodedev-list --cap|s",
+    "perf test --disable|cmt,mbmt,c", "undefine test --storage|", "migrate test --comp-methods|xbzrle,",
+    "shutdown test --mode|", "reboot test --mode|acpi,ag", "vcpupin test 0 --cpulist|0,",
+    "emulatorpin test --cpulist|", "setvcpu test --vcpulist|0,",
+    # the link state to set: the other one, for an interface named by target or by MAC
+    "domif-setlink test testnet0 --state|", "domif-setlink test --interface AA:bb:cc:dd:ee:ff --state|",
+    "domif-setlink test --interface nosuch --state|",
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", VALUE_COMPLETIONS)
+def test_completion_of_values_as_virsh(case: str, mode: str) -> None:
+    words, _, prefix = case.partition("|")
+    script = f"complete -- {words} {shlex.quote(prefix)}"
+    same_in_mode(mode, script, "-c", URI, words=["complete", "--", *words.split(), prefix],
+                 failed=words.endswith("nosuch --state"))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("iface", ["52:54:00:00:00:a1", "52:54:00:00:00:A2"])
+def test_completion_of_a_link_state_follows_the_link(iface: str, mode: str) -> None:
+    """A link that is down is to be set up (the host's `media` has one up, one down)."""
+    same_in_mode(mode, f"complete -- domif-setlink media {iface} --state ''", "-c", host_uri("domain_update_node"),
+                 words=["complete", "--", "domif-setlink", "media", iface, "--state", ""])
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("words", [w for w in COMPLETIONS if not w.startswith(("domblk", "detach"))])
 def test_positional_completion_offers_the_same_names(completion_uri: str, words: str, mode: str) -> None:
@@ -512,10 +541,12 @@ def test_check_specs_reports_an_unknown_completer() -> None:
     name = "zz-bogus-completer"
     registry.load_all()
     registry.command(name, group="virsh", help="a throwaway declaration", connect=False,
-                     opts=[Str("thing", "a value", complete="no-such-completer")])(lambda ctx, thing: None)
+                     opts=[Str("thing", "a value", complete="no-such-completer"),
+                           Str("items", "a list", comma=True)])(lambda ctx, thing, items: None)
     try:
         problems = registry.check_specs()
     finally:
         registry._SPECS.pop(name)
-    assert problems == [f"command '{name}': option --thing names unknown completer 'no-such-completer'"]
+    assert problems == [f"command '{name}': option --thing names unknown completer 'no-such-completer'",
+                        f"command '{name}': list option --items has nothing to complete its items from"]
     assert registry.check_specs() == []

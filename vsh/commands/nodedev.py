@@ -55,7 +55,8 @@ def _tree(names: list[str], parents: list[str | None], devid: int, lastdev: int,
 
 @command("nodedev-list", group="nodedev", help="enumerate devices on this host",
          opts=[Flag("tree", "list devices in a tree"),
-               Str("cap", "capability names, separated by comma", empty_ok=True),
+               Str("cap", "capability names, separated by comma", empty_ok=True,
+                   choices=tuple(name for name, _ in CAPS), comma=True),
                Flag("inactive", "list inactive devices"), Flag("all", "list inactive & active devices")])
 def cmd_nodedev_list(ctx: Session, tree: bool, cap: str | None, inactive: bool, all: bool) -> None:
     import libvirt

@@ -118,7 +118,8 @@ def _create_flags(build: bool, overwrite: bool, no_overwrite: bool) -> int:
                Flag("transient", "list transient pools"), Flag("persistent", "list persistent pools"),
                Flag("autostart", "list pools with autostart enabled"),
                Flag("no-autostart", "list pools with autostart disabled"),
-               Str("type", "only list pool of specified type(s) (if supported)", complete="pool-type"),
+               Str("type", "only list pool of specified type(s) (if supported)", complete="pool-type",
+                   comma=True),
                Flag("details", "display extended details for pools"),
                Flag("uuid", "list UUID of active pools only"), Flag("name", "list name of active pools only")],
          exclusive=[("all", "inactive")])

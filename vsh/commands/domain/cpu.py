@@ -82,7 +82,7 @@ def _vcpu_count(dom: Any, flags: int) -> int:
          desc="Pin domain VCPUs to host physical CPUs.",
          opts=[DOM(), Int("vcpu", "vcpu number", conv="puint", complete="domain-vcpu", late=True),
                Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
-                   complete="host-cpu"),
+                   complete="host-cpu", comma=True),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None, config: bool, live: bool,
@@ -123,7 +123,7 @@ def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None
 @command("emulatorpin", group="domain", help="control or query domain emulator affinity",
          desc="Pin domain emulator threads to host physical CPUs.",
          opts=[DOM(), Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
-                          complete="host-cpu"),
+                          complete="host-cpu", comma=True),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_emulatorpin(ctx: Session, domain: str, cpulist: str | None, config: bool, live: bool,
@@ -179,7 +179,7 @@ def cmd_iothreadinfo(ctx: Session, domain: str, config: bool, live: bool, curren
          desc="Pin domain IOThreads to host physical CPUs.",
          opts=[DOM(), Int("iothread", "IOThread ID number", conv="puint", required=True, late=True,
                           complete="domain-iothread"),
-               Data("cpulist", "host cpu number(s) to set", empty_ok=True, complete="host-cpu"),
+               Data("cpulist", "host cpu number(s) to set", empty_ok=True, complete="host-cpu", comma=True),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_iothreadpin(ctx: Session, domain: str, iothread: str, cpulist: str, config: bool, live: bool,

@@ -163,9 +163,12 @@ def cmd_start(ctx: Session, domain: str, console: bool, paused: bool, autodestro
 
 # shutdown, reboot, reset, destroy, suspend, resume --------------------------------------------------
 
+_MODES = ("acpi", "agent", "initctl", "signal", "paravirt")
+
 @command("shutdown", group="domain", help="gracefully shutdown a domain",
          desc="Run shutdown in the target domain.",
-         opts=[DOM(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True)])
+         opts=[DOM(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True,
+                                               choices=_MODES, comma=True)])
 def cmd_shutdown(ctx: Session, domain: str, mode: str | None) -> None:
     flags = _mode_flags(mode, "SHUTDOWN", "'acpi', 'agent', 'initctl', 'signal', or 'paravirt'")
     dom = get_domain(ctx, domain)
@@ -178,7 +181,8 @@ def cmd_shutdown(ctx: Session, domain: str, mode: str | None) -> None:
 
 
 @command("reboot", group="domain", help="reboot a domain", desc="Run a reboot command in the target domain.",
-         opts=[DOM(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True)])
+         opts=[DOM(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True,
+                                               choices=_MODES, comma=True)])
 def cmd_reboot(ctx: Session, domain: str, mode: str | None) -> None:
     # virsh words this list without the serial comma that shutdown has.
     flags = _mode_flags(mode, "REBOOT", "'acpi', 'agent', 'initctl', 'signal' or 'paravirt'")
@@ -248,7 +252,7 @@ _UNDEFINE_OPTS = [
     DOM(complete="domain:persistent"),
     Flag("managed-save", "remove domain managed state file"),
     Str("storage", "remove associated storage volumes (comma separated list of targets or source paths) "
-                   "(see domblklist)", empty_ok=True),
+                   "(see domblklist)", empty_ok=True, complete="domain-disk", comma=True),
     Flag("remove-all-storage", "remove all associated storage volumes (use with caution)"),
     Alias("delete-snapshots", "delete-storage-volume-snapshots"),
     Flag("delete-storage-volume-snapshots", "delete snapshots associated with volume(s), requires "

@@ -397,8 +397,8 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
          desc="Get or set the current perf events for a guest domain.\n"
               "    To get the perf events list use following command: \n\n"
               "    virsh # perf <domain>",
-         opts=[DOM(), Str("enable", "perf events which will be enabled", choices=PERF_EVENTS),
-               Str("disable", "perf events which will be disabled", choices=PERF_EVENTS),
+         opts=[DOM(), Str("enable", "perf events which will be enabled", choices=PERF_EVENTS, comma=True),
+               Str("disable", "perf events which will be disabled", choices=PERF_EVENTS, comma=True),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_perf(ctx: Session, domain: str, enable: str | None, disable: str | None, config: bool, live: bool,

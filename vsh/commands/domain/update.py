@@ -238,7 +238,8 @@ def cmd_change_media(ctx: Session, domain: str, path: str, source: str | None, e
 
 @command("domif-setlink", group="domain", help="set link state of a virtual interface",
          desc="Set link state of a domain's virtual interface. This command wraps usage of update-device command.",
-         opts=[DOM(), DOMIF_INTERFACE, Data("state", "new state of the device", empty_ok=True, choices=("up", "down")),
+         opts=[DOM(), DOMIF_INTERFACE, Data("state", "new state of the device", empty_ok=True,
+                                                 complete="domain-interface-state"),
                Alias("persistent", "config"), CONFIG,
                Flag("print-xml", "print XML document rather than set the interface link state")])
 def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, config: bool, print_xml: bool) -> None:
@@ -283,7 +284,7 @@ def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, con
 # setvcpu ---------------------------------------------------------------------------------------
 
 @command("setvcpu", group="domain", help="attach/detach vcpu or groups of threads", desc="Add or remove vcpus",
-         opts=[DOM(), Data("vcpulist", "ids of vcpus to manipulate", complete="domain-vcpu", empty_ok=True),
+         opts=[DOM(), Data("vcpulist", "ids of vcpus to manipulate", complete="domain-vcpu", empty_ok=True, comma=True),
                Flag("enable", "enable cpus specified by cpumap"), Flag("disable", "disable cpus specified by cpumap"),
                CONFIG, LIVE, CURRENT],
          exclusive=[("enable", "disable"), ("current", "live"), ("current", "config")])
