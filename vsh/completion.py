@@ -160,7 +160,14 @@ def _items(spot: Spot, opt: Opt, names: Names, prefix: str) -> list[tuple[str, s
         found = names(kind, given)
     except Exception:  # noqa: BLE001 - completion must never break typing
         return []
-    return [(n, "") for n in sorted(set(found)) if n.startswith(prefix)]
+    # Object names sorted (libvirt lists them in hash order); the rest (page sizes, cells, CPUs,
+    # a domain's disks) in the order of the host or the XML, as virsh offers them.
+    ordered = sorted(set(found)) if kind.partition(":")[0] in _NAMED_OBJECTS else dict.fromkeys(found)
+    return [(n, "") for n in ordered if n.startswith(prefix)]
+
+
+_NAMED_OBJECTS = frozenset(("domain", "network", "pool", "volume", "interface", "secret", "nodedev", "nwfilter",
+                            "snapshot", "checkpoint", "nwfilter-binding"))
 
 
 #: A few URIs worth offering to `connect` and `-c`.

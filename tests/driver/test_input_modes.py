@@ -499,6 +499,10 @@ VALUE_COMPLETIONS = [
     # the link state to set: the other one, for an interface named by target or by MAC
     "domif-setlink test testnet0 --state|", "domif-setlink test --interface AA:bb:cc:dd:ee:ff --state|",
     "domif-setlink test --interface nosuch --state|",
+    # fixed words, and the host's own order
+    "domhostname test --source|", "domifaddr test --source|", "dump test x --format|kd",
+    "attach-interface test network default --source-mode|", "net-update default --command|",
+    "net-update default add --section|ip", "allocpages --pagesize|",
 ]
 
 

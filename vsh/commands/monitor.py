@@ -791,7 +791,8 @@ def cmd_domblkerror(ctx: Session, domain: str) -> None:
          desc="Get network interfaces' addresses for a running domain",
          opts=[DOM(complete="domain:active"), Str("interface", "network interface name", complete="domain-interface"),
                Flag("full", "always display names and MACs of interfaces"),
-               Str("source", "address source: 'lease', 'agent', or 'arp'")])
+               Str("source", "address source: 'lease', 'agent', or 'arp'",
+                   choices=("lease", "agent", "arp"))])
 def cmd_domifaddr(ctx: Session, domain: str, interface: str | None, full: bool, source: str | None) -> None:
     import libvirt
 

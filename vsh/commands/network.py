@@ -222,8 +222,11 @@ UPDATE_SECTIONS = ("none", "bridge", "domain", "ip", "ip-dhcp-host", "ip-dhcp-ra
 
 @command("net-update", group="network", help="update parts of an existing network's configuration",
          opts=[common.NETWORK(),
-               Data("command", "type of update (add-first, add-last (add), delete, or modify)", late=True),
-               Data("section", "which section of network configuration to update", late=True),
+               Data("command", "type of update (add-first, add-last (add), delete, or modify)", late=True,
+                    choices=("add", "modify", "delete", "add-last", "add-first")),
+               Data("section", "which section of network configuration to update", late=True,
+                    choices=("bridge", "domain", "ip", "ip-dhcp-host", "ip-dhcp-range", "forward",
+                             "forward-interface", "forward-pf", "portgroup", "dns-host", "dns-txt", "dns-srv")),
                Data("xml", "name of file containing xml (or, if it starts with '<', the complete xml element "
                            "itself) to add/modify, or to be matched for search", complete="file", late=True),
                Int("parent-index", "which parent object to search through", conv=None, empty_ok=True),

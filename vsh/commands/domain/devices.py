@@ -263,7 +263,8 @@ def _pci_address(text: str) -> tuple[int, int, int, int] | None:
                PERSISTENT, CONFIG, LIVE, CURRENT,
                Flag("print-xml", "print XML document rather than attach the interface"),
                Flag("managed", "libvirt will automatically detach/attach the device from/to host"),
-               Str("source-mode", "mode attribute of <source/> element", empty_ok=True)],
+               Str("source-mode", "mode attribute of <source/> element", empty_ok=True,
+                   choices=("server", "client"))],
          exclusive=_EXCLUSIVE)
 def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, target: str | None, mac: str | None,
                          script: str | None, model: str | None, alias: str | None, inbound: str | None,

@@ -262,7 +262,8 @@ DUMP_FORMATS = ("elf", "kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp")
                Flag("reset", "reset the domain after core dump"),
                Flag("verbose", "display the progress of dump"),
                Flag("memory-only", "dump domain's memory only"),
-               Str("format", "specify the format of memory-only dump", empty_ok=True)])
+               Str("format", "specify the format of memory-only dump", empty_ok=True,
+                   choices=("elf", "kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp"))])
 def cmd_dump(ctx: Session, domain: str, file: str, live: bool, crash: bool, bypass_cache: bool, reset: bool,
              verbose: bool, memory_only: bool, format: str | None) -> None:
     import libvirt

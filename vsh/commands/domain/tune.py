@@ -281,7 +281,8 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
 # domhostname -----------------------------------------------------------------
 
 @command("domhostname", group="domain", help="print the domain's hostname",
-         opts=[DOM(complete="domain:active"), Str("source", "address source: 'lease' or 'agent'", empty_ok=True)])
+         opts=[DOM(complete="domain:active"), Str("source", "address source: 'lease' or 'agent'", empty_ok=True,
+                                                      choices=("agent", "lease"))])
 def cmd_domhostname(ctx: Session, domain: str, source: str | None) -> None:
     import libvirt
 
