@@ -167,7 +167,8 @@ def _items(spot: Spot, opt: Opt, names: Names, prefix: str) -> list[tuple[str, s
 
 
 _NAMED_OBJECTS = frozenset(("domain", "network", "pool", "volume", "interface", "secret", "nodedev", "nwfilter",
-                            "snapshot", "checkpoint", "nwfilter-binding"))
+                            "snapshot", "checkpoint", "nwfilter-binding", "domain-uuid", "network-uuid",
+                            "interface-mac"))
 
 
 #: A few URIs worth offering to `connect` and `-c`.
@@ -266,8 +267,9 @@ def _checkpoints(conn: Any, given: dict) -> list[str]:
     return [c.getName() for c in dom.listAllCheckpoints(0)] if dom is not None else []
 
 
-def _domain_interfaces(conn: Any, given: dict) -> list[str]:
-    """The domain's interfaces by target device, or by MAC where there is none (virsh's completer)."""
+def _domain_interfaces(conn: Any, given: dict, by_mac: bool = False) -> list[str]:
+    """The domain's interfaces by target device, or by MAC where there is none or `by_mac`
+    (virsh's virshDomainInterfaceCompleter)."""
     from lxml import etree
 
     dom = _domain(conn, given)
@@ -277,7 +279,7 @@ def _domain_interfaces(conn: Any, given: dict) -> list[str]:
     for iface in etree.fromstring(dom.XMLDesc(0).encode("utf-8")).findall("devices/interface"):
         dev = iface.find("target")
         mac = iface.find("mac")
-        name = dev.get("dev") if dev is not None else None
+        name = dev.get("dev") if dev is not None and not by_mac else None
         if not name and mac is not None:
             name = mac.get("address")
         if name:
@@ -398,6 +400,10 @@ FETCHERS: dict[str, tuple[tuple[str, ...], Callable[[Any, dict], list]]] = {
     "checkpoint": (("domain",), _checkpoints),
     "domain-interface": (("domain",), _domain_interfaces),
     "domain-disk": (("domain",), _domain_disks),
+    "domain-mac": (("domain",), lambda conn, g: _domain_interfaces(conn, g, by_mac=True)),
+    "domain-uuid": ((), lambda conn, _g: [d.UUIDString() for d in conn.listAllDomains(0)]),
+    "network-uuid": ((), lambda conn, _g: [n.UUIDString() for n in conn.listAllNetworks(0)]),
+    "interface-mac": ((), lambda conn, _g: [i.MACString() for i in conn.listAllInterfaces(0)]),
     "domain-interface-state": (("domain", "interface"), _domain_interface_state),
     "domain-mountpoint": (("domain",), _domain_mountpoints),
     "domain-alias": (("domain",), _domain_aliases),

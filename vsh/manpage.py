@@ -135,7 +135,8 @@ interactive shell and the shell completion scripts share one engine, the hidden
 \fBcomplete\fR command; object names are cached per connection and refreshed in the
 background, so a slow remote connection does not block typing.  Command and option names
 need no connection: \fBcomplete\fR offers them even when the hypervisor cannot be reached
-(virsh's fails then).
+(virsh's fails then).  File and folder names, a few URIs, and the fixed words of some options
+complete where virsh's \fBcomplete\fR offers nothing.
 .TP
 .B Editing
 When the edited XML fails to define, \fBedit\fR and the other \fB*\-edit\fR commands ask

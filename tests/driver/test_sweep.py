@@ -4,9 +4,9 @@ For each registered command (hidden ones and those that need a terminal or a rea
 hypervisor left out) the patterns come from its options: no arguments, `--help` and
 `help CMD`, an unknown option, each valued option left without its value, each option
 given twice, `--flag=value`, the required objects named `nosuch`, bad numbers and
-empty strings, and every optional option alone and beside each other one (virsh's exclusive
-and requiring options).  Grammar errors reject a whole command string, so each of those runs
-alone; the run-time patterns of one command share one command string, separated by
+empty strings, every optional option alone and beside each other one (virsh's exclusive
+and requiring options), and `complete` for every option's value.  Grammar errors reject a
+whole command string, so each of those runs alone; the run-time patterns of one command share one command string, separated by
 `echo --err` markers.  Every run happens in a fresh empty folder (files named in the
 patterns are relative), and all the runs the selected tests need are started together
 on a thread pool, so the sweep takes seconds rather than minutes.  Each command's help, its
@@ -220,6 +220,30 @@ def value_line(spec: CommandSpec) -> str:
     return "; ".join(parts)
 
 
+# Where vsh's `complete` deliberately offers more than virsh's (README: completion), or stays
+# quiet where virsh prints the error of a listing the test driver cannot do.
+COMPLETE_DIFFERS = {
+    ("connect", "name"): "vsh offers a few URIs",
+    ("domxml-from-native", "format"): "vsh offers qemu-argv", ("domxml-to-native", "format"): "vsh offers qemu-argv",
+    ("find-storage-pool-sources", "type"): "vsh offers the pool types",
+    ("find-storage-pool-sources-as", "type"): "vsh offers the pool types",
+}
+COMPLETE_QUIET = ("secret", "nwfilter", "net-port", "net-dhcp-leases", "guestvcpus", "hypervisor-cpu-baseline")
+
+
+def completion_lines(spec: CommandSpec) -> list[str]:
+    """`complete` for the value of each valued option, after the command's required values (run
+    in an empty folder, so file names offer nothing, as virsh's)."""
+    base = _base(spec)
+    lines = []
+    for opt in spec.opts:
+        if opt.type in (BOOL, ALIAS, ARGV) or (spec.name, opt.name) in COMPLETE_DIFFERS:
+            continue
+        words = _words({k: v for k, v in base.items() if k != opt.name})
+        lines.append(_line("complete", ["--", spec.name, *words, f"--{opt.name}", ""]))
+    return lines
+
+
 def option_pairs_lines(spec: CommandSpec) -> list[str]:
     """Command strings with each optional option alone and each pair of them (a value where
     one is needed), beside objects that do not exist: virsh's exclusive and requiring options
@@ -431,6 +455,19 @@ def test_option_pairs(results: dict[tuple[str, str], Result], lines: list[str]) 
     options, in its words and order.  Commands that need no object (pool-define-as) define
     one with a random UUID, so UUIDs are not compared."""
     problems = [d for d in (_diff(results, line, partial=True, uuids=False) for line in lines) if d]
+    assert not problems, "\n\n".join(problems)
+
+
+@pytest.mark.parametrize("lines", [pytest.param(lines, id=spec.name) for spec in _specs()
+                                   if (lines := completion_lines(spec)) and not spec.name.startswith(COMPLETE_QUIET)])
+def test_value_completion(results: dict[tuple[str, str], Result], lines: list[str]) -> None:
+    """`complete` offers virsh's candidates for the value of every option: its fixed words, its
+    object names (compared as sets: libvirt lists objects in hash order), comma lists."""
+    problems = []
+    for line in lines:
+        want, got, _tree = _get(results, "pair", line)
+        if sorted(want.out.splitlines()) != sorted(got.out.splitlines()) or (want.err, want.rc) != (got.err, got.rc):
+            problems.append(f"--- {line}\nvirsh: {want!r}\nvsh:   {got!r}")
     assert not problems, "\n\n".join(problems)
 
 

@@ -50,7 +50,7 @@ def cmd_iface_list(ctx: Session, inactive: bool, all: bool) -> None:
 
 
 @command("iface-name", group="interface", help="convert an interface MAC address to interface name",
-         opts=[IFACE("interface mac")])
+         opts=[IFACE("interface mac", complete="interface-mac")])
 def cmd_iface_name(ctx: Session, interface: str) -> None:
     name = ctx.lookup.interface(interface, by_name=False).name()
     ctx.out.data({"name": name}, name + "\n")

@@ -200,7 +200,7 @@ def cmd_net_autostart(ctx: Session, network: str, disable: bool) -> None:
 
 
 @command("net-name", group="network", help="convert a network UUID to network name",
-         opts=[common.NETWORK("network uuid")])
+         opts=[common.NETWORK("network uuid", complete="network-uuid")])
 def cmd_net_name(ctx: Session, network: str) -> None:
     name = ctx.lookup.network(network, by_name=False).name()
     ctx.out.data({"name": name}, name + "\n")

@@ -332,7 +332,8 @@ WIPE_ALGORITHMS = ("zero", "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzne
 @command("vol-wipe", group="volume", help="wipe a vol",
          desc="Ensure data previously on a volume is not accessible to future reads",
          opts=[common.VOLUME(), common.POOL_OPT(),
-               Str("algorithm", "perform selected wiping algorithm", late=True)])
+               Str("algorithm", "perform selected wiping algorithm", late=True,
+                   choices=WIPE_ALGORITHMS)])
 def cmd_vol_wipe(ctx: Session, vol: str, pool: str | None, algorithm: str | None) -> None:
     import libvirt
 

@@ -159,7 +159,7 @@ def find_interface(xml: str, kind: str, mac: str | None) -> Any:
 
 @command("detach-interface", group="domain", help="detach network interface", desc="Detach network interface.",
          opts=[DOM(), Data("type", "network interface type", empty_ok=True),
-               Str("mac", "MAC address", empty_ok=True),
+               Str("mac", "MAC address", empty_ok=True, complete="domain-mac"),
                PERSISTENT, CONFIG, LIVE, CURRENT,
                Flag("print-xml", "print XML document rather than detach the interface")],
          exclusive=_EXCLUSIVE)

@@ -25,7 +25,7 @@ def cmd_domid(ctx: Session, domain: str) -> None:
 
 
 @command("domname", group="domain", help="convert a domain id or UUID to domain name",
-         opts=[DOM("domain id or uuid")])
+         opts=[DOM("domain id or uuid", complete="domain-uuid")])
 def cmd_domname(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain, by_name=False)
     ctx.out.data({"name": dom.name()}, dom.name() + "\n")
