@@ -201,11 +201,48 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+_BAD_DEBUG = "VIRSH_DEBUG not set with a valid numeric value"
+
+
+def _env_debug() -> int | None:
+    """VIRSH_DEBUG as virsh reads it (strtol, base 10, all of it, 0 to 4); None when unset;
+    -1 when it is not a valid level."""
+    import re
+
+    text = os.environ.get("VIRSH_DEBUG")
+    if text is None:
+        return None
+    return int(text) if re.fullmatch(r"\s*[+-]?[0-9]+", text) and 0 <= int(text) <= 4 else -1
+
+
 def _run(opts: Options, printer: object) -> int:
     from vsh.connection import silence_libvirt
-    from vsh.session import Session
+    from vsh.session import Session, note_debug
 
     args = opts.args
+    # virsh's vshInitDebug runs before its options and again after them: VIRSH_DEBUG sets the
+    # level first, -d while the options are read, and VIRSH_DEBUG again after them where -d
+    # left the default (ERROR); a bad value is reported each time.  -l wins over VIRSH_LOG_FILE.
+    env_level = _env_debug()
+    if env_level == -1:
+        sys.stderr.write(f"error: {_BAD_DEBUG}\n")
+    reading_level = opts.debug if opts.debug >= 0 or env_level is None else env_level
+    if opts.log is None:
+        opts.log = os.environ.get("VIRSH_LOG_FILE") or None
+    if opts.log is not None:
+        # Open before the command string is parsed: its debug line and errors are logged too.
+        from vsh.logfile import open_log
+
+        try:
+            printer.log = open_log(opts.log)  # type: ignore[attr-defined]
+        except OSError:
+            printer.error(["failed to open the log file. check the log file path"])  # type: ignore[attr-defined]
+            return 1
+    if env_level is not None and opts.debug in (-1, 4):
+        if env_level == -1:
+            printer.error([_BAD_DEBUG])  # type: ignore[attr-defined]
+        else:
+            opts.debug = env_level
     from vsh import grammar
 
     parse = grammar.parse
@@ -223,8 +260,7 @@ def _run(opts: Options, printer: object) -> int:
 
                 if not args[0]:
                     return 1  # virsh rejects an empty command string silently
-                if 0 <= opts.debug <= 1:
-                    printer.out.write(f'commands: "{args[0]}"\n')  # type: ignore[attr-defined]
+                note_debug(reading_level, 1, f'commands: "{args[0]}"', printer)  # type: ignore[arg-type]
                 invocations = [parse(words) for words in split_words(args[0])]
             else:
                 invocations = [parse(list(args))]
@@ -253,14 +289,6 @@ def _run(opts: Options, printer: object) -> int:
         for inv in invocations:
             note_parsed(opts.debug, inv, printer)  # type: ignore[arg-type]
     session.stop_on_error = opts.on_error == "stop"
-    if opts.log is not None:
-        from vsh.logfile import open_log
-
-        try:
-            session.log = open_log(opts.log)
-        except OSError:
-            printer.error(["failed to open the log file. check the log file path"])  # type: ignore[attr-defined]
-            return 1
     if opts.uri is not None:
         # A named URI, even an empty one, opens at start-up (virsh connects before any command).
         try:

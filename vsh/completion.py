@@ -297,9 +297,9 @@ def _domain_interface_state(conn: Any, given: dict) -> list[str]:
     mac = _mac(iface) if re.fullmatch(r"([0-9A-Fa-f]{1,2}[:-]){5}[0-9A-Fa-f]{1,2}", iface) else None
     found = []
     for el in etree.fromstring(dom.XMLDesc(0).encode("utf-8")).findall("devices/interface"):
-        if el.findtext("target[@dev]") is not None and el.find("target").get("dev") == iface:
-            found.append(el)
-        elif mac is not None and el.find("mac") is not None and _mac(el.find("mac").get("address", "")) == mac:
+        target, address = el.find("target"), el.find("mac")
+        if (target is not None and target.get("dev") == iface) or (
+                mac is not None and address is not None and _mac(address.get("address", "")) == mac):
             found.append(el)
     if len(found) != 1:
         return []

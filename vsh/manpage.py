@@ -206,6 +206,14 @@ The connection URI when neither \fB\-c\fR nor \fBVIRSH_DEFAULT_CONNECT_URI\fR is
 after it, libvirt's own configuration (\fIuri_default\fR and \fIuri_aliases\fR in
 \fIlibvirt.conf\fR) decides.
 .TP
+.B VIRSH_DEBUG
+The debug level (0 to 4) as \fB\-d\fR gives it; as in virsh it is read before the options
+and again after them, where \fB\-d\fR left the default.
+.TP
+.B VIRSH_LOG_FILE
+The log file when \fB\-l\fR is not given.  The log holds every error and the debug lines
+from the debug level up, one line each, as virsh writes them.
+.TP
 .B NO_COLOR
 When set (to any value), no colour at all.
 .TP

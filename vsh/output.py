@@ -217,6 +217,8 @@ class Printer:
         # Set while a text-only command (help, echo: `json=False`) runs: its text is its
         # output, so --json keeps it (errors stay JSON objects).
         self.text_kept = False
+        # The -l log (vsh.logfile): it receives every error line and virsh's debug lines.
+        self.log: Callable[[int, str], None] | None = None
 
     # plain text -------------------------------------------------------------------
     def write(self, text: str) -> None:
@@ -245,6 +247,11 @@ class Printer:
         scripts see exactly virsh's lines.
         """
         self.out.flush()
+        if self.log is not None:
+            from vsh.logfile import ERROR
+
+            for line in lines:
+                self.log(ERROR, line)
         if self.json and obj is not None:
             import json
 

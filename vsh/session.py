@@ -19,10 +19,16 @@ from vsh.spec import BOOL
 from vsh.values import convert
 
 def note_debug(debug: int, level: int, text: str, out: Printer) -> None:
-    """virsh's vshDebug: shown when -d was given and `level` (0 debug .. 4 error) reaches it."""
+    """virsh's vshDebug: shown when -d was given and `level` (0 debug .. 4 error) reaches it,
+    and logged (-l) when it reaches the debug level (ERROR without -d)."""
     if 0 <= debug <= level:
         out.out.write(text + "\n")
         out.out.flush()
+    if out.log is not None:
+        from vsh.logfile import DEFAULT_LEVEL
+
+        if level >= (debug if debug >= 0 else DEFAULT_LEVEL):
+            out.log(level, text)
 
 
 def note_parsed(debug: int, inv: grammar.Invocation, out: Printer) -> None:
@@ -66,7 +72,6 @@ class Session:
         # How one command's words become an invocation: virsh's grammar, or the Click tree
         # (vsh.tree) in the REPL and under VSH_TREE=1; both end in grammar.parse.
         self.parser: Callable[[list[str]], grammar.Invocation] = grammar.parse
-        self.log: Callable[[str, str], None] | None = None
 
     # state used by command bodies --------------------------------------------------------
     @property
@@ -148,8 +153,6 @@ class Session:
     def run(self, inv: grammar.Invocation) -> bool:
         """Run one parsed command; report its failure; print what follows every command."""
         spec = self.spec = inv.spec
-        if self.log:
-            self.log("INFO", "command " + " ".join(inv.words))
         start = time.monotonic()
         ok = True
         self.out.text_kept = not spec.json
@@ -226,9 +229,6 @@ class Session:
             if self.out.json:
                 self.out.error([], {"error": {"message": "failed (virsh reports no reason)"}})
             return
-        if self.log:
-            for line in err.lines():
-                self.log("ERROR", line)
         self.out.report(err)
 
     def close(self) -> None:

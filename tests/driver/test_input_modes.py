@@ -318,6 +318,60 @@ def test_global_options(case: str, mode: str) -> None:
     same_in_mode(mode, script, *opts)
 
 
+# (global options, environment, script): a log of the run (-l or VIRSH_LOG_FILE) and VIRSH_DEBUG.
+LOGGED = {
+    "errors": ([], {}, "dominfo nosuch; uri"),
+    "debug-0": (["-d", "0"], {}, "dominfo nosuch; uri"),
+    "debug-3": (["-d", "3"], {}, "dominfo nosuch"),
+    "env-debug": ([], {"VIRSH_DEBUG": "1"}, "uri; list"),
+    "env-debug-after-d4": (["-d", "4"], {"VIRSH_DEBUG": "1"}, "uri"),
+    "d0-before-env": (["-d", "0"], {"VIRSH_DEBUG": "4"}, "uri"),
+    "env-debug-bad": ([], {"VIRSH_DEBUG": "1x"}, "uri"),
+    "env-debug-spaces": ([], {"VIRSH_DEBUG": " +1"}, "uri"),
+    "env-log-file": ([], {"VIRSH_LOG_FILE": "LOG"}, "dominfo nosuch"),
+    "env-log-file-empty": ([], {"VIRSH_LOG_FILE": ""}, "uri"),
+}
+
+
+def _log_lines(path: Path) -> list[str]:
+    """The log without what differs by nature: the time stamp, the program's name and its pid."""
+    if not path.exists():
+        return ["(no log)"]
+    return [line.split("] ", 1)[-1] for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", LOGGED)
+def test_log_file_and_debug_environment(case: str, mode: str, tmp_path: Path) -> None:
+    """The log holds virsh's lines (errors always, debug lines from the debug level up), and
+    VIRSH_DEBUG and VIRSH_LOG_FILE act as in virsh, before and after -d and -l."""
+    opts, env, script = LOGGED[case]
+    logs = []
+    for prog in ("virsh", "vsh"):
+        log = tmp_path / f"{prog}.log"
+        extra = {k: str(log) if v == "LOG" else v for k, v in env.items()}
+        given = [*opts, "-c", URI] + ([] if "VIRSH_LOG_FILE" in env else ["-l", str(log)])
+        if prog == "virsh":
+            expected = virsh(*given, *_mode_args(mode, script), stdin=_mode_stdin(mode, script), env=extra)
+        else:
+            got = vsh(*given, *_mode_args(mode, script), stdin=_mode_stdin(mode, script), env=extra)
+        logs.append(_log_lines(log))
+    assert logs[1] == logs[0]
+    if mode == "batch":
+        # vsh's batch rule: 1 when a command failed (a bad VIRSH_DEBUG fails none)
+        expected = expected._replace(out=without_banner(expected.out, script.replace("; ", "\n") + "\n"),
+                                     rc=1 if "nosuch" in script else 0)
+    assert (got.out, got.err, got.rc) == (expected.out, expected.err, expected.rc)
+
+
+def _mode_args(mode: str, script: str) -> list[str]:
+    return script.split(";")[0].split() if mode == "argv" else [script] if mode == "string" else []
+
+
+def _mode_stdin(mode: str, script: str) -> str | None:
+    return script.replace("; ", "\n") + "\n" if mode == "batch" else None
+
+
 @pytest.mark.parametrize("last", ["--connect", "--debug", "--log", "--keepalive-interval", "--keepalive-count",
                                   "--escape", "-c", "-e", "-K", "--readonly=1", "--help=x", "--quiet=1",
                                   "--k", "--no-such", "-Z"])
