@@ -1,7 +1,7 @@
 """Saving domain state: save, restore, managedsave*, save-image-*, dump.
 
-The long jobs (save, managedsave, dump) run the libvirt call in a worker thread while
-the main thread polls the job every 0.5 s, as virsh's virshWatchJob does; `--verbose`
+The long jobs (save, managedsave, dump) run through vsh.jobs.JobWatch: the libvirt call in a
+worker thread while the main thread polls the job every 0.5 s, as virsh's virshWatchJob does; `--verbose`
 shows the progress (virsh's ``\\rSave: [ 45 %]`` text in a pipe, a bar on a terminal).
 Ctrl-C during such a job asks libvirt to abort it (virsh only does that on a terminal).
 Under --json the *-dumpxml commands print ``{"xml": TEXT}``; the *-edit commands print
@@ -10,10 +10,9 @@ commands report no data and print nothing but errors.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from vsh.commands import common
 from vsh.errors import VshError, failing
+from vsh.jobs import JobWatch
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Str
@@ -28,18 +27,6 @@ def _save_flags(bypass_cache: bool = False, running: bool = False, paused: bool 
                          running=(running, libvirt.VIR_DOMAIN_SAVE_RUNNING),
                          paused=(paused, libvirt.VIR_DOMAIN_SAVE_PAUSED),
                          reset_nvram=(reset_nvram, getattr(libvirt, "VIR_DOMAIN_SAVE_RESET_NVRAM", 8)))
-
-
-def watch_job(ctx: Session, dom: Any, label: str, verbose: bool, call: Callable[[], Any]) -> Any:
-    """Run `call` (a blocking domain job) while reporting its progress; returns its result.
-
-    The job's own failure is raised unchanged once the worker ends.  The first Ctrl-C
-    aborts the job (virDomainAbortJob) and waits for libvirt to wind it down, so the
-    failure that follows is libvirt's ("operation aborted ..."); a second one stops waiting.
-    """
-    from vsh.jobs import JobWatch
-
-    return JobWatch(ctx, dom, label, verbose).run(call)
 
 
 def _read_xml(ctx: Session, path: str | None) -> str | None:
@@ -71,7 +58,7 @@ def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str 
             dom.save(file)
 
     with failing(f"Failed to save domain '{domain}' to {file}"):
-        watch_job(ctx, dom, "Save", verbose, call)
+        JobWatch(ctx, dom, "Save", verbose).run(call)
     ctx.out.extra(f"\nDomain '{domain}' saved to {file}")
 
 
@@ -111,7 +98,7 @@ def cmd_managedsave(ctx: Session, domain: str, bypass_cache: bool, running: bool
     dom = ctx.lookup.domain(domain)
     flags = _save_flags(bypass_cache, running, paused)
     with failing(f"Failed to save domain '{domain}' state"):
-        watch_job(ctx, dom, "Managedsave", verbose, lambda: dom.managedSave(flags))
+        JobWatch(ctx, dom, "Managedsave", verbose).run(lambda: dom.managedSave(flags))
     ctx.out.extra(f"\nDomain '{domain}' state saved by libvirt")
 
 
@@ -290,5 +277,5 @@ def cmd_dump(ctx: Session, domain: str, file: str, live: bool, crash: bool, bypa
             dom.coreDump(file, flags)
 
     with failing(f"Failed to core dump domain '{domain}' to {file}"):
-        watch_job(ctx, dom, "Dump", verbose, call)
+        JobWatch(ctx, dom, "Dump", verbose).run(call)
     ctx.out.extra(f"\nDomain '{domain}' dumped to {file}")
