@@ -66,6 +66,9 @@ def test_monitor_event_nothing(uri: str, line: str) -> None:
     same(uri, line)
 
 
+_LEAKED = "error: One or more references were leaked after disconnect from the hypervisor\n"
+
+
 def test_monitor_events(uri: str) -> None:
     """virsh and vsh listen at the same time; the same QEMU events (stamped by QEMU) reach both."""
     listeners = {
@@ -85,7 +88,11 @@ def test_monitor_events(uri: str) -> None:
         assert virsh(uri, line)[2] == 0, line
     results = {key: proc.communicate(timeout=60) + (proc.returncode,) for key, proc in procs.items()}
     for key in listeners:
-        assert results["vsh", key] == results["virsh", key], key
+        out, err, rc = results["virsh", key]
+        # virsh 9.0 now and then still holds the domain its event callback was given when it
+        # closes the connection, and says so; a race of virsh's own, not part of its output.
+        err = err.replace(_LEAKED, "")
+        assert results["vsh", key] == (out, err, rc), key
     assert "event STOP at " in results["vsh", "stop"][0]
     assert "events received: 3" in results["vsh", "loop"][0]
     assert '"offset": ' in results["vsh", "pretty"][0]
