@@ -23,6 +23,7 @@ from vsh import eventnames as names
 from vsh.errors import VshError
 from vsh.session import Session
 from vsh.spec import Flag, Int, Opt, Str
+from vsh.values import empty_option
 
 
 _TIMEOUT_CONV = Int("timeout", "timeout seconds", conv="puint")
@@ -161,7 +162,7 @@ class Waiter:
 def object_filter(name: str, value: str) -> str:
     """The object filter; virsh checks for an empty one only when it gets there."""
     if value == "":
-        raise VshError(f"Failed to get option '{name}': Option argument is empty")
+        raise VshError(empty_option(name))
     return value
 
 

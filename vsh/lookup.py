@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from vsh.errors import VshError
-from vsh.values import split_list
+from vsh.values import empty_option, split_list
 
 UUID_LEN = 36
 
@@ -29,6 +29,15 @@ class Lookup:
         self.note: Callable[[int, str], None] = lambda _level, _text: None
 
     def domain(self, name: str, by_id: bool = True, by_uuid: bool = True, by_name: bool = True) -> Any:
+        """A command's <domain> option as virsh reads it (virshCommandOptDomainBy): an empty
+        value is refused here, not before, then ID, UUID and name are tried as allowed."""
+        if name == "":
+            raise VshError(empty_option("domain"))
+        self.note(1, f"found option <domain>: {name}")
+        return self.find_domain(name, by_id, by_uuid, by_name)
+
+    def find_domain(self, name: str, by_id: bool = True, by_uuid: bool = True, by_name: bool = True) -> Any:
+        """A domain by ID, UUID or name (virshLookupDomainBy), for names that are no <domain> option."""
         import libvirt
 
         conn = self._conn()

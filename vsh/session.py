@@ -69,6 +69,7 @@ class Session:
         self.failures = 0
         self.stop_on_error = False
         self.spec: Any = None  # the command running now
+        self.values: dict[str, Any] = {}  # its converted option values, by parameter name
         # How one command's words become an invocation: virsh's grammar, or the Click tree
         # (vsh.tree) in the REPL and under VSH_TREE=1; both end in grammar.parse.
         self.parser: Callable[[list[str]], grammar.Invocation] = grammar.parse
@@ -85,13 +86,17 @@ class Session:
     def readonly(self) -> bool:
         return self.connection.readonly
 
-    @staticmethod
-    def flags(**pairs: Any) -> int:
-        """OR together the libvirt flags whose options are true: flags(live=(True, FLAG))."""
+    def flags(self, **bits: int) -> int:
+        """The libvirt flags of the running command's options that are set, OR'ed together.
+
+        Keywords are the body's parameter names (a trailing `_` is dropped, so `async_=` stands
+        for --async): ``ctx.flags(config=VIR_DOMAIN_AFFECT_CONFIG, live=VIR_DOMAIN_AFFECT_LIVE)``.
+        Each reads the value the body received, so the option is named once.
+        """
         value = 0
-        for given, flag in pairs.values():
-            if given:
-                value |= flag
+        for name, bit in bits.items():
+            if self.values[name.removesuffix("_")]:
+                value |= bit
         return value
 
     # -d: virsh's debug lines --------------------------------------------------------------
@@ -157,7 +162,7 @@ class Session:
         ok = True
         self.out.text_kept = not spec.json
         try:
-            kwargs = self._values(inv)
+            kwargs = self.values = self._values(inv)
             if spec.connect:
                 self.get_conn()
             spec.func(self, **kwargs)  # type: ignore[misc]

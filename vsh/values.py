@@ -77,6 +77,11 @@ def parse_scaled(text: str, scale: int = 1, limit: int = ULLONG_MAX) -> int:
     return scale_integer(parsed[0], parsed[1], scale, limit)
 
 
+def empty_option(name: str) -> str:
+    """virsh's words for an option given as '' where it needs a value (vshCommandOptStringReq)."""
+    return f"Failed to get option '{name}': Option argument is empty"
+
+
 def convert(opt: Opt, raw: Any) -> Any:
     """The value a command body receives; raises VshError worded as virsh."""
     if opt.type == BOOL:
@@ -88,7 +93,7 @@ def convert(opt: Opt, raw: Any) -> Any:
     conv = opt.conv
     if conv is None:
         if raw == "" and not opt.empty_ok:
-            raise VshError(f"Failed to get option '{opt.name}': Option argument is empty")
+            raise VshError(empty_option(opt.name))
         return raw
     if conv == "scaled":
         try:

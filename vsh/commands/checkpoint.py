@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from vsh.commands import common
-from vsh.commands.common import DOM, get_domain, required
+from vsh.commands.common import DOMAIN, required
 from vsh.commands.snapshot import list_names
 from vsh.editor import Failure, report_edit
 from vsh.errors import VshError, failing
@@ -59,9 +59,9 @@ def cmd_checkpoint_create(ctx: Session, domain: str, xmlfile: str | None, redefi
                           redefine_validate: bool, quiesce: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(redefine=(redefine, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE),
-                      redefine_validate=(redefine_validate, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE),
-                      quiesce=(quiesce, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE))
+    flags = ctx.flags(redefine=libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE,
+                      redefine_validate=libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE,
+                      quiesce=libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE)
     dom = ctx.lookup.domain(domain)
     xmlfile = ctx.late("xmlfile", xmlfile)
     xml = "<domaincheckpoint/>" if xmlfile is None else ctx.read_file(xmlfile)
@@ -95,7 +95,7 @@ def cmd_checkpoint_create_as(ctx: Session, domain: str, name: str | None, descri
                              print_xml: bool, quiesce: bool, diskspec: list[str]) -> None:
     import libvirt
 
-    flags = ctx.flags(quiesce=(quiesce, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE))
+    flags = ctx.flags(quiesce=libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE)
     dom = ctx.lookup.domain(domain)
     name = ctx.late("name", name)
     description = ctx.late("description", description)
@@ -171,9 +171,9 @@ def cmd_checkpoint_dumpxml(ctx: Session, domain: str, checkpointname: str | None
                            no_domain: bool, size: bool, xpath: str | None, wrap: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(security_info=(security_info, libvirt.VIR_DOMAIN_CHECKPOINT_XML_SECURE),
-                      no_domain=(no_domain, libvirt.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN),
-                      size=(size, libvirt.VIR_DOMAIN_CHECKPOINT_XML_SIZE))
+    flags = ctx.flags(security_info=libvirt.VIR_DOMAIN_CHECKPOINT_XML_SECURE,
+                      no_domain=libvirt.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN,
+                      size=libvirt.VIR_DOMAIN_CHECKPOINT_XML_SIZE)
     dom = ctx.lookup.domain(domain)
     if xpath == "":
         # virsh reads --xpath (quietly) before it looks the checkpoint up.
@@ -207,9 +207,9 @@ def cmd_checkpoint_delete(ctx: Session, domain: str, checkpointname: str | None,
     dom = ctx.lookup.domain(domain)
     chk = _checkpoint(ctx, dom, checkpointname)
     name = chk.getName()
-    flags = ctx.flags(children=(children, libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN),
-                      children_only=(children_only, libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY),
-                      metadata=(metadata, libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY))
+    flags = ctx.flags(children=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN,
+                      children_only=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY,
+                      metadata=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY)
     with failing(f"Failed to delete checkpoint {name}"):
         chk.delete(flags)
     ctx.out.extra(f"Domain checkpoint {name} children deleted" if children_only
@@ -236,10 +236,10 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
     for option, given in (("leaves", leaves), ("no-leaves", no_leaves)):
         if given and tree:
             raise VshError(f"--{option} and --tree are mutually exclusive")
-    flags = ctx.flags(leaves=(leaves, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES),
-                      no_leaves=(no_leaves, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES),
-                      topological=(topological, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL),
-                      roots=(roots, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS))
+    flags = ctx.flags(leaves=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES,
+                      no_leaves=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES,
+                      topological=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL,
+                      roots=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS)
     if descendants:
         if start_raw is None:
             raise VshError("--descendants requires --from")
@@ -271,14 +271,14 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
 
 @command("checkpoint-edit", group="checkpoint", help="edit XML for a checkpoint",
          desc="Edit the domain checkpoint XML for a named checkpoint",
-         opts=[DOM(complete="domain:checkpoint"),
+         opts=[DOMAIN(complete="domain:checkpoint"),
                Str("checkpointname", "checkpoint name", empty_ok=True, complete="checkpoint")])
 def cmd_checkpoint_edit(ctx: Session, domain: str, checkpointname: str | None) -> None:
     import libvirt
 
     from vsh.editor import edit_xml
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("checkpointname", checkpointname)
     if checkpointname is None:
         raise VshError("--checkpointname is required")

@@ -70,7 +70,7 @@ def cmd_iface_dumpxml(ctx: Session, interface: str, inactive: bool, xpath: str |
     import libvirt
 
     iface = ctx.lookup.interface(interface)
-    xml = iface.XMLDesc(ctx.flags(inactive=(inactive, libvirt.VIR_INTERFACE_XML_INACTIVE)))
+    xml = iface.XMLDesc(ctx.flags(inactive=libvirt.VIR_INTERFACE_XML_INACTIVE))
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
@@ -85,8 +85,7 @@ def cmd_iface_define(ctx: Session, file: str, validate: bool) -> None:
 
     xml = ctx.read_file(file)
     with failing(f"Failed to define interface from {file}"):
-        iface = ctx.conn.interfaceDefineXML(xml, ctx.flags(validate=(validate,
-                                                                     libvirt.VIR_INTERFACE_DEFINE_VALIDATE)))
+        iface = ctx.conn.interfaceDefineXML(xml, ctx.flags(validate=libvirt.VIR_INTERFACE_DEFINE_VALIDATE))
     ctx.out.extra(f"Interface {iface.name()} defined from {file}")
 
 

@@ -32,8 +32,8 @@ import re
 from typing import Any
 
 from vsh import domstate
-from vsh.commands.common import (CONFIG, CURRENT, DOM, DOMAIN, DOMIF_INTERFACE, LIVE, get_domain, int_opt,
-    name_key, parse_xml, required, select_nodes)
+from vsh.commands.common import (CONFIG, CURRENT, DOMAIN, DOMIF_INTERFACE, LIVE, affect, int_opt, name_key,
+                                 parse_xml, required, select_nodes)
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.output import Column
 from vsh.registry import command
@@ -296,11 +296,11 @@ def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id
 # dominfo, domstate ---------------------------------------------------------------------------
 
 @command("dominfo", group="monitor", help="domain information",
-         desc="Returns basic information about the domain.", opts=[DOM()])
+         desc="Returns basic information about the domain.", opts=[DOMAIN()])
 def cmd_dominfo(ctx: Session, domain: str) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     items: list[tuple[str, str, Any, str]] = []
     obj: dict[str, Any] = {}
 
@@ -394,9 +394,9 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
 
 
 @command("domstate", group="monitor", help="domain state", desc="Returns state about a domain.",
-         opts=[DOM(), Flag("reason", "also print reason for the state")])
+         opts=[DOMAIN(), Flag("reason", "also print reason for the state")])
 def cmd_domstate(ctx: Session, domain: str, reason: bool) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     state, why = domain_state(dom)
     name, why_name = domstate.state_name(state), domstate.reason_name(state, why)
     text = f"{name} ({why_name})\n" if reason else f"{name}\n"
@@ -477,7 +477,7 @@ def cmd_domstats(ctx: Session, domain: list[str], raw: bool, **opts: bool) -> No
     stats, flags = _stats_flags(libvirt, {k.replace("_", "-"): v for k, v in opts.items()})
     conn = ctx.conn
     if domain:
-        doms = [ctx.lookup.domain(name) for name in domain]
+        doms = [ctx.lookup.find_domain(name) for name in domain]
         records = conn.domainListGetStats(doms, stats, flags)
     else:
         records = conn.getAllDomainStats(stats, flags)
@@ -517,7 +517,7 @@ def cmd_dommemstat(ctx: Session, domain: str, period: str | None, config: bool, 
     import libvirt
 
     dom = ctx.lookup.domain(domain)
-    flags = ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
+    flags = affect(ctx)
     # With no option given, a running domain's live setting is what changes.
     if not (current or live or config) and dom.isActive() == 1:
         flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
@@ -754,9 +754,9 @@ _CONTROL_REASONS = ("none", "unknown", "monitor failure", "internal (locking) er
 
 
 @command("domcontrol", group="monitor", help="domain control interface state",
-         desc="Returns state of a control interface to the domain.", opts=[DOM(complete="domain:active")])
+         desc="Returns state of a control interface to the domain.", opts=[DOMAIN(complete="domain:active")])
 def cmd_domcontrol(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     state, details, state_time = dom.controlInfo(0)
     name = _CONTROL_STATES[state] if 0 <= state < len(_CONTROL_STATES) else "unknown"
     obj: dict[str, Any] = {"state": name, "reason": None, "state_time": None}
@@ -775,9 +775,9 @@ _IO_ERRORS = ("no error", "unspecified error", "no space")
 
 
 @command("domblkerror", group="monitor", help="Show errors on block devices", desc="Show block device errors",
-         opts=[DOM(complete="domain:active")])
+         opts=[DOMAIN(complete="domain:active")])
 def cmd_domblkerror(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     errors = dom.diskErrors(0)
     rows = [{"disk": disk, "error": _IO_ERRORS[code] if 0 <= code < 3 else "unknown error"}
             for disk, code in errors.items()]
@@ -789,7 +789,7 @@ def cmd_domblkerror(ctx: Session, domain: str) -> None:
 
 @command("domifaddr", group="monitor", help="Get network interfaces' addresses for a running domain",
          desc="Get network interfaces' addresses for a running domain",
-         opts=[DOM(complete="domain:active"), Str("interface", "network interface name", complete="domain-interface"),
+         opts=[DOMAIN(complete="domain:active"), Str("interface", "network interface name", complete="domain-interface"),
                Flag("full", "always display names and MACs of interfaces"),
                Str("source", "address source: 'lease', 'agent', or 'arp'",
                    choices=("lease", "agent", "arp"))])
@@ -801,7 +801,7 @@ def cmd_domifaddr(ctx: Session, domain: str, interface: str | None, full: bool, 
                "arp": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP}
     if source is not None and source not in sources:
         raise VshError(f"Unknown data source '{source}'")
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing("Failed to query for interfaces addresses"):
         ifaces = dom.interfaceAddresses(sources[source or "lease"], 0) or {}
     records: list[dict[str, Any]] = []
@@ -853,12 +853,12 @@ def mac_text(text: str) -> str:
 
 @command("domif-getlink", group="monitor", help="get link state of a virtual interface",
          desc="Get link state of a domain's virtual interface.",
-         opts=[DOM(), DOMIF_INTERFACE, Alias("persistent", "config"), Flag("config", "Get persistent interface state")])
+         opts=[DOMAIN(), DOMIF_INTERFACE, Alias("persistent", "config"), Flag("config", "Get persistent interface state")])
 def cmd_domif_getlink(ctx: Session, domain: str, interface: str, config: bool) -> None:
     import libvirt
 
     required("interface", interface)
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     root = parse_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
     mac = mac_text(interface)
     # virsh pastes both values into the expression as they are.
@@ -876,7 +876,7 @@ def cmd_domif_getlink(ctx: Session, domain: str, interface: str, config: bool) -
 # domtime ----------------------------------------------------------------------------------------
 
 @command("domtime", group="monitor", help="domain time", desc="Gets or sets the domain's system time",
-         opts=[DOM(complete="domain:active"), Flag("now", "set to the time of the host running virsh"),
+         opts=[DOMAIN(complete="domain:active"), Flag("now", "set to the time of the host running virsh"),
                Flag("pretty", "print domain's time in human readable form"),
                Flag("sync", "instead of setting given time, synchronize from domain's RTC"),
                Int("time", "time to set", conv="long", late=True)],
@@ -886,7 +886,7 @@ def cmd_domtime(ctx: Session, domain: str, now: bool, pretty: bool, sync: bool, 
 
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     seconds = ctx.late("time", time)
     if seconds is not None or now or sync:
         if now:

@@ -31,22 +31,6 @@ from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
 
 
-def _yes_no(value: bool | None, unknown: str = "no autostart") -> str:
-    if value is None:
-        return unknown
-    return "yes" if value else "no"
-
-
-def _autostart(obj: Any) -> bool | None:
-    """The autostart flag, or None when libvirt cannot tell (virsh shows "no autostart")."""
-    import libvirt
-
-    try:
-        return bool(obj.autostart())
-    except libvirt.libvirtError:
-        return None
-
-
 @command("net-list", group="network", help="list networks", desc="Returns list of networks.",
          opts=[Flag("inactive", "list inactive networks"), Flag("all", "list inactive & active networks"),
                Flag("persistent", "list persistent networks"), Flag("transient", "list transient networks"),
@@ -63,10 +47,10 @@ def cmd_net_list(ctx: Session, inactive: bool, all: bool, persistent: bool, tran
         flags = libvirt.VIR_CONNECT_LIST_NETWORKS_INACTIVE
     if all:
         flags = libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE | libvirt.VIR_CONNECT_LIST_NETWORKS_INACTIVE
-    flags |= ctx.flags(persistent=(persistent, libvirt.VIR_CONNECT_LIST_NETWORKS_PERSISTENT),
-                       transient=(transient, libvirt.VIR_CONNECT_LIST_NETWORKS_TRANSIENT),
-                       autostart=(autostart, libvirt.VIR_CONNECT_LIST_NETWORKS_AUTOSTART),
-                       no_autostart=(no_autostart, libvirt.VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART))
+    flags |= ctx.flags(persistent=libvirt.VIR_CONNECT_LIST_NETWORKS_PERSISTENT,
+                       transient=libvirt.VIR_CONNECT_LIST_NETWORKS_TRANSIENT,
+                       autostart=libvirt.VIR_CONNECT_LIST_NETWORKS_AUTOSTART,
+                       no_autostart=libvirt.VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART)
     if table + name + uuid > 1:
         raise VshError("Only one argument from --table, --name and --uuid may be specified.")
     with failing("Failed to list networks"):
@@ -79,13 +63,13 @@ def cmd_net_list(ctx: Session, inactive: bool, all: bool, persistent: bool, tran
         names = [n.name() for n in nets]
         ctx.out.data([{"name": n} for n in names], "".join(n + "\n" for n in names))
         return
-    rows = [{"name": n.name(), "active": bool(n.isActive()), "autostart": _autostart(n),
+    rows = [{"name": n.name(), "active": bool(n.isActive()), "autostart": common.autostart_of(n),
              "persistent": bool(n.isPersistent())} for n in nets]
     ctx.out.table([
         Column("name", "Name"),
         Column("active", "State", lambda v: "active" if v else "inactive", state=True),
-        Column("autostart", "Autostart", _yes_no),
-        Column("persistent", "Persistent", _yes_no),
+        Column("autostart", "Autostart", common.yes_no),
+        Column("persistent", "Persistent", common.yes_no),
     ], rows)
 
 
@@ -158,14 +142,14 @@ def cmd_net_info(ctx: Session, network: str) -> None:
     uuid = net.UUIDString()
     items.append(("uuid", "UUID:", uuid, uuid))
     active = bool(net.isActive())
-    items.append(("active", "Active:", active, _yes_no(active)))
+    items.append(("active", "Active:", active, common.yes_no(active)))
     try:
         persistent: bool | None = bool(net.isPersistent())
     except libvirt.libvirtError:
         persistent = None
-    items.append(("persistent", "Persistent:", persistent, _yes_no(persistent, "unknown")))
-    autostart = _autostart(net)
-    items.append(("autostart", "Autostart:", autostart, _yes_no(autostart)))
+    items.append(("persistent", "Persistent:", persistent, common.yes_no(persistent, "unknown")))
+    autostart = common.autostart_of(net)
+    items.append(("autostart", "Autostart:", autostart, common.yes_no(autostart)))
     try:
         bridge: str | None = net.bridgeName()
     except libvirt.libvirtError:
@@ -184,7 +168,7 @@ def cmd_net_dumpxml(ctx: Session, network: str, inactive: bool, xpath: str | Non
     import libvirt
 
     net = ctx.lookup.network(network)
-    xml = net.XMLDesc(ctx.flags(inactive=(inactive, libvirt.VIR_NETWORK_XML_INACTIVE)))
+    xml = net.XMLDesc(ctx.flags(inactive=libvirt.VIR_NETWORK_XML_INACTIVE))
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
@@ -258,8 +242,8 @@ def cmd_net_update(ctx: Session, network: str, command: str, section: str, xml: 
     xml = ctx.late("xml", xml)
     if not xml.startswith("<"):
         xml = ctx.read_file(xml)
-    flags = ctx.flags(config=(config, libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG),
-                      live=(live, libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE))
+    flags = ctx.flags(config=libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG,
+                      live=libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE)
     with failing(f"Failed to update network {net.name()}"):
         net.update(verb, where, index, xml, flags)
     if config:
@@ -309,11 +293,9 @@ def _port_args(ctx: Session, network: str, port: str) -> tuple[Any, Any] | None:
     import libvirt
 
     try:
-        if network == "":
-            raise VshError("Failed to get option 'network': Option argument is empty")
+        common.required("network", network)
         net = ctx.lookup.network(network)
-        if port == "":
-            raise VshError("Failed to get option 'port': Option argument is empty")
+        common.required("port", port)
         try:
             return net, net.portLookupByUUIDString(port)
         except libvirt.libvirtError:
@@ -352,7 +334,7 @@ def cmd_net_port_create(ctx: Session, network: str, file: str, validate: bool) -
     file = ctx.late("file", file)
     xml = ctx.read_file(file)
     with failing(f"Failed to create network from {file}"):
-        port = net.portCreateXML(xml, ctx.flags(validate=(validate, libvirt.VIR_NETWORK_PORT_CREATE_VALIDATE)))
+        port = net.portCreateXML(xml, ctx.flags(validate=libvirt.VIR_NETWORK_PORT_CREATE_VALIDATE))
     ctx.out.extra(f"Network port {port.UUIDString()} created from {file}")
 
 

@@ -141,7 +141,7 @@ def cmd_nodedev_create(ctx: Session, file: str, validate: bool) -> None:
     xml = ctx.read_file(file)
     with failing(f"Failed to create node device from {file}"):
         dev = ctx.conn.nodeDeviceCreateXML(
-            xml, ctx.flags(validate=(validate, libvirt.VIR_NODE_DEVICE_CREATE_XML_VALIDATE)))
+            xml, ctx.flags(validate=libvirt.VIR_NODE_DEVICE_CREATE_XML_VALIDATE))
     ctx.out.extra(f"Node device {dev.name()} created from {file}")
 
 
@@ -166,7 +166,7 @@ def cmd_nodedev_define(ctx: Session, file: str, validate: bool) -> None:
     xml = ctx.read_file(file)
     with failing(f"Failed to define node device from '{file}'"):
         dev = ctx.conn.nodeDeviceDefineXML(
-            xml, ctx.flags(validate=(validate, libvirt.VIR_NODE_DEVICE_DEFINE_XML_VALIDATE)))
+            xml, ctx.flags(validate=libvirt.VIR_NODE_DEVICE_DEFINE_XML_VALIDATE))
     ctx.out.extra(f"Node device '{dev.name()}' defined from '{file}'")
 
 

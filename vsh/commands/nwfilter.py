@@ -117,7 +117,7 @@ def cmd_nwfilter_binding_create(ctx: Session, file: str, validate: bool) -> None
     xml = ctx.read_file(file)
     with failing(f"Failed to create network filter from {file}"):
         binding = ctx.conn.nwfilterBindingCreateXML(
-            xml, ctx.flags(validate=(validate, libvirt.VIR_NWFILTER_BINDING_CREATE_VALIDATE)))
+            xml, ctx.flags(validate=libvirt.VIR_NWFILTER_BINDING_CREATE_VALIDATE))
     ctx.out.extra(f"Network filter binding on {binding.portDev()} created from {file}")
 
 

@@ -82,21 +82,6 @@ def state_name(state: int) -> str:
     return _STATES[state] if 0 <= state < len(_STATES) else "unknown"
 
 
-def _yes_no(value: bool | None, unknown: str = "no autostart") -> str:
-    if value is None:
-        return unknown
-    return "yes" if value else "no"
-
-
-def _autostart(pool: Any) -> bool | None:
-    import libvirt
-
-    try:
-        return bool(pool.autostart())
-    except libvirt.libvirtError:
-        return None
-
-
 def _size_text(value: Any) -> str:
     if value is None:
         return "-"
@@ -105,12 +90,13 @@ def _size_text(value: Any) -> str:
     return format_capacity(value)
 
 
-def _create_flags(build: bool, overwrite: bool, no_overwrite: bool) -> int:
+def _create_flags(ctx: Session) -> int:
+    """VIR_STORAGE_POOL_CREATE_* for the running command's --build, --overwrite and --no-overwrite."""
     import libvirt
 
-    return Session.flags(build=(build, libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD),
-                         overwrite=(overwrite, libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE),
-                         no_overwrite=(no_overwrite, libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE))
+    return ctx.flags(build=libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD,
+                     overwrite=libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE,
+                     no_overwrite=libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE)
 
 
 @command("pool-list", group="pool", help="list pools", desc="Returns list of pools.",
@@ -132,10 +118,10 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
         flags = libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE
     if all:
         flags = libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE | libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE
-    flags |= ctx.flags(autostart=(autostart, libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART),
-                       no_autostart=(no_autostart, libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART),
-                       persistent=(persistent, libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT),
-                       transient=(transient, libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT))
+    flags |= ctx.flags(autostart=libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART,
+                       no_autostart=libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART,
+                       persistent=libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT,
+                       transient=libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT)
     # virsh checks these after reading --type, so they are not declared as exclusive.
     for other, given in (("uuid", uuid), ("name", name)):
         if details and given:
@@ -155,7 +141,7 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
         # Keys in column order, which is also the order of the JSON objects.
         row: dict[str, Any] = dict.fromkeys(("name", "state", "autostart", "persistent") if details
                                             else ("name", "active", "autostart"))
-        row["name"], row["autostart"] = pool.name(), _autostart(pool)
+        row["name"], row["autostart"] = pool.name(), common.autostart_of(pool)
         if details:
             try:
                 row["persistent"] = bool(pool.isPersistent())
@@ -201,14 +187,14 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
             Column("name", "Name"),
             Column("active", "State", lambda v: "unknown" if v is None else ("active" if v else "inactive"),
                    state=True),
-            Column("autostart", "Autostart", _yes_no),
+            Column("autostart", "Autostart", common.yes_no),
         ], rows)
         return
     ctx.out.table([
         Column("name", "Name"),
         Column("state", "State", state=True),
-        Column("autostart", "Autostart", _yes_no),
-        Column("persistent", "Persistent", lambda v: _yes_no(v, "unknown")),
+        Column("autostart", "Autostart", common.yes_no),
+        Column("persistent", "Persistent", lambda v: common.yes_no(v, "unknown")),
         Column("capacity", "Capacity", _size_text),
         Column("allocation", "Allocation", _size_text),
         Column("available", "Available", _size_text),
@@ -226,7 +212,7 @@ def cmd_pool_define(ctx: Session, file: str, validate: bool) -> None:
     xml = ctx.read_file(file)
     with failing(f"Failed to define pool from {file}"):
         pool = ctx.conn.storagePoolDefineXML(
-            xml, ctx.flags(validate=(validate, libvirt.VIR_STORAGE_POOL_DEFINE_VALIDATE)))
+            xml, ctx.flags(validate=libvirt.VIR_STORAGE_POOL_DEFINE_VALIDATE))
     ctx.out.extra(f"Pool {pool.name()} defined from {file}")
 
 
@@ -234,7 +220,7 @@ def cmd_pool_define(ctx: Session, file: str, validate: bool) -> None:
          opts=[common.FILE("file containing an XML pool description"), BUILD, NO_OVERWRITE, OVERWRITE],
          exclusive=[("overwrite", "no-overwrite")])
 def cmd_pool_create(ctx: Session, file: str, build: bool, no_overwrite: bool, overwrite: bool) -> None:
-    flags = _create_flags(build, overwrite, no_overwrite)
+    flags = _create_flags(ctx)
     xml = ctx.read_file(file)
     with failing(f"Failed to create pool from {file}"):
         pool = ctx.conn.storagePoolCreateXML(xml, flags)
@@ -264,7 +250,7 @@ def cmd_pool_define_as(ctx: Session, name: str, type: str, print_xml: bool, **va
          exclusive=[("overwrite", "no-overwrite"), ("secret-usage", "secret-uuid")])
 def cmd_pool_create_as(ctx: Session, name: str, type: str, print_xml: bool, build: bool, no_overwrite: bool,
                        overwrite: bool, **values: Any) -> None:
-    flags = _create_flags(build, overwrite, no_overwrite)
+    flags = _create_flags(ctx)
     xml = _pool_xml(name, type, values)
     if print_xml:
         ctx.out.xml(xml)
@@ -282,7 +268,7 @@ def cmd_pool_start(ctx: Session, pool: str, build: bool, no_overwrite: bool, ove
     if overwrite and no_overwrite:
         raise VshError("Options --overwrite and --no-overwrite are mutually exclusive")
     with failing(f"Failed to start pool {pool}"):
-        obj.create(_create_flags(build, overwrite, no_overwrite))
+        obj.create(_create_flags(ctx))
     ctx.out.extra(f"Pool {pool} started")
 
 
@@ -343,9 +329,9 @@ def cmd_pool_info(ctx: Session, pool: str, bytes: bool) -> None:
         persistent: bool | None = bool(obj.isPersistent())
     except libvirt.libvirtError:
         persistent = None
-    items.append(("persistent", "Persistent:", persistent, _yes_no(persistent, "unknown")))
-    autostart = _autostart(obj)
-    items.append(("autostart", "Autostart:", autostart, _yes_no(autostart)))
+    items.append(("persistent", "Persistent:", persistent, common.yes_no(persistent, "unknown")))
+    autostart = common.autostart_of(obj)
+    items.append(("autostart", "Autostart:", autostart, common.yes_no(autostart)))
     if state in (_RUNNING, _DEGRADED):
         for key, value in (("capacity", capacity), ("allocation", allocation), ("available", available)):
             items.append((key, key.capitalize() + ":", value, str(value) if bytes else format_capacity(value)))
@@ -359,7 +345,7 @@ def cmd_pool_dumpxml(ctx: Session, pool: str, inactive: bool, xpath: str | None,
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    xml = obj.XMLDesc(ctx.flags(inactive=(inactive, libvirt.VIR_STORAGE_XML_INACTIVE)))
+    xml = obj.XMLDesc(ctx.flags(inactive=libvirt.VIR_STORAGE_XML_INACTIVE))
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
@@ -382,8 +368,8 @@ def cmd_pool_build(ctx: Session, pool: str, no_overwrite: bool, overwrite: bool)
 
     obj = ctx.lookup.pool(pool)
     with failing(f"Failed to build pool {pool}"):
-        obj.build(ctx.flags(no_overwrite=(no_overwrite, libvirt.VIR_STORAGE_POOL_BUILD_NO_OVERWRITE),
-                            overwrite=(overwrite, libvirt.VIR_STORAGE_POOL_BUILD_OVERWRITE)))
+        obj.build(ctx.flags(no_overwrite=libvirt.VIR_STORAGE_POOL_BUILD_NO_OVERWRITE,
+                            overwrite=libvirt.VIR_STORAGE_POOL_BUILD_OVERWRITE))
     ctx.out.extra(f"Pool {pool} built")
 
 
@@ -419,9 +405,7 @@ def cmd_find_storage_pool_sources_as(ctx: Session, type: str, host: str | None, 
     spec = None
     if host is not None:
         # virsh reads --port only with --host, and then adds a line of its own to the usual one.
-        if port == "":
-            raise VshError("Failed to get option 'port': Option argument is empty",
-                           cause=VshError("missing argument"))
+        common.required("port", port, cause=VshError("missing argument"))
         from vsh.xmlbuild import source_xml
 
         spec = source_xml(host, port, initiator)

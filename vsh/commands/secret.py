@@ -90,10 +90,10 @@ def _list(ctx: Session, flags: int) -> list[Any]:
 def cmd_secret_list(ctx: Session, ephemeral: bool, no_ephemeral: bool, private: bool, no_private: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(ephemeral=(ephemeral, libvirt.VIR_CONNECT_LIST_SECRETS_EPHEMERAL),
-                      no_ephemeral=(no_ephemeral, libvirt.VIR_CONNECT_LIST_SECRETS_NO_EPHEMERAL),
-                      private=(private, libvirt.VIR_CONNECT_LIST_SECRETS_PRIVATE),
-                      no_private=(no_private, libvirt.VIR_CONNECT_LIST_SECRETS_NO_PRIVATE))
+    flags = ctx.flags(ephemeral=libvirt.VIR_CONNECT_LIST_SECRETS_EPHEMERAL,
+                      no_ephemeral=libvirt.VIR_CONNECT_LIST_SECRETS_NO_EPHEMERAL,
+                      private=libvirt.VIR_CONNECT_LIST_SECRETS_PRIVATE,
+                      no_private=libvirt.VIR_CONNECT_LIST_SECRETS_NO_PRIVATE)
     secrets = sorted(_list(ctx, flags), key=lambda s: s.UUIDString().lower())
     rows = []
     for sec in secrets:
@@ -117,7 +117,7 @@ def cmd_secret_define(ctx: Session, file: str, validate: bool) -> None:
 
     xml = ctx.read_file(file)
     with failing(f"Failed to set attributes from {file}"):
-        sec = ctx.conn.secretDefineXML(xml, ctx.flags(validate=(validate, libvirt.VIR_SECRET_DEFINE_VALIDATE)))
+        sec = ctx.conn.secretDefineXML(xml, ctx.flags(validate=libvirt.VIR_SECRET_DEFINE_VALIDATE))
     ctx.out.extra(f"Secret {sec.UUIDString()} created")
 
 
@@ -230,15 +230,6 @@ def cmd_secret_undefine(ctx: Session, secret: str) -> None:
     ctx.out.extra(f"Secret {secret} deleted")
 
 
-def _secret(ctx: Session, uuid: str) -> Any:
-    import libvirt
-
-    try:
-        return ctx.conn.secretLookupByUUIDString(uuid)
-    except libvirt.libvirtError as err:
-        raise VshError(f"failed to get secret '{uuid}'", cause=err) from None
-
-
 @command("secret-event", group="secret", help="Secret Events",
          desc="List event types, or wait for secret events to occur",
          opts=event_opts(Str("secret", "filter by secret name or uuid", complete="secret", empty_ok=True)))
@@ -248,6 +239,6 @@ def cmd_secret_event(ctx: Session, secret: str | None, event: str | None, loop: 
         list_events(ctx, eventnames.SECRET_EVENTS)
         return
     simple_event(ctx, eventnames.SECRET_EVENTS, event, loop, timeout, timestamp,
-                  (lambda: _secret(ctx, object_filter("secret", secret))) if secret is not None else None,
+                  (lambda: ctx.lookup.secret(object_filter("secret", secret))) if secret is not None else None,
                   "secretEventRegisterAny", "secretEventDeregisterAny",
                   object_formatter("secret", "secret", eventnames.SECRET_LIFECYCLE, lambda o: o.UUIDString()))

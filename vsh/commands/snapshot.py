@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from vsh.commands import common
-from vsh.commands.common import DOM, get_domain, required
+from vsh.commands.common import DOMAIN, required
 from vsh.editor import Failure, report_edit
 from vsh.errors import VshError, failing
 from vsh.output import Column
@@ -82,8 +82,8 @@ def cmd_snapshot_create(ctx: Session, domain: str, xmlfile: str | None, redefine
     import libvirt
 
     value = _create_flags(flags) | ctx.flags(
-        redefine=(redefine, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE),
-        current=(current, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT))
+        redefine=libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE,
+        current=libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT)
     dom = ctx.lookup.domain(domain)
     xmlfile = ctx.late("xmlfile", xmlfile)
     xml = "<domainsnapshot/>" if xmlfile is None else ctx.read_file(xmlfile)
@@ -236,7 +236,7 @@ def cmd_snapshot_current(ctx: Session, domain: str, name: bool, security_info: b
         # virsh prints the name without a newline; the blank line after the command ends it.
         ctx.out.data({"name": snap.getName()}, snap.getName())
         return
-    ctx.out.xml(snap.getXMLDesc(ctx.flags(security_info=(security_info, libvirt.VIR_DOMAIN_XML_SECURE))))
+    ctx.out.xml(snap.getXMLDesc(ctx.flags(security_info=libvirt.VIR_DOMAIN_XML_SECURE)))
 
 
 def _xml_facts(xml: str) -> tuple[str, bool, str | None, int]:
@@ -295,7 +295,7 @@ def cmd_snapshot_dumpxml(ctx: Session, domain: str, snapshotname: str, security_
 
     dom = ctx.lookup.domain(domain)
     snap = dom.snapshotLookupByName(snapshotname, 0)
-    xml = snap.getXMLDesc(ctx.flags(security_info=(security_info, libvirt.VIR_DOMAIN_XML_SECURE)))
+    xml = snap.getXMLDesc(ctx.flags(security_info=libvirt.VIR_DOMAIN_XML_SECURE))
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
@@ -322,9 +322,9 @@ def cmd_snapshot_revert(ctx: Session, domain: str, snapshotname: str | None, cur
                         paused: bool, force: bool, reset_nvram: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(running=(running, libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING),
-                      paused=(paused, libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED),
-                      reset_nvram=(reset_nvram, libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM))
+    flags = ctx.flags(running=libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING,
+                      paused=libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED,
+                      reset_nvram=libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM)
     dom = ctx.lookup.domain(domain)
     snap = _snapshot(ctx, dom, snapshotname, current)
     name = snap.getName()
@@ -351,9 +351,9 @@ def cmd_snapshot_delete(ctx: Session, domain: str, snapshotname: str | None, cur
     dom = ctx.lookup.domain(domain)
     snap = _snapshot(ctx, dom, snapshotname, current)
     name = snap.getName()
-    flags = ctx.flags(children=(children, libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN),
-                      children_only=(children_only, libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY),
-                      metadata=(metadata, libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY))
+    flags = ctx.flags(children=libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
+                      children_only=libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY,
+                      metadata=libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
     with failing(f"Failed to delete snapshot {name}"):
         snap.delete(flags)
     ctx.out.extra(f"Domain snapshot {name} children deleted" if children_only else f"Domain snapshot {name} deleted")
@@ -456,8 +456,8 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
     for option, _help, flag in LIST_FILTERS:
         if filters[option.replace("-", "_")]:
             flags |= getattr(libvirt, "VIR_DOMAIN_SNAPSHOT_LIST_" + flag)
-    flags |= ctx.flags(roots=(roots, libvirt.VIR_DOMAIN_SNAPSHOT_LIST_ROOTS),
-                       topological=(topological, libvirt.VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL))
+    flags |= ctx.flags(roots=libvirt.VIR_DOMAIN_SNAPSHOT_LIST_ROOTS,
+                       topological=libvirt.VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL)
     if descendants:
         if start_raw is None and not current:
             raise VshError("--descendants requires either --from or --current")
@@ -487,7 +487,7 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
 
 @command("snapshot-edit", group="snapshot", help="edit XML for a snapshot",
          desc="Edit the domain snapshot XML for a named snapshot",
-         opts=[DOM(complete="domain:snapshot"),
+         opts=[DOMAIN(complete="domain:snapshot"),
                Str("snapshotname", "snapshot name", empty_ok=True, complete="snapshot"),
                Flag("current", "also set edited snapshot as current"),
                Flag("rename", "allow renaming an existing snapshot"),
@@ -502,7 +502,7 @@ def cmd_snapshot_edit(ctx: Session, domain: str, snapshotname: str | None, curre
     flags = [libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE]
     if current and snapshotname is not None:
         flags[0] |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("snapshotname", snapshotname)
     if snapshotname is not None:
         snap = dom.snapshotLookupByName(snapshotname, 0)

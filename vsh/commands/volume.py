@@ -24,8 +24,7 @@ from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
-from vsh.streams import (TransferError, abort_stream, failed_transfer, open_target, recv_all, send_all,
-    sparse_send_all)
+from vsh.streams import Target, TransferError, abort_stream, failed_transfer, send_all, sparse_send_all
 from vsh.units import format_capacity, parse_size
 
 
@@ -39,12 +38,6 @@ def type_name(vol_type: int) -> str:
 
 def _size_text(value: int | None) -> str:
     return "unknown" if value is None else format_capacity(value)
-
-
-def _require(name: str, value: str | None) -> None:
-    """vshCommandOptStringReq's check, made where virsh makes it rather than up front."""
-    if value == "":
-        raise VshError(f"Failed to get option '{name}': Option argument is empty")
 
 
 @command("vol-list", group="volume", help="list vols", desc="Returns list of vols by pool.",
@@ -107,13 +100,13 @@ def cmd_vol_create_as(ctx: Session, pool: str, name: str, capacity: str, allocat
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    _require("name", name)
-    _require("capacity", capacity)
+    common.required("name", name)
+    common.required("capacity", capacity)
     size = parse_size(capacity)
     # virsh reads --allocation quietly: an empty value means no allocation at all.
     alloc = parse_size(allocation) if allocation else None
     for opt, value in (("format", format), ("backing-vol", backing_vol), ("backing-vol-format", backing_vol_format)):
-        _require(opt, value)
+        common.required(opt, value)
     backing = _backing_path(ctx, obj, backing_vol) if backing_vol is not None else None
     from vsh.xmlbuild import volume_xml
 
@@ -121,7 +114,7 @@ def cmd_vol_create_as(ctx: Session, pool: str, name: str, capacity: str, allocat
     if print_xml:
         ctx.out.xml(xml)
         return
-    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA))
+    flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA)
     with failing(f"Failed to create vol {name}"):
         obj.createXML(xml, flags)
     ctx.out.extra(f"Vol {name} created")
@@ -209,7 +202,7 @@ def cmd_vol_delete(ctx: Session, vol: str, pool: str | None, delete_snapshots: b
 
     obj = ctx.lookup.volume(vol, pool)
     with failing(f"Failed to delete vol {vol}"):
-        obj.delete(ctx.flags(snapshots=(delete_snapshots, libvirt.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS)))
+        obj.delete(ctx.flags(delete_snapshots=libvirt.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS))
     ctx.out.extra(f"Vol {vol} deleted")
 
 
@@ -223,8 +216,8 @@ def cmd_vol_create(ctx: Session, pool: str, file: str, prealloc_metadata: bool, 
     obj = ctx.lookup.pool(pool)
     file = ctx.late("file", file)
     xml = ctx.read_file(file)
-    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
-                      validate=(validate, libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE))
+    flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
+                      validate=libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE)
     with failing(f"Failed to create vol from {file}"):
         vol = obj.createXML(xml, flags)
     ctx.out.extra(f"Vol {vol.name()} created from {file}")
@@ -247,9 +240,9 @@ def cmd_vol_create_from(ctx: Session, pool: str, file: str, vol: str, inputpool:
     vol = ctx.late("vol", vol)
     source = ctx.lookup.volume(vol, ctx.late("inputpool", inputpool), pool_opt="inputpool")
     xml = ctx.read_file(file)
-    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
-                      reflink=(reflink, libvirt.VIR_STORAGE_VOL_CREATE_REFLINK),
-                      validate=(validate, libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE))
+    flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
+                      reflink=libvirt.VIR_STORAGE_VOL_CREATE_REFLINK,
+                      validate=libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE)
     with failing(f"Failed to create vol from {file}"):
         new = obj.createXMLFrom(xml, source, flags)
     ctx.out.extra(f"Vol {new.name()} created from input vol {source.name()}")
@@ -282,14 +275,14 @@ def cmd_vol_clone(ctx: Session, vol: str, newname: str, pool: str | None, preall
     obj = ctx.lookup.volume(vol, pool)
     with failing("failed to get parent pool"):
         parent = obj.storagePoolLookupByVolume()
-    _require("newname", newname)
+    common.required("newname", newname)
     xml = _clone_xml(obj.XMLDesc(0), newname)
     if print_xml:
         # The document comes without a final newline; the blank line after the command ends it.
         ctx.out.xml(xml)
         return
-    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
-                      reflink=(reflink, libvirt.VIR_STORAGE_VOL_CREATE_REFLINK))
+    flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
+                      reflink=libvirt.VIR_STORAGE_VOL_CREATE_REFLINK)
     with failing(f"Failed to clone vol from {obj.name()}"):
         new = parent.createXMLFrom(xml, obj, flags)
     ctx.out.extra(f"Vol {new.name()} cloned from {obj.name()}")
@@ -309,7 +302,7 @@ def cmd_vol_resize(ctx: Session, vol: str, capacity: str, pool: str | None, allo
     import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
-    _require("capacity", capacity)
+    common.required("capacity", capacity)
     text = capacity.lstrip(" \t\n\v\f\r")
     if text.startswith("-"):
         # The API wants a positive size; virsh takes a negative one as a shrinking delta.
@@ -317,9 +310,9 @@ def cmd_vol_resize(ctx: Session, vol: str, capacity: str, pool: str | None, allo
             raise VshError("negative size requires --shrink")
         text, delta = text[1:], True
     size = parse_size(text)
-    flags = ctx.flags(allocate=(allocate, libvirt.VIR_STORAGE_VOL_RESIZE_ALLOCATE),
-                      delta=(delta, libvirt.VIR_STORAGE_VOL_RESIZE_DELTA),
-                      shrink=(shrink, libvirt.VIR_STORAGE_VOL_RESIZE_SHRINK))
+    flags = ctx.flags(allocate=libvirt.VIR_STORAGE_VOL_RESIZE_ALLOCATE,
+                      delta=libvirt.VIR_STORAGE_VOL_RESIZE_DELTA,
+                      shrink=libvirt.VIR_STORAGE_VOL_RESIZE_SHRINK)
     how = "by" if delta else "to"
     with failing(f"Failed to change size of volume '{obj.name()}' {how} {text}"):
         obj.resize(size, flags)
@@ -449,11 +442,9 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
 
     volume = ctx.lookup.volume(vol, pool=pool)
     file = ctx.late("file", file)
-    fd, created = open_target(file, f"cannot create {file}")
-    done = False
-    try:
+    with Target(file, f"cannot create {file}") as target:
         try:
-            mode = os.fstat(fd).st_mode
+            mode = os.fstat(target.fd).st_mode
             is_block = stat.S_ISBLK(mode)
             # Only a regular file can be left half-written (not /dev/null or a device).
             partial = file if stat.S_ISREG(mode) else None
@@ -469,27 +460,6 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
         if length:
             total = min(total, length) if total else length
         with progress.transfer(ctx.out, "Download", total or None) as bar:
-            try:
-                recv_all(stream, fd, is_block, bar, sparse)
-            except BaseException as err:
-                abort_stream(stream)
-                raise failed_transfer(f"cannot receive data from volume {vol}", err, partial, created) from None
-            try:
-                os.close(fd)
-            except OSError:
-                abort_stream(stream)
-                raise VshError(f"cannot close file {file}") from None
-            finally:
-                fd = -1
-            with failing(f"cannot close volume {vol}"):
-                stream.finish()
+            target.receive(stream, bar, f"cannot receive data from volume {vol}", f"cannot close volume {vol}",
+                           partial, is_block, sparse)
             bar.finish()
-        done = True
-    finally:
-        if fd >= 0:
-            os.close(fd)
-        if not done and created:
-            try:
-                os.unlink(file)
-            except OSError:
-                pass

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import DOM, get_domain, required
+from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
@@ -24,7 +24,7 @@ from vsh.typedparams import shown_value
 
 
 # virsh completes these commands' domains among the running ones (VIR_CONNECT_LIST_DOMAINS_ACTIVE).
-_RUNNING = DOM(complete="domain:active")
+_RUNNING = DOMAIN(complete="domain:active")
 
 
 def _mountpoints(domain_opt: str) -> list[Any]:
@@ -34,7 +34,7 @@ def _mountpoints(domain_opt: str) -> list[Any]:
 @command("domfsfreeze", group="domain", help="Freeze domain's mounted filesystems.",
          desc="Freeze domain's mounted filesystems.", opts=_mountpoints("frozen"))
 def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing("Unable to freeze filesystems"):
         count = dom.fsFreeze(mountpoint or None, 0)
     ctx.out.data({"count": count})
@@ -44,7 +44,7 @@ def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
 @command("domfsthaw", group="domain", help="Thaw domain's mounted filesystems.",
          desc="Thaw domain's mounted filesystems.", opts=_mountpoints("thawed"))
 def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing("Unable to thaw filesystems"):
         count = dom.fsThaw(mountpoint or None, 0)
     ctx.out.data({"count": count})
@@ -56,7 +56,7 @@ def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
 def cmd_domfsinfo(ctx: Session, domain: str) -> None:
     from vsh.output import Column
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing("Unable to get filesystem information"):
         infos = dom.fsInfo(0)
     rows = [{"mountpoint": m, "name": n, "type": t, "target": list(aliases or [])} for m, n, t, aliases in infos]
@@ -76,7 +76,7 @@ def cmd_domfsinfo(ctx: Session, domain: str) -> None:
                           conv="pulong", late=True),
                Str("mountpoint", "which mount point to trim", complete="domain-mountpoint", empty_ok=True)])
 def cmd_domfstrim(ctx: Session, domain: str, minimum: str | None, mountpoint: str | None) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     least = ctx.late("minimum", minimum) or 0
     required("mountpoint", mountpoint)
     with failing("Unable to invoke fstrim"):
@@ -113,7 +113,7 @@ def cmd_guestinfo(ctx: Session, domain: str, user: bool, os: bool, timezone: boo
     for name, _text, flag in _GUEST_INFO_GROUPS:
         if groups[name]:
             types |= getattr(libvirt, flag)
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     params = dom.guestInfo(types, 0)
     ctx.out.data(params, _typed_lines(params, 20))
 
@@ -127,7 +127,7 @@ def cmd_guestinfo(ctx: Session, domain: str, user: bool, os: bool, timezone: boo
 def cmd_guestvcpus(ctx: Session, domain: str, cpulist: str | None, enable: bool, disable: bool) -> None:
     if cpulist is not None and not (enable or disable):
         raise VshError("One of options --enable or --disable is required by option --cpulist")
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     if cpulist is not None:
         dom.setGuestVcpus(cpulist, 1 if enable else 0, 0)
         return
@@ -142,11 +142,11 @@ def cmd_guestvcpus(ctx: Session, domain: str, cpulist: str | None, enable: bool,
 
 @command("guest-agent-timeout", group="domain", help="Set the guest agent timeout",
          desc="Set the number of seconds to wait for a response from the guest agent.",
-         opts=[DOM(), Int("timeout", "timeout seconds.", named_only=True, late=True)])
+         opts=[DOMAIN(), Int("timeout", "timeout seconds.", named_only=True, late=True)])
 def cmd_guest_agent_timeout(ctx: Session, domain: str, timeout: str | None) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     seconds = ctx.late("timeout", timeout)
     dom.agentSetResponseTimeout(libvirt.VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK if seconds is None else seconds, 0)
 
@@ -158,7 +158,7 @@ def cmd_guest_agent_timeout(ctx: Session, domain: str, timeout: str | None) -> N
 def cmd_set_user_password(ctx: Session, domain: str, user: str, password: str, encrypted: bool) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     dom.setUserPassword(user, password, libvirt.VIR_DOMAIN_PASSWORD_ENCRYPTED if encrypted else 0)
     # virsh prints this line without a newline; the blank line after every command ends it.
     ctx.out.extra(f"Password set successfully for {user} in {dom.name()}", end="")
@@ -168,7 +168,7 @@ def cmd_set_user_password(ctx: Session, domain: str, user: str, password: str, e
          desc="Use the guest agent to query authorized SSH keys for given user",
          opts=[_RUNNING, Data("user", "user to list authorized keys for", empty_ok=True)])
 def cmd_get_user_sshkeys(ctx: Session, domain: str, user: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("user", user)
     keys = dom.authorizedSSHKeysGet(user, 0)
     # virsh prints each key with "%s": no newline between keys.
@@ -191,7 +191,7 @@ def cmd_set_user_sshkeys(ctx: Session, domain: str, user: str, file: str | None,
         raise VshError("Option --file is required by option --remove")
     if reset and remove:
         raise VshError("Options --reset and --remove are mutually exclusive")
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("user", user)
     required("file", file)
     flags = 0

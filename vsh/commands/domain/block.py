@@ -94,13 +94,6 @@ def _blocking_check(blocking: bool, verbose: bool, async_: bool, friends: str) -
             raise VshError(f"--{name} requires at least one of --timeout, --wait, --pivot, or --{friends}")
 
 
-def _exclusive(**given: Any) -> None:
-    """VSH_EXCLUSIVE_OPTIONS_VAR, where virsh checks it (after reading the values)."""
-    names = [name.replace("_", "-") for name, value in given.items() if value]
-    if len(names) > 1:
-        raise VshError(f"Options --{names[0]} and --{names[1]} are mutually exclusive")
-
-
 # waiting for a block job -----------------------------------------------------------------------
 
 class BlockJobWait:
@@ -243,7 +236,7 @@ _BYTES = Flag("bytes", "the bandwidth limit is in bytes/s rather than MiB/s")
 
 @command("blockcommit", group="domain", help="Start a block commit operation.",
          desc="Commit changes from a snapshot down to its backing image.",
-         opts=[common.DOM(complete="domain:active"), PATH(), _BANDWIDTH,
+         opts=[common.DOMAIN(complete="domain:active"), PATH(), _BANDWIDTH,
                Str("base", "path of base file to commit into (default bottom of chain)",
                    complete="domain-disk-chain", empty_ok=True),
                Flag("shallow", "use backing file of top as base"),
@@ -272,16 +265,17 @@ def cmd_blockcommit(ctx: Session, domain: str, path: str, bandwidth: str | None,
     _string("base", base)
     _string("top", top)
     bw = block_bandwidth(bandwidth, bytes)
-    flags = ctx.flags(bytes=(bytes, libvirt.VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES),
-                      shallow=(shallow, libvirt.VIR_DOMAIN_BLOCK_COMMIT_SHALLOW),
-                      delete=(delete, libvirt.VIR_DOMAIN_BLOCK_COMMIT_DELETE),
-                      active=(active, libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE),
-                      relative=(keep_relative, libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE))
+    flags = ctx.flags(bytes=libvirt.VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES,
+                      shallow=libvirt.VIR_DOMAIN_BLOCK_COMMIT_SHALLOW,
+                      delete=libvirt.VIR_DOMAIN_BLOCK_COMMIT_DELETE,
+                      keep_relative=libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE)
+    if active:  # also implied by --pivot and --keep-overlay
+        flags |= libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE
     ms = timeout_ms(ctx, timeout)
     blocking = blocking or bool(ms)
     _blocking_check(blocking, verbose, async_, "keep-overlay")
     abort_flags = libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC if async_ else 0
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     if not blocking:
         dom.blockCommit(path, base, top, c_unsigned(bw), flags)
         ctx.out.extra("Active Block Commit started" if active else "Block Commit started", end="")
@@ -306,7 +300,7 @@ def cmd_blockcommit(ctx: Session, domain: str, path: str, bandwidth: str | None,
 
 @command("blockcopy", group="domain", help="Start a block copy operation.",
          desc="Copy a disk backing image chain to dest.",
-         opts=[common.DOM(complete="domain:active"), PATH("fully-qualified path of source disk"),
+         opts=[common.DOMAIN(complete="domain:active"), PATH("fully-qualified path of source disk"),
                Str("dest", "path of the copy to create", empty_ok=True), _BANDWIDTH,
                Flag("shallow", "make the copy share a backing chain"),
                Flag("reuse-external", "reuse existing destination"),
@@ -343,21 +337,21 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
     gran = ctx.late("granularity", granularity) or 0
     bufsize = ctx.late("buf-size", buf_size) or 0
     # Some VIR_DOMAIN_BLOCK_REBASE_* and VIR_DOMAIN_BLOCK_COPY_* flags share their values.
-    flags = ctx.flags(shallow=(shallow, libvirt.VIR_DOMAIN_BLOCK_REBASE_SHALLOW),
-                      reuse=(reuse_external, libvirt.VIR_DOMAIN_BLOCK_REBASE_REUSE_EXT),
-                      transient=(transient_job, libvirt.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB),
-                      sync=(synchronous_writes, libvirt.VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES))
+    flags = ctx.flags(shallow=libvirt.VIR_DOMAIN_BLOCK_REBASE_SHALLOW,
+                      reuse_external=libvirt.VIR_DOMAIN_BLOCK_REBASE_REUSE_EXT,
+                      transient_job=libvirt.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB,
+                      synchronous_writes=libvirt.VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)
     ms = timeout_ms(ctx, timeout)
     blocking = blocking or bool(ms)
     abort_flags = libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC if async_ else 0
-    _exclusive(dest=dest is not None, xml=xml is not None)
-    _exclusive(format=format is not None, xml=xml is not None)
-    _exclusive(blockdev=blockdev, xml=xml is not None)
-    _exclusive(pivot=pivot, finish=finish)
+    common.exclusive(dest=dest is not None, xml=xml is not None)
+    common.exclusive(format=format is not None, xml=xml is not None)
+    common.exclusive(blockdev=blockdev, xml=xml is not None)
+    common.exclusive(pivot=pivot, finish=finish)
     if dest is None and xml is None:
         raise VshError("need either --dest or --xml")
     _blocking_check(blocking, verbose, async_, "finish")
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     waiter = BlockJobWait(ctx, dom, path, "Block Copy", verbose, ms, async_) if blocking else None
     try:
         text = ctx.read_file(xml) if xml is not None else None
@@ -386,9 +380,9 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
             dom.blockCopy(path, text, params or None, flags)
         else:
             flags |= libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY | ctx.flags(
-                dev=(blockdev, libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY_DEV),
-                raw=(format == "raw", libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY_RAW),
-                bytes=(bytes, libvirt.VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES))
+                blockdev=libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY_DEV, bytes=libvirt.VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES)
+            if format == "raw":
+                flags |= libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY_RAW
             dom.blockRebase(path, dest, c_unsigned(bw), flags)
         if waiter is None:
             ctx.out.extra("Block Copy started", end="")
@@ -412,7 +406,7 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
 
 @command("blockpull", group="domain", help="Populate a disk from its backing image.",
          desc="Populate a disk from its backing image.",
-         opts=[common.DOM(complete="domain:active"), PATH(), _BANDWIDTH,
+         opts=[common.DOMAIN(complete="domain:active"), PATH(), _BANDWIDTH,
                Str("base", "path of backing file in chain for a partial pull", complete="domain-disk-chain",
                    empty_ok=True),
                Flag("wait", "wait for job to finish"),
@@ -432,7 +426,7 @@ def cmd_blockpull(ctx: Session, domain: str, path: str, bandwidth: str | None, b
     bw = block_bandwidth(bandwidth, bytes)
     ms = timeout_ms(ctx, timeout)
     flags = libvirt.VIR_DOMAIN_BLOCK_REBASE_RELATIVE if keep_relative else 0
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
 
     def start() -> None:
         if base is not None or flags:
@@ -460,7 +454,7 @@ _NO_BYTES: set[int] = set()
 
 @command("blockjob", group="domain", help="Manage active block operations",
          desc="Query, adjust speed, or cancel active block operations.",
-         opts=[common.DOM(complete="domain:active"), PATH(),
+         opts=[common.DOMAIN(complete="domain:active"), PATH(),
                Flag("abort", "abort the active job on the specified disk"),
                Flag("async", "implies --abort; request but don't wait for job end"),
                Flag("pivot", "implies --abort; conclude and pivot a copy or commit job"),
@@ -476,15 +470,15 @@ def cmd_blockjob(ctx: Session, domain: str, path: str, abort: bool, pivot: bool,
     import libvirt
 
     async_ = bool(kw.get("async"))
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     _string("path", path)
     if bandwidth is not None:
         bw = block_bandwidth(bandwidth, bytes)
         dom.blockJobSetSpeed(path, c_unsigned(bw), libvirt.VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES if bytes else 0)
         return
     if abort or pivot or async_:
-        dom.blockJobAbort(path, ctx.flags(async_=(async_, libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC),
-                                          pivot=(pivot, libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)))
+        dom.blockJobAbort(path, ctx.flags(async_=libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC,
+                                          pivot=libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT))
         return
     _job_info(ctx, dom, path, raw, bytes)
 
@@ -548,7 +542,7 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
 
 @command("blockresize", group="domain", help="Resize block device of domain.",
          desc="Resize block device of domain.",
-         opts=[common.DOM(complete="domain:active"), PATH("Fully-qualified path of block device"),
+         opts=[common.DOMAIN(complete="domain:active"), PATH("Fully-qualified path of block device"),
                Int("size", "New size of the block device, as scaled integer (default KiB)", conv="scaled",
                    scale=1024, required=True, late=True)], json=False)
 def cmd_blockresize(ctx: Session, domain: str, path: str, size: str) -> None:
@@ -562,7 +556,7 @@ def cmd_blockresize(ctx: Session, domain: str, path: str, size: str) -> None:
         value //= 1024
     else:
         flags = libvirt.VIR_DOMAIN_BLOCK_RESIZE_BYTES
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing(f"Failed to resize block device '{path}'"):
         dom.blockResize(path, c_unsigned(value), flags)
     ctx.out.extra(f"Block device '{path}' is resized", end="")
@@ -571,12 +565,12 @@ def cmd_blockresize(ctx: Session, domain: str, path: str, size: str) -> None:
 @command("domblkthreshold", group="domain",
          help="set the threshold for block-threshold event for a given block device or it's backing chain element",
          desc="set threshold for block-threshold event for a block device",
-         opts=[common.DOM(complete="domain:active"),
+         opts=[common.DOMAIN(complete="domain:active"),
                Data("dev", "device to set threshold for", complete="domain-disk", empty_ok=True),
                Int("threshold", "threshold as a scaled number (by default bytes)", conv="scaled", required=True,
                    late=True)], json=False)
 def cmd_domblkthreshold(ctx: Session, domain: str, dev: str, threshold: str) -> None:
     _string("dev", dev)
     value = ctx.late("threshold", threshold)
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     dom.setBlockThreshold(dev, c_unsigned(value), 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import DOMAIN
+from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError
 from vsh.registry import command
 from vsh.session import Session
@@ -119,9 +119,8 @@ def cmd_domdisplay(ctx: Session, domain: str, include_password: bool, type: str 
     dom = ctx.lookup.domain(domain)
     if not dom.isActive():
         raise VshError("Domain is not running")
-    if type == "":
-        raise VshError("Failed to get option 'type': Option argument is empty")
-    tree = _live_xml(dom, ctx.flags(secure=(include_password, libvirt.VIR_DOMAIN_XML_SECURE)))
+    required("type", type)
+    tree = _live_xml(dom, ctx.flags(include_password=libvirt.VIR_DOMAIN_XML_SECURE))
     found = []
     for scheme in _SCHEMES:
         if not all and type is not None and type != scheme:

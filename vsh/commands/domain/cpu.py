@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import CONFIG, CURRENT, DOM, DOMAIN, LIVE, get_domain, int_opt, required
+from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, int_opt, required
 from vsh.cpulist import cpu_count, cpus_of, format_cpumap, parse_cpulist
 from vsh.errors import VshError, failing
 from vsh.output import Column
@@ -27,12 +27,6 @@ _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
 
 
 _AFFECT = [CONFIG, LIVE, CURRENT]
-
-
-def _affect(ctx: Session, config: bool, live: bool) -> int:
-    import libvirt
-
-    return ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
 
 
 def _as_c_int(value: int) -> int:
@@ -80,7 +74,7 @@ def _vcpu_count(dom: Any, flags: int) -> int:
 
 @command("vcpupin", group="domain", help="control or query domain vcpu affinity",
          desc="Pin domain VCPUs to host physical CPUs.",
-         opts=[DOM(), Int("vcpu", "vcpu number", conv="puint", complete="domain-vcpu", late=True),
+         opts=[DOMAIN(), Int("vcpu", "vcpu number", conv="puint", complete="domain-vcpu", late=True),
                Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
                    complete="host-cpu", comma=True),
                *_AFFECT],
@@ -89,14 +83,14 @@ def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None
                 current: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
+    flags = affect(ctx)
     if cpulist is None and live and config:
         raise VshError("Options --live and --config are mutually exclusive")
     number = ctx.late("vcpu", vcpu)
     if cpulist is not None and number is None:
         raise VshError("vcpupin: Missing vCPU number in pin mode.")
     maxcpu = cpu_count(ctx.conn)
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     if cpulist is None:
         ncpus = _vcpu_count(dom, flags)
         if number is not None and number >= ncpus:
@@ -122,7 +116,7 @@ def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None
 
 @command("emulatorpin", group="domain", help="control or query domain emulator affinity",
          desc="Pin domain emulator threads to host physical CPUs.",
-         opts=[DOM(), Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
+         opts=[DOMAIN(), Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
                           complete="host-cpu", comma=True),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
@@ -130,9 +124,9 @@ def cmd_emulatorpin(ctx: Session, domain: str, cpulist: str | None, config: bool
                     current: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
+    flags = affect(ctx)
     given = config or live or current
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     maxcpu = cpu_count(ctx.conn)
     if cpulist is None:
         cpumap = dom.emulatorPinInfo(flags)[:maxcpu]
@@ -158,10 +152,10 @@ def _iothread_id(ctx: Session, raw: str | None) -> int:
 
 @command("iothreadinfo", group="domain", help="view domain IOThreads",
          desc="Returns basic information about the domain IOThreads.",
-         opts=[DOM(), *_AFFECT], exclusive=_CURRENT_EXCLUSIVE)
+         opts=[DOMAIN(), *_AFFECT], exclusive=_CURRENT_EXCLUSIVE)
 def cmd_iothreadinfo(ctx: Session, domain: str, config: bool, live: bool, current: bool) -> None:
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     with failing("Unable to get domain IOThreads information"):
         infos = dom.ioThreadInfo(flags)
     if not infos:
@@ -177,15 +171,15 @@ def cmd_iothreadinfo(ctx: Session, domain: str, config: bool, live: bool, curren
 
 @command("iothreadpin", group="domain", json=False, help="control domain IOThread affinity",
          desc="Pin domain IOThreads to host physical CPUs.",
-         opts=[DOM(), Int("iothread", "IOThread ID number", conv="puint", required=True, late=True,
+         opts=[DOMAIN(), Int("iothread", "IOThread ID number", conv="puint", required=True, late=True,
                           complete="domain-iothread"),
                Data("cpulist", "host cpu number(s) to set", empty_ok=True, complete="host-cpu", comma=True),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_iothreadpin(ctx: Session, domain: str, iothread: str, cpulist: str, config: bool, live: bool,
                     current: bool) -> None:
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     number = ctx.late("iothread", iothread)
     required("cpulist", cpulist)
     cpumap = parse_cpulist(cpulist, cpu_count(ctx.conn))
@@ -194,11 +188,11 @@ def cmd_iothreadpin(ctx: Session, domain: str, iothread: str, cpulist: str, conf
 
 @command("iothreadadd", group="domain", json=False, help="add an IOThread to the guest domain",
          desc="Add an IOThread to the guest domain.",
-         opts=[DOM(), Int("id", "iothread for the new IOThread", required=True, late=True), *_AFFECT],
+         opts=[DOMAIN(), Int("id", "iothread for the new IOThread", required=True, late=True), *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_iothreadadd(ctx: Session, domain: str, id: str, config: bool, live: bool, current: bool) -> None:
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     dom.addIOThread(_iothread_id(ctx, id), flags)
 
 
@@ -212,7 +206,7 @@ _IOTHREAD_PARAMS = (("poll-max-ns", "poll_max_ns", "ullong", "pulong"),
 
 @command("iothreadset", group="domain", json=False, help="modifies an existing IOThread of the guest domain",
          desc="Modifies an existing IOThread of the guest domain.",
-         opts=[DOM(), Int("id", "iothread id of existing IOThread", required=True, late=True,
+         opts=[DOMAIN(), Int("id", "iothread id of existing IOThread", required=True, late=True,
                           complete="domain-iothread"),
                Int("poll-max-ns", "set the maximum IOThread polling time in ns", conv="pulong", late=True),
                Int("poll-grow", "set the value to increase the IOThread polling time", conv="puint", late=True),
@@ -227,8 +221,8 @@ def cmd_iothreadset(ctx: Session, domain: str, id: str, poll_max_ns: str | None,
                     config: bool, live: bool, current: bool) -> None:
     from vsh.capi import TypedParam, set_params
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     number = _iothread_id(ctx, id)
     raw = {"poll-max-ns": poll_max_ns, "poll-grow": poll_grow, "poll-shrink": poll_shrink,
            "thread-pool-min": thread_pool_min, "thread-pool-max": thread_pool_max}
@@ -244,13 +238,13 @@ def cmd_iothreadset(ctx: Session, domain: str, id: str, poll_max_ns: str | None,
 
 @command("iothreaddel", group="domain", json=False, help="delete an IOThread from the guest domain",
          desc="Delete an IOThread from the guest domain.",
-         opts=[DOM(), Int("id", "iothread_id for the IOThread to delete", required=True, late=True,
+         opts=[DOMAIN(), Int("id", "iothread_id for the IOThread to delete", required=True, late=True,
                           complete="domain-iothread"),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_iothreaddel(ctx: Session, domain: str, id: str, config: bool, live: bool, current: bool) -> None:
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     dom.delIOThread(_iothread_id(ctx, id), flags)
 
 

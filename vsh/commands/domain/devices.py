@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain, required
+from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
@@ -21,12 +21,11 @@ PERSISTENT = Flag("persistent", "make live change persistent")
 _EXCLUSIVE = [("persistent", "current"), ("current", "live"), ("current", "config")]
 
 
-def _flags(ctx: Session, dom: Any, persistent: bool, config: bool, live: bool) -> int:
+def _flags(ctx: Session, dom: Any, persistent: bool) -> int:
     """--persistent means --config, plus --live when the domain runs."""
     import libvirt
 
-    flags = ctx.flags(config=(config or persistent, libvirt.VIR_DOMAIN_AFFECT_CONFIG),
-                      live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
+    flags = affect(ctx) | ctx.flags(persistent=libvirt.VIR_DOMAIN_AFFECT_CONFIG)
     if persistent and dom.isActive() == 1:
         flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
     return flags
@@ -37,8 +36,8 @@ _FILE = Data("file", "XML file", complete="file", empty_ok=True)
 
 def _device(ctx: Session, attach: bool, domain: str, file: str, persistent: bool, config: bool, live: bool,
             current: bool) -> None:
-    dom = get_domain(ctx, domain)
-    flags = _flags(ctx, dom, persistent, config, live)
+    dom = ctx.lookup.domain(domain)
+    flags = _flags(ctx, dom, persistent)
     required("file", file)
     xml = ctx.read_file(file)
     verb = "attach" if attach else "detach"
@@ -52,7 +51,7 @@ def _device(ctx: Session, attach: bool, domain: str, file: str, persistent: bool
 
 @command("attach-device", group="domain", help="attach device from an XML file",
          desc="Attach device from an XML <file>.",
-         opts=[DOM(), _FILE, PERSISTENT, CONFIG, LIVE, CURRENT], exclusive=_EXCLUSIVE)
+         opts=[DOMAIN(), _FILE, PERSISTENT, CONFIG, LIVE, CURRENT], exclusive=_EXCLUSIVE)
 def cmd_attach_device(ctx: Session, domain: str, file: str, persistent: bool, config: bool, live: bool,
                       current: bool) -> None:
     _device(ctx, True, domain, file, persistent, config, live, current)
@@ -60,7 +59,7 @@ def cmd_attach_device(ctx: Session, domain: str, file: str, persistent: bool, co
 
 @command("detach-device", group="domain", help="detach device from an XML file",
          desc="Detach device from an XML <file>",
-         opts=[DOM(), _FILE, PERSISTENT, CONFIG, LIVE, CURRENT], exclusive=_EXCLUSIVE)
+         opts=[DOMAIN(), _FILE, PERSISTENT, CONFIG, LIVE, CURRENT], exclusive=_EXCLUSIVE)
 def cmd_detach_device(ctx: Session, domain: str, file: str, persistent: bool, config: bool, live: bool,
                       current: bool) -> None:
     _device(ctx, False, domain, file, persistent, config, live, current)
@@ -82,7 +81,7 @@ def find_disk(xml: str, path: str) -> Any:
 
 
 @command("detach-disk", group="domain", help="detach disk device", desc="Detach disk device.",
-         opts=[DOM(), Data("target", "target of disk device", complete="domain-disk", empty_ok=True),
+         opts=[DOMAIN(), Data("target", "target of disk device", complete="domain-disk", empty_ok=True),
                PERSISTENT, CONFIG, LIVE, CURRENT,
                Flag("print-xml", "print XML document rather than detach the disk")],
          exclusive=_EXCLUSIVE)
@@ -91,10 +90,9 @@ def cmd_detach_disk(ctx: Session, domain: str, target: str, persistent: bool, co
     import libvirt
     from lxml import etree
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("target", target)
-    flags = ctx.flags(config=(config or persistent, libvirt.VIR_DOMAIN_AFFECT_CONFIG),
-                      live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
+    flags = affect(ctx) | ctx.flags(persistent=libvirt.VIR_DOMAIN_AFFECT_CONFIG)
     # Only a change to the definition alone looks at the inactive XML.
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if flags == libvirt.VIR_DOMAIN_AFFECT_CONFIG else 0)
     if persistent and dom.isActive() == 1:
@@ -158,7 +156,7 @@ def find_interface(xml: str, kind: str, mac: str | None) -> Any:
 
 
 @command("detach-interface", group="domain", help="detach network interface", desc="Detach network interface.",
-         opts=[DOM(), Data("type", "network interface type", empty_ok=True),
+         opts=[DOMAIN(), Data("type", "network interface type", empty_ok=True),
                Str("mac", "MAC address", empty_ok=True, complete="domain-mac"),
                PERSISTENT, CONFIG, LIVE, CURRENT,
                Flag("print-xml", "print XML document rather than detach the interface")],
@@ -169,11 +167,10 @@ def cmd_detach_interface(ctx: Session, domain: str, type: str, mac: str | None, 
     from lxml import etree
 
     failed = _Line("Failed to detach interface")
-    dom = get_domain(ctx, domain)
-    flags = _flags(ctx, dom, persistent, config, live)
+    dom = ctx.lookup.domain(domain)
+    flags = _flags(ctx, dom, persistent)
     for name, value in (("type", type), ("mac", mac)):
-        if value == "":
-            raise VshError(f"Failed to get option '{name}': Option argument is empty", cause=failed)
+        required(name, value, cause=failed)
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG else 0)
     try:
         iface = find_interface(xml, type, mac)
@@ -251,7 +248,7 @@ def _pci_address(text: str) -> tuple[int, int, int, int] | None:
 
 
 @command("attach-interface", group="domain", help="attach network interface", desc="Attach new network interface.",
-         opts=[DOM(), Data("type", "network interface type", empty_ok=True),
+         opts=[DOMAIN(), Data("type", "network interface type", empty_ok=True),
                Data("source", "source of network interface", empty_ok=True),
                Str("target", "target network name", empty_ok=True),
                Str("mac", "MAC address", empty_ok=True),
@@ -327,8 +324,8 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
     if print_xml:
         ctx.out.data({"xml": xml}, xml)
         return
-    dom = get_domain(ctx, domain)
-    flags = _flags(ctx, dom, persistent, config, live)
+    dom = ctx.lookup.domain(domain)
+    flags = _flags(ctx, dom, persistent)
     with failing("Failed to attach interface"):
         if flags or current:
             dom.attachDeviceFlags(xml, flags)
@@ -383,7 +380,7 @@ def _disk_opt(name: str, help: str) -> Any:
 
 
 @command("attach-disk", group="domain", help="attach disk device", desc="Attach new disk device.",
-         opts=[DOM(), Data("source", "source of disk device or name of network disk", complete="file",
+         opts=[DOMAIN(), Data("source", "source of disk device or name of network disk", complete="file",
                            empty_ok=True),
                Data("target", "target of disk device", empty_ok=True),
                _disk_opt("targetbus", "target bus of disk device"),
@@ -508,8 +505,8 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
     if print_xml:
         ctx.out.data({"xml": xml}, xml)
         return
-    dom = get_domain(ctx, domain)
-    flags = _flags(ctx, dom, persistent, config, live)
+    dom = ctx.lookup.domain(domain)
+    flags = _flags(ctx, dom, persistent)
     with failing("Failed to attach disk"):
         if flags or current:
             dom.attachDeviceFlags(xml, flags)
@@ -520,13 +517,12 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
 
 @command("detach-device-alias", group="domain", help="detach device from an alias",
          desc="Detach device identified by the given alias from a domain",
-         opts=[DOM(), Data("alias", "device alias", empty_ok=True), CONFIG, LIVE, CURRENT],
+         opts=[DOMAIN(), Data("alias", "device alias", empty_ok=True), CONFIG, LIVE, CURRENT],
          exclusive=[("current", "live"), ("current", "config")])
 def cmd_detach_device_alias(ctx: Session, domain: str, alias: str, config: bool, live: bool, current: bool) -> None:
-    import libvirt
 
-    flags = ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     required("alias", alias)
     with failing(f"Failed to detach device with alias {alias}"):
         dom.detachDeviceAlias(alias, flags)

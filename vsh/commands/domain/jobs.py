@@ -115,8 +115,8 @@ def cmd_domjobinfo(ctx: Session, domain: str, completed: bool, keep_completed: b
     import libvirt
 
     dom = ctx.lookup.domain(domain)
-    flags = ctx.flags(completed=(completed, libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED),
-                      keep=(keep_completed, libvirt.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED))
+    flags = ctx.flags(completed=libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED,
+                      keep_completed=libvirt.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED)
     try:
         params = dict(dom.jobStats(flags))
         kind = int(params.pop("type", 0))

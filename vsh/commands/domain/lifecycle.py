@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import DOM, FILE, get_domain, parse_fds, required
+from vsh.commands.common import DOMAIN, FILE, parse_fds, required
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
 from vsh.session import Session
@@ -84,10 +84,10 @@ def cmd_create(ctx: Session, file: str, console: bool, paused: bool, autodestroy
     required("file", file)
     xml = ctx.read_file(file, stdin_dash=False)
     fds = parse_fds(pass_fds)
-    flags = ctx.flags(paused=(paused, libvirt.VIR_DOMAIN_START_PAUSED),
-                      autodestroy=(autodestroy, libvirt.VIR_DOMAIN_START_AUTODESTROY),
-                      validate=(validate, libvirt.VIR_DOMAIN_START_VALIDATE),
-                      reset_nvram=(reset_nvram, libvirt.VIR_DOMAIN_START_RESET_NVRAM))
+    flags = ctx.flags(paused=libvirt.VIR_DOMAIN_START_PAUSED,
+                      autodestroy=libvirt.VIR_DOMAIN_START_AUTODESTROY,
+                      validate=libvirt.VIR_DOMAIN_START_VALIDATE,
+                      reset_nvram=libvirt.VIR_DOMAIN_START_RESET_NVRAM)
     with failing(f"Failed to create domain from {file}"):
         dom = ctx.conn.createXMLWithFiles(xml, fds, flags) if fds else ctx.conn.createXML(xml, flags)
     ctx.out.extra(f"Domain '{dom.name()}' created from {file}")
@@ -105,7 +105,7 @@ def cmd_create(ctx: Session, file: str, console: bool, paused: bool, autodestroy
          desc="Start a domain, either from the last managedsave\n"
               "    state, or via a fresh boot if no managedsave state\n"
               "    is present.",
-         opts=[DOM("name of the inactive domain", complete="domain:shutoff"),
+         opts=[DOMAIN("name of the inactive domain", complete="domain:shutoff"),
                Flag("console", "attach to console after creation"),
                Flag("paused", "leave the guest paused after creation"),
                Flag("autodestroy", "automatically destroy the guest when virsh disconnects"),
@@ -117,15 +117,15 @@ def cmd_start(ctx: Session, domain: str, console: bool, paused: bool, autodestro
               bypass_cache: bool, force_boot: bool, pass_fds: str | None, reset_nvram: bool) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain, by_id=False)
+    dom = ctx.lookup.domain(domain, by_id=False)
     if dom.ID() >= 0:
         raise VshError("Domain is already active")
     fds = parse_fds(pass_fds)
-    flags = ctx.flags(paused=(paused, libvirt.VIR_DOMAIN_START_PAUSED),
-                      autodestroy=(autodestroy, libvirt.VIR_DOMAIN_START_AUTODESTROY),
-                      bypass_cache=(bypass_cache, libvirt.VIR_DOMAIN_START_BYPASS_CACHE),
-                      force_boot=(force_boot, libvirt.VIR_DOMAIN_START_FORCE_BOOT),
-                      reset_nvram=(reset_nvram, libvirt.VIR_DOMAIN_START_RESET_NVRAM))
+    flags = ctx.flags(paused=libvirt.VIR_DOMAIN_START_PAUSED,
+                      autodestroy=libvirt.VIR_DOMAIN_START_AUTODESTROY,
+                      bypass_cache=libvirt.VIR_DOMAIN_START_BYPASS_CACHE,
+                      force_boot=libvirt.VIR_DOMAIN_START_FORCE_BOOT,
+                      reset_nvram=libvirt.VIR_DOMAIN_START_RESET_NVRAM)
     started = False
     if force_boot:
         try:
@@ -167,11 +167,11 @@ _MODES = ("acpi", "agent", "initctl", "signal", "paravirt")
 
 @command("shutdown", group="domain", help="gracefully shutdown a domain",
          desc="Run shutdown in the target domain.",
-         opts=[DOM(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True,
+         opts=[DOMAIN(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True,
                                                choices=_MODES, comma=True)])
 def cmd_shutdown(ctx: Session, domain: str, mode: str | None) -> None:
     flags = _mode_flags(mode, "SHUTDOWN", "'acpi', 'agent', 'initctl', 'signal', or 'paravirt'")
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing(f"Failed to shutdown domain '{domain}'"):
         if flags:
             dom.shutdownFlags(flags)
@@ -181,21 +181,21 @@ def cmd_shutdown(ctx: Session, domain: str, mode: str | None) -> None:
 
 
 @command("reboot", group="domain", help="reboot a domain", desc="Run a reboot command in the target domain.",
-         opts=[DOM(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True,
+         opts=[DOMAIN(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True,
                                                choices=_MODES, comma=True)])
 def cmd_reboot(ctx: Session, domain: str, mode: str | None) -> None:
     # virsh words this list without the serial comma that shutdown has.
     flags = _mode_flags(mode, "REBOOT", "'acpi', 'agent', 'initctl', 'signal' or 'paravirt'")
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing(f"Failed to reboot domain '{domain}'"):
         dom.reboot(flags)
     ctx.out.extra(f"Domain '{domain}' is being rebooted")
 
 
 @command("reset", group="domain", help="reset a domain", desc="Reset the target domain as if by power button",
-         opts=[DOM(complete="domain:active")])
+         opts=[DOMAIN(complete="domain:active")])
 def cmd_reset(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing(f"Failed to reset domain '{domain}'"):
         dom.reset(0)
     ctx.out.extra(f"Domain '{domain}' was reset")
@@ -203,13 +203,13 @@ def cmd_reset(ctx: Session, domain: str) -> None:
 
 @command("destroy", group="domain", help="destroy (stop) a domain",
          desc="Forcefully stop a given domain, but leave its resources intact.",
-         opts=[DOM(complete="domain:active"), Flag("graceful", "terminate gracefully"), Flag("remove-logs", "remove domain logs")])
+         opts=[DOMAIN(complete="domain:active"), Flag("graceful", "terminate gracefully"), Flag("remove-logs", "remove domain logs")])
 def cmd_destroy(ctx: Session, domain: str, graceful: bool, remove_logs: bool) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
-    flags = ctx.flags(graceful=(graceful, libvirt.VIR_DOMAIN_DESTROY_GRACEFUL),
-                      remove_logs=(remove_logs, libvirt.VIR_DOMAIN_DESTROY_REMOVE_LOGS))
+    dom = ctx.lookup.domain(domain)
+    flags = ctx.flags(graceful=libvirt.VIR_DOMAIN_DESTROY_GRACEFUL,
+                      remove_logs=libvirt.VIR_DOMAIN_DESTROY_REMOVE_LOGS)
     with failing(f"Failed to destroy domain '{domain}'"):
         if flags:
             dom.destroyFlags(flags)
@@ -218,18 +218,18 @@ def cmd_destroy(ctx: Session, domain: str, graceful: bool, remove_logs: bool) ->
     ctx.out.extra(f"Domain '{domain}' destroyed")
 
 
-@command("suspend", group="domain", help="suspend a domain", desc="Suspend a running domain.", opts=[DOM(complete="domain:running")])
+@command("suspend", group="domain", help="suspend a domain", desc="Suspend a running domain.", opts=[DOMAIN(complete="domain:running")])
 def cmd_suspend(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing(f"Failed to suspend domain '{domain}'"):
         dom.suspend()
     ctx.out.extra(f"Domain '{domain}' suspended")
 
 
 @command("resume", group="domain", help="resume a domain", desc="Resume a previously suspended domain.",
-         opts=[DOM(complete="domain:paused")])
+         opts=[DOMAIN(complete="domain:paused")])
 def cmd_resume(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing(f"Failed to resume domain '{domain}'"):
         dom.resume()
     ctx.out.extra(f"Domain '{domain}' resumed")
@@ -237,9 +237,9 @@ def cmd_resume(ctx: Session, domain: str) -> None:
 
 @command("autostart", group="domain", help="autostart a domain",
          desc="Configure a domain to be automatically started at boot.",
-         opts=[DOM(complete="domain:persistent"), Flag("disable", "disable autostarting")])
+         opts=[DOMAIN(complete="domain:persistent"), Flag("disable", "disable autostarting")])
 def cmd_autostart(ctx: Session, domain: str, disable: bool) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     verb = "unmark" if disable else "mark"
     with failing(f"Failed to {verb} domain '{domain}' as autostarted"):
         dom.setAutostart(0 if disable else 1)
@@ -249,7 +249,7 @@ def cmd_autostart(ctx: Session, domain: str, disable: bool) -> None:
 # undefine --------------------------------------------------------------------------------------
 
 _UNDEFINE_OPTS = [
-    DOM(complete="domain:persistent"),
+    DOMAIN(complete="domain:persistent"),
     Flag("managed-save", "remove domain managed state file"),
     Str("storage", "remove associated storage volumes (comma separated list of targets or source paths) "
                    "(see domblklist)", empty_ok=True, complete="domain-disk", comma=True),
@@ -344,15 +344,15 @@ def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | N
     if wipe_storage and not (vol_string or remove_all_storage):
         raise VshError("'--wipe-storage' requires '--storage <string>' or '--remove-all-storage'")
     vol_flags = libvirt.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS if delete_storage_volume_snapshots else 0
-    flags = ctx.flags(managed_save=(managed_save, libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE),
-                      snapshots=(snapshots_metadata, libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA),
-                      checkpoints=(checkpoints_metadata, libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA),
-                      nvram=(nvram, libvirt.VIR_DOMAIN_UNDEFINE_NVRAM),
-                      keep_nvram=(keep_nvram, libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM),
-                      tpm=(tpm, libvirt.VIR_DOMAIN_UNDEFINE_TPM),
-                      keep_tpm=(keep_tpm, libvirt.VIR_DOMAIN_UNDEFINE_KEEP_TPM))
+    flags = ctx.flags(managed_save=libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE,
+                      snapshots_metadata=libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+                      checkpoints_metadata=libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA,
+                      nvram=libvirt.VIR_DOMAIN_UNDEFINE_NVRAM,
+                      keep_nvram=libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM,
+                      tpm=libvirt.VIR_DOMAIN_UNDEFINE_TPM,
+                      keep_tpm=libvirt.VIR_DOMAIN_UNDEFINE_KEEP_TPM)
     managed_save_safe, snapshots_safe = managed_save, snapshots_metadata
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
 
     # Drop flags the server need not see and find out which undefine is safe, as virsh
     # does to keep older servers from stranding a managed save image or snapshots.

@@ -16,7 +16,7 @@ import os
 import re
 from typing import Any
 
-from vsh.commands.common import DOM, get_domain, required
+from vsh.commands.common import DOMAIN, affect, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
@@ -36,10 +36,10 @@ SIGNALS = ("nop", "hup", "int", "quit", "ill", "trap", "abrt", "bus", "fpe", "ki
 # domrename -----------------------------------------------------------------------------------
 
 @command("domrename", group="domain", help="rename a domain", desc="Rename an inactive domain.",
-         opts=[DOM("domain name or uuid", complete="domain:inactive"),
+         opts=[DOMAIN("domain name or uuid", complete="domain:inactive"),
                Data("new-name", "new domain name", empty_ok=True)])
 def cmd_domrename(ctx: Session, domain: str, new_name: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     dom.rename(required("new-name", new_name), 0)
     ctx.out.extra("Domain successfully renamed")
 
@@ -48,7 +48,7 @@ def cmd_domrename(ctx: Session, domain: str, new_name: str) -> None:
 
 @command("metadata", group="domain", help="show or set domain's custom XML metadata",
          desc="Shows or modifies the XML metadata of a domain.",
-         opts=[DOM(), Data("uri", "URI of the namespace", empty_ok=True),
+         opts=[DOMAIN(), Data("uri", "URI of the namespace", empty_ok=True),
                Flag("live", "modify/get running state"),
                Flag("config", "modify/get persistent configuration"),
                Flag("current", "modify/get current state configuration"),
@@ -66,8 +66,8 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
     from vsh.editor import edit_xml
 
     kind = libvirt.VIR_DOMAIN_METADATA_ELEMENT
-    flags = ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     required("uri", uri)
     required("key", key)
     required("set", set)
@@ -105,9 +105,9 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
 # inject-nmi, send-key, send-process-signal -------------------------------------------------------
 
 @command("inject-nmi", group="domain", help="Inject NMI to the guest", desc="Inject NMI to the guest domain.",
-         opts=[DOM(complete="domain:active")])
+         opts=[DOMAIN(complete="domain:active")])
 def cmd_inject_nmi(ctx: Session, domain: str) -> None:
-    get_domain(ctx, domain).injectNMI(0)
+    ctx.lookup.domain(domain).injectNMI(0)
 
 
 # strtoul with base 0, as virStrToLong_uip reads it: octal, decimal or hex, no sign but '+'.
@@ -127,7 +127,7 @@ def keycode_number(text: str) -> int | None:
 
 @command("send-key", group="domain", help="Send keycodes to the guest",
          desc="Send keycodes (integers or symbolic names) to the guest",
-         opts=[DOM(complete="domain:active"),
+         opts=[DOMAIN(complete="domain:active"),
                Str("codeset", "the codeset of keycodes, default:linux", named_only=True, empty_ok=True,
                    choices=CODESETS),
                Int("holdtime", "the time (in milliseconds) how long the keys will be held", conv="puint",
@@ -138,7 +138,7 @@ def cmd_send_key(ctx: Session, domain: str, codeset: str | None, holdtime: str |
     """Numbers are taken as they are; names are looked up in the codeset's table (linux, os_x, win32)."""
     from vsh import keycodes
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     hold = ctx.late("holdtime", holdtime) or 0
     name = codeset or "linux"
     # The qnum codeset was called rfb once; virsh still takes the old name.
@@ -179,10 +179,10 @@ def signal_number(text: str) -> int:
 
 @command("send-process-signal", group="domain", help="Send signals to processes",
          desc="Send signals to processes in the guest",
-         opts=[DOM(complete="domain:active"), Data("pid", "the process ID", conv="long", late=True),
+         opts=[DOMAIN(complete="domain:active"), Data("pid", "the process ID", conv="long", late=True),
                Data("signame", "the signal number or name", empty_ok=True, choices=SIGNALS)])
 def cmd_send_process_signal(ctx: Session, domain: str, pid: str, signame: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     pid_value = ctx.late("pid", pid)
     required("signame", signame)
     signum = signal_number(signame)
@@ -194,9 +194,9 @@ def cmd_send_process_signal(ctx: Session, domain: str, pid: str, signame: str) -
 # launch security -------------------------------------------------------------------------------
 
 @command("domlaunchsecinfo", group="domain", help="Get domain launch security info",
-         desc="Get the launch security parameters for a guest domain", opts=[DOM()])
+         desc="Get the launch security parameters for a guest domain", opts=[DOMAIN()])
 def cmd_domlaunchsecinfo(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     with failing("Unable to get launch security parameters"):
         params = dom.launchSecurityInfo(0)
     text = "".join(f"{field:<15}: {shown_value(value)}\n" for field, value in params.items())
@@ -205,7 +205,7 @@ def cmd_domlaunchsecinfo(ctx: Session, domain: str) -> None:
 
 @command("domsetlaunchsecstate", group="domain", help="Set domain launch security state",
          desc="Set a secret in the guest domain's memory",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Str("secrethdr", "path to file containing the secret header", named_only=True, empty_ok=True,
                    complete="file"),
                Str("secret", "path to file containing the secret", named_only=True, empty_ok=True,
@@ -217,7 +217,7 @@ def cmd_domsetlaunchsecstate(ctx: Session, domain: str, secrethdr: str | None, s
     """Both files are read whole (64 KiB at most), as virsh reads them, before the address is parsed."""
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("secrethdr", secrethdr)
     required("secret", secret)
     if secrethdr is None or secret is None:
@@ -258,7 +258,7 @@ def cmd_domxml_to_native(ctx: Session, format: str, domain: str | None, xml: str
     if domain is not None and xml is not None:
         raise VshError("Options --domain and --xml are mutually exclusive")
     if domain is not None:
-        doc = get_domain(ctx, domain).XMLDesc(0)
+        doc = ctx.lookup.domain(domain).XMLDesc(0)
     elif xml is not None:
         doc = ctx.read_file(xml)
     else:
@@ -282,7 +282,7 @@ def cmd_qemu_attach(ctx: Session, pid: int) -> None:
 
 @command("lxc-enter-namespace", group="domain", help="LXC Guest Enter Namespace",
          desc="Run an arbitrary command in a lxc guest namespace; use at your own risk",
-         opts=[DOM(complete="domain:active"), Flag("noseclabel", "Do not change process security label"),
+         opts=[DOMAIN(complete="domain:active"), Flag("noseclabel", "Do not change process security label"),
                Argv("cmd", "command to run", required=True)])
 def cmd_lxc_enter_namespace(ctx: Session, domain: str, noseclabel: bool, cmd: list[str]) -> None:
     """Run CMD inside the container's namespaces (and its cgroup and security label), as virsh does.
@@ -293,7 +293,7 @@ def cmd_lxc_enter_namespace(ctx: Session, domain: str, noseclabel: bool, cmd: li
     """
     import libvirt_lxc
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     fds = libvirt_lxc.lxcOpenNamespace(dom, 0)
     label: tuple[str, str] | None = None
     if not noseclabel:

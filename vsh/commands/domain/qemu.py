@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import DOM, get_domain, parse_fds, required
+from vsh.commands.common import DOMAIN, parse_fds, required
 from vsh.errors import VshError
 from vsh.eventwatch import NoEvents, Waiter
 from vsh.registry import command
@@ -27,7 +27,7 @@ from vsh.spec import Argv, Flag, Int, Str
 
 
 # virsh completes these commands' domains among the running ones (VIR_CONNECT_LIST_DOMAINS_ACTIVE).
-_RUNNING = DOM(complete="domain:active")
+_RUNNING = DOMAIN(complete="domain:active")
 
 _NOT_JSON = object()
 
@@ -203,7 +203,7 @@ def cmd_qemu_monitor_command(ctx: Session, domain: str, hmp: bool, pretty: bool,
                              pass_fds: str | None, cmd: list[str]) -> None:
     import libvirt_qemu
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     text = " ".join(cmd) if hmp else _qmp_wrap(cmd)
     fds = parse_fds(pass_fds)
     flags = libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP if hmp else 0
@@ -238,7 +238,7 @@ def cmd_qemu_agent_command(ctx: Session, domain: str, timeout: str | None, prett
                            block: bool, **rest: bool) -> None:
     import libvirt_qemu
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     text = " ".join(cmd)
     seconds = ctx.late("timeout", timeout)
     if seconds is not None and seconds < 1:
@@ -304,13 +304,13 @@ def cmd_qemu_monitor_event(ctx: Session, domain: str | None, event: str | None, 
     import libvirt
     import libvirt_qemu
 
-    flags = ctx.flags(regex=(regex, libvirt_qemu.VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX),
-                      no_case=(no_case, libvirt_qemu.VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE))
+    flags = ctx.flags(regex=libvirt_qemu.VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX,
+                      no_case=libvirt_qemu.VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE)
     seconds = ctx.late("timeout", timeout)
     if seconds is not None and (seconds == 0 or seconds > (2**31 - 1) // 1000):
         raise VshError(f"Numeric value '{seconds}' for <timeout> option is malformed or out of range")
     required("event", event)
-    dom = get_domain(ctx, domain) if domain is not None else None
+    dom = ctx.lookup.domain(domain) if domain is not None else None
     conn = ctx.conn
     printer = _EventPrinter(ctx, loop, pretty, timestamp)
     cb_id = libvirt_qemu.qemuMonitorEventRegister(conn, dom, event, printer, None, flags)

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain, required
+from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, required
 from vsh.errors import VshError
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Int, Opt, Str
 from vsh.typedparams import shown_value
+from vsh.values import empty_option
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
 _AFFECT = [CONFIG, LIVE, CURRENT]
@@ -52,12 +53,6 @@ class _Lines(VshError):
 
     def lines(self) -> list[str]:
         return list(self._all)
-
-
-def _affect(ctx: Session, config: bool, live: bool) -> int:
-    import libvirt
-
-    return ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
 
 
 def _get(dom: Any, func: str, flags: int, what: str, lead: Sequence[Any] = (),
@@ -118,7 +113,7 @@ def _memtune_size(name: str, text: str) -> int:
          desc="Get or set the current memory parameters for a guest domain.\n"
               "    To get the memory parameters use following command: \n\n"
               "    virsh # memtune <domain>",
-         opts=[DOM(), *[Opt(opt, INT, text, late=True, empty_ok=True) for opt, _f, text in _MEMTUNE],
+         opts=[DOMAIN(), *[Opt(opt, INT, text, late=True, empty_ok=True) for opt, _f, text in _MEMTUNE],
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_memtune(ctx: Session, domain: str, hard_limit: str | None, soft_limit: str | None,
@@ -126,8 +121,8 @@ def cmd_memtune(ctx: Session, domain: str, hard_limit: str | None, soft_limit: s
                 current: bool) -> None:
     from vsh.capi import TypedParam
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     given = {"hard-limit": hard_limit, "soft-limit": soft_limit, "swap-hard-limit": swap_hard_limit,
              "min-guarantee": min_guarantee}
     params = [TypedParam(field, "ullong", _memtune_size(opt, text))
@@ -169,7 +164,7 @@ def _c_long_any_base(text: str) -> int | None:
          desc="Get or set the current numa parameters for a guest domain.\n"
               "    To get the numa parameters use following command: \n\n"
               "    virsh # numatune <domain>",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Str("mode", "NUMA mode, one of strict, preferred and interleave \n"
                            "or a number from the virDomainNumatuneMemMode enum", empty_ok=True,
                    choices=NUMATUNE_MODES),
@@ -180,8 +175,8 @@ def cmd_numatune(ctx: Session, domain: str, mode: str | None, nodeset: str | Non
                  current: bool) -> None:
     from vsh.capi import TypedParam
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     params = []
     if required("nodeset", nodeset) is not None:
         params.append(TypedParam("numa_nodeset", "string", nodeset))
@@ -225,7 +220,7 @@ _BLKIO_STRINGS = (
          desc="Get or set the current blkio parameters for a guest domain.\n"
               "    To get the blkio parameters use following command: \n\n"
               "    virsh # blkiotune <domain>",
-         opts=[DOM(), Int("weight", "IO Weight", late=True),
+         opts=[DOMAIN(), Int("weight", "IO Weight", late=True),
                *[Str(opt, text, empty_ok=True) for opt, _f, text in _BLKIO_STRINGS], *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_blkiotune(ctx: Session, domain: str, weight: str | None, device_weights: str | None,
@@ -234,8 +229,8 @@ def cmd_blkiotune(ctx: Session, domain: str, weight: str | None, device_weights:
                   live: bool, current: bool) -> None:
     from vsh.capi import TypedParam
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     params = []
     number = ctx.late("weight", weight)
     if number is not None:
@@ -299,15 +294,15 @@ def _iotune_opts() -> list[Any]:
 
 @command("blkdeviotune", group="domain", help="Set or query a block device I/O tuning parameters.",
          desc="Set or query disk I/O parameters such as block throttling.",
-         opts=[DOM(), Data("device", "block device", empty_ok=True, complete="domain-disk"),
+         opts=[DOMAIN(), Data("device", "block device", empty_ok=True, complete="domain-disk"),
                *_iotune_opts(), *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_blkdeviotune(ctx: Session, domain: str, device: str, config: bool, live: bool, current: bool,
                      group_name: str | None, **values: str | None) -> None:
     from vsh.capi import TypedParam
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     required("device", device)
     params = []
     for opt in _IOTUNE_ORDER:
@@ -318,7 +313,7 @@ def cmd_blkdeviotune(ctx: Session, domain: str, device: str, config: bool, live:
         if value is not None:
             params.append(TypedParam(opt.replace("-", "_"), "ullong", value))
     if group_name == "":
-        raise _Lines(["Failed to get option 'group-name': Option argument is empty",
+        raise _Lines([empty_option("group-name"),
                       "Unable to parse group-name parameter"])
     if group_name is not None:
         params.append(TypedParam("group_name", "string", group_name))
@@ -353,7 +348,7 @@ def _rate(text: str) -> dict[str, int]:
 
 @command("domiftune", group="domain", help="get/set parameters of a virtual interface",
          desc="Get/set parameters of a domain's virtual interface.",
-         opts=[DOM(), Data("interface", "interface device (MAC Address)", empty_ok=True, complete="domain-interface"),
+         opts=[DOMAIN(), Data("interface", "interface device (MAC Address)", empty_ok=True, complete="domain-interface"),
                Str("inbound", "control domain's incoming traffics", empty_ok=True),
                Str("outbound", "control domain's outgoing traffics", empty_ok=True),
                *_AFFECT],
@@ -362,8 +357,8 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
                   config: bool, live: bool, current: bool) -> None:
     from vsh.capi import TypedParam
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     required("interface", interface)
     required("inbound", inbound)
     required("outbound", outbound)
@@ -397,7 +392,7 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
          desc="Get or set the current perf events for a guest domain.\n"
               "    To get the perf events list use following command: \n\n"
               "    virsh # perf <domain>",
-         opts=[DOM(), Str("enable", "perf events which will be enabled", choices=PERF_EVENTS, comma=True),
+         opts=[DOMAIN(), Str("enable", "perf events which will be enabled", choices=PERF_EVENTS, comma=True),
                Str("disable", "perf events which will be disabled", choices=PERF_EVENTS, comma=True),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
@@ -407,8 +402,8 @@ def cmd_perf(ctx: Session, domain: str, enable: str | None, disable: str | None,
 
     from vsh.capi import TypedParam, get_perf_events, set_params
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     params = [TypedParam(name, "boolean", state) for text, state in ((enable, True), (disable, False))
               if text is not None for name in text.split(",") if name]
     if params:
@@ -432,7 +427,7 @@ def cmd_perf(ctx: Session, domain: str, enable: str | None, disable: str | None,
 
 @command("set-lifecycle-action", group="domain", json=False, help="change lifecycle actions",
          desc="Change lifecycle actions for the guest domain.",
-         opts=[DOM(), Data("type", "lifecycle type to modify", choices=LIFECYCLE_TYPES),
+         opts=[DOMAIN(), Data("type", "lifecycle type to modify", choices=LIFECYCLE_TYPES),
                Data("action", "lifecycle action to set", choices=LIFECYCLE_ACTIONS),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
@@ -440,12 +435,12 @@ def cmd_set_lifecycle_action(ctx: Session, domain: str, type: str, action: str, 
                              current: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
+    flags = affect(ctx)
     if type not in LIFECYCLE_TYPES:
         raise VshError(f"Invalid lifecycle type '{type}'.")
     if action not in LIFECYCLE_ACTIONS:
         raise VshError(f"Invalid lifecycle action '{action}'.")
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     try:
         dom.setLifecycleAction(LIFECYCLE_TYPES.index(type), LIFECYCLE_ACTIONS.index(action), flags)
     except libvirt.libvirtError as err:

@@ -18,15 +18,15 @@ from vsh.session import Session
 from vsh.spec import Data, Flag, Str
 
 
-def _save_flags(bypass_cache: bool = False, running: bool = False, paused: bool = False,
-                reset_nvram: bool = False) -> int:
-    """VIR_DOMAIN_SAVE_* for the options given."""
+def _save_flags(ctx: Session) -> int:
+    """VIR_DOMAIN_SAVE_* for those of --bypass-cache, --running, --paused and --reset-nvram that
+    the running command has and were given."""
     import libvirt
 
-    return Session.flags(bypass_cache=(bypass_cache, libvirt.VIR_DOMAIN_SAVE_BYPASS_CACHE),
-                         running=(running, libvirt.VIR_DOMAIN_SAVE_RUNNING),
-                         paused=(paused, libvirt.VIR_DOMAIN_SAVE_PAUSED),
-                         reset_nvram=(reset_nvram, getattr(libvirt, "VIR_DOMAIN_SAVE_RESET_NVRAM", 8)))
+    bits = {"bypass_cache": libvirt.VIR_DOMAIN_SAVE_BYPASS_CACHE, "running": libvirt.VIR_DOMAIN_SAVE_RUNNING,
+            "paused": libvirt.VIR_DOMAIN_SAVE_PAUSED,
+            "reset_nvram": getattr(libvirt, "VIR_DOMAIN_SAVE_RESET_NVRAM", 8)}
+    return ctx.flags(**{name: bit for name, bit in bits.items() if name in ctx.values})
 
 
 def _read_xml(ctx: Session, path: str | None) -> str | None:
@@ -48,7 +48,7 @@ def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str 
     dom = ctx.lookup.domain(domain)
     file = ctx.late("file", file)
     xml = ctx.late("xml", xml)
-    flags = _save_flags(bypass_cache, running, paused)
+    flags = _save_flags(ctx)
     text = _read_xml(ctx, xml)
 
     def call() -> None:
@@ -72,7 +72,7 @@ def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str 
                Flag("reset-nvram", "re-initialize NVRAM from its pristine template")])
 def cmd_restore(ctx: Session, file: str, bypass_cache: bool, xml: str | None, running: bool, paused: bool,
                 reset_nvram: bool) -> None:
-    flags = _save_flags(bypass_cache, running, paused, reset_nvram)
+    flags = _save_flags(ctx)
     text = _read_xml(ctx, xml)
     with failing(f"Failed to restore domain from {file}"):
         if flags or text is not None:
@@ -96,7 +96,7 @@ def cmd_restore(ctx: Session, file: str, bypass_cache: bool, xml: str | None, ru
 def cmd_managedsave(ctx: Session, domain: str, bypass_cache: bool, running: bool, paused: bool,
                     verbose: bool) -> None:
     dom = ctx.lookup.domain(domain)
-    flags = _save_flags(bypass_cache, running, paused)
+    flags = _save_flags(ctx)
     with failing(f"Failed to save domain '{domain}' state"):
         JobWatch(ctx, dom, "Managedsave", verbose).run(lambda: dom.managedSave(flags))
     ctx.out.extra(f"\nDomain '{domain}' state saved by libvirt")
@@ -131,7 +131,7 @@ def cmd_managedsave_edit(ctx: Session, domain: str, running: bool, paused: bool)
 
     from vsh.editor import edit_xml
 
-    flags = _save_flags(running=running, paused=paused)
+    flags = _save_flags(ctx)
     dom = ctx.lookup.domain(domain)
 
     def define(xml: str) -> bool:
@@ -164,16 +164,16 @@ def cmd_managedsave_dumpxml(ctx: Session, domain: str, security_info: bool, xpat
 
 @command("managedsave-define", group="domain", help="redefine the XML for a domain's managed save state file",
          desc="Replace the domain XML associated with a managed save state file",
-         opts=[common.DOMAIN(complete="domain:managedsave")._replace(late=True),
+         opts=[common.DOMAIN(complete="domain:managedsave"),
                Data("xml", "filename containing updated XML for the target", complete="file"),
                Flag("running", "set domain to be running on start"),
                Flag("paused", "set domain to be paused on start")],
          exclusive=[("running", "paused")])
 def cmd_managedsave_define(ctx: Session, domain: str, xml: str, running: bool, paused: bool) -> None:
     text = ctx.read_file(xml)
-    dom = ctx.lookup.domain(ctx.late("domain", domain))
+    dom = ctx.lookup.domain(domain)
     with failing(f"Failed to update {dom.name()} XML configuration"):
-        dom.managedSaveDefineXML(text, _save_flags(running=running, paused=paused))
+        dom.managedSaveDefineXML(text, _save_flags(ctx))
     ctx.out.extra(f"Managed save state file of domain '{dom.name()}' updated.")
 
 
@@ -203,7 +203,7 @@ def cmd_save_image_dumpxml(ctx: Session, file: str, security_info: bool, xpath: 
 def cmd_save_image_define(ctx: Session, file: str, xml: str, running: bool, paused: bool) -> None:
     text = ctx.read_file(xml)
     with failing(f"Failed to update {file}"):
-        ctx.conn.saveImageDefineXML(file, text, _save_flags(running=running, paused=paused))
+        ctx.conn.saveImageDefineXML(file, text, _save_flags(ctx))
     ctx.out.extra(f"State file {file} updated.")
 
 
@@ -218,7 +218,7 @@ def cmd_save_image_edit(ctx: Session, file: str, running: bool, paused: bool) ->
 
     from vsh.editor import edit_xml
 
-    flags = _save_flags(running=running, paused=paused)
+    flags = _save_flags(ctx)
     conn = ctx.conn
 
     def define(xml: str) -> bool:
@@ -257,9 +257,9 @@ def cmd_dump(ctx: Session, domain: str, file: str, live: bool, crash: bool, bypa
 
     dom = ctx.lookup.domain(domain)
     file = ctx.late("file", file)
-    flags = ctx.flags(live=(live, libvirt.VIR_DUMP_LIVE), crash=(crash, libvirt.VIR_DUMP_CRASH),
-                      bypass_cache=(bypass_cache, libvirt.VIR_DUMP_BYPASS_CACHE),
-                      reset=(reset, libvirt.VIR_DUMP_RESET), memory_only=(memory_only, libvirt.VIR_DUMP_MEMORY_ONLY))
+    flags = ctx.flags(live=libvirt.VIR_DUMP_LIVE, crash=libvirt.VIR_DUMP_CRASH,
+                      bypass_cache=libvirt.VIR_DUMP_BYPASS_CACHE,
+                      reset=libvirt.VIR_DUMP_RESET, memory_only=libvirt.VIR_DUMP_MEMORY_ONLY)
     dump_format = 0
     if format is not None:
         if not memory_only:

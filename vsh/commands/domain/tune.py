@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain
+from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, exclusive, required
 from vsh.cpulist import format_bitmap
 from vsh.errors import VshError, failing
 from vsh.registry import command
@@ -26,45 +26,32 @@ from vsh.typedparams import shown_value, typed_value
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
 
 
-def _affect(ctx: Session, config: bool, live: bool) -> int:
-    import libvirt
-
-    return ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
-
-
-def _exclusive(*pairs: tuple[str, bool, str, bool]) -> None:
-    """VSH_EXCLUSIVE_OPTIONS_VAR where virsh checks it inside the body."""
-    for a, given_a, b, given_b in pairs:
-        if given_a and given_b:
-            raise VshError(f"Options --{a} and --{b} are mutually exclusive")
-
-
 # setmem, setmaxmem ---------------------------------------------------------------------------
 
 @command("setmem", group="domain", help="change memory allocation",
          desc="Change the current memory allocation in the guest domain.",
-         opts=[DOM(), Int("size", "new memory size, as scaled integer (default KiB)", conv="scaled", scale=1024,
+         opts=[DOMAIN(), Int("size", "new memory size, as scaled integer (default KiB)", conv="scaled", scale=1024,
                           required=True, late=True),
                Alias("kilobytes", "size"), CONFIG, LIVE, CURRENT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_setmem(ctx: Session, domain: str, size: str, config: bool, live: bool, current: bool) -> None:
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     kib = (ctx.late("size", size) + 1023) // 1024
     dom.setMemoryFlags(kib, flags)
 
 
 @command("setmaxmem", group="domain", help="change maximum memory limit",
          desc="Change the maximum memory allocation limit in the guest domain.",
-         opts=[DOM(), Int("size", "new maximum memory size, as scaled integer (default KiB)", conv="scaled",
+         opts=[DOMAIN(), Int("size", "new maximum memory size, as scaled integer (default KiB)", conv="scaled",
                           scale=1024, required=True, late=True),
                Alias("kilobytes", "size"), CONFIG, LIVE, CURRENT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_setmaxmem(ctx: Session, domain: str, size: str, config: bool, live: bool, current: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     kib = (ctx.late("size", size) + 1023) // 1024
     with failing("Unable to change MaxMemorySize"):
         dom.setMemoryFlags(kib, flags | libvirt.VIR_DOMAIN_MEM_MAXIMUM)
@@ -74,7 +61,7 @@ def cmd_setmaxmem(ctx: Session, domain: str, size: str, config: bool, live: bool
 
 @command("vcpucount", group="domain", help="domain vcpu counts",
          desc="Returns the number of virtual CPUs used by the domain.",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Flag("maximum", "get maximum count of vcpus"),
                Flag("active", "get number of currently active vcpus"),
                Flag("live", "get value from running domain"),
@@ -90,13 +77,14 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
     # lone --current (without --maximum or --active) as --active.
     if current and not maximum and not active:
         active, current = True, False
-    _exclusive(("live", live, "config", config), ("current", current, "live", live),
-               ("current", current, "config", config), ("active", active, "maximum", maximum),
-               ("guest", guest, "config", config))
-    flags = ctx.flags(live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE), config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG),
-                      maximum=(maximum, libvirt.VIR_DOMAIN_VCPU_MAXIMUM),
-                      guest=(guest, libvirt.VIR_DOMAIN_VCPU_GUEST))
-    dom = get_domain(ctx, domain)
+    for pair in ({"live": live, "config": config}, {"current": current, "live": live},
+                 {"current": current, "config": config}, {"active": active, "maximum": maximum},
+                 {"guest": guest, "config": config}):
+        exclusive(**pair)
+    flags = ctx.flags(live=libvirt.VIR_DOMAIN_AFFECT_LIVE, config=libvirt.VIR_DOMAIN_AFFECT_CONFIG,
+                      maximum=libvirt.VIR_DOMAIN_VCPU_MAXIMUM,
+                      guest=libvirt.VIR_DOMAIN_VCPU_GUEST)
+    dom = ctx.lookup.domain(domain)
     if not show_all:
         try:
             count = dom.vcpusFlags(flags)
@@ -120,7 +108,7 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
 
 @command("setvcpus", group="domain", help="change number of virtual CPUs",
          desc="Change the number of virtual CPUs in the guest domain.",
-         opts=[DOM(), Int("count", "number of virtual CPUs", conv="puint", required=True, late=True),
+         opts=[DOMAIN(), Int("count", "number of virtual CPUs", conv="puint", required=True, late=True),
                Flag("maximum", "set maximum limit on next boot"),
                CONFIG, LIVE, CURRENT,
                Flag("guest", "modify cpu state in the guest"),
@@ -131,10 +119,10 @@ def cmd_setvcpus(ctx: Session, domain: str, count: str, maximum: bool, config: b
                  current: bool, guest: bool, hotpluggable: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live) | ctx.flags(
-        maximum=(maximum, libvirt.VIR_DOMAIN_VCPU_MAXIMUM), guest=(guest, libvirt.VIR_DOMAIN_VCPU_GUEST),
-        hotpluggable=(hotpluggable, libvirt.VIR_DOMAIN_VCPU_HOTPLUGGABLE))
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx) | ctx.flags(
+        maximum=libvirt.VIR_DOMAIN_VCPU_MAXIMUM, guest=libvirt.VIR_DOMAIN_VCPU_GUEST,
+        hotpluggable=libvirt.VIR_DOMAIN_VCPU_HOTPLUGGABLE)
+    dom = ctx.lookup.domain(domain)
     n = ctx.late("count", count)
     if n <= 0:
         raise VshError(f"Can't set {n} processors for a VM")
@@ -165,11 +153,11 @@ def _config_vcpus(dom: Any) -> list[int]:
 
 @command("vcpuinfo", group="domain", help="detailed domain vcpu information",
          desc="Returns basic information about the domain virtual CPUs.",
-         opts=[DOM(), Flag("pretty", "return human readable output")])
+         opts=[DOMAIN(), Flag("pretty", "return human readable output")])
 def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     ncpus = ctx.conn.getCPUMap(0)[0]
     state = dom.info()[0]
     records: list[dict[str, Any]] = []
@@ -238,7 +226,7 @@ def _edit_text(ctx: Session, text: str) -> str:
 
 @command("desc", group="domain", help="show or set domain's description or title",
          desc="Allows setting or modifying the description or title of a domain.",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Flag("live", "modify/get running state"),
                Flag("config", "modify/get persistent configuration"),
                Flag("current", "modify/get current state configuration"),
@@ -250,8 +238,8 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
              new_desc: list[str]) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     what = "title" if title else "description"
     if new_desc or edit:
         text = " ".join(new_desc) if new_desc else _description(dom, title, config)
@@ -281,15 +269,14 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
 # domhostname -----------------------------------------------------------------
 
 @command("domhostname", group="domain", help="print the domain's hostname",
-         opts=[DOM(complete="domain:active"), Str("source", "address source: 'lease' or 'agent'", empty_ok=True,
+         opts=[DOMAIN(complete="domain:active"), Str("source", "address source: 'lease' or 'agent'", empty_ok=True,
                                                       choices=("agent", "lease"))])
 def cmd_domhostname(ctx: Session, domain: str, source: str | None) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     flags = 0
-    if source == "":
-        raise VshError("Failed to get option 'source': Option argument is empty")
+    required("source", source)
     if source is not None:
         sources = {"lease": libvirt.VIR_DOMAIN_GET_HOSTNAME_LEASE, "agent": libvirt.VIR_DOMAIN_GET_HOSTNAME_AGENT}
         if source not in sources:
@@ -310,7 +297,7 @@ _SCHED_TYPES = {"cpu_shares": "ullong", "global_period": "ullong", "global_quota
 
 
 @command("schedinfo", group="domain", help="show/set scheduler parameters", desc="Show/Set scheduler parameters.",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Int("weight", "weight for XEN_CREDIT", conv=None, named_only=True, late=True),
                Int("cap", "cap for XEN_CREDIT", conv=None, named_only=True, late=True),
                Flag("current", "get/set current scheduler info"),
@@ -321,8 +308,8 @@ _SCHED_TYPES = {"cpu_shares": "ullong", "global_period": "ullong", "global_quota
 def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None, current: bool, config: bool,
                   live: bool, set: list[str]) -> None:
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     with failing("Failed to get scheduler type"):
         scheduler, nparams = dom.schedulerType()
     ctx.out.write(f"{'Scheduler':<15}: {scheduler}\n")
@@ -350,8 +337,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
         field, _eq, text = item.partition("=")
         update(field, text)
     for name, raw in (("cap", cap), ("weight", weight)):
-        if raw == "":
-            raise VshError(f"Failed to get option '{name}': Option argument is empty")
+        required(name, raw)
         if raw is not None:
             update(name, raw)
     if updates:

@@ -245,8 +245,8 @@ def _compare_report(ctx: Session, path: str, result: int, texts: dict[str, str],
 def cmd_cpu_compare(ctx: Session, file: str, error: bool, validate: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(error=(error, libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE),
-                      validate=(validate, libvirt.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML))
+    flags = ctx.flags(error=libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+                      validate=libvirt.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML)
     cpus = extract_cpus(ctx, file)
     failure = f"Failed to compare host CPU with {file}"
     with failing(failure):
@@ -257,11 +257,11 @@ def cmd_cpu_compare(ctx: Session, file: str, error: bool, validate: bool) -> Non
         "superset": f"Host CPU is a superset of CPU described in {file}"}, failure)
 
 
-def _baseline_flags(features: bool, migratable: bool) -> int:
+def _baseline_flags(ctx: Session) -> int:
     import libvirt
 
-    return Session.flags(features=(features, libvirt.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES),
-                         migratable=(migratable, libvirt.VIR_CONNECT_BASELINE_CPU_MIGRATABLE))
+    return ctx.flags(features=libvirt.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES,
+                     migratable=libvirt.VIR_CONNECT_BASELINE_CPU_MIGRATABLE)
 
 
 @command("cpu-baseline", group="host", help="compute baseline CPU",
@@ -274,7 +274,7 @@ def cmd_cpu_baseline(ctx: Session, file: str, features: bool, migratable: bool) 
 
     cpus = extract_cpus(ctx, file)
     try:
-        xml = ctx.conn.baselineCPU(cpus, _baseline_flags(features, migratable))
+        xml = ctx.conn.baselineCPU(cpus, _baseline_flags(ctx))
     except libvirt.libvirtError as err:
         raise from_libvirt(err) from None
     ctx.out.xml(xml)
@@ -290,8 +290,8 @@ def cmd_hypervisor_cpu_compare(ctx: Session, file: str, virttype: str | None, em
                                arch: str | None, machine: str | None, error: bool, validate: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(error=(error, libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE),
-                      validate=(validate, libvirt.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML))
+    flags = ctx.flags(error=libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+                      validate=libvirt.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML)
     _strings(virttype=virttype, emulator=emulator, arch=arch, machine=machine)
     cpus = extract_cpus(ctx, file)
     failure = f"Failed to compare hypervisor CPU with {file}"
@@ -332,7 +332,7 @@ def cmd_hypervisor_cpu_baseline(ctx: Session, file: str | None, virttype: str | 
         cpus = [etree.tostring(cpu, encoding="unicode")]
     try:
         xml = ctx.conn.baselineHypervisorCPU(emulator, arch, machine, virttype, cpus,
-                                             _baseline_flags(features, migratable))
+                                             _baseline_flags(ctx))
     except libvirt.libvirtError as err:
         raise from_libvirt(err) from None
     ctx.out.xml(xml)
