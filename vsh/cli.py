@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from vsh.errors import Quit, VshError
-
+from vsh.errors import Bug, Quit, VshError, interrupted
 from vsh.globalopts import GlobalOpt, scan, usage_block
+
+if TYPE_CHECKING:
+    from vsh.output import Printer
 
 
 def usage_options() -> str:
@@ -182,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return _run(opts, printer)
     except KeyboardInterrupt:
-        printer.error(["interrupted"])
+        printer.report(interrupted())
         return 1
     except BrokenPipeError:
         # The reader of a pipe went away (`vsh list | head -1`); nothing more to say.
@@ -193,11 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         lose_stdout()
         printer.error([f"cannot write output: {err.strerror}"])
         return 1
-    except Exception as err:  # noqa: BLE001 - the last line of defence: never a traceback
-        printer.error([f"internal error: {type(err).__name__}: {err}",
-                       "this is a bug in vsh; run with VSH_TRACEBACK=1 to see where it happened"])
-        if os.environ.get("VSH_TRACEBACK"):
-            raise
+    except Exception as err:  # noqa: BLE001 - a bug outside any command: never a traceback
+        printer.report(Bug(err))
         return 1
 
 
@@ -215,7 +214,7 @@ def _env_debug() -> int | None:
     return int(text) if re.fullmatch(r"\s*[+-]?[0-9]+", text) and 0 <= int(text) <= 4 else -1
 
 
-def _run(opts: Options, printer: object) -> int:
+def _run(opts: Options, printer: Printer) -> int:
     from vsh.connection import silence_libvirt
     from vsh.session import Session, note_debug
 
@@ -234,23 +233,19 @@ def _run(opts: Options, printer: object) -> int:
         from vsh.logfile import open_log
 
         try:
-            printer.log = open_log(opts.log)  # type: ignore[attr-defined]
+            printer.log = open_log(opts.log)
         except OSError:
-            printer.error(["failed to open the log file. check the log file path"])  # type: ignore[attr-defined]
+            printer.error(["failed to open the log file. check the log file path"])
             return 1
     if env_level is not None and opts.debug in (-1, 4):
         if env_level == -1:
-            printer.error([_BAD_DEBUG])  # type: ignore[attr-defined]
+            printer.error([_BAD_DEBUG])
         else:
             opts.debug = env_level
-    from vsh import grammar
+    from vsh import dispatch
 
-    parse = grammar.parse
-    if os.environ.get("VSH_TREE"):
-        # Every command through the Click tree, as the REPL runs them (the tests compare both).
-        from vsh.tree import TREE
-
-        parse = lambda words: TREE.parse(None, words)  # noqa: E731
+    # VSH_TREE=1 sends every command through the Click tree, as the REPL does (the tests compare both).
+    parse: Callable[[list[str]], Any] = dispatch.parse_in_tree if os.environ.get("VSH_TREE") else dispatch.parse
     # Parse before connecting, as virsh does: a bad command string runs nothing.
     parsed: Callable[[], list] | None = None
     if args:
@@ -260,12 +255,12 @@ def _run(opts: Options, printer: object) -> int:
 
                 if not args[0]:
                     return 1  # virsh rejects an empty command string silently
-                note_debug(reading_level, 1, f'commands: "{args[0]}"', printer)  # type: ignore[arg-type]
+                note_debug(reading_level, 1, f'commands: "{args[0]}"', printer)
                 invocations = [parse(words) for words in split_words(args[0])]
             else:
                 invocations = [parse(list(args))]
         except VshError as err:
-            printer.report(err)  # type: ignore[attr-defined]
+            printer.report(err)
             return 1
         parsed = lambda: invocations  # noqa: E731
     # Like virsh, commands read from stdin (a terminal or not) run in interactive mode.
@@ -276,9 +271,9 @@ def _run(opts: Options, printer: object) -> int:
 
         rawbytes.install()
     except ImportError:
-        printer.error(["libvirt-python is not installed; run the set-up command from the README"])  # type: ignore[attr-defined]
+        printer.error(["libvirt-python is not installed; run the set-up command from the README"])
         return 1
-    session = Session(printer, uri=opts.uri, readonly=opts.readonly, timing=opts.timing,  # type: ignore[arg-type]
+    session = Session(printer, uri=opts.uri, readonly=opts.readonly, timing=opts.timing,
                       escape=opts.escape, keepalive=opts.keepalive,
                       keepalive_forced=opts.keepalive_forced, debug=opts.debug,
                       interactive=interactive)
@@ -287,7 +282,7 @@ def _run(opts: Options, printer: object) -> int:
         from vsh.session import note_parsed
 
         for inv in invocations:
-            note_parsed(opts.debug, inv, printer)  # type: ignore[arg-type]
+            note_parsed(opts.debug, inv, printer)
     session.stop_on_error = opts.on_error == "stop"
     if opts.uri is not None:
         # A named URI, even an empty one, opens at start-up (virsh connects before any command).

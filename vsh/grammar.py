@@ -17,22 +17,37 @@ from vsh.spec import ALIAS, ARGV, BOOL, DATA, INT, CommandSpec, Opt
 
 
 class Invocation:
-    """A parsed command: its spec and the raw option values (str, list of str, or True).
+    """A parsed built-in command: its spec and the raw option values (str, list of str, or True).
 
     `notes` are error lines the parser reported without rejecting the command (virsh
-    does that only for `help`, whose bad options it skips; vsh adds user-command load failures).
+    does that only for `help`, whose bad options it skips).  Like the Click tree's parsed
+    commands (vsh.tree), it says what virsh's -d shows for it and runs in a session.
     """
 
-    __slots__ = ("spec", "values", "words", "notes", "context")
+    __slots__ = ("spec", "values", "words", "notes")
 
     def __init__(self, spec: CommandSpec, values: dict[str, Any], words: list[str],
                  notes: list[str] | None = None) -> None:
         self.spec, self.values, self.words = spec, values, words
         self.notes = notes or []
-        self.context: Any = None  # the click.Context when parsed through vsh.tree
 
     def given(self, name: str) -> bool:
         return name in self.values
+
+    def debug_lines(self) -> list[str]:
+        """What virsh's parser prints at -d 0/1: one line per option value."""
+        lines = []
+        for name, value in self.values.items():
+            opt = self.spec.option(name)
+            if opt is None:
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                kind, text = ("bool", "(none)") if opt.type == BOOL else ("optdata", item)
+                lines.append(f"{self.spec.name}: {name}({kind}): {text}")
+        return lines
+
+    def run(self, session: Any) -> bool:
+        return bool(session.run(self))
 
 
 class GrammarErrors(VshError):
@@ -46,17 +61,21 @@ class GrammarErrors(VshError):
         return list(self.messages)
 
 
+class UnknownCommand(GrammarErrors):
+    """No built-in has this name.  The caller (vsh.dispatch) looks for a user command and,
+    failing that, adds what only it knows: user-command load failures and a hint."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__([f"unknown command: '{name}'"])
+        self.name = name
+
+
 def parse(words: list[str]) -> Invocation:
     """Parse one command (its name first) against its declaration."""
     name = words[0]
     spec = registry.get(name)
     if spec is None:
-        raise GrammarErrors(_user_problems() + [f"unknown command: '{name}'"],
-                            hint=_suggest(name, [s.name for s in registry.listed_specs()], "") or
-                            "'help' lists the commands")
-    if spec.click is not None:
-        # A user command parses its own arguments, with Click's grammar, when it runs.
-        return Invocation(spec, {"argv": list(words[1:])}, list(words), _user_problems())
+        raise UnknownCommand(name)
     walk = walk_words(spec, words[1:])
     if walk.help:
         return help_for(spec.name, words)
@@ -145,7 +164,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             if tolerant or spec.name == "help":
                 continue
             raise VshError(f"command '{spec.name}' doesn't support option --{optname}",
-                           hint=_suggest(optname, [o.name for o in spec.visible_opts], "--") or
+                           hint=suggest(optname, [o.name for o in spec.visible_opts], "--") or
                            f"'help {spec.name}' lists its options")
         opt = found
         if opt.type == ALIAS:
@@ -175,17 +194,6 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
     return walk
 
 
-def _user_problems() -> list[str]:
-    """Load failures of user command files, the first time anything looks for user commands."""
-    from vsh import usercmds
-
-    found = usercmds.discover()
-    if found.reported:
-        return []
-    found.reported = True
-    return list(found.problems)
-
-
 def _find(spec: CommandSpec, name: str, values: dict[str, Any]) -> Opt | None:
     opt = spec.option(name)
     if opt is None:
@@ -202,7 +210,7 @@ def help_for(name: str, words: list[str] | None = None) -> Invocation:
     return Invocation(spec, {"command": name}, words or ["help", name])
 
 
-def _suggest(word: str, names: list[str], prefix: str) -> str:
+def suggest(word: str, names: list[str], prefix: str) -> str:
     """A "did you mean" hint for a mistyped command or option name (shown on a terminal only)."""
     import difflib
 

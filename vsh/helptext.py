@@ -72,6 +72,8 @@ def group_block(group: str, specs: list[CommandSpec], keyword_colon: bool = True
 def group_listing(header: bool = True, keyword_colon: bool = True) -> str:
     """`help` with no argument: every group with its commands."""
     out = ["Grouped commands:\n\n"] if header else []
-    for group, specs in registry.by_group().items():
+    from vsh import usercmds
+
+    for group, specs in registry.by_group(usercmds.entries()).items():
         out.append(group_block(group, specs, keyword_colon) + "\n")
     return "".join(out)

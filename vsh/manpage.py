@@ -48,10 +48,10 @@ def command_section(spec: CommandSpec) -> list[str]:
     """One command: its summary, synopsis, description and options, as `help CMD` shows them."""
     from vsh.helptext import shortopt_flags, option_label, synopsis_part
 
-    if spec.click is not None:
+    if spec.group == "user":
         from vsh.usercmds import help_text
 
-        return [f".SS {esc(spec.name)}", esc(spec.help), ".PP", ".nf", esc(help_text(spec).rstrip("\n")), ".fi"]
+        return [f".SS {esc(spec.name)}", esc(spec.help), ".PP", ".nf", esc(help_text(spec.name).rstrip("\n")), ".fi"]
     flags = shortopt_flags(spec)
     visible = [(o, s) for o, s in zip(spec.opts, flags) if o.type != ALIAS]
     out = [f".SS {esc(spec.name)}", esc(spec.help), ".PP",
@@ -242,7 +242,10 @@ def render_man(users: str = "none") -> str:
     out += [".SH COMMANDS",
             "Commands are grouped as \\fBhelp\\fR lists them; \\fBhelp\\fR \\fIGROUP\\fR shows a group "
             "and \\fBhelp\\fR \\fICOMMAND\\fR one command."]
-    for group, specs in registry.by_group(users).items():
+    from vsh import usercmds
+
+    extra = [] if users == "none" else usercmds.entries(packaged_only=users == "packaged")
+    for group, specs in registry.by_group(extra).items():
         out += [f'.SH "{GROUPS[group].upper()} COMMANDS"', f"Help keyword: \\fB{esc(group)}\\fR."]
         for spec in specs:
             out += command_section(spec)

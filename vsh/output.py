@@ -274,8 +274,11 @@ class Printer:
             return False
 
     def report(self, err: Any) -> None:
-        """Print a VshError: its lines, its JSON form, its hint."""
+        """Print a VshError: its lines, its JSON form, its hint (and a bug's traceback, when asked for)."""
         self.error(err.lines(), err.as_json(), err.hint)
+        trailer = getattr(err, "trailer", "")
+        if trailer:
+            self.err.write(trailer)
 
     def warn(self, text: str) -> None:
         self.err.write(f"warning: {text}\n")

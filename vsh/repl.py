@@ -1,7 +1,8 @@
 """The interactive shell: a prompt_toolkit loop over the same command tree and parser.
 
-Each line goes through `Session.run_line` with the Click tree (vsh.tree) as its parser, so
-built-in and user commands are dispatched alike; the grammar is the one a command string uses.  What the
+Each line goes through `Session.run_line` with the Click tree (vsh.tree, through
+vsh.dispatch) as its parser, so built-in and user commands are dispatched alike; the grammar
+is the one a command string uses.  What the
 REPL adds: persistent history, Tab completion from vsh.completion (object names from a
 background-refreshed cache), backslash continuation lines, Ctrl-C to cancel a line or
 interrupt a command, and a bottom toolbar with the URI, read-only state and last status.
@@ -12,7 +13,7 @@ import os
 from typing import Any, Callable
 
 from vsh import completion
-from vsh.errors import Quit, VshError
+from vsh.errors import Bug, Quit, interrupted
 from vsh.session import Session
 
 BANNER = ("Welcome to vsh, the virtualization interactive terminal.\n\n"
@@ -150,9 +151,9 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
     from prompt_toolkit.output import ColorDepth
     from prompt_toolkit.styles import Style
 
-    from vsh.tree import TREE
+    from vsh import dispatch
 
-    TREE.attach(session)
+    session.parser = dispatch.parse_in_tree
     out = session.out
     out.extra(BANNER)
     out.flush()
@@ -187,10 +188,10 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
             except KeyboardInterrupt:
                 # At the prompt Ctrl-C cancels the line; a command it stops is a failure.
                 if running:
-                    session.report(VshError("interrupted"))
+                    session.report(interrupted())
                     state.last = False
-            except Exception as err:  # noqa: BLE001 - a bug in one command must not end the shell
-                session.report(VshError(f"internal error: {type(err).__name__}: {err}"))
+            except Exception as err:  # noqa: BLE001 - a bug outside any command must not end the shell
+                session.report(Bug(err))
                 state.last = False
             try:
                 if state.refresh():

@@ -2,17 +2,19 @@
 
 It runs parsed commands the way virsh does: convert option values, check exclusive and
 required-together options, call the body, report failures as `error:` lines, and print
-the blank line (or the timing) that follows every command.
+the blank line (or the timing) that follows every command.  It is the one boundary for
+errors inside a command: vsh's own (VshError) and libvirt's are the command's failure,
+anything else is reported as a bug (vsh.errors.Bug) and fails only that command.
 """
 from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from vsh import grammar
 from vsh.connection import Connection, default_uri
-from vsh.errors import Quit, VshError, from_libvirt
+from vsh.errors import Bug, Quit, VshError, from_libvirt, interrupted
 from vsh.lookup import Lookup
 from vsh.output import OutputError, Printer
 from vsh.spec import BOOL
@@ -31,19 +33,22 @@ def note_debug(debug: int, level: int, text: str, out: Printer) -> None:
             out.log(level, text)
 
 
-def note_parsed(debug: int, inv: grammar.Invocation, out: Printer) -> None:
-    """The line virsh's parser prints at -d 0/1 for every option of a parsed command."""
-    if not 0 <= debug <= 1:
-        return
-    for name, value in inv.values.items():
-        opt = inv.spec.option(name)
-        if opt is None or inv.spec.click is not None:
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            if opt.type == BOOL:
-                note_debug(debug, 1, f"{inv.spec.name}: {name}(bool): (none)", out)
-            else:
-                note_debug(debug, 1, f"{inv.spec.name}: {name}(optdata): {item}", out)
+class Parsed(Protocol):
+    """A parsed command: a built-in through virsh's grammar (grammar.Invocation) or a command
+    of the Click tree (tree.Call).  `notes` are error lines to print before anything runs."""
+
+    notes: list[str]
+
+    def debug_lines(self) -> list[str]: ...
+
+    def run(self, session: Session) -> bool: ...
+
+
+def note_parsed(debug: int, parsed: Parsed, out: Printer) -> None:
+    """The lines virsh's parser prints at -d 0/1 for every option of a parsed command."""
+    if 0 <= debug <= 1:
+        for line in parsed.debug_lines():
+            note_debug(debug, 1, line, out)
 
 
 class Session:
@@ -62,17 +67,18 @@ class Session:
         self.lookup = Lookup(self.get_conn)
         self.connection.note = self.debug_note
         self.lookup.note = lambda level, text: self.debug_note(
-            level, f"{self.spec.name if self.spec is not None else ''}: {text}")
+            level, f"{self.name}: {text}")
         self.last_ok = True
         # Failed commands so far (a batch fails when any did); `stop_on_error` (--on-error=stop)
         # ends a command string or batch at the first failure, also inside one line.
         self.failures = 0
         self.stop_on_error = False
-        self.spec: Any = None  # the command running now
+        self.spec: Any = None  # the built-in running now (None for a user command)
+        self.name = ""  # the name of the command running now
         self.values: dict[str, Any] = {}  # its converted option values, by parameter name
-        # How one command's words become an invocation: virsh's grammar, or the Click tree
-        # (vsh.tree) in the REPL and under VSH_TREE=1; both end in grammar.parse.
-        self.parser: Callable[[list[str]], grammar.Invocation] = grammar.parse
+        # How one command's words are parsed: virsh's grammar for built-ins; vsh.dispatch (set
+        # by vsh.cli and the REPL) adds the user's commands and the Click tree.
+        self.parser: Callable[[list[str]], Parsed] = grammar.parse
 
     # state used by command bodies --------------------------------------------------------
     @property
@@ -105,11 +111,10 @@ class Session:
         note_debug(self.debug, level, text, self.out)
 
     # running -----------------------------------------------------------------------------
-    def run_line(self, line: str, parse: Callable[[list[str]], grammar.Invocation] | None = None) -> bool:
+    def run_line(self, line: str, parse: Callable[[list[str]], Parsed] | None = None) -> bool:
         """Parse a whole command string, then run each command; the last status wins.
 
-        `parse` is how one command's words become an invocation: virsh's grammar straight
-        away, or through the Click tree (vsh.tree), which ends in the same grammar.
+        `parse` is how one command's words are parsed (the session's parser by default).
         """
         from vsh.lexer import split_words
 
@@ -123,7 +128,7 @@ class Session:
             note_parsed(self.debug, inv, self.out)
         return self.run_all(invocations)
 
-    def run_argv(self, words: list[str], parse: Callable[[list[str]], grammar.Invocation] | None = None) -> bool:
+    def run_argv(self, words: list[str], parse: Callable[[list[str]], Parsed] | None = None) -> bool:
         """One command given as separate words: no ';' splitting, no quote processing."""
         try:
             invocation = (parse or self.parser)(words)
@@ -133,19 +138,14 @@ class Session:
         note_parsed(self.debug, invocation, self.out)
         return self.run_all([invocation])
 
-    def run_all(self, invocations: list[grammar.Invocation]) -> bool:
+    def run_all(self, invocations: list[Parsed]) -> bool:
         for inv in invocations:
             for note in inv.notes:
                 self.report(VshError(note))
         ok = True
         for inv in invocations:
             try:
-                if inv.context is None:
-                    ok = self.run(inv)
-                else:
-                    # Parsed through the Click tree: dispatch through it too (it ends in self.run).
-                    inv.context.find_root().obj = self
-                    ok = inv.context.command.invoke(inv.context)
+                ok = inv.run(self)
             except Quit:
                 ok = True
                 raise
@@ -156,16 +156,30 @@ class Session:
         return ok
 
     def run(self, inv: grammar.Invocation) -> bool:
-        """Run one parsed command; report its failure; print what follows every command."""
-        spec = self.spec = inv.spec
-        start = time.monotonic()
-        ok = True
-        self.out.text_kept = not spec.json
-        try:
+        """Run one parsed built-in: convert its values, connect if it needs to, call its body."""
+        spec = inv.spec
+        func = spec.func
+        assert func is not None, spec.name
+
+        def body() -> None:
             kwargs = self.values = self._values(inv)
             if spec.connect:
                 self.get_conn()
-            spec.func(self, **kwargs)  # type: ignore[misc]
+            func(self, **kwargs)
+
+        return self.run_body(spec, spec.name, spec.json, body)
+
+    def run_body(self, spec: Any, name: str, json: bool, body: Callable[[], None]) -> bool:
+        """Run one command's body; report its failure; print what follows every command.
+
+        `json` says whether the command prints JSON under --json (otherwise its text is kept).
+        """
+        self.spec, self.name = spec, name
+        start = time.monotonic()
+        ok = True
+        self.out.text_kept = not json
+        try:
+            body()
         except (Quit, OutputError, BrokenPipeError):
             raise  # stdout itself failed: the program reports that once and stops (vsh.cli)
         except VshError as err:
@@ -173,10 +187,10 @@ class Session:
             self.report(err)
         except KeyboardInterrupt:
             ok = False
-            self.report(VshError("interrupted"))
-        except Exception as err:  # noqa: BLE001 - libvirt and OS errors become error lines
+            self.report(interrupted())
+        except Exception as err:  # noqa: BLE001 - the boundary: libvirt's errors, then bugs
             ok = False
-            self.report(self._wrap(err))
+            self.report(self._failure(err))
         if self.timing:
             # virsh prints the timing even under -q; under --json it goes to stderr.
             text = f"\n(Time: {(time.monotonic() - start) * 1000:.3f} ms)\n\n"
@@ -215,7 +229,10 @@ class Session:
         assert opt is not None, name
         return convert(opt, raw) if raw is not None else None
 
-    def _wrap(self, err: Exception) -> VshError:
+    def _failure(self, err: Exception) -> VshError:
+        """A libvirt error a body let through is the command's failure, reported as virsh's
+        vshReportError reports the last error; an OS error likewise, as errno's words; anything
+        else is a bug."""
         import sys
 
         libvirt = sys.modules.get("libvirt")
@@ -225,7 +242,7 @@ class Session:
             return from_libvirt(err)
         if isinstance(err, OSError):
             return VshError(f"{err.strerror or err}" + (f": {err.filename}" if err.filename else ""))
-        return VshError(f"{type(err).__name__}: {err}")
+        return Bug(err)
 
     def report(self, err: VshError) -> None:
         if not err.lines():

@@ -114,7 +114,7 @@ class CommandSpec:
     """
 
     __slots__ = ("name", "group", "help", "desc", "opts", "func", "connect", "exclusive", "requires", "json",
-                 "hidden", "click")
+                 "hidden")
 
     def __init__(self, name: str, group: str, help: str, desc: str, opts: list[Opt],
                  func: Callable[..., Any] | None = None, connect: bool = True,
@@ -125,8 +125,6 @@ class CommandSpec:
         self.func, self.connect, self.json, self.hidden = func, connect, json, hidden
         self.exclusive = exclusive or []
         self.requires = requires or []
-        # A user's own command (vsh.usercmds): its click.Command, which parses its own arguments.
-        self.click: Any = None
 
     def option(self, name: str) -> Opt | None:
         for opt in self.opts:

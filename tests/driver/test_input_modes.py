@@ -593,7 +593,7 @@ def test_positional_completion_offers_the_same_names(completion_uri: str, words:
 
 
 def test_check_specs_reports_an_unknown_completer() -> None:
-    from vsh import registry
+    from vsh import registry, selftest
     from vsh.spec import Str
 
     name = "zz-bogus-completer"
@@ -602,9 +602,9 @@ def test_check_specs_reports_an_unknown_completer() -> None:
                      opts=[Str("thing", "a value", complete="no-such-completer"),
                            Str("items", "a list", comma=True)])(lambda ctx, thing, items: None)
     try:
-        problems = registry.check_specs()
+        problems = selftest.check_specs()
     finally:
         registry._SPECS.pop(name)
     assert problems == [f"command '{name}': option --thing names unknown completer 'no-such-completer'",
                         f"command '{name}': list option --items has nothing to complete its items from"]
-    assert registry.check_specs() == []
+    assert selftest.check_specs() == []

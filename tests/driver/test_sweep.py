@@ -9,9 +9,10 @@ and requiring options), and `complete` for every option's value.  Grammar errors
 whole command string, so each of those runs alone; the run-time patterns of one command share one command string, separated by
 `echo --err` markers.  Every run happens in a fresh empty folder (files named in the
 patterns are relative), and all the runs the selected tests need are started together
-on a thread pool, so the sweep takes seconds rather than minutes.  Each command's help, its
-run-time patterns and its first grammar errors also run through vsh's Click tree (`VSH_TREE=1`,
-the path of the REPL and of user commands), which must give the very bytes of the direct entry.
+on a thread pool, so the sweep takes seconds rather than minutes.  Each command's help and its
+first grammar errors also run through vsh's Click tree (`VSH_TREE=1`, the path of the REPL and
+of user commands), which must give the very bytes of the direct entry; both end in the same
+session code, so the run-time patterns need no second run.
 
 The JSON part runs the read-only data commands under `--json` (vsh only) and parses
 what they print.
@@ -317,12 +318,12 @@ def _run_in(prog: str, line: str, cwd: str) -> Result:
 
 @functools.cache
 def tree_lines() -> frozenset[str]:
-    """The lines that also run through the Click tree: each command's help, its run-time
-    patterns, and it alone and with an unknown option.  The tree parses with the very grammar
-    walk the direct entry uses, so the per-option grammar cases would only repeat these."""
+    """The lines that also run through the Click tree: each command's help, and it alone and
+    with an unknown option.  The tree parses with the very grammar walk the direct entry uses
+    and runs the very session code, so more patterns would only repeat these."""
     lines: set[str] = set()
     for spec in _specs():
-        lines.update((help_line(spec), value_line(spec), *grammar_cases(spec)[:2]))
+        lines.update((help_line(spec), *grammar_cases(spec)[:2]))
     return frozenset(lines)
 
 

@@ -232,7 +232,7 @@ def test_tree_mirrors_the_declarations_without_importing_modules() -> None:
         names = TREE.list_commands(None)
         loaded = sorted(m for m in sys.modules if m.startswith("vsh.commands.") and m != "vsh.commands._index")
         cmd = TREE.get_command(None, "pool-start")
-        params = [(p.opts[0], p.required, getattr(p, "is_flag", False)) for p in cmd.params]
+        params = [(type(p).__name__, p.name, p.required, getattr(p, "is_flag", False)) for p in cmd.params]
         print(len(names), loaded, params, cmd.short_help)
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
@@ -241,7 +241,8 @@ def test_tree_mirrors_the_declarations_without_importing_modules() -> None:
     count, rest = proc.stdout.split(" ", 1)
     assert int(count) == 275  # virsh's 274 and the hidden `complete`
     assert rest.startswith("[] ")
-    assert "('--pool', True, False)" in rest and "('--build', False, True)" in rest
+    # The <pool> slot is positional in virsh: a Click argument; --build is a flag.
+    assert "('Argument', 'pool', True, False)" in rest and "('Option', 'build', False, True)" in rest
     assert rest.rstrip().endswith("start a (previously defined) inactive pool")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vsh import docgen, helptext, manpage, registry
+from vsh import docgen, helptext, manpage, registry, selftest
 from vsh.output import Printer
 from vsh.session import Session
 
@@ -29,7 +29,7 @@ def test_every_artefact_is_known_to_docgen() -> None:
 
 
 def test_specs_pass_the_self_test() -> None:
-    assert registry.check_specs() == []
+    assert selftest.check_specs() == []
 
 
 def _help_listing() -> str:

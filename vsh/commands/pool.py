@@ -53,7 +53,7 @@ OVERWRITE = Flag("overwrite", "overwrite any existing data")
 
 _X_AS_OPTS: list[Opt] = [
     Data("name", "name of the pool"),
-    Data("type", "type of the pool", complete="pool-type"),
+    Data("type", "type of the pool", choices=POOL_TYPES),
     Flag("print-xml", "print XML document, but don't define/create"),
     Str("source-host", "source-host for underlying storage"),
     Str("source-path", "source path for underlying storage"),
@@ -104,7 +104,7 @@ def _create_flags(ctx: Session) -> int:
                Flag("transient", "list transient pools"), Flag("persistent", "list persistent pools"),
                Flag("autostart", "list pools with autostart enabled"),
                Flag("no-autostart", "list pools with autostart disabled"),
-               Str("type", "only list pool of specified type(s) (if supported)", complete="pool-type",
+               Str("type", "only list pool of specified type(s) (if supported)", choices=POOL_TYPES,
                    comma=True),
                Flag("details", "display extended details for pools"),
                Flag("uuid", "list UUID of active pools only"), Flag("name", "list name of active pools only")],
@@ -397,7 +397,7 @@ def _find_sources(ctx: Session, pool_type: str, spec: str | None) -> None:
 
 @command("find-storage-pool-sources-as", group="pool", help="find potential storage pool sources",
          desc="Returns XML <sources> document.",
-         opts=[Data("type", "type of storage pool sources to find", complete="pool-type"),
+         opts=[Data("type", "type of storage pool sources to find", choices=POOL_TYPES),
                Str("host", "optional host to query"), Str("port", "optional port to query", empty_ok=True),
                Str("initiator", "optional initiator IQN to use for query")])
 def cmd_find_storage_pool_sources_as(ctx: Session, type: str, host: str | None, port: str | None,
@@ -414,7 +414,7 @@ def cmd_find_storage_pool_sources_as(ctx: Session, type: str, host: str | None, 
 
 @command("find-storage-pool-sources", group="pool", help="discover potential storage pool sources",
          desc="Returns XML <sources> document.",
-         opts=[Data("type", "type of storage pool sources to discover", complete="pool-type"),
+         opts=[Data("type", "type of storage pool sources to discover", choices=POOL_TYPES),
                Str("srcSpec", "optional file of source xml to query for pools", complete="file")])
 def cmd_find_storage_pool_sources(ctx: Session, type: str, srcSpec: str | None) -> None:  # noqa: N803
     spec = ctx.read_file(srcSpec) if srcSpec is not None else None

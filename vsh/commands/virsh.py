@@ -32,19 +32,19 @@ def cmd_help(ctx: Session, command: str | None) -> None:
         report_problems(ctx.out)
         ctx.out.write(helptext.group_listing())
         return
+    from vsh import usercmds
+
     if command in GROUPS:
-        specs = registry.by_group().get(command, [])
+        specs = registry.by_group(usercmds.entries()).get(command, [])
         ctx.out.write(helptext.group_block(command, specs))
         return
     spec = registry.get(command)
-    if spec is None:
+    if spec is not None:
+        ctx.out.write(helptext.command_help(spec))
+    elif usercmds.find(command) is not None:
+        ctx.out.write(usercmds.help_text(command))
+    else:
         raise VshError(f"command or command group '{command}' doesn't exist")
-    if spec.click is not None:
-        from vsh.usercmds import help_text
-
-        ctx.out.write(help_text(spec))
-        return
-    ctx.out.write(helptext.command_help(spec))
 
 
 @command("echo", group="virsh", help="echo arguments. Used for internal testing.", connect=False, json=False,
