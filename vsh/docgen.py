@@ -28,13 +28,10 @@ def render_index() -> str:
 
 def artefacts() -> dict[str, Callable[[], str]]:
     """Relative path -> renderer, for every generated file."""
+    from vsh import manpage
+
     files: dict[str, Callable[[], str]] = {"vsh/commands/_index.py": render_index}
-    try:
-        from vsh import manpage
-    except ImportError:
-        manpage = None  # type: ignore[assignment]
-    if manpage is not None:
-        files.update(manpage.artefacts())
+    files.update(manpage.artefacts())
     return files
 
 

@@ -81,7 +81,7 @@ class Scan(NamedTuple):
     pending: GlobalOpt | None
 
 
-class _Given(list):  # type: ignore[type-arg]
+class _Given(list):
     def __init__(self, apply: Callable[[GlobalOpt, str | None], None] | None) -> None:
         super().__init__()
         self.apply = apply

@@ -163,7 +163,7 @@ def guard_std_streams() -> None:
             stream.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
-    sys.stdout = GuardedStream(sys.stdout if sys.stdout is not None else _ClosedStream())  # type: ignore[assignment]
+    sys.stdout = GuardedStream(sys.stdout if sys.stdout is not None else _ClosedStream())
 
 
 def lose_stdout() -> None:

@@ -71,7 +71,7 @@ class BuiltinCommand(click.Command):
         """The parsed command as the session runs it, read back from ctx.params."""
         instead = ctx.meta.get(_INSTEAD)
         if instead is not None:
-            return instead  # type: ignore[no-any-return]
+            return instead
         values = {}
         for opt in self.spec.visible_opts:
             value = ctx.params[opt.param]
@@ -147,7 +147,7 @@ class Tree(click.Group):
             INDEX = {spec.name: "" for spec in registry.all_specs()}
         return sorted(set(INDEX) | set(usercmds.discover().commands))
 
-    def get_command(self, ctx: click.Context | None, name: str) -> click.Command | None:  # type: ignore[override]
+    def get_command(self, ctx: click.Context | None, name: str) -> click.Command | None:
         made = self._made.get(name)
         if made is not None:
             return made

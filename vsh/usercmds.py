@@ -71,10 +71,7 @@ def _files() -> list[str]:
 def _entry_points() -> list[Any]:
     from importlib.metadata import entry_points
 
-    try:
-        return list(entry_points(group=ENTRY_POINT_GROUP))
-    except TypeError:  # Python 3.9: entry_points() takes no keywords
-        return list(entry_points().get(ENTRY_POINT_GROUP, ()))  # type: ignore[attr-defined]
+    return list(entry_points(group=ENTRY_POINT_GROUP))
 
 
 def _describe(err: BaseException) -> str:

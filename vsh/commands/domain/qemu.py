@@ -36,7 +36,7 @@ class RawNumber(str):
     """A JSON number kept as the text it was written with, as libvirt keeps it."""
 
 
-class JsonObject(list):  # type: ignore[type-arg]
+class JsonObject(list):
     """A JSON object as its (key, value) pairs in order, duplicates kept, as libvirt's parser keeps them."""
 
 

@@ -169,7 +169,7 @@ def _clib() -> Any:
     """The libvirt library libvirt-python loaded, for the calls the binding wraps loosely."""
     import ctypes
 
-    import libvirtmod  # type: ignore[import-not-found]
+    import libvirtmod
 
     return ctypes.CDLL(libvirtmod.__file__)
 
