@@ -15,7 +15,7 @@ import libvirt
 import pytest
 
 from tests.support.libvirtd import DaemonError, Libvirtd, find_tool, missing_requirements, unavailable
-from tests.util import VSH, _env
+from tests.util import VSH, clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: ", re.M)
@@ -61,7 +61,7 @@ DOMAIN_XML = """<domain type='test'>
 def _spawn(prog: list[str], uri: str, line: str) -> subprocess.Popen[str]:
     """A listener that says "ready" once connected, just before it registers its callbacks."""
     return subprocess.Popen([*prog, "-c", uri, f"echo ready; {line}"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env(None), cwd=str(ROOT))
+                            stderr=subprocess.PIPE, text=True, env=clean_env(None), cwd=str(ROOT))
 
 
 def _ready(*procs: subprocess.Popen[str]) -> None:
@@ -126,7 +126,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tup
             procs = {line: (_spawn(["virsh"], uri, line), _spawn(VSH, uri, line)) for line in LISTENERS}
             json_proc = subprocess.Popen([*VSH, "--json", "-c", uri, "event --all --loop --timeout 6"],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                         env=_env(None), cwd=str(ROOT))
+                                         env=clean_env(None), cwd=str(ROOT))
             _ready(*(p for pair in procs.values() for p in pair))
             _cause_events(conn)
             results = {line: (_collect(a), _collect(b)) for line, (a, b) in procs.items()}

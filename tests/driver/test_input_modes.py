@@ -19,16 +19,14 @@ from typing import Sequence
 
 import pytest
 
-from util import MODES, VIRSH, VSH, Result, host_uri, run_bytes, same, same_in_mode, virsh, vsh, without_banner
+from util import MODES, VSH, Result, host_uri, need_virsh, run_bytes, same, same_in_mode, virsh, vsh, without_banner
 
 URI = "test:///default"
 TWO_WAYS = ("string", "batch")  # the modes that lex a script and run several commands
 
 
 def _virsh() -> list[str]:
-    if VIRSH is None:
-        pytest.skip("virsh is not installed")
-    return [VIRSH]
+    return [need_virsh()]
 
 
 def _bytes_args(mode: str, script: bytes, words: Sequence[bytes] | None) -> tuple[list[bytes], bytes]:

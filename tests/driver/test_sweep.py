@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from util import VIRSH, VSH, Result, run
+from util import VIRSH, VSH, Result, json_documents, need_virsh, run
 
 from vsh import registry
 from vsh.spec import ALIAS, ARGV, BOOL, DATA, INT, STRING, CommandSpec, Opt
@@ -374,8 +374,7 @@ def _wanted(items: list[Any]) -> set[tuple[str, str]]:
 @pytest.fixture(scope="session")
 def results(request: pytest.FixtureRequest) -> dict[tuple[str, str], Result]:
     """Every run the selected sweep tests need, started together."""
-    if VIRSH is None:
-        pytest.skip("virsh is not installed")
+    need_virsh()
     jobs = sorted(_wanted(request.session.items) - set(_RESULTS))
     with ThreadPoolExecutor(max_workers=6) as pool:
         for job, res in zip(jobs, pool.map(_run_job, jobs)):
@@ -482,18 +481,6 @@ def _uuids() -> dict[str, str]:
     return {"net_uuid": net, "pool_uuid": pool}
 
 
-def _documents(text: str) -> list[Any]:
-    decoder = json.JSONDecoder()
-    docs, i = [], 0
-    while True:
-        while i < len(text) and text[i].isspace():
-            i += 1
-        if i >= len(text):
-            return docs
-        doc, i = decoder.raw_decode(text, i)
-        docs.append(doc)
-
-
 @pytest.mark.parametrize("json_line", _json_params())
 def test_json(results: dict[tuple[str, str], Result], json_line: str) -> None:
     """Under --json a data command prints one JSON document; a failure prints JSON errors on stderr."""
@@ -504,8 +491,8 @@ def test_json(results: dict[tuple[str, str], Result], json_line: str) -> None:
     for err_line in res.err.splitlines():
         json.loads(err_line)
     if res.rc == 0:
-        docs = _documents(res.out)
+        docs = json_documents(res.out)
         assert len(docs) == 1, f"{line}: {len(docs)} JSON documents in {res.out!r}"
     else:
-        assert res.out.strip() == "" or _documents(res.out), res
+        assert res.out.strip() == "" or json_documents(res.out), res
         assert res.err, f"{line}: failed without an error"

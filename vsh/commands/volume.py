@@ -328,21 +328,18 @@ WIPE_ALGORITHMS = ("zero", "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzne
                Str("algorithm", "perform selected wiping algorithm", late=True,
                    choices=WIPE_ALGORITHMS)])
 def cmd_vol_wipe(ctx: Session, vol: str, pool: str | None, algorithm: str | None) -> None:
-    import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
     algorithm = ctx.late("algorithm", algorithm)
     if algorithm is not None and algorithm not in WIPE_ALGORITHMS:
         raise VshError(f"Unsupported algorithm '{algorithm}'")
     pattern = WIPE_ALGORITHMS.index(algorithm) if algorithm is not None else 0
-    try:
-        obj.wipePattern(pattern, 0)
-    except libvirt.libvirtError as err:
-        # Drivers without patterns may still zero the volume.
-        if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT or pattern != 0:
-            raise VshError(f"Failed to wipe vol {vol}", cause=err) from None
-        with failing(f"Failed to wipe vol {vol}"):
+    # virsh zeroes with virStorageVolWipe and uses the pattern call for the other algorithms.
+    with failing(f"Failed to wipe vol {vol}"):
+        if pattern == 0:
             obj.wipe(0)
+        else:
+            obj.wipePattern(pattern, 0)
     ctx.out.extra(f"Vol {vol} wiped")
 
 
