@@ -223,6 +223,10 @@ set.
 .TP
 .B XDG_STATE_HOME
 Where the interactive history is kept (default \fI~/.local/state\fR).
+.TP
+.B VSH_TRACEBACK
+When set, an error vsh did not expect (reported as \fBinternal error\fR, with a line saying
+it is a bug in vsh) is followed by its Python traceback.
 .SH FILES
 .TP
 .I $XDG_STATE_HOME/vsh/history
