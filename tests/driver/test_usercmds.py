@@ -56,6 +56,21 @@ def env_of(config: Path, **extra: str) -> dict[str, str]:
     return {"XDG_CONFIG_HOME": str(config), **extra}
 
 
+def test_a_one_shot_user_command_loads_no_built_in_module(config: Path) -> None:
+    """The generated index is the truth: a name it lacks is looked for among the user's commands
+    without importing the command modules."""
+    code = textwrap.dedent("""
+        import sys
+        from vsh.cli import main
+        status = main(["-c", "test:///default", "vm-count"])
+        loaded = sorted(m for m in sys.modules if m.startswith("vsh.commands.") and m != "vsh.commands._index")
+        print(status, loaded)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={"XDG_CONFIG_HOME": str(config), "PATH": "/usr/bin:/bin"})
+    assert proc.stdout.splitlines()[-1] == "0 []", proc.stderr
+
+
 def test_user_command_runs_one_shot(config: Path) -> None:
     got = vsh("-c", URI, "vm-state", "test", "--upper", env=env_of(config))
     assert (got.out, got.err, got.rc) == ("test: RUNNING\n\n", "", 0)
