@@ -34,8 +34,7 @@ def _flags(ctx: Session, dom: Any, persistent: bool) -> int:
 _FILE = Data("file", "XML file", complete="file", empty_ok=True)
 
 
-def _device(ctx: Session, attach: bool, domain: str, file: str, persistent: bool, config: bool, live: bool,
-            current: bool) -> None:
+def _device(ctx: Session, attach: bool, domain: str, file: str, persistent: bool, current: bool) -> None:
     dom = ctx.lookup.domain(domain)
     flags = _flags(ctx, dom, persistent)
     required("file", file)
@@ -54,7 +53,7 @@ def _device(ctx: Session, attach: bool, domain: str, file: str, persistent: bool
          opts=[DOMAIN(), _FILE, PERSISTENT, CONFIG, LIVE, CURRENT], exclusive=_EXCLUSIVE)
 def cmd_attach_device(ctx: Session, domain: str, file: str, persistent: bool, config: bool, live: bool,
                       current: bool) -> None:
-    _device(ctx, True, domain, file, persistent, config, live, current)
+    _device(ctx, True, domain, file, persistent, current)
 
 
 @command("detach-device", group="domain", help="detach device from an XML file",
@@ -62,7 +61,7 @@ def cmd_attach_device(ctx: Session, domain: str, file: str, persistent: bool, co
          opts=[DOMAIN(), _FILE, PERSISTENT, CONFIG, LIVE, CURRENT], exclusive=_EXCLUSIVE)
 def cmd_detach_device(ctx: Session, domain: str, file: str, persistent: bool, config: bool, live: bool,
                       current: bool) -> None:
-    _device(ctx, False, domain, file, persistent, config, live, current)
+    _device(ctx, False, domain, file, persistent, current)
 
 
 def find_disk(xml: str, path: str) -> Any:
