@@ -1,0 +1,173 @@
+"""dominfo, domstate, domcontrol, domtime: one domain's state and facts."""
+from __future__ import annotations
+
+from typing import Any
+
+from vsh import domstate
+from vsh.commands.common import (DOMAIN)
+from vsh.commands.monitor.query import UINT_MAX, domain_state
+from vsh.errors import from_libvirt
+from vsh.registry import command
+from vsh.session import Session
+from vsh.spec import Flag, Int
+
+
+@command("dominfo", group="monitor", help="domain information",
+         desc="Returns basic information about the domain.", opts=[DOMAIN()])
+def cmd_dominfo(ctx: Session, domain: str) -> None:
+    import libvirt
+
+    dom = ctx.lookup.domain(domain)
+    items: list[tuple[str, str, Any, str]] = []
+    obj: dict[str, Any] = {}
+
+    def add(key: str, label: str, value: Any, text: str) -> None:
+        items.append((key, label, value, text))
+        obj[key] = value
+
+    failure: Exception | None = None
+    dom_id = dom.ID()
+    add("id", "Id:", dom_id if dom_id >= 0 else None, str(dom_id) if dom_id >= 0 else "-")
+    add("name", "Name:", dom.name(), dom.name())
+    try:
+        add("uuid", "UUID:", dom.UUIDString(), dom.UUIDString())
+    except libvirt.libvirtError:
+        pass
+    try:
+        os_type = dom.OSType()
+        add("os_type", "OS Type:", os_type, os_type)
+    except libvirt.libvirtError:
+        pass
+    try:
+        state, max_mem, memory, cpus, cpu_time = dom.info()
+    except libvirt.libvirtError as err:
+        failure = err
+    else:
+        add("state", "State:", domstate.state_name(state), domstate.state_name(state))
+        add("cpus", "CPU(s):", cpus, str(cpus))
+        if cpu_time != 0:
+            seconds = cpu_time / 1000000000.0
+            add("cpu_time", "CPU time:", seconds, f"{seconds:.1f}s")
+        else:
+            obj["cpu_time"] = None
+        if max_mem != UINT_MAX:
+            add("max_memory_kib", "Max memory:", max_mem, f"{max_mem} KiB")
+        else:
+            add("max_memory_kib", "Max memory:", None, "no limit")
+        add("used_memory_kib", "Used memory:", memory, f"{memory} KiB")
+    try:
+        persistent = dom.isPersistent()
+        add("persistent", "Persistent:", bool(persistent), "yes" if persistent else "no")
+    except libvirt.libvirtError:
+        add("persistent", "Persistent:", None, "unknown")
+    try:
+        autostart = dom.autostart()
+        add("autostart", "Autostart:", bool(autostart), "enable" if autostart else "disable")
+    except libvirt.libvirtError:
+        obj["autostart"] = None
+    try:
+        saved = dom.hasManagedSaveImage(0)
+        add("managed_save", "Managed save:", bool(saved), "yes" if saved else "no")
+    except libvirt.libvirtError:
+        add("managed_save", "Managed save:", None, "unknown")
+    for key in ("security_model", "security_doi", "security_label", "security_enforcing"):
+        obj[key] = None
+    obj["messages"] = []
+    fatal: Exception | None = None
+    try:
+        model, doi = ctx.conn.getSecurityModel()
+    except libvirt.libvirtError as err:
+        if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
+            fatal = err
+        model = ""
+    if fatal is None and model:
+        add("security_model", "Security model:", model, model)
+        add("security_doi", "Security DOI:", doi, doi)
+        # Labels exist only while the domain runs.
+        try:
+            label, enforcing = dom.securityLabel()
+        except libvirt.libvirtError as err:
+            fatal = err
+        else:
+            if label:
+                add("security_label", "Security label:", label,
+                    f"{label} ({'enforcing' if enforcing else 'permissive'})")
+                obj["security_enforcing"] = bool(enforcing)
+    if fatal is None:
+        try:
+            messages = dom.messages(0) or []
+        except libvirt.libvirtError:
+            messages = []
+        for i, message in enumerate(messages):
+            items.append(("messages", "Messages:" if i == 0 else "", message, message))
+        obj["messages"] = list(messages)
+    # virsh stops at a security failure; a failed GetInfo only fails the command at the end.
+    failure = fatal or failure
+    if not ctx.out.json:
+        ctx.out.kv(items, width=15)
+    if failure is not None:
+        raise from_libvirt(failure)
+    ctx.out.data(obj)
+
+
+@command("domstate", group="monitor", help="domain state", desc="Returns state about a domain.",
+         opts=[DOMAIN(), Flag("reason", "also print reason for the state")])
+def cmd_domstate(ctx: Session, domain: str, reason: bool) -> None:
+    dom = ctx.lookup.domain(domain)
+    state, why = domain_state(dom)
+    name, why_name = domstate.state_name(state), domstate.reason_name(state, why)
+    text = f"{name} ({why_name})\n" if reason else f"{name}\n"
+    ctx.out.data({"state": name, "reason": why_name}, text)
+
+_CONTROL_STATES = ("ok", "background job", "occupied", "error")
+
+
+_CONTROL_REASONS = ("none", "unknown", "monitor failure", "internal (locking) error")
+
+
+@command("domcontrol", group="monitor", help="domain control interface state",
+         desc="Returns state of a control interface to the domain.", opts=[DOMAIN(complete="domain:active")])
+def cmd_domcontrol(ctx: Session, domain: str) -> None:
+    dom = ctx.lookup.domain(domain)
+    state, details, state_time = dom.controlInfo(0)
+    name = _CONTROL_STATES[state] if 0 <= state < len(_CONTROL_STATES) else "unknown"
+    obj: dict[str, Any] = {"state": name, "reason": None, "state_time": None}
+    if state not in (0, 3):
+        obj["state_time"] = state_time / 1000.0
+        text = f"{name} ({state_time / 1000.0:.3f}s)\n"
+    elif state == 3 and details > 0:
+        obj["reason"] = _CONTROL_REASONS[details] if details < len(_CONTROL_REASONS) else "unknown"
+        text = f"{name}: {obj['reason']}\n"
+    else:
+        text = f"{name}\n"
+    ctx.out.data(obj, text)
+
+
+@command("domtime", group="monitor", help="domain time", desc="Gets or sets the domain's system time",
+         opts=[DOMAIN(complete="domain:active"), Flag("now", "set to the time of the host running virsh"),
+               Flag("pretty", "print domain's time in human readable form"),
+               Flag("sync", "instead of setting given time, synchronize from domain's RTC"),
+               Int("time", "time to set", conv="long", late=True)],
+         exclusive=[("time", "now"), ("time", "sync"), ("now", "sync")])
+def cmd_domtime(ctx: Session, domain: str, now: bool, pretty: bool, sync: bool, time: str | None) -> None:
+    import time as clock
+
+    import libvirt
+
+    dom = ctx.lookup.domain(domain)
+    seconds = ctx.late("time", time)
+    if seconds is not None or now or sync:
+        if now:
+            seconds = int(clock.time())
+        dom.setTime({"seconds": seconds or 0, "nseconds": 0},
+                    libvirt.VIR_DOMAIN_TIME_SYNC if sync else 0)
+        return
+    got = dom.getTime(0)
+    secs = got["seconds"]
+    try:
+        shown = clock.strftime("%Y-%m-%d %H:%M:%S", clock.gmtime(secs))
+    except (OverflowError, OSError, ValueError):
+        shown = "(null)"
+    ctx.out.data({"seconds": secs, "nseconds": got.get("nseconds", 0), "time": shown})
+    # virsh prints the time without a newline; the blank line after every command ends it.
+    ctx.out.write(f"Time: {shown}" if pretty else f"Time: {secs}")

@@ -1,0 +1,228 @@
+"""list: the domains a host has, with virsh's filters and columns."""
+from __future__ import annotations
+
+from typing import Any
+
+from vsh import domstate
+from vsh.commands.common import (name_key)
+from vsh.commands.monitor.query import domain_state, domain_title
+from vsh.errors import VshError, failing, from_libvirt
+from vsh.output import Column
+from vsh.registry import command
+from vsh.session import Session
+from vsh.spec import Flag
+
+
+_FILTERS = (
+    ("persistent", "VIR_CONNECT_LIST_DOMAINS_PERSISTENT"),
+    ("transient", "VIR_CONNECT_LIST_DOMAINS_TRANSIENT"),
+    ("with_managed_save", "VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE"),
+    ("without_managed_save", "VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE"),
+    ("autostart", "VIR_CONNECT_LIST_DOMAINS_AUTOSTART"),
+    ("no_autostart", "VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART"),
+    ("with_snapshot", "VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT"),
+    ("without_snapshot", "VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT"),
+    ("with_checkpoint", "VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT"),
+    ("without_checkpoint", "VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT"),
+    ("state_running", "VIR_CONNECT_LIST_DOMAINS_RUNNING"),
+    ("state_paused", "VIR_CONNECT_LIST_DOMAINS_PAUSED"),
+    ("state_shutoff", "VIR_CONNECT_LIST_DOMAINS_SHUTOFF"),
+    ("state_other", "VIR_CONNECT_LIST_DOMAINS_OTHER"),
+)
+
+
+def _matches(lv: Any, dom: Any, flags: int) -> bool:
+    """virsh's client-side filters, for servers that reject the filter flags."""
+
+    def has(*names: str) -> bool:
+        return any(flags & getattr(lv, n) for n in names)
+
+    def on(name: str) -> bool:
+        return bool(flags & getattr(lv, name))
+
+    if has("VIR_CONNECT_LIST_DOMAINS_PERSISTENT", "VIR_CONNECT_LIST_DOMAINS_TRANSIENT"):
+        with failing("Failed to get domain persistence info"):
+            persistent = dom.isPersistent()
+        if not ((on("VIR_CONNECT_LIST_DOMAINS_PERSISTENT") and persistent)
+                or (on("VIR_CONNECT_LIST_DOMAINS_TRANSIENT") and not persistent)):
+            return False
+    states = ("VIR_CONNECT_LIST_DOMAINS_RUNNING", "VIR_CONNECT_LIST_DOMAINS_PAUSED",
+              "VIR_CONNECT_LIST_DOMAINS_SHUTOFF", "VIR_CONNECT_LIST_DOMAINS_OTHER")
+    if has(*states):
+        with failing("Failed to get domain state"):
+            state = dom.state(0)[0]
+        plain = (domstate.RUNNING, domstate.PAUSED, domstate.SHUTOFF)
+        if not ((on(states[0]) and state == domstate.RUNNING) or (on(states[1]) and state == domstate.PAUSED)
+                or (on(states[2]) and state == domstate.SHUTOFF) or (on(states[3]) and state not in plain)):
+            return False
+    if has("VIR_CONNECT_LIST_DOMAINS_AUTOSTART", "VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART"):
+        with failing("Failed to get domain autostart state"):
+            autostart = dom.autostart()
+        if not ((on("VIR_CONNECT_LIST_DOMAINS_AUTOSTART") and autostart)
+                or (on("VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART") and not autostart)):
+            return False
+    if has("VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE", "VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE"):
+        with failing("Failed to check for managed save image"):
+            saved = dom.hasManagedSaveImage(0)
+        if not ((on("VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE") and saved)
+                or (on("VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE") and not saved)):
+            return False
+    if has("VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT", "VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT"):
+        with failing("Failed to get snapshot count"):
+            count = dom.snapshotNum(0)
+        if not ((on("VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT") and count > 0)
+                or (on("VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT") and count == 0)):
+            return False
+    if has("VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT", "VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT"):
+        with failing("Failed to get checkpoint count"):
+            count = len(dom.listAllCheckpoints(0))
+        if not ((on("VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT") and count > 0)
+                or (on("VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT") and count == 0)):
+            return False
+    return True
+
+
+def collect_domains(ctx: Session, flags: int) -> list[Any]:
+    """virshDomainListCollect: the domains the flags select, running ones first by ID, then by name."""
+    import libvirt
+
+    conn = ctx.conn
+    try:
+        domains = conn.listAllDomains(flags)
+    except libvirt.libvirtError as err:
+        if err.get_error_code() != libvirt.VIR_ERR_INVALID_ARG:
+            raise VshError("Failed to list domains", cause=err) from None
+        # An older server: ask for the active/inactive split only and filter here.
+        basic = flags & (libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE | libvirt.VIR_CONNECT_LIST_DOMAINS_INACTIVE)
+        with failing("Failed to list domains"):
+            domains = conn.listAllDomains(basic)
+        domains = [d for d in domains if _matches(libvirt, d, flags)]
+
+    def key(dom: Any) -> tuple[int, int, bytes]:
+        dom_id = dom.ID()
+        return (1, 0, name_key(dom.name())) if dom_id < 0 else (0, dom_id, b"")
+
+    return sorted(domains, key=key)
+
+
+def _list_record(dom: Any, state: int, managed: bool) -> dict[str, Any]:
+    import libvirt
+
+    def attempt(fn: Any, default: Any) -> Any:
+        try:
+            return fn()
+        except libvirt.libvirtError:
+            return default
+
+    dom_id = dom.ID()
+    title = attempt(lambda: domain_title(dom), "")
+    return {
+        "id": dom_id if dom_id >= 0 else None,
+        "name": dom.name(),
+        "uuid": dom.UUIDString(),
+        "state": domstate.state_name(state),
+        "persistent": bool(attempt(dom.isPersistent, 0)),
+        "autostart": bool(attempt(dom.autostart, 0)),
+        "managed_save": managed,
+        "title": title or None,
+    }
+
+
+@command("list", group="monitor", help="list domains", desc="Returns list of domains.",
+         opts=[Flag("inactive", "list inactive domains"),
+               Flag("all", "list inactive & active domains"),
+               Flag("transient", "list transient domains"),
+               Flag("persistent", "list persistent domains"),
+               Flag("with-snapshot", "list domains with existing snapshot"),
+               Flag("without-snapshot", "list domains without a snapshot"),
+               Flag("with-checkpoint", "list domains with existing checkpoint"),
+               Flag("without-checkpoint", "list domains without a checkpoint"),
+               Flag("state-running", "list domains in running state"),
+               Flag("state-paused", "list domains in paused state"),
+               Flag("state-shutoff", "list domains in shutoff state"),
+               Flag("state-other", "list domains in other states"),
+               Flag("autostart", "list domains with autostart enabled"),
+               Flag("no-autostart", "list domains with autostart disabled"),
+               Flag("with-managed-save", "list domains with managed save state"),
+               Flag("without-managed-save", "list domains without managed save"),
+               Flag("uuid", "list uuid's only"),
+               Flag("name", "list domain names only"),
+               Flag("id", "list domain IDs only"),
+               Flag("table", "list table (default)"),
+               Flag("managed-save", "mark inactive domains with managed save state"),
+               Flag("title", "show domain title")],
+         exclusive=[("table", "name"), ("table", "uuid"), ("table", "id")])
+def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id: bool, table: bool,
+             managed_save: bool, title: bool, **filters: bool) -> None:
+    import libvirt
+
+    flags = libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE
+    if inactive or filters["state_shutoff"]:
+        flags = libvirt.VIR_CONNECT_LIST_DOMAINS_INACTIVE
+    if all:
+        flags = libvirt.VIR_CONNECT_LIST_DOMAINS_INACTIVE | libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE
+    for option, flag in _FILTERS:
+        if filters[option]:
+            flags |= getattr(libvirt, flag)
+    # --table excludes --uuid, --name and --id, so a table never has a UUID column.
+    if not (uuid or name or id):
+        table = True
+    domains = collect_domains(ctx, flags)
+
+    rows: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for dom in domains:
+        dom_id = dom.ID()
+        id_text = str(dom_id) if dom_id >= 0 else "-"
+        if table:
+            try:
+                state = domain_state(dom)[0]
+            except libvirt.libvirtError:
+                continue  # the domain went away meanwhile
+            saved = False
+            if (managed_save or ctx.out.json) and state == domstate.SHUTOFF:
+                try:
+                    saved = dom.hasManagedSaveImage(0) > 0
+                except libvirt.libvirtError:
+                    saved = False
+            if ctx.out.json:
+                records.append(_list_record(dom, state, saved))
+                continue
+            row: dict[str, Any] = {"id": id_text, "name": dom.name(),
+                                   "state": domstate.SAVED if managed_save and saved
+                                   else domstate.state_name(state)}
+            if title:
+                try:
+                    row["title"] = domain_title(dom)
+                except libvirt.libvirtError as err:
+                    raise from_libvirt(err) from None
+            rows.append(row)
+        else:
+            parts = []
+            # Under --json the layout flags pick the keys, as net-list's --name and --uuid do.
+            record: dict[str, Any] = {}
+            if uuid:
+                parts.append(dom.UUIDString())
+                record["uuid"] = parts[-1]
+            if id:
+                # With --id alone, only running domains are listed.
+                if dom_id < 0 and not uuid and not name:
+                    continue
+                parts.append(id_text)
+                record["id"] = dom_id if dom_id >= 0 else None
+            if name:
+                parts.append(dom.name())
+                record["name"] = parts[-1]
+            lines.append(" ".join(parts) + "\n")
+            records.append(record)
+    if ctx.out.json:
+        ctx.out.data(records)
+        return
+    if not table:
+        ctx.out.write("".join(lines))
+        return
+    columns = [Column("id", "Id"), Column("name", "Name"), Column("state", "State", state=True)]
+    if title:
+        columns.append(Column("title", "Title"))
+    ctx.out.table(columns, rows)
