@@ -156,8 +156,31 @@ def _act_on_sigint() -> None:
         pass
 
 
+# Set when a one-shot or batch run is over with its connection still open: see main().
+_leave_now = False
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run vsh; returns the exit status (0 success, 1 failure)."""
+    """Run vsh; returns the exit status (0 success, 1 failure).
+
+    After a one-shot command or a batch the process ends here, without closing the connection:
+    closing a remote one costs two more round trips (unregistering the close callback, the close
+    itself) that tell the daemon nothing it does not learn from the socket closing, and the
+    interpreter's own teardown would make them anyway.  Everything written is flushed first.
+    """
+    status = _main(argv)
+    if _leave_now:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(status)
+    return status
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         # Buffer stdout even under PYTHONUNBUFFERED; the runner flushes after every command.
@@ -174,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     except VshError as err:
         Printer(json_mode="--json" in argv).report(err)
         return 1
+    if not opts.action:
+        _open_early(opts)
     printer = Printer(quiet=opts.quiet, json_mode=opts.json, no_color=opts.no_color)
     try:
         if opts.action == "help":
@@ -214,11 +239,25 @@ def _env_debug() -> int | None:
     return int(text) if re.fullmatch(r"\s*[+-]?[0-9]+", text) and 0 <= int(text) <= 4 else -1
 
 
+def _open_early(opts: Options) -> None:
+    args = opts.args
+    if (opts.uri and opts.debug == -1 and opts.log is None and not opts.keepalive_forced
+            and not os.environ.get("VIRSH_DEBUG") and not os.environ.get("VIRSH_LOG_FILE")
+            and (args or not (sys.stdin is not None and sys.stdin.isatty()))):
+        # A remote open is several round trips: let them run while the command is parsed.
+        # Not where ssh could ask for a password on the terminal before a bad command string
+        # is reported (virsh reports it without connecting).
+        from vsh.connection import open_early, own_prompts
+
+        if not (own_prompts(opts.uri) and sys.stdin is not None and sys.stdin.isatty()):
+            open_early(opts.uri, opts.readonly, opts.keepalive)
+
+
 def _run(opts: Options, printer: Printer) -> int:
+    args = opts.args
     from vsh.connection import silence_libvirt
     from vsh.session import Session, note_debug
 
-    args = opts.args
     # virsh's vshInitDebug runs before its options and again after them: VIRSH_DEBUG sets the
     # level first, -d while the options are read, and VIRSH_DEBUG again after them where -d
     # left the default (ERROR); a bad value is reported each time.  -l wins over VIRSH_LOG_FILE.
@@ -305,4 +344,8 @@ def _run(opts: Options, printer: Printer) -> int:
 
         return run_batch(session, sys.stdin, stop_on_error=(opts.on_error == "stop"))
     finally:
-        session.close()
+        if session.connection.conn is not None and not os.environ.get("VSH_CLOSE_AT_EXIT"):
+            global _leave_now
+            _leave_now = True
+        else:
+            session.close()

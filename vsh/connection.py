@@ -20,6 +20,8 @@ from vsh.errors import VshError
 
 _loop_started = False
 _loop_lock = threading.Lock()
+# A connection being opened ahead of need (open_early): (uri, readonly, keepalive), done, result.
+_early: tuple[tuple[Any, ...], threading.Event, dict[str, Any]] | None = None
 
 
 def _libvirt() -> Any:
@@ -114,6 +116,47 @@ def _ask(creds: list[list[Any]], _opaque: Any) -> int:
     return 0
 
 
+def open_early(uri: str, readonly: bool, keepalive: tuple[int, int]) -> None:
+    """Start opening a URI named with -c on a thread, while start-up goes on.
+
+    Opening a remote connection takes several round trips (authentication list, features, the
+    open itself, the close callback); they overlap with importing and parsing the command.  The
+    session's first open of the same URI takes the result (connection or error), so what the user
+    sees is the same as opening it then.  Callers leave it alone where the open could print
+    something of its own (-d, a log file, a forced keepalive).
+    """
+    global _early
+    helper = Connection(uri, readonly, keepalive)
+    done = threading.Event()
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            silence_libvirt()
+            result["conn"] = helper.connect(uri, readonly)
+        except BaseException as err:  # noqa: BLE001 - handed to the session's open
+            result["error"] = err
+        finally:
+            done.set()
+
+    _early = ((uri, readonly, keepalive), done, result)
+    threading.Thread(target=work, name="libvirt-open-early", daemon=True).start()
+
+
+def _take_early(key: tuple[Any, ...]) -> Any:
+    """The connection open_early made for `key` (waiting for it), or None when there is none."""
+    global _early
+    if _early is None or _early[0] != key:
+        return None
+    _key, done, result = _early
+    _early = None
+    while not done.wait(0.05):  # in slices, so that Ctrl-C is seen
+        pass
+    if "error" in result:
+        raise result["error"]
+    return result["conn"]
+
+
 class Connection:
     """Owns the virConnect of a session and its reconnect state (virsh's virshReconnect)."""
 
@@ -190,6 +233,10 @@ class Connection:
             raise (from_libvirt(failed.cause) if failed.cause is not None else VshError("")) from None
 
     def _connect(self, uri: str | None, readonly: bool) -> Any:
+        early = _take_early((uri, readonly, self.keepalive))
+        return early if early is not None else self.connect(uri, readonly)
+
+    def connect(self, uri: str | None, readonly: bool) -> Any:
         """virsh's virshConnect: open with auth, then keepalive (which -k/-K make mandatory)."""
         libvirt = _libvirt()
         start_event_loop()
@@ -341,6 +388,12 @@ def _bounded(uri: str | None) -> bool:
     if not sep or scheme == "test":
         return False
     return scheme.partition("+")[2] in ("", "unix", "tcp", "tls")
+
+
+def own_prompts(uri: str) -> bool:
+    """Whether opening `uri` runs a program that may ask on the terminal itself (ssh, ext)."""
+    scheme, sep, _rest = uri.partition(":")
+    return bool(sep) and scheme.partition("+")[2] in ("ssh", "libssh", "libssh2", "ext")
 
 
 def _terminal_state() -> tuple[int, Any] | None:

@@ -255,8 +255,10 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
 
     from lxml import etree
 
+    from vsh import rpc
+
     rows = []
-    for chk, chk_name in zip(chks, names):
+    for chk, chk_name in zip(rpc.prefetch(ctx.conn, chks, [("getXMLDesc", 0)]), names):
         root = etree.fromstring(chk.getXMLDesc(0).encode("utf-8"))
         created = root.findtext("creationTime")
         rows.append({"name": chk_name, "creation_time": int(created) if created else 0,

@@ -41,6 +41,9 @@ def cmd_iface_list(ctx: Session, inactive: bool, all: bool) -> None:
         flags = libvirt.VIR_CONNECT_LIST_INTERFACES_ACTIVE | libvirt.VIR_CONNECT_LIST_INTERFACES_INACTIVE
     with failing("Failed to list interfaces"):
         ifaces = sorted(ctx.conn.listAllInterfaces(flags), key=lambda i: common.name_key(i.name()))
+    from vsh import rpc
+
+    ifaces = rpc.prefetch(ctx.conn, ifaces, [("isActive",)])
     rows = [{"name": i.name(), "active": bool(i.isActive()), "mac": i.MACString()} for i in ifaces]
     ctx.out.table([
         Column("name", "Name"),

@@ -63,6 +63,9 @@ def cmd_net_list(ctx: Session, inactive: bool, all: bool, persistent: bool, tran
         names = [n.name() for n in nets]
         ctx.out.data([{"name": n} for n in names], "".join(n + "\n" for n in names))
         return
+    from vsh import rpc
+
+    nets = rpc.prefetch(ctx.conn, nets, [("isActive",), ("autostart",), ("isPersistent",)])
     rows = [{"name": n.name(), "active": bool(n.isActive()), "autostart": common.autostart_of(n),
              "persistent": bool(n.isPersistent())} for n in nets]
     ctx.out.table([

@@ -81,7 +81,9 @@ def cmd_nodedev_list(ctx: Session, tree: bool, cap: str | None, inactive: bool, 
     with failing("Failed to list node devices"):
         devs = sorted(ctx.conn.listAllDevices(flags), key=lambda d: common.name_key(d.name()))
         names = [d.name() for d in devs]
-        parents = [d.parent() for d in devs]
+        from vsh import rpc
+
+        parents = [got.get() for got in rpc.each(ctx.conn, lambda d: d.parent(), devs)]
     obj = [{"name": n, "parent": p} for n, p in zip(names, parents)]
     if not tree:
         ctx.out.data(obj, "".join(n + "\n" for n in names))

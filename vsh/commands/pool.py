@@ -136,8 +136,12 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
     with failing("Failed to list pools"):
         pools = sorted(ctx.conn.listAllStoragePools(flags), key=lambda p: common.name_key(p.name()))
 
+    from vsh import rpc
+
+    # What each pool is asked below goes out for all pools at once.
+    asked = [("autostart",), ("info",)] + ([("isPersistent",)] if details else [("isActive",)])
     rows = []
-    for pool in pools:
+    for pool in rpc.prefetch(ctx.conn, pools, asked) if not (uuid or name) or details else pools:
         # Keys in column order, which is also the order of the JSON objects.
         row: dict[str, Any] = dict.fromkeys(("name", "state", "autostart", "persistent") if details
                                             else ("name", "active", "autostart"))

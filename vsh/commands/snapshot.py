@@ -383,7 +383,10 @@ def list_names(ctx: Session, objs: list[Any], start: Any, parent_of: Callable[[A
     names, or None as names when the listing is already printed."""
     parents: list[str | None] = []
     if tree:
-        parents = [parent_of(o) for o in objs]
+        from vsh import rpc
+
+        # Every object's parent at once; the first failure in list order is the one reported.
+        parents = [got.get() for got in rpc.each(ctx.conn, parent_of, objs)]
         if start is not None:
             # With --from, the starting object heads the tree as its only root.
             objs.append(start)
@@ -472,8 +475,10 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
         return
     import time
 
+    from vsh import rpc
+
     rows = []
-    for snap, snap_name in zip(snaps, names):
+    for snap, snap_name in zip(rpc.prefetch(ctx.conn, snaps, [("getXMLDesc", 0)]), names):
         state, _external, snap_parent, created = _xml_facts(snap.getXMLDesc(0))
         rows.append({"name": snap_name, "creation_time": created, "state": state, "parent": snap_parent})
     columns = [Column("name", "Name"),

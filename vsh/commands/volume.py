@@ -48,8 +48,10 @@ def cmd_vol_list(ctx: Session, pool: str, details: bool) -> None:
     obj = ctx.lookup.pool(pool)
     with failing("Failed to list volumes"):
         vols = sorted(obj.listAllVolumes(0), key=lambda v: common.name_key(v.name()))
+    from vsh import rpc
+
     rows = []
-    for vol in vols:
+    for vol in rpc.prefetch(ctx.conn, vols, [("path",), ("info",)] if details else [("path",)]):
         try:
             path = vol.path()
         except libvirt.libvirtError:

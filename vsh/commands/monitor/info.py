@@ -25,6 +25,13 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
         items.append((key, label, value, text))
         obj[key] = value
 
+    from vsh import rpc
+
+    # Every call dominfo makes goes out at once; the answers are read in virsh's order below.
+    got = dict(zip(("os_type", "info", "persistent", "autostart", "saved", "model", "label", "messages"),
+                   rpc.run(ctx.conn, [dom.OSType, dom.info, dom.isPersistent, dom.autostart,
+                                      lambda: dom.hasManagedSaveImage(0), ctx.conn.getSecurityModel,
+                                      dom.securityLabel, lambda: dom.messages(0)])))
     failure: Exception | None = None
     dom_id = dom.ID()
     add("id", "Id:", dom_id if dom_id >= 0 else None, str(dom_id) if dom_id >= 0 else "-")
@@ -34,12 +41,12 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
     except libvirt.libvirtError:
         pass
     try:
-        os_type = dom.OSType()
+        os_type = got["os_type"].get()
         add("os_type", "OS Type:", os_type, os_type)
     except libvirt.libvirtError:
         pass
     try:
-        state, max_mem, memory, cpus, cpu_time = dom.info()
+        state, max_mem, memory, cpus, cpu_time = got["info"].get()
     except libvirt.libvirtError as err:
         failure = err
     else:
@@ -56,17 +63,17 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
             add("max_memory_kib", "Max memory:", None, "no limit")
         add("used_memory_kib", "Used memory:", memory, f"{memory} KiB")
     try:
-        persistent = dom.isPersistent()
+        persistent = got["persistent"].get()
         add("persistent", "Persistent:", bool(persistent), "yes" if persistent else "no")
     except libvirt.libvirtError:
         add("persistent", "Persistent:", None, "unknown")
     try:
-        autostart = dom.autostart()
+        autostart = got["autostart"].get()
         add("autostart", "Autostart:", bool(autostart), "enable" if autostart else "disable")
     except libvirt.libvirtError:
         obj["autostart"] = None
     try:
-        saved = dom.hasManagedSaveImage(0)
+        saved = got["saved"].get()
         add("managed_save", "Managed save:", bool(saved), "yes" if saved else "no")
     except libvirt.libvirtError:
         add("managed_save", "Managed save:", None, "unknown")
@@ -75,7 +82,7 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
     obj["messages"] = []
     fatal: Exception | None = None
     try:
-        model, doi = ctx.conn.getSecurityModel()
+        model, doi = got["model"].get()
     except libvirt.libvirtError as err:
         if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
             fatal = err
@@ -85,7 +92,7 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
         add("security_doi", "Security DOI:", doi, doi)
         # Labels exist only while the domain runs.
         try:
-            label, enforcing = dom.securityLabel()
+            label, enforcing = got["label"].get()
         except libvirt.libvirtError as err:
             fatal = err
         else:
@@ -95,7 +102,7 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
                 obj["security_enforcing"] = bool(enforcing)
     if fatal is None:
         try:
-            messages = dom.messages(0) or []
+            messages = got["messages"].get() or []
         except libvirt.libvirtError:
             messages = []
         for i, message in enumerate(messages):

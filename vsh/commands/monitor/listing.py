@@ -5,7 +5,7 @@ from typing import Any
 
 from vsh import domstate
 from vsh.commands.common import (name_key)
-from vsh.commands.monitor.query import domain_state, domain_title
+from vsh.commands.monitor.query import domain_title
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.output import Column
 from vsh.registry import command
@@ -98,11 +98,13 @@ def collect_domains(ctx: Session, flags: int) -> list[Any]:
             domains = conn.listAllDomains(basic)
         domains = [d for d in domains if _matches(libvirt, d, flags)]
 
-    def key(dom: Any) -> tuple[int, int, bytes]:
-        dom_id = dom.ID()
-        return (1, 0, name_key(dom.name())) if dom_id < 0 else (0, dom_id, b"")
+    return sorted(domains, key=list_order)
 
-    return sorted(domains, key=key)
+
+def list_order(dom: Any) -> tuple[int, int, bytes]:
+    """virsh's order of listed domains: running ones first by ID, then the others by name."""
+    dom_id = dom.ID()
+    return (1, 0, name_key(dom.name())) if dom_id < 0 else (0, dom_id, b"")
 
 
 def _list_record(dom: Any, state: int, managed: bool) -> dict[str, Any]:
@@ -156,6 +158,8 @@ def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id
              managed_save: bool, title: bool, **filters: bool) -> None:
     import libvirt
 
+    from vsh import rpc
+
     flags = libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE
     if inactive or filters["state_shutoff"]:
         flags = libvirt.VIR_CONNECT_LIST_DOMAINS_INACTIVE
@@ -167,55 +171,72 @@ def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id
     # --table excludes --uuid, --name and --id, so a table never has a UUID column.
     if not (uuid or name or id):
         table = True
-    domains = collect_domains(ctx, flags)
+    # A table needs every domain's state: one bulk call gives both the list and the states.
+    bulk = rpc.listed_states(ctx.conn, flags) if table else None
+    if bulk is not None:
+        bulk.sort(key=lambda pair: list_order(pair[0]))
+        domains = [dom for dom, _state in bulk]
+    else:
+        domains = collect_domains(ctx, flags)
 
     rows: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
     lines: list[str] = []
-    for dom in domains:
-        dom_id = dom.ID()
-        id_text = str(dom_id) if dom_id >= 0 else "-"
-        if table:
-            try:
-                state = domain_state(dom)[0]
-            except libvirt.libvirtError:
-                continue  # the domain went away meanwhile
+    if table:
+        # The state of every domain in one bulk call, then what the columns need of each domain
+        # concurrently; the answers are read below in virsh's order, as its one-by-one calls give them.
+        conn = ctx.conn
+        # A domain whose state cannot be read went away meanwhile: virsh leaves it out.
+        states = [got for _dom, got in bulk] if bulk is not None else rpc.states(conn, domains)
+        listed = [(dom, got.value[0]) for dom, got in zip(domains, states) if got.ok]
+
+        def extras(item: tuple[Any, int]) -> dict[str, Any]:
+            dom, state = item
             saved = False
             if (managed_save or ctx.out.json) and state == domstate.SHUTOFF:
-                try:
-                    saved = dom.hasManagedSaveImage(0) > 0
-                except libvirt.libvirtError:
-                    saved = False
+                saved = rpc.attempt(lambda: dom.hasManagedSaveImage(0) > 0).value_or(False)
             if ctx.out.json:
-                records.append(_list_record(dom, state, saved))
+                return {"record": _list_record(dom, state, saved)}
+            return {"saved": saved, "title": rpc.attempt(lambda: domain_title(dom)) if title else None}
+
+        if managed_save or title or ctx.out.json:
+            more = [got.get() for got in rpc.each(conn, extras, listed)]
+        else:
+            more = [{"saved": False, "title": None}] * len(listed)
+        for (dom, state), got in zip(listed, more):
+            if ctx.out.json:
+                records.append(got["record"])
                 continue
-            row: dict[str, Any] = {"id": id_text, "name": dom.name(),
-                                   "state": domstate.SAVED if managed_save and saved
+            dom_id = dom.ID()
+            row: dict[str, Any] = {"id": str(dom_id) if dom_id >= 0 else "-", "name": dom.name(),
+                                   "state": domstate.SAVED if managed_save and got["saved"]
                                    else domstate.state_name(state)}
             if title:
                 try:
-                    row["title"] = domain_title(dom)
+                    row["title"] = got["title"].get()
                 except libvirt.libvirtError as err:
                     raise from_libvirt(err) from None
             rows.append(row)
-        else:
-            parts = []
-            # Under --json the layout flags pick the keys, as net-list's --name and --uuid do.
-            record: dict[str, Any] = {}
-            if uuid:
-                parts.append(dom.UUIDString())
-                record["uuid"] = parts[-1]
-            if id:
-                # With --id alone, only running domains are listed.
-                if dom_id < 0 and not uuid and not name:
-                    continue
-                parts.append(id_text)
-                record["id"] = dom_id if dom_id >= 0 else None
-            if name:
-                parts.append(dom.name())
-                record["name"] = parts[-1]
-            lines.append(" ".join(parts) + "\n")
-            records.append(record)
+    for dom in domains if not table else []:
+        dom_id = dom.ID()
+        id_text = str(dom_id) if dom_id >= 0 else "-"
+        parts = []
+        # Under --json the layout flags pick the keys, as net-list's --name and --uuid do.
+        record: dict[str, Any] = {}
+        if uuid:
+            parts.append(dom.UUIDString())
+            record["uuid"] = parts[-1]
+        if id:
+            # With --id alone, only running domains are listed.
+            if dom_id < 0 and not uuid and not name:
+                continue
+            parts.append(id_text)
+            record["id"] = dom_id if dom_id >= 0 else None
+        if name:
+            parts.append(dom.name())
+            record["name"] = parts[-1]
+        lines.append(" ".join(parts) + "\n")
+        records.append(record)
     if ctx.out.json:
         ctx.out.data(records)
         return

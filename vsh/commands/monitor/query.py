@@ -3,23 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from vsh.rpc import domain_state as domain_state  # re-exported: virshDomainState
 from vsh.session import Session
 
 
 UINT_MAX = 2**32 - 1
-
-
-def domain_state(dom: Any) -> tuple[int, int]:
-    """virshDomainState: (state, reason), through virDomainGetInfo where GetState is missing."""
-    import libvirt
-
-    try:
-        state, reason = dom.state(0)
-        return state, reason
-    except libvirt.libvirtError as err:
-        if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
-            raise
-    return dom.info()[0], -1
 
 
 def domain_title(dom: Any) -> str:

@@ -70,7 +70,9 @@ def cmd_domstats(ctx: Session, domain: list[str], raw: bool, **opts: bool) -> No
     stats, flags = _stats_flags(libvirt, {k.replace("_", "-"): v for k, v in opts.items()})
     conn = ctx.conn
     if domain:
-        doms = [ctx.lookup.find_domain(name) for name in domain]
+        from vsh import rpc
+
+        doms = rpc.find_domains(conn, ctx.lookup.find_domain, domain, quiet=ctx.debug < 0 and ctx.out.log is None)
         records = conn.domainListGetStats(doms, stats, flags)
     else:
         records = conn.getAllDomainStats(stats, flags)
