@@ -14,12 +14,15 @@ import struct
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 LOOPBACK = "127.0.0.1"
 # libvirt's RPC: a message starts with its length (4 bytes, itself included), then the header:
 # program, version, procedure, type, serial, status.  Type 0 is a call; keepalive has its own program.
 _KEEPALIVE_PROGRAM = 0x6B656570
 _CALL = 0
+#: REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS in libvirt's remote protocol.
+LIST_ALL_DOMAINS = 273
 
 
 def domain_name(i: int) -> str:
@@ -74,6 +77,9 @@ class DelayProxy:
         self.target = target
         self.delay = delay
         self.calls: list[int] = []
+        self.fired = 0
+        self._hook: tuple[int, Callable[[], None]] | None = None
+        self._hook_armed = False
         self._lock = threading.Lock()
         self._server = socket.create_server((LOOPBACK, 0))
         self.port = int(self._server.getsockname()[1])
@@ -106,11 +112,11 @@ class DelayProxy:
                     data = src.recv(65536)
                 except OSError:
                     data = b""
+                if data and frames is not None:
+                    frames.feed(data)  # may run the hook before these bytes go on
                 held.put((time.monotonic() + self.delay, data))
                 if not data:
                     return
-                if frames is not None:
-                    frames.feed(data)
 
         def write() -> None:
             while True:
@@ -133,6 +139,30 @@ class DelayProxy:
     def uri(self, path: str) -> str:
         """A test+tcp URI through this proxy; `path` is the daemon-side node XML (or "/default")."""
         return f"test+tcp://{LOOPBACK}:{self.port}{path}"
+
+    def after(self, procedure: int, action: Callable[[], None]) -> None:
+        """Run `action` once, before the client's first call that follows a call of `procedure`
+        reaches the daemon: the world changes between two calls of one command."""
+        with self._lock:
+            self._hook, self._hook_armed = (procedure, action), False
+
+    def record(self, procedure: int) -> None:
+        """One call of the client, seen before it is passed on."""
+        with self._lock:
+            self.calls.append(procedure)
+        self._seen(procedure)
+
+    def _seen(self, procedure: int) -> None:
+        with self._lock:
+            hook, armed = self._hook, self._hook_armed
+            if hook is not None and not armed and procedure == hook[0]:
+                self._hook_armed = True
+                return
+            if not armed or hook is None:
+                return
+            self._hook = None
+            self.fired += 1
+        hook[1]()
 
     def take_calls(self) -> list[int]:
         """The procedure numbers of the RPC calls seen since the last take, in order."""
@@ -162,5 +192,4 @@ class _FrameCounter:
             program, _version, procedure, kind = struct.unpack(">IIiI", self.buf[4:20])
             self.buf = self.buf[length:]
             if kind == _CALL and program != _KEEPALIVE_PROGRAM:
-                with self.proxy._lock:
-                    self.proxy.calls.append(procedure)
+                self.proxy.record(procedure)
