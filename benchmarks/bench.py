@@ -109,6 +109,12 @@ def main() -> int:
         print("virsh is not installed: nothing to compare with", file=sys.stderr)
         return 1
     vsh = vsh_cmd()
+    # Byte-code for the package, as an installed vsh has it (even under PYTHONDONTWRITEBYTECODE).
+    import compileall
+
+    import vsh as package
+
+    compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)
     batch = ("\n".join(MIXED[i % len(MIXED)] for i in range(1000)) + "\n").encode()
 
     rows = []

@@ -255,7 +255,7 @@ def _open_early(opts: Options) -> None:
 
 def _run(opts: Options, printer: Printer) -> int:
     args = opts.args
-    from vsh.connection import silence_libvirt
+    from vsh.connection import prepare_libvirt
     from vsh.session import Session, note_debug
 
     # virsh's vshInitDebug runs before its options and again after them: VIRSH_DEBUG sets the
@@ -302,13 +302,18 @@ def _run(opts: Options, printer: Printer) -> int:
             printer.report(err)
             return 1
         parsed = lambda: invocations  # noqa: E731
+        if len(invocations) == 1:
+            from vsh import rpc
+
+            rpc.enable()  # one command, then the process ends: see vsh.rpc on keepalive
     # Like virsh, commands read from stdin (a terminal or not) run in interactive mode.
     interactive = not args
+    # help, echo and the like never touch libvirt: they do not import it (a connection that opens
+    # later prepares it then, see vsh.connection).
+    needs_libvirt = parsed is None or opts.uri is not None or any(inv.spec.connect for inv in invocations)
     try:
-        silence_libvirt()
-        from vsh import rawbytes
-
-        rawbytes.install()
+        if needs_libvirt:
+            prepare_libvirt()
     except ImportError:
         printer.error(["libvirt-python is not installed; run the set-up command from the README"])
         return 1

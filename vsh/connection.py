@@ -58,6 +58,24 @@ def silence_libvirt() -> None:
     _libvirt().registerErrorHandler(lambda _ctx, _err: None, None)
 
 
+def prepare_libvirt() -> None:
+    """libvirt-python as vsh uses it: quiet (vsh reports errors itself) and carrying raw bytes
+    (vsh.rawbytes).  Once per process, before the first libvirt object exists."""
+    global _prepared
+    with _prepare_lock:
+        if _prepared:
+            return
+        silence_libvirt()
+        from vsh import rawbytes
+
+        rawbytes.install()
+        _prepared = True
+
+
+_prepared = False
+_prepare_lock = threading.Lock()
+
+
 def _connect_hint(uri: str | None) -> str:
     """What to try after a failed open (shown on a terminal only)."""
     if uri is None and not os.environ.get("LIBVIRT_DEFAULT_URI"):
@@ -132,7 +150,6 @@ def open_early(uri: str, readonly: bool, keepalive: tuple[int, int]) -> None:
 
     def work() -> None:
         try:
-            silence_libvirt()
             result["conn"] = helper.connect(uri, readonly)
         except BaseException as err:  # noqa: BLE001 - handed to the session's open
             result["error"] = err
@@ -238,6 +255,7 @@ class Connection:
 
     def connect(self, uri: str | None, readonly: bool) -> Any:
         """virsh's virshConnect: open with auth, then keepalive (which -k/-K make mandatory)."""
+        prepare_libvirt()
         libvirt = _libvirt()
         start_event_loop()
         conn = self._open_bounded(uri, readonly)

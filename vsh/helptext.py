@@ -69,11 +69,11 @@ def group_block(group: str, specs: list[CommandSpec], keyword_colon: bool = True
     return "".join(lines)
 
 
-def group_listing(header: bool = True, keyword_colon: bool = True) -> str:
-    """`help` with no argument: every group with its commands."""
+def group_listing(header: bool = True, keyword_colon: bool = True, users: bool = True) -> str:
+    """`help` with no argument: every group with its commands (the user's own too, unless `users` is False)."""
     out = ["Grouped commands:\n\n"] if header else []
     from vsh import usercmds
 
-    for group, specs in registry.by_group(usercmds.entries()).items():
+    for group, specs in registry.by_group(usercmds.entries() if users else ()).items():
         out.append(group_block(group, specs, keyword_colon) + "\n")
     return "".join(out)

@@ -221,6 +221,13 @@ When set (to any value), no colour at all.
 The editor the \fB*\-edit\fR commands start, \fBVISUAL\fR first; \fBvi\fR when neither is
 set.
 .TP
+.B VSH_RPC_IN_FLIGHT
+How many libvirt calls of one command may wait for their answers at once (default 5,
+libvirtd's \fImax_client_requests\fR).  Commands that ask the same of many objects (\fBlist\fR,
+\fBdominfo\fR, \fBvol\-list \-\-details\fR, \fBsnapshot\-list \-\-tree\fR, ...) send their calls
+together on the one connection, which on a remote link saves most of the waiting; the output is
+the same.  1 sends them one after another.
+.TP
 .B XDG_STATE_HOME
 Where the interactive history is kept (default \fI~/.local/state\fR).
 .TP

@@ -9,7 +9,15 @@ value or libvirt error, comes back in the order the calls were given, so the com
 them exactly as virsh would have, one by one: same output, same error, same order.
 
 On libvirt's in-process test driver (`test:///...`) there is nothing to wait for: the calls run
-in a row in the calling thread, and this module imports no thread pool.  Commands import it
+in a row in the calling thread.
+
+Calls from several threads run only in a one-shot run of a single command (cli calls enable()):
+libvirt 9.0's client mishandles a connection that keepalive declares dead while several threads
+wait on it (it wakes one; another polls the frozen peer forever and crashes the process if the
+peer answers or the socket is shut down).  A one-shot command reports the first call's keepalive
+error for every call still waiting and the process ends; a batch or the REPL, which would go on
+using and reconnecting that connection, keeps virsh's one call at a time.  The bulk calls (one
+call instead of many) are used everywhere.  Commands import it
 lazily, so paths that never need it pay nothing.
 """
 from __future__ import annotations
@@ -46,6 +54,15 @@ class Outcome:
     def value_or(self, default: Any) -> Any:
         """The value, or `default` when the call failed (virsh's "ignore and go on" calls)."""
         return default if self.error is not None else self.value
+
+
+_enabled = False
+
+
+def enable() -> None:
+    """Allow calls from several threads for the rest of this process (see the module's notes)."""
+    global _enabled
+    _enabled = True
 
 
 def limit() -> int:
@@ -88,17 +105,59 @@ def each(conn: Any, fn: Callable[[T], R], items: Iterable[T]) -> list[Outcome]:
 def run(conn: Any, calls: Sequence[Callable[[], Any]]) -> list[Outcome]:
     """Every call of `calls`, concurrently on `conn`, outcomes in the given order."""
     width = min(limit(), len(calls))
-    if width <= 1 or is_local(conn):
+    if width <= 1 or not _enabled or is_local(conn):
         return [attempt(call) for call in calls]
-    from concurrent.futures import ThreadPoolExecutor
+    import threading
 
-    pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="vsh-rpc")
+    outcomes: list[Outcome | None] = [None] * len(calls)
+    failures: list[Outcome] = []
+    todo = list(range(len(calls)))
+    changed = threading.Condition()
+    stop = False
+    crashed: dict[int, BaseException] = {}
+
+    def work() -> None:
+        while True:
+            with changed:
+                if stop or not todo:
+                    return
+                index = todo.pop(0)
+            try:
+                got = attempt(calls[index])
+            except BaseException as err:  # noqa: BLE001 - raised again in the caller's thread
+                crashed[index] = err
+                got = Outcome(error=Exception(str(err)))
+            with changed:
+                outcomes[index] = got
+                if not got.ok:
+                    failures.append(got)
+                changed.notify_all()
+
+    # Daemon threads: a call that never returns must not hold up the end of the program.
+    for n in range(width):
+        threading.Thread(target=work, name=f"vsh-rpc-{n}", daemon=True).start()
     try:
-        futures = [pool.submit(attempt, call) for call in calls]
-        return [f.result() for f in futures]
+        with changed:
+            while any(o is None for o in outcomes):
+                changed.wait(0.1)
+                # libvirt wakes only one of the threads waiting on a connection that keepalive
+                # closed; once it is dead, the calls still waiting get the error it gave.
+                if failures and any(o is None for o in outcomes) and _dead(conn):
+                    outcomes[:] = [o if o is not None else failures[0] for o in outcomes]
     finally:
-        # On Ctrl-C nothing more goes out; calls already on the wire finish in their threads.
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop = True  # on Ctrl-C nothing more goes out; calls on the wire finish in their threads
+    if crashed:
+        # What a call raised beyond libvirt (a lookup's own error, a bug): the first in the calls'
+        # order, as running them one by one would have met it.
+        raise crashed[min(crashed)]
+    return [o for o in outcomes if o is not None]
+
+
+def _dead(conn: Any) -> bool:
+    try:
+        return conn.isAlive() == 0  # local: the client's own view of the socket
+    except Exception:  # noqa: BLE001
+        return True
 
 
 def states(conn: Any, domains: Sequence[Any]) -> list[Outcome]:
@@ -182,7 +241,7 @@ def prefetch(conn: Any, objects: Sequence[Any], calls: Sequence[tuple[Any, ...]]
     """`objects`, each wrapped as Answered with its answers to `calls` ((method, *args) tuples),
     all fetched concurrently on `conn`.  In process (test:///) the objects come back unwrapped:
     their calls are made when the caller makes them, as before."""
-    if not objects or not calls or is_local(conn):
+    if not objects or not calls or not _enabled or limit() <= 1 or is_local(conn):
         return list(objects)
     pairs = [(obj, call) for obj in objects for call in calls]
     outcomes = run(conn, [_caller(obj, call) for obj, call in pairs])

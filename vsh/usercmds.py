@@ -68,7 +68,30 @@ def _files() -> list[str]:
     return [os.path.join(folder, n) for n in names if n.endswith(".py") and not n.startswith((".", "_"))]
 
 
+def _may_have_entry_points() -> bool:
+    """Whether any installed distribution declares the group, read from the entry_points.txt
+    files on sys.path: far cheaper than importing importlib.metadata (~40 ms) to learn that
+    none does, which is the usual case."""
+    needle = f"[{ENTRY_POINT_GROUP}]"
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                try:
+                    with open(os.path.join(folder or ".", name, "entry_points.txt"), encoding="utf-8") as fh:
+                        if needle in fh.read():
+                            return True
+                except (OSError, UnicodeDecodeError):
+                    continue
+    return False
+
+
 def _entry_points() -> list[Any]:
+    if not _may_have_entry_points():
+        return []
     from importlib.metadata import entry_points
 
     return list(entry_points(group=ENTRY_POINT_GROUP))

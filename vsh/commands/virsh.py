@@ -8,6 +8,7 @@ completed.  Like virsh's own `complete`, it is left out of the `help` listings.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from vsh import registry
 from vsh.errors import Quit, VshError
@@ -23,17 +24,18 @@ from vsh.xmlbuild import buffer_escape
          opts=[Str("command", "Prints global help, command specific help, or help for a group of related commands",
                    complete="command", empty_ok=True)])
 def cmd_help(ctx: Session, command: str | None) -> None:
-    from vsh import helptext
+    from vsh import helptext, usercmds
 
+    # Without user commands the listings are the generated index's text: no command module loads.
+    index = _index() if not usercmds.discover().commands and not usercmds.discover().problems else None
     # virsh reads --command quietly: an empty one is no command at all.
     if not command:
-        from vsh.usercmds import report_problems
-
-        report_problems(ctx.out)
-        ctx.out.write(helptext.group_listing())
+        usercmds.report_problems(ctx.out)
+        ctx.out.write(index.LISTING if index is not None else helptext.group_listing())
         return
-    from vsh import usercmds
-
+    if index is not None and command in index.GROUP_BLOCKS:
+        ctx.out.write(index.GROUP_BLOCKS[command])
+        return
     if command in GROUPS:
         specs = registry.by_group(usercmds.entries()).get(command, [])
         ctx.out.write(helptext.group_block(command, specs))
@@ -45,6 +47,15 @@ def cmd_help(ctx: Session, command: str | None) -> None:
         ctx.out.write(usercmds.help_text(command))
     else:
         raise VshError(f"command or command group '{command}' doesn't exist")
+
+
+def _index() -> Any:
+    """The generated index (vsh/commands/_index.py), or None in a tree where it is not generated yet."""
+    try:
+        from vsh.commands import _index as index
+    except ImportError:
+        return None
+    return index if hasattr(index, "LISTING") else None
 
 
 @command("echo", group="virsh", help="echo arguments. Used for internal testing.", connect=False, json=False,

@@ -64,24 +64,25 @@ def cmd_version(ctx: Session, daemon: bool) -> None:
     ctx.out.data(obj, "".join(line + "\n" for line in lines))
 
 
-def node_memory_kib(conn: Any) -> int:
-    """Total host memory in KiB; libvirt-python's getInfo() rounds it down to MiB."""
-    import libvirt
-
-    try:
-        return int(conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS)["total"])
-    except (libvirt.libvirtError, KeyError):
-        return int(conn.getInfo()[1]) * 1024
-
-
 @command("nodeinfo", group="host", help="node information",
          desc="Returns basic information about the node.")
 def cmd_nodeinfo(ctx: Session) -> None:
     from vsh.errors import failing
 
+    import libvirt
+
+    from vsh import rpc
+
+    # Both answers at once; libvirt-python's getInfo() rounds the memory down to MiB, so the
+    # node's memory statistics give it in KiB (getInfo's value serves where they cannot).
+    conn = ctx.conn
+    info, stats = rpc.run(conn, [conn.getInfo, lambda: conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS)])
     with failing("failed to get node information"):
-        model, _mem, cpus, mhz, nodes, sockets, cores, threads = ctx.conn.getInfo()
-        memory = node_memory_kib(ctx.conn)
+        model, mem_mib, cpus, mhz, nodes, sockets, cores, threads = info.get()
+    try:
+        memory = int(stats.get()["total"])
+    except (libvirt.libvirtError, KeyError):
+        memory = int(mem_mib) * 1024
     ctx.out.kv([
         ("cpu_model", "CPU model:", model, model),
         ("cpus", "CPU(s):", cpus, str(cpus)),
