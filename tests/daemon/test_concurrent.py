@@ -20,7 +20,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.support.libvirtd import DaemonError, Libvirtd, find_tool, free_port, missing_requirements, unavailable
+from tests.support.libvirtd import Libvirtd, find_tool, free_port, missing_requirements, unavailable
 from tests.support.remotehost import LIST_ALL_DOMAINS, DelayProxy, host_xml
 from util import VSH, Result, run
 from test_reconnect import virsh_prog
@@ -95,27 +95,9 @@ def test_concurrent_json_same_as_one_by_one(line: str, libvirtd: Libvirtd, host:
     assert together == one_by_one
 
 
-@pytest.fixture(scope="module")
-def one_request_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Libvirtd]:
-    """A libvirtd that serves one call of a client at a time: the others wait in its queue."""
-    missing = missing_requirements()
-    if missing:
-        unavailable(f"daemon tier needs: {', '.join(missing)}")
-    daemon = Libvirtd(tmp_path_factory.mktemp("libvirtd"), extra_config="max_client_requests = 1")
-    try:
-        daemon.start()
-    except DaemonError as err:
-        daemon.close()
-        unavailable(f"cannot start libvirtd: {err}")
-    try:
-        yield daemon
-    finally:
-        daemon.close()
-
-
 @pytest.mark.parametrize("line", FEW)
-def test_one_request_at_a_time(line: str, one_request_daemon: Libvirtd, host: Path) -> None:
-    expected, got = _both(f"test+tcp://127.0.0.1:{one_request_daemon.port}{host}", line)
+def test_one_request_at_a_time(line: str, one_request_libvirtd: Libvirtd, host: Path) -> None:
+    expected, got = _both(f"test+tcp://127.0.0.1:{one_request_libvirtd.port}{host}", line)
     _same(expected, got)
 
 
