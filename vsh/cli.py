@@ -156,19 +156,24 @@ def _act_on_sigint() -> None:
         pass
 
 
-# Set when a one-shot or batch run is over with its connection still open: see main().
+# Set by program(): the process ends right after this run (see program()).
+_ending = False
+# Set when such a run is over with its connection still open.
 _leave_now = False
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run vsh; returns the exit status (0 success, 1 failure).
+def program() -> int:
+    """The `vsh` program (its console script and `python -m vsh`): main(), then the end.
 
-    After a one-shot command or a batch the process ends here, without closing the connection:
-    closing a remote one costs two more round trips (unregistering the close callback, the close
-    itself) that tell the daemon nothing it does not learn from the socket closing, and the
-    interpreter's own teardown would make them anyway.  Everything written is flushed first.
+    After a run the process ends here without closing the connection: closing a remote one
+    costs two more round trips (unregistering the close callback, the close itself) that tell
+    the daemon nothing it does not learn from the socket closing, and the interpreter's own
+    teardown would make them anyway.  Everything written is flushed first.  main() itself, as
+    other Python code calls it, closes the connection and returns.
     """
-    status = _main(argv)
+    global _ending
+    _ending = True
+    status = main()
     if _leave_now:
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -178,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
                 pass
         os._exit(status)
     return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run vsh; returns the exit status (0 success, 1 failure)."""
+    return _main(argv)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -310,7 +320,7 @@ def _run(opts: Options, printer: Printer) -> int:
     interactive = not args
     # help, echo and the like never touch libvirt: they do not import it (a connection that opens
     # later prepares it then, see vsh.connection).
-    needs_libvirt = parsed is None or opts.uri is not None or any(inv.spec.connect for inv in invocations)
+    needs_libvirt = parsed is None or opts.uri is not None or any(getattr(getattr(inv, "spec", None), "connect", True) for inv in invocations)
     try:
         if needs_libvirt:
             prepare_libvirt()
@@ -349,7 +359,7 @@ def _run(opts: Options, printer: Printer) -> int:
 
         return run_batch(session, sys.stdin, stop_on_error=(opts.on_error == "stop"))
     finally:
-        if session.connection.conn is not None and not os.environ.get("VSH_CLOSE_AT_EXIT"):
+        if _ending and session.connection.conn is not None:
             global _leave_now
             _leave_now = True
         else:
