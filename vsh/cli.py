@@ -35,6 +35,8 @@ class Options:
         self.log: str | None = None
         self.quiet = self.readonly = self.timing = self.json = self.no_color = False
         self.on_error = "continue"
+        self.config: str | None = None
+        self.config_uri: str | None = None  # `uri` from the config file, when -c and the environment name none
         self.action = ""
         self.args: list[str] = []
 
@@ -86,6 +88,8 @@ def parse_global(argv: list[str]) -> Options:
             if value not in ("stop", "continue"):
                 raise _fail(f"invalid value '{value}' for --on-error: use 'stop' or 'continue'")
             opts.on_error = value
+        elif name == "config":
+            opts.config = value
     walked = scan(argv, apply=apply)
     opts.keepalive = (keep["interval"], keep["count"])
     opts.args = argv[walked.rest:]
@@ -207,9 +211,16 @@ def _main(argv: list[str] | None) -> int:
     except VshError as err:
         Printer(json_mode="--json" in argv).report(err)
         return 1
+    cfg = _read_config(opts)  # before an early open: the file may make it read-only
     if not opts.action:
         _open_early(opts)
     printer = Printer(quiet=opts.quiet, json_mode=opts.json, no_color=opts.no_color)
+    for level, text in cfg.problems:
+        if level == "error":
+            printer.error([text], {"error": {"message": text}})
+        else:
+            printer.warn(text)
+    printer.pager = cfg.pager
     try:
         if opts.action == "help":
             printer.write(usage_text())
@@ -233,6 +244,28 @@ def _main(argv: list[str] | None) -> int:
     except Exception as err:  # noqa: BLE001 - a bug outside any command: never a traceback
         printer.report(Bug(err))
         return 1
+
+
+def _read_config(opts: Options) -> Any:
+    """The config file's defaults under the command line's options (a missing file costs a stat)."""
+    from vsh import config
+
+    cfg = config.load(opts.config)
+    for key, given, source in (("uri", opts.uri is not None, "-c"), ("readonly", opts.readonly, "-r"),
+                               ("json", opts.json, "--json"), ("timing", opts.timing, "-t"),
+                               ("quiet", opts.quiet, "-q"), ("color", opts.no_color, "--no-color")):
+        if given:
+            config.override(key, opts.uri if key == "uri" else key != "color", source)
+    if "NO_COLOR" in os.environ and not opts.no_color:
+        config.override("color", False, "NO_COLOR")
+    opts.readonly = opts.readonly or cfg.get("readonly")
+    opts.json = opts.json or cfg.get("json")
+    opts.no_color = opts.no_color or not cfg.get("color")
+    cfg.pager = config.pager_command(cfg.get("pager"))
+    if opts.uri is None and not os.environ.get("VIRSH_DEFAULT_CONNECT_URI") and not os.environ.get(
+            "LIBVIRT_DEFAULT_URI"):
+        opts.config_uri = cfg.get("uri")
+    return cfg
 
 
 _BAD_DEBUG = "VIRSH_DEBUG not set with a valid numeric value"
@@ -292,6 +325,7 @@ def _run(opts: Options, printer: Printer) -> int:
         else:
             opts.debug = env_level
     from vsh import dispatch
+    from vsh.config import expand_aliases
 
     # VSH_TREE=1 sends every command through the Click tree, as the REPL does (the tests compare both).
     parse: Callable[[list[str]], Any] = dispatch.parse_in_tree if os.environ.get("VSH_TREE") else dispatch.parse
@@ -305,9 +339,9 @@ def _run(opts: Options, printer: Printer) -> int:
                 if not args[0]:
                     return 1  # virsh rejects an empty command string silently
                 note_debug(reading_level, 1, f'commands: "{args[0]}"', printer)
-                invocations = [parse(words) for words in split_words(args[0])]
+                invocations = [parse(words) for words in expand_aliases(split_words(args[0]))]
             else:
-                invocations = [parse(list(args))]
+                invocations = [parse(words) for words in expand_aliases([list(args)])]
         except VshError as err:
             printer.report(err)
             return 1
@@ -327,7 +361,8 @@ def _run(opts: Options, printer: Printer) -> int:
     except ImportError:
         printer.error(["libvirt-python is not installed; run the set-up command from the README"])
         return 1
-    session = Session(printer, uri=opts.uri, readonly=opts.readonly, timing=opts.timing,
+    session = Session(printer, uri=opts.uri if opts.uri is not None else opts.config_uri,
+                      readonly=opts.readonly, timing=opts.timing,
                       escape=opts.escape, keepalive=opts.keepalive,
                       keepalive_forced=opts.keepalive_forced, debug=opts.debug,
                       interactive=interactive)

@@ -47,6 +47,10 @@ class Spot(NamedTuple):
 Names = Callable[[str, dict], list]
 
 
+#: The name source of the completion running now, for a user command's object-name arguments.
+USER_NAMES: Names | None = None
+
+
 # where is the cursor ----------------------------------------------------------------------
 
 def locate(words: list[str], prefix: str) -> Spot:
@@ -91,6 +95,8 @@ def candidates(spot: Spot, names: Names) -> list[Candidate]:
     if spot.kind == "user":
         from vsh.usercmds import complete
 
+        global USER_NAMES
+        USER_NAMES = names  # what vsh.clicktypes' object-name types complete from
         return [Candidate(t, m) for t, m in complete(spot.given["command"], spot.given["argv"], spot.prefix)]
     if spot.kind == "option":
         return option_names(spot)
@@ -526,6 +532,26 @@ class NameCache:
             entry.names, entry.stamp, entry.stale = names, time.monotonic(), False
             self._busy.discard(key)
         entry.done.set()
+
+    def cached(self, kind: str) -> list[str]:
+        """Names of `kind` (any state filter) already fetched; never fetches (did-you-mean hints)."""
+        with self._lock:
+            found = {n for key, entry in self._entries.items() if key[0].partition(":")[0] == kind
+                     for n in entry.names}
+        return sorted(found)
+
+    def warm(self, kinds: Iterable[str] = ("domain", "network", "pool")) -> None:
+        """Start refreshing these names in the background, waiting for nothing (after each command)."""
+        for kind in kinds:
+            key = (kind,)
+            with self._lock:
+                entry = self._entries.setdefault(key, _Entry())
+                if key in self._busy:
+                    continue
+                self._busy.add(key)
+                entry.done.clear()
+            threading.Thread(target=self._refresh, args=(key, entry, kind, {}), name="vsh-complete",
+                             daemon=True).start()
 
     def invalidate(self) -> None:
         """Names may have changed (a command ran): refresh on next use, serving these meanwhile."""

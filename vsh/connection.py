@@ -76,11 +76,14 @@ _prepared = False
 _prepare_lock = threading.Lock()
 
 
-def _connect_hint(uri: str | None) -> str:
-    """What to try after a failed open (shown on a terminal only)."""
+def _connect_hint(uri: str | None, in_shell: bool = False) -> str:
+    """What to try after a failed open (shown on a terminal only), in the words that work there:
+    `connect URI` inside the REPL, `-c URI` on a command line."""
     if uri is None and not os.environ.get("LIBVIRT_DEFAULT_URI"):
-        return ("no URI was given and libvirt's default is not reachable: name one with -c URI "
-                "(e.g. -c test:///default, -c qemu:///system) or set LIBVIRT_DEFAULT_URI")
+        how = "connect" if in_shell else "-c"
+        return (f"no URI was given and libvirt's default is not reachable: name one with {how} URI "
+                f"(e.g. {how} test:///default, {how} qemu:///system), set LIBVIRT_DEFAULT_URI, "
+                "or set uri in ~/.config/vsh/config.toml")
     return "check that the URI is right and, for a remote or qemu:/// URI, that libvirtd is running there"
 
 
@@ -189,6 +192,7 @@ class Connection:
         self.report = report or (lambda msg: sys.stderr.write(f"error: {msg}\n"))
         self.conn: Any = None
         self.disconnected = False
+        self.in_shell = False  # the REPL's: hints name `connect URI` rather than `-c URI`
         # The canonical URI of the open connection, for the close callback, which must not call
         # libvirt: it may run inside the failing call and would reset that thread's last error.
         self._canonical: str | None = None
@@ -216,7 +220,7 @@ class Connection:
         except _OpenFailed as failed:
             text = ("Failed to reconnect to the hypervisor" if self.disconnected
                     else "failed to connect to the hypervisor")
-            raise VshError(text, cause=failed.cause, hint=_connect_hint(target)) from None
+            raise VshError(text, cause=failed.cause, hint=_connect_hint(target, self.in_shell)) from None
         libvirt = _libvirt()
         if name is not None:
             self.uri = name

@@ -23,6 +23,7 @@ class GlobalOpt(NamedTuple):
     label: str
     help: str
     complete: str | None = None
+    own: bool = False  # vsh's own, not virsh's: an abbreviation that fits a virsh option too is virsh's
 
     @property
     def key(self) -> str:
@@ -45,10 +46,13 @@ OPTIONS: tuple[GlobalOpt, ...] = (
     GlobalOpt("v", None, NONE, "-v", "short version"),
     GlobalOpt("V", None, NONE, "-V", "long version"),
     GlobalOpt(None, "version", OPTIONAL, "     --version[=TYPE]", "version, TYPE is short or long (default short)"),
-    GlobalOpt(None, "json", NONE, "     --json", "machine-readable output (JSON) for commands that report data"),
-    GlobalOpt(None, "no-color", NONE, "     --no-color", "no colour, even on a terminal (so does NO_COLOR)"),
+    GlobalOpt(None, "json", NONE, "     --json", "machine-readable output (JSON) for commands that report data",
+              own=True),
+    GlobalOpt(None, "no-color", NONE, "     --no-color", "no colour, even on a terminal (so does NO_COLOR)", own=True),
     GlobalOpt(None, "on-error", REQUIRED, "     --on-error=MODE",
-              "batch from stdin: 'continue' (default) or 'stop' at the first failure", "on-error"),
+              "batch from stdin: 'continue' (default) or 'stop' at the first failure", "on-error", own=True),
+    GlobalOpt(None, "config", REQUIRED, "     --config=FILE",
+              "settings, aliases and host groups from FILE (default ~/.config/vsh/config.toml)", "file", own=True),
 )
 
 #: Fixed values offered for an option's value.
@@ -125,6 +129,8 @@ def scan(argv: list[str], tolerant: bool = False,
             name, eq, value = word[2:].partition("=")
             matches = [o for o in OPTIONS if o.long == name] or [o for o in OPTIONS if o.long and
                                                                    o.long.startswith(name)]
+            if len(matches) > 1 and len([o for o in matches if not o.own]) == 1:
+                matches = [o for o in matches if not o.own]  # `--con` stays virsh's --connect
             if len(matches) != 1 or not name:
                 if tolerant:
                     continue

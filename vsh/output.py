@@ -214,6 +214,11 @@ class Printer:
         self.json = json_mode
         self.color = colour_wanted(self.out, no_color) and not json_mode
         self.color_err = colour_wanted(self.err, no_color)
+        self.no_color_setting = no_color  # --no-color, `color = false` or `set color off`
+        # The REPL's pager command for output taller than the terminal (vsh.pager); None: no pager.
+        self.pager: str | None = None
+        # The REPL's did-you-mean for an error without a hint of its own (object names).
+        self.suggest: Callable[[Any], str] | None = None
         # Set while a text-only command (help, echo: `json=False`) runs: its text is its
         # output, so --json keeps it (errors stay JSON objects).
         self.text_kept = False
@@ -275,7 +280,8 @@ class Printer:
 
     def report(self, err: Any) -> None:
         """Print a VshError: its lines, its JSON form, its hint (and a bug's traceback, when asked for)."""
-        self.error(err.lines(), err.as_json(), err.hint)
+        hint = err.hint or (self.suggest(err) if self.suggest is not None and self.hints else "")
+        self.error(err.lines(), err.as_json(), hint)
         trailer = getattr(err, "trailer", "")
         if trailer:
             self.err.write(trailer)

@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable, Protocol
 
 from vsh import grammar
+from vsh.config import expand_aliases
 from vsh.connection import Connection, default_uri
 from vsh.errors import Bug, Quit, VshError, from_libvirt, interrupted
 from vsh.lookup import Lookup
@@ -119,7 +120,7 @@ class Session:
         from vsh.lexer import split_words
 
         try:
-            invocations = [(parse or self.parser)(words) for words in split_words(line)]
+            invocations = [(parse or self.parser)(words) for words in expand_aliases(split_words(line))]
         except VshError as err:
             self.failures += 1
             self.report(err)
@@ -131,12 +132,13 @@ class Session:
     def run_argv(self, words: list[str], parse: Callable[[list[str]], Parsed] | None = None) -> bool:
         """One command given as separate words: no ';' splitting, no quote processing."""
         try:
-            invocation = (parse or self.parser)(words)
+            invocations = [(parse or self.parser)(cmd) for cmd in expand_aliases([words])]
         except VshError as err:
             self.report(err)
             return False
-        note_parsed(self.debug, invocation, self.out)
-        return self.run_all([invocation])
+        for invocation in invocations:
+            note_parsed(self.debug, invocation, self.out)
+        return self.run_all(invocations)
 
     def run_all(self, invocations: list[Parsed]) -> bool:
         for inv in invocations:

@@ -80,7 +80,9 @@ def test_history_path_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 def test_history_file_is_private(tmp_path: Path) -> None:
     path = tmp_path / "state" / "vsh" / "history"
     history = repl.open_history(str(path))
-    assert type(history).__name__ == "FileHistory"
+    from prompt_toolkit.history import FileHistory
+
+    assert isinstance(history, FileHistory)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from vsh import registry
+from vsh import config, registry
 from vsh.errors import Quit, VshError
 from vsh.registry import command
 from vsh.session import Session
+from vsh.settings import SETTINGS, settings_help
 from vsh.spec import Alias, Argv, Flag, GROUPS, Str
 from vsh.values import split_list
 from vsh.xmlbuild import buffer_escape
@@ -32,6 +33,7 @@ def cmd_help(ctx: Session, command: str | None) -> None:
     if not command:
         usercmds.report_problems(ctx.out)
         ctx.out.write(index.LISTING if index is not None else helptext.group_listing())
+        ctx.out.write(_alias_listing())
         return
     if index is not None and command in index.GROUP_BLOCKS:
         ctx.out.write(index.GROUP_BLOCKS[command])
@@ -41,8 +43,12 @@ def cmd_help(ctx: Session, command: str | None) -> None:
         ctx.out.write(helptext.group_block(command, specs))
         return
     spec = registry.get(command)
+    aliases = config.current().aliases
     if spec is not None:
         ctx.out.write(helptext.command_help(spec))
+    elif command in aliases:
+        ctx.out.write(f"  NAME\n    {command} - an alias from {config.current().path}\n\n"
+                      f"  EXPANSION\n    {aliases[command]}\n\n")
     elif usercmds.find(command) is not None:
         ctx.out.write(usercmds.help_text(command))
     else:
@@ -127,6 +133,42 @@ def cmd_exit(ctx: Session) -> None:
                Flag("readonly", "read-only connection")])
 def cmd_connect(ctx: Session, name: str | None, readonly: bool) -> None:
     ctx.connection.reconnect(name, readonly, force=True)
+
+
+def _alias_listing() -> str:
+    """`help` ends with the config file's aliases, when it has any (virsh has none)."""
+    aliases = config.current().aliases
+    if not aliases:
+        return ""
+    lines = [f" Aliases (from {config.current().path}):\n"]
+    lines += [f"    {name:<30} {body}\n" for name, body in aliases.items()]
+    return "".join(lines) + "\n"
+
+
+@command("set", group="virsh", help="show or change a setting of this session", connect=False, json=False,
+         hidden=True,
+         desc="Without arguments, list the settings; with a name, show one; with a value, change it\n"
+              "    for this session (the config file is never written). Settings:\n    " + settings_help(),
+         opts=[Str("name", "the setting", choices=tuple(SETTINGS)),
+               Str("value", "on, off, or (pager) a command", choices=("on", "off"))])
+def cmd_set(ctx: Session, name: str | None, value: str | None) -> None:
+    from vsh.settings import change
+
+    for key, now in change(ctx, name, value):
+        shown = "on" if now is True else "off" if now is False else now
+        ctx.out.print(f"{key:<8} {shown}")
+
+
+@command("config", group="virsh", help="print the settings in effect and where each came from", connect=False,
+         hidden=True,
+         desc="Prints the effective settings as TOML, each with the place it came from: the config\n"
+              "    file and line, a command-line option, the environment, `set`, or the default;\n"
+              "    then the aliases and host groups of the config file.")
+def cmd_config(ctx: Session) -> None:
+    from vsh.settings import report
+
+    obj, text = report(ctx)
+    ctx.out.data(obj, text)
 
 
 @command("complete", group="virsh", help="internal command for autocompletion", desc="internal use only",
