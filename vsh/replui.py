@@ -100,7 +100,7 @@ def make_lexer(known: Callable[[], set[str]]) -> Any:
 
 def comfort_bindings() -> Any:
     """Ctrl-X Ctrl-E edits the line in the editor (vi mode: `v`, prompt_toolkit's own)."""
-    from prompt_toolkit.filters import emacs_mode, has_selection
+    from prompt_toolkit.filters import emacs_mode, has_selection, vi_navigation_mode
     from prompt_toolkit.key_binding import KeyBindings
 
     bindings = KeyBindings()
@@ -108,6 +108,10 @@ def comfort_bindings() -> Any:
     @bindings.add("c-x", "c-e", filter=emacs_mode & ~has_selection)
     def _(event: Any) -> None:
         # The edited text comes back to the prompt (bash would run it at once): look, then Enter.
+        event.current_buffer.open_in_editor(validate_and_handle=False)
+
+    @bindings.add("v", filter=vi_navigation_mode)
+    def _(event: Any) -> None:
         event.current_buffer.open_in_editor(validate_and_handle=False)
 
     return bindings
