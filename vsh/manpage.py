@@ -169,14 +169,85 @@ bound (interval times count plus one, 35 seconds by default); virsh waits foreve
 .B User commands
 Plain Click commands in \fI$XDG_CONFIG_HOME/vsh/commands/*.py\fR or in installed packages
 (entry point group \fBvsh.commands\fR) join the command tree: \fBhelp\fR lists them in the
-group \fBuser\fR, and they run in every mode on the session's connection.
+group \fBuser\fR, and they run in every mode on the session's connection.  An argument
+typed \fBvsh.clicktypes.DOMAIN\fR (or \fBNETWORK\fR, \fBPOOL\fR, \fBVOLUME\fR) completes
+object names as the built\-ins do.
 .SH INTERACTIVE SHELL
-The prompt is \fBvsh #\fR, or \fBvsh >\fR on a read\-only connection.  Tab completes
-commands, options and object names; a line typed with a backslash at its end continues on
-the next line (virsh's shell reports \fBdangling \e\fR; a batch on standard input does too);
-Ctrl\-C cancels the line being typed or interrupts the running command;
-Ctrl\-D, \fBquit\fR or \fBexit\fR leave the shell with status 0.  The bottom toolbar shows
-the connection URI, whether it is read\-only, and whether the last command succeeded.
+The prompt is \fBvsh #\fR, or \fBvsh >\fR on a read\-only connection (the \fBprompt\fR
+setting changes it).  Commands, options and object names are offered in a menu while
+typing (Tab cycles through it); a line typed before is suggested in grey as the line
+starts like it, and the right arrow takes the suggestion.  The command word, options,
+values and quoted text are coloured as typed (on a colour terminal).  A line typed with a
+backslash at its end continues on the next line, after a \fB>\fR marker (virsh's shell
+reports \fBdangling \e\fR; a batch on standard input does too); a line longer than the
+screen wraps after a different marker (\fB\(->\fR).
+.PP
+Ctrl\-X Ctrl\-E (or \fBv\fR in vi's command mode) opens the line in \fB$VISUAL\fR or
+\fB$EDITOR\fR; the edited text comes back to the prompt, to run with Enter.  Ctrl\-C
+cancels the line being typed or interrupts the running command; Ctrl\-D, \fBquit\fR or
+\fBexit\fR leave the shell with status 0.  The bottom toolbar shows the connection URI,
+whether it is read\-only, and whether the last command succeeded.
+.PP
+Output taller than the terminal goes through a pager: the \fBpager\fR setting, else
+\fB$PAGER\fR, else \fBless \-SRXF\fR.  Only the interactive shell pages, only onto a
+terminal: never a batch, a pipe or a one\-shot command, and never commands that stream or
+use the terminal themselves (\fBconsole\fR, \fBevent\fR, the editors).
+.PP
+A mistyped object name (\fBdominfo tset\fR) gets a \fBhint: did you mean 'test'?\fR from
+the names already cached for completion.  After a failed connection the hint names
+\fBconnect\fR \fIURI\fR (on a command line it names \fB\-c\fR \fIURI\fR).
+.PP
+\fBset\fR [\fINAME\fR [\fIVALUE\fR]] shows or changes a setting of the session:
+\fBjson\fR, \fBpager\fR (on, off or a command), \fBtiming\fR, \fBquiet\fR and
+\fBcolor\fR, each \fBon\fR or \fBoff\fR (\fBhelp set\fR lists them).  \fBconfig\fR
+prints the settings in effect, as TOML, each with a comment saying where it came from
+(the config file and line, an option, the environment, \fBset\fR or the default), then the
+aliases and host groups.  Neither word is a virsh command, and \fBhelp\fR leaves both out
+of virsh's listing.
+.SH CONFIGURATION
+\fBvsh\fR reads one TOML file: \fB\-\-config\fR \fIFILE\fR, else \fB$VSH_CONFIG\fR, else
+\fI$XDG_CONFIG_HOME/vsh/config.toml\fR (default \fI~/.config/vsh/config.toml\fR).  A
+missing default file is no file.  The file is never written by \fBvsh\fR.
+.PP
+.nf
+.RS
+[defaults]
+uri = "qemu:///system"      # after \-c and the environment, before libvirt.conf
+readonly = false            # as \-r
+json = false                # as \-\-json
+color = true                # false: as \-\-no\-color
+pager = true                # true, false, or a command such as "less \-S"
+history_size = 10000        # history entries the shell loads
+editing_mode = "emacs"      # or "vi"
+prompt = "vsh {mark} "      # {uri} {host} {driver} {mark} ({mark} is # or >) {ro}
+
+[aliases]
+ll = "list \-\-all"
+up = "start web; start db"
+
+[groups]
+lab = ["qemu+ssh://lab1/system", "qemu+ssh://lab2/system"]
+.RE
+.fi
+.PP
+The connection URI is chosen as virsh chooses it: \fB\-c\fR, then
+\fBVIRSH_DEFAULT_CONNECT_URI\fR, then \fBLIBVIRT_DEFAULT_URI\fR, then \fBuri\fR from this
+file, then libvirt's own configuration.  Options on the command line and \fBset\fR win
+over the file.
+.PP
+An alias runs its command string as a command string runs; words given after the alias
+are added to its last command (\fBll \-\-name\fR runs \fBlist \-\-all \-\-name\fR).  An
+alias may use another.  An alias never replaces a command: one named like a command is
+ignored with a warning.  \fBhelp\fR lists the aliases after the commands, and
+\fBhelp\fR \fIALIAS\fR shows what it runs.  Aliases work in every mode: one\-shot,
+command strings, batches and the interactive shell.
+.PP
+Host groups name lists of URIs for commands that act on many hosts.
+.PP
+A bad file never stops \fBvsh\fR: a TOML syntax error is one \fBerror:\fR line naming the
+file, the line and the key, and the defaults apply; an unknown key, a value of the wrong
+type or an alias named like a command is one \fBwarning:\fR line naming the file, the line
+and the key, and that key is ignored.
 .SH SHELL COMPLETION
 \fIcompletions/vsh.bash\fR (bash), \fIcompletions/_vsh\fR (zsh) and
 \fIcompletions/vsh.fish\fR (fish) call
@@ -234,10 +305,23 @@ Where the interactive history is kept (default \fI~/.local/state\fR).
 .B VSH_TRACEBACK
 When set, an error vsh did not expect (reported as \fBinternal error\fR, with a line saying
 it is a bug in vsh) is followed by its Python traceback.
+.TP
+.B XDG_CONFIG_HOME
+Where the config file and user commands are (default \fI~/.config\fR).
+.TP
+.B VSH_CONFIG
+The config file, when \fB\-\-config\fR is not given.
+.TP
+.B PAGER
+The interactive shell's pager when the config file names none (default \fBless \-SRXF\fR).
 .SH FILES
 .TP
 .I $XDG_STATE_HOME/vsh/history
 The interactive shell's history, created with mode 0600 in a folder with mode 0700.
+.TP
+.I $XDG_CONFIG_HOME/vsh/config.toml
+Settings, aliases and host groups (see \fBCONFIGURATION\fR; default
+\fI~/.config/vsh/config.toml\fR).
 .TP
 .I $XDG_CONFIG_HOME/vsh/commands/*.py
 Commands of the user's own, as Click commands (default \fI~/.config/vsh/commands/\fR).

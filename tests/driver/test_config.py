@@ -64,6 +64,12 @@ def test_uri_precedence_stays_virshs(good: str, tmp_path: Path) -> None:
     assert vsh("--config", other, "uri").rc == 1  # the file's URI is the one tried
 
 
+def test_abbreviated_connect_stays_virshs() -> None:
+    # --config is vsh's own: `--con` and `--co` still mean virsh's --connect.
+    same("--con", URI, "uri")
+    same("--co", URI, "uri")
+
+
 def test_file_found_through_vsh_config_and_xdg(good: str, tmp_path: Path) -> None:
     assert vsh("uri", env={"VSH_CONFIG": good}).out == URI + "\n\n"
     xdg = tmp_path / "xdg"

@@ -271,6 +271,7 @@ def test_user_command_object_argument_completes(tmp_path: Path) -> None:
     (commands / "vmname.py").write_text(USER_FILE)
     proc = started(spawn(tmp_path, "-c", URI))
     proc.send("vm-name te")
+    proc.expect_exact(" test ")  # the menu, while typing
     proc.send("\t")
     proc.expect_exact("st")
     proc.send("\r")

@@ -272,7 +272,8 @@ def test_argv_skips_global_options(names: completion.Names) -> None:
 
 
 def test_argv_completes_global_options_and_their_values(names: completion.Names) -> None:
-    assert argv(["--con"], names) == ["--connect"]
+    assert argv(["--con"], names) == ["--connect", "--config"]
+    assert argv(["--conn"], names) == ["--connect"]
     assert argv(["-c", "test:///d"], names) == ["test:///default"]
     assert argv(["--connect=test:"], names) == ["--connect=test:///default"]
     assert argv(["--on-error", "s"], names) == ["stop"]
