@@ -3,8 +3,9 @@
 Only the REPL pages, only when stdout is a terminal, and never a batch, a pipe or a
 one-shot command.  A line's output is held until its commands end, then shown directly
 when it fits on the screen, or through the pager when it does not.  Output that streams
-(a command that flushes after it has run for a moment: events, progress, waits) is
-released as it comes and never paged, and commands that take the terminal themselves
+(a command that flushes after it has run for a moment: events, progress, waits) and a
+question flushed without its line end (a prompt waiting for an answer) are released as
+they come and never paged, and commands that take the terminal themselves
 (console, the editors, event loops) are never held.  An error line releases what is held
 first, so stdout and stderr keep their order.
 """
@@ -23,7 +24,7 @@ STREAMING_AFTER = 0.3
 
 def never_paged(name: str) -> bool:
     """Commands that use the terminal or stream as they run."""
-    return name in ("console", "event", "cd", "connect") or name.endswith(("-event", "edit"))
+    return name in ("console", "event", "connect") or name.endswith(("-event", "edit"))
 
 
 class _Held:
@@ -44,7 +45,8 @@ class _Held:
     def flush(self) -> None:
         if self.released:
             self.real.flush()
-        elif time.monotonic() - self.start > STREAMING_AFTER:
+        elif time.monotonic() - self.start > STREAMING_AFTER or (self.parts and not self.parts[-1].endswith("\n")):
+            # Streaming output, or a question without its line end (a prompt waits for an answer).
             self.release()
 
     def release(self) -> None:

@@ -3,9 +3,11 @@
 Each line goes through `Session.run_line` with the Click tree (vsh.tree, through
 vsh.dispatch) as its parser, so built-in and user commands are dispatched alike; the grammar
 is the one a command string uses.  What the
-REPL adds: persistent history, Tab completion from vsh.completion (object names from a
+REPL adds: persistent history, completion while typing from vsh.completion (object names from a
 background-refreshed cache), backslash continuation lines, Ctrl-C to cancel a line or
-interrupt a command, and a bottom toolbar with the URI, read-only state and last status.
+interrupt a command, and a bottom toolbar with the URI, read-only state and last status;
+vsh.replui supplies the highlighting, Ctrl-X Ctrl-E, the prompt format and the object-name
+hints, vsh.pager the pager, vsh.config the settings (vi mode, history size).
 """
 from __future__ import annotations
 

@@ -202,7 +202,10 @@ def test_host_group_api(good: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("VSH_CONFIG", good)
     config.load()
-    assert config.group_names() == ["lab"]
-    assert config.host_group("lab") == ["test:///default", "qemu+ssh://lab1/system"]
-    with pytest.raises(VshError, match="unknown host group 'nope' \\(groups: lab\\)"):
-        config.host_group("nope")
+    try:
+        assert config.group_names() == ["lab"]
+        assert config.host_group("lab") == ["test:///default", "qemu+ssh://lab1/system"]
+        with pytest.raises(VshError, match="unknown host group 'nope' \\(groups: lab\\)"):
+            config.host_group("nope")
+    finally:
+        monkeypatch.setattr(config, "_CURRENT", None)

@@ -89,6 +89,16 @@ def test_input_is_highlighted_on_a_colour_terminal(tmp_path: Path) -> None:
     assert finish(proc) == 0
 
 
+def test_color_false_in_the_config_means_no_colour(tmp_path: Path) -> None:
+    proc = spawn(tmp_path, "-c", URI, colour=True, config="[defaults]\ncolor = false\n")
+    proc.expect_exact(PROMPT)
+    proc.send("list --all")
+    proc.expect_exact("--all")
+    assert not any(code.startswith(("0;32", "0;36", "0;33")) for code in proc.before.split("\x1b[")[1:])
+    proc.send("\x03")
+    assert finish(proc) == 0
+
+
 def test_unknown_command_word_is_styled_apart(tmp_path: Path) -> None:
     from vsh import replui
 
