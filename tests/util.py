@@ -246,3 +246,15 @@ def write_xml_files(folder: Any, texts: dict[str, str]) -> dict[str, str]:
         paths[name] = path
     return paths
 
+
+def finish_pty(proc: Any) -> int:
+    """End a REPL in a pseudo-terminal with Ctrl-D (pexpect); sent again if it landed between two
+    prompts, where the terminal is in cooked mode and eats it.  Returns the exit status."""
+    import pexpect
+
+    for _attempt in range(5):
+        proc.send("\x04")
+        if proc.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=2) == 0:
+            break
+    proc.close()
+    return int(proc.exitstatus) if proc.exitstatus is not None else -1  # -1: killed by a signal

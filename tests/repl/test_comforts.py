@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from util import finish_pty as finish
+
 pexpect = pytest.importorskip("pexpect")
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -37,15 +39,6 @@ def spawn(tmp_path: Path, *args: str, config: str | None = None, colour: bool = 
     full.update(env or {})
     return pexpect.spawn(sys.executable, ["-m", "vsh", *args], cwd=str(ROOT), env=full, encoding="utf-8",
                          timeout=20, dimensions=(rows, cols))
-
-
-def finish(proc: Any) -> int:
-    for _attempt in range(5):
-        proc.send("\x04")
-        if proc.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=2) == 0:
-            break
-    proc.close()
-    return int(proc.exitstatus or 0)
 
 
 def started(proc: Any, prompt: str = PROMPT) -> Any:

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from util import finish_pty as finish
 from vsh import registry, repl
 from vsh.output import Printer
 from vsh.session import Session
@@ -196,16 +197,6 @@ def child(state_home: Path) -> Iterator[Any]:
     proc.expect_exact(PROMPT)
     yield proc
     proc.close(force=True)
-
-
-def finish(proc: Any) -> int:
-    """Ctrl-D; sent again if it landed between two prompts, where the terminal is in cooked mode and eats it."""
-    for _attempt in range(5):
-        proc.send("\x04")
-        if proc.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=2) == 0:
-            break
-    proc.close()
-    return proc.exitstatus
 
 
 def history(state_home: Path) -> list[str]:
