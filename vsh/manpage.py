@@ -237,8 +237,8 @@ over the file.
 .PP
 An alias runs its command string as a command string runs; words given after the alias
 are added to its last command (\fBll \-\-name\fR runs \fBlist \-\-all \-\-name\fR).  An
-alias may use another.  An alias never replaces a command: one named like a command is
-ignored with a warning.  \fBhelp\fR lists the aliases after the commands, and
+alias may use another.  An alias never replaces a built\-in command: one named like one
+is ignored with a warning (an alias named like a user command is the one that runs).  \fBhelp\fR lists the aliases after the commands, and
 \fBhelp\fR \fIALIAS\fR shows what it runs.  Aliases work in every mode: one\-shot,
 command strings, batches and the interactive shell.
 .PP
