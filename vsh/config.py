@@ -168,7 +168,7 @@ def _key_lines(text: str) -> dict[str, int]:
 
 
 def _key_near(text: str, line: int) -> str:
-    """`, key 'x'` for the key on a syntax error's line, when there is one."""
+    """`: 'x'` naming the key on a syntax error's line, when there is one."""
     rows = text.splitlines()
     if 1 <= line <= len(rows):
         found = re.match(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""", rows[line - 1])
@@ -185,7 +185,7 @@ def is_command(name: str) -> bool:
         from vsh.commands._index import INDEX
     except ImportError:
         INDEX = {}
-    return name in INDEX or name in COMMAND_ALIASES or name in ("set", "config")
+    return name in INDEX or name in COMMAND_ALIASES
 
 
 # which file ----------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def config_path(explicit: str | None = None) -> tuple[str, str]:
     if not os.path.isabs(base):  # XDG says to ignore a relative XDG_CONFIG_HOME
         base = os.path.join(os.path.expanduser("~"), ".config")
     return os.path.join(base, "vsh", "config.toml"), "XDG_CONFIG_HOME" if base == os.environ.get(
-        "XDG_CONFIG_HOME") else "default place"
+        "XDG_CONFIG_HOME") else "the default path"
 
 
 _CURRENT: Config | None = None
