@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from typing import Any, Callable, NamedTuple
 
 from vsh.errors import VshError
@@ -80,10 +81,10 @@ class Config:
             self._problem("error", f"{self.path}: cannot read the file: {err.strerror}; using the defaults")
             return
         text = data.decode("utf-8", "replace")
-        try:
+        if sys.version_info >= (3, 11):
             import tomllib
-        except ImportError:  # Python < 3.11
-            import tomli as tomllib  # type: ignore[no-redef]
+        else:  # the same parser, as a package, before Python 3.11
+            import tomli as tomllib
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:

@@ -15,7 +15,7 @@ import os
 from typing import Any, Callable
 
 from vsh import completion
-from vsh.errors import Bug, Quit, interrupted
+from vsh.errors import Bug, Quit, VshError, interrupted
 from vsh.session import Session
 
 BANNER = ("Welcome to vsh, the virtualization interactive terminal.\n\n"

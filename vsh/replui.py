@@ -33,11 +33,11 @@ _KNOWN: set[str] = set()
 
 def known_commands() -> set[str]:
     """Every name a line may start with: built-ins, user commands, aliases, vsh's own words (read once)."""
-    from vsh import registry
+    from vsh import registry, usercmds
 
     if _KNOWN:
         return _KNOWN
-    names = {s.name for s in registry.listed_specs()} | set(registry.COMMAND_ALIASES)
+    names = {s.name for s in registry.all_specs() + usercmds.entries()} | set(registry.COMMAND_ALIASES)
     _KNOWN.update(names | set(config.current().aliases) | {"set", "config", "complete"})
     return _KNOWN
 
