@@ -340,6 +340,8 @@ def _run(opts: Options, printer: Printer) -> int:
                     return 1  # virsh rejects an empty command string silently
                 note_debug(reading_level, 1, f'commands: "{args[0]}"', printer)
                 invocations = [parse(words) for words in expand_aliases(split_words(args[0]))]
+            elif args[0].startswith("#"):
+                invocations = []  # a comment, as in a command string: virsh runs nothing
             else:
                 invocations = [parse(words) for words in expand_aliases([list(args)])]
         except VshError as err:

@@ -146,6 +146,8 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             opt = walk.slots[0]
             walk.take(opt, word)
             continue
+        if word.startswith("--help=") and not tolerant:
+            raise VshError("invalid '=' after option --help")
         if word == "--help":
             # virsh keeps parsing: a grammar error after `--help` still rejects the command.
             walk.help = True

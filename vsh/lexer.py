@@ -54,10 +54,40 @@ def split_line(line: str, tolerant: bool = False) -> list[list[Token]]:
                 current = []
             continue
         token, pos = _read_token(line, pos, tolerant)
+        if not current and token.text.startswith("#"):
+            # A command word that is `#` only after quote removal ('#x', \#x) comments out
+            # its command up to the next `;` or line end; its words are read but never fail.
+            pos = _skip_command(line, pos, tolerant)
+            continue
         current.append(token)
     if current:
         commands.append(current)
     return commands
+
+
+def _skip_command(line: str, pos: int, tolerant: bool) -> int:
+    """Where the rest of a commented-out command ends (at its `;` or line break).
+
+    virsh reads its words without reporting a missing `"`, but a dangling backslash
+    still rejects the string."""
+    n = len(line)
+    while pos < n:
+        ch = line[pos]
+        if ch in _BLANK or (ch == "\\" and line.startswith("\n", pos + 1)):
+            pos += 2 if ch == "\\" else 1
+        elif ch in ";\n":
+            return pos
+        elif ch == "#":
+            nl = line.find("\n", pos)
+            return n if nl < 0 else nl
+        else:
+            try:
+                pos = _read_token(line, pos, tolerant)[1]
+            except VshError as err:
+                if err.message != 'missing "':
+                    raise
+                return n
+    return pos
 
 
 def _read_token(line: str, pos: int, tolerant: bool) -> tuple[Token, int]:

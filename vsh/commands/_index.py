@@ -228,6 +228,7 @@ INDEX = {
     'secret-list': 'secret',
     'secret-set-value': 'secret',
     'secret-undefine': 'secret',
+    'self-test': 'virsh',
     'send-key': 'domain.misc',
     'send-process-signal': 'domain.misc',
     'set': 'virsh',

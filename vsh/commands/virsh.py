@@ -1,5 +1,5 @@
 """Virsh itself, virsh's 'virsh' group: help, echo, cd, pwd, connect, quit, exit, and the hidden
-`complete`, the completion engine for the shell completion scripts.
+`complete`, the completion engine for the shell completion scripts, and `self-test`.
 
 `vsh [-c URI] [-r] complete -- WORDS...` prints one candidate per line; WORDS are the
 words after `vsh` (global options included) and the last one is the word being
@@ -15,7 +15,7 @@ from vsh.errors import Quit, VshError
 from vsh.registry import command
 from vsh.session import Session
 from vsh.settings import SETTINGS, settings_help
-from vsh.spec import Alias, Argv, Flag, GROUPS, Str
+from vsh.spec import ARGV, DATA, GROUPS, STRING, Alias, Argv, Flag, Str
 from vsh.values import split_list
 from vsh.xmlbuild import buffer_escape
 
@@ -76,7 +76,8 @@ def cmd_echo(ctx: Session, shell: bool, xml: bool, split: bool, err: bool, strin
 
     out = []
     for arg in string:
-        pieces = split_list(arg) if split else [arg]
+        # vshStringToArray gives no piece at all for an empty word.
+        pieces = (split_list(arg) if arg else []) if split else [arg]
         for piece in pieces:
             if xml:
                 piece = buffer_escape(piece)
@@ -87,11 +88,10 @@ def cmd_echo(ctx: Session, shell: bool, xml: bool, split: bool, err: bool, strin
     # virsh trims one separator, not every trailing blank: `echo '' a ''` prints " a ".
     text = "".join(out)
     text = text[:-1] if text.endswith(" ") else text
-    if not text:
-        return
-    if err:
+    if err and string:
+        # virsh reports even an empty text of some words: `echo --err ""` prints `error: `.
         ctx.out.error([text])
-    else:
+    elif text:
         ctx.out.write(text)
 
 
@@ -187,3 +187,24 @@ def cmd_complete(ctx: Session, string: list[str]) -> None:
         connector.close()
     if not any(cand.text for cand in found):
         raise VshError("")  # nothing to offer: virsh's `complete` fails, silently
+
+
+@command("self-test", group="virsh", help="internal command for testing virt shells", desc="internal use only",
+         opts=[Flag("completers-missing", "output the list of options which are missing completers")],
+         connect=False, json=False, hidden=True)
+def cmd_self_test(ctx: Session, completers_missing: bool) -> None:
+    """virsh's check of its command tables, run over vsh's declarations (registry.check_specs).
+
+    With --completers-missing it lists, per command, the valued options that have nothing to
+    complete their values from (vsh completes more than virsh, so its list is shorter).
+    """
+    problems = registry.check_specs()
+    if problems:
+        raise VshError(problems[0])
+    if not completers_missing:
+        return
+    for spec in registry.all_specs():
+        missing = [opt.name for opt in spec.opts if opt.type in (STRING, DATA, ARGV)
+                   and not opt.complete and not opt.choices]
+        if missing:
+            ctx.out.print(f"{spec.name}: {', '.join(missing)}")

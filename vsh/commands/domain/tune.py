@@ -38,6 +38,12 @@ def cmd_setmem(ctx: Session, domain: str, size: str, config: bool, live: bool, c
     flags = affect(ctx)
     dom = ctx.lookup.domain(domain)
     kib = (ctx.late("size", size) + 1023) // 1024
+    if not (flags or current):
+        # Without --config/--live/--current virsh sets the running domain only: a shut-off
+        # domain fails (virsh 9.0 passes VIR_DOMAIN_AFFECT_LIVE, not "current").
+        import libvirt
+
+        flags = libvirt.VIR_DOMAIN_AFFECT_LIVE
     dom.setMemoryFlags(kib, flags)
 
 
