@@ -230,7 +230,7 @@ def cmd_snapshot_current(ctx: Session, domain: str, name: bool, security_info: b
         ctx.out.extra(f"Snapshot {snapshotname} set as current", end="")
         return
     if not dom.hasCurrentSnapshot(0):
-        raise VshError(f"domain '{dom.name()}' has no current snapshot")
+        raise VshError(f"domain '{domain}' has no current snapshot")
     snap = dom.snapshotCurrent(0)
     if name:
         # virsh prints the name without a newline; the blank line after the command ends it.

@@ -2,8 +2,8 @@
 
 JSON shapes (--json; the setting commands print nothing there, failures are JSON errors):
   vcpucount    {"maximum_config": int|null, "maximum_live": int|null, "current_config": int|null,
-                "current_live": int|null} without selection options (null: not asked or the
-                domain is not running); {"count": int} with them
+                "current_live": int|null} without selection options (null: not asked, the
+                domain is not running (live) or is transient (config)); {"count": int} with them
   vcpuinfo     [{"vcpu": int, "cpu": int|null, "state": str|null, "cpu_time": float|null (seconds),
                  "affinity": [int], "cpus": int (host CPUs)}, ...]  (null: the domain is not running)
   desc         {"description": str} or {"title": str} when showing; nothing when setting
@@ -100,11 +100,12 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
             raise
         ctx.out.data({"count": count}, f"{count}\n")
         return
-    running = dom.isActive() == 1
+    # virsh skips the live rows of an inactive domain and the config rows of a transient one.
+    skip = {"live": dom.isActive() != 1, "config": dom.isPersistent() != 1}
     rows: list[tuple[str, str, int | None]] = []
     for kind, kflag in (("maximum", libvirt.VIR_DOMAIN_VCPU_MAXIMUM), ("current", 0)):
         for where, wflag in (("config", libvirt.VIR_DOMAIN_AFFECT_CONFIG), ("live", libvirt.VIR_DOMAIN_AFFECT_LIVE)):
-            if where == "live" and not running:
+            if skip[where]:
                 rows.append((kind, where, None))
                 continue
             rows.append((kind, where, dom.vcpusFlags(kflag | wflag)))
@@ -205,10 +206,20 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
 # desc -----------------------------------------------------------------------------------------------
 
 def _description(dom: Any, title: bool, config: bool) -> str:
-    """virshGetDomainDescription: read from the domain XML (the inactive one with --config); "" if none."""
+    """virshGetDomainDescription: the metadata (the persistent one with --config, which a transient
+    domain lacks), "" if none, the domain XML where the driver has no metadata call."""
     import libvirt
     from lxml import etree
 
+    kind = libvirt.VIR_DOMAIN_METADATA_TITLE if title else libvirt.VIR_DOMAIN_METADATA_DESCRIPTION
+    flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG if config else 0
+    try:
+        return str(dom.metadata(kind, None, flags))
+    except libvirt.libvirtError as err:
+        if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN_METADATA:
+            return ""
+        if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
+            raise
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0)
     return etree.fromstring(xml.encode("utf-8")).findtext("title" if title else "description") or ""
 
@@ -248,7 +259,9 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
     dom = ctx.lookup.domain(domain)
     what = "title" if title else "description"
     if new_desc or edit:
-        text = " ".join(new_desc) if new_desc else _description(dom, title, config)
+        # virsh reads the old text first, even when a new one is given.
+        old = _description(dom, title, config)
+        text = " ".join(new_desc) if new_desc else old
         if edit:
             edited = _edit_text(ctx, text)
             # virsh drops one final newline of a title, which editors like to add.
