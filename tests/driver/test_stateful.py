@@ -104,6 +104,13 @@ def test_stateful_case_matches_virsh(line: str) -> None:
     same("-c", URI, line)
 
 
+@pytest.mark.parametrize("line", ["define bare.xml; detach-disk bare vda", "define bare.xml; detach-disk bare vda --config",
+                                  "define bare.xml; detach-disk bare vda --print-xml; detach-interface bare network"])
+def test_device_commands_on_a_domain_without_devices_match_virsh(line: str, tmp_path: Path) -> None:
+    scripts.write_files(str(tmp_path))
+    same("-c", URI, line, cwd=str(tmp_path))
+
+
 def test_freecell_on_a_multi_cell_node_matches_virsh() -> None:
     """libvirt's total over several cells of the test driver is 0, which virsh reports as an
     error of unknown cause."""

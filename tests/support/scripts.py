@@ -12,6 +12,8 @@ the same through vsh), with marker commands between the script's commands so tha
 stderr can be cut per command; the exit status is the last command's.  `shrink` takes a
 script whose runs differ and drops commands while the runs still differ: a minimal reproducer.
 Both programs run in the same fresh folder holding the XML files the scripts define objects from.
+`save`, `managedsave` and `dump` are left out: virsh 9.0 now and then hangs in them on the test
+driver (its job-watching loop misses the end of the job).
 """
 from __future__ import annotations
 
@@ -60,7 +62,15 @@ _POOL_XML = """<pool type='dir'>
   <target><path>/{name}</path></target>
 </pool>
 """
-DOMAINS = {"vm1": "11111111-2222-3333-4444-000000000001", "vm2": "11111111-2222-3333-4444-000000000002"}
+_BARE_XML = """<domain type='test'>
+  <name>{name}</name>
+  <uuid>{uuid}</uuid>
+  <memory unit='KiB'>1048576</memory>
+  <os><type>hvm</type></os>
+</domain>
+"""
+DOMAINS = {"vm1": "11111111-2222-3333-4444-000000000001", "vm2": "11111111-2222-3333-4444-000000000002",
+           "bare": "11111111-2222-3333-4444-000000000003"}  # bare: no devices at all
 NETWORKS = {"net1": "11111111-2222-3333-4444-100000000001"}
 POOLS = {"pool1": "11111111-2222-3333-4444-200000000001"}
 
@@ -69,7 +79,7 @@ def write_files(folder: str) -> None:
     """The XML files the scripts define or create objects from."""
     for i, (name, uuid) in enumerate(DOMAINS.items(), 1):
         with open(os.path.join(folder, f"{name}.xml"), "w") as fh:
-            fh.write(_DOMAIN_XML.format(name=name, uuid=uuid, mac=f"{i:02x}"))
+            fh.write((_BARE_XML if name == "bare" else _DOMAIN_XML).format(name=name, uuid=uuid, mac=f"{i:02x}"))
     for i, (name, uuid) in enumerate(NETWORKS.items(), 1):
         with open(os.path.join(folder, f"{name}.xml"), "w") as fh:
             fh.write(_NETWORK_XML.format(name=name, uuid=uuid, n=200 + i))
@@ -340,7 +350,7 @@ COMMANDS: list[tuple[int, Callable[[Gen], str]]] = [
     (2, _dom_cmd("detach-interface {d} network --mac aa:bb:cc:dd:ee:ff {flags3}")),
     (2, _dom_cmd("attach-interface {d} network default {flags3}")),
     (2, _dom_cmd("domif-getlink {d} testnet0")),
-    (2, _dom_cmd("domif-setlink {d} testnet0 down {flags3}")),
+    (2, _dom_cmd("domif-setlink {d} testnet0 down")),
     (2, _dom_cmd("schedinfo {d} {flags3}")),
     (1, _dom_cmd("memtune {d} {flags3}")),
     (1, _dom_cmd("blkiotune {d} {flags3}")),
@@ -373,6 +383,67 @@ COMMANDS: list[tuple[int, Callable[[Gen], str]]] = [
     (1, _vol_cmd("vol-path {v} --pool {p}")),
     (2, lambda g: "freecell " + g.pick(["", "--all", "0", "--cellno 1", "7"])),
     (3, _echo),
+    (2, _dom_cmd("domrename {d} renamed")),
+    (1, lambda g: "domrename renamed test"),
+    (1, _dom_cmd("start {d} --paused", lambda g, n: g.started(n))),
+    (1, _dom_cmd("undefine {d} --snapshots-metadata", _undefine)),
+    (1, _dom_cmd("destroy {d} --graceful", lambda g, n: g.stopped(n))),
+    (2, _dom_cmd("metadata {d} http://example.org/ --key ex --set '<x a=\"1\"/>' {flags3}")),
+    (2, _dom_cmd("metadata {d} http://example.org/ {flags3}")),
+    (1, _dom_cmd("metadata {d} http://example.org/ --remove {flags3}")),
+    (2, _dom_cmd("schedinfo {d} --set weight=200 {flags3}")),
+    (2, _dom_cmd("blkiotune {d} --weight 300 {flags3}")),
+    (2, _dom_cmd("memtune {d} --hard-limit 4000000 {flags3}")),
+    (2, _dom_cmd("numatune {d} --mode strict --nodeset 0 {flags3}")),
+    (1, _dom_cmd("numatune {d} {flags3}")),
+    (2, _dom_cmd("vcpupin {d} 0 1 {flags3}")),
+    (1, _dom_cmd("vcpupin {d} {flags3}")),
+    (1, _dom_cmd("emulatorpin {d} 0 {flags3}")),
+    (1, _dom_cmd("emulatorpin {d} {flags3}")),
+    (2, _dom_cmd("iothreadadd {d} {n} {flags3}")),
+    (1, _dom_cmd("iothreaddel {d} {n} {flags3}")),
+    (1, _dom_cmd("iothreadinfo {d} {flags3}")),
+    (1, _dom_cmd("setvcpu {d} 1 --disable {flags3}")),
+    (1, _dom_cmd("guestvcpus {d}")),
+    (1, _dom_cmd("domblkinfo {d} vda")),
+    (1, _dom_cmd("domblkerror {d}")),
+    (1, _dom_cmd("domjobinfo {d}")),
+    (1, _dom_cmd("domhostname {d}")),
+    (1, _dom_cmd("dommemstat {d}")),
+    (1, _dom_cmd("perf {d} {flags3}")),
+    (1, _dom_cmd("domtime {d}")),
+    (1, _dom_cmd("domfsinfo {d}")),
+    (1, _dom_cmd("dompmsuspend {d} mem")),
+    (1, _dom_cmd("dompmwakeup {d}")),
+    (1, _dom_cmd("domdisplay {d}")),
+    (1, _dom_cmd("vncdisplay {d}")),
+    (1, _dom_cmd("domblkthreshold {d} vda 100")),
+    (1, _dom_cmd("change-media {d} hdc --eject {flags3}")),
+    (1, _dom_cmd("domif-setlink {d} aa:bb:cc:dd:ee:ff up --config")),
+    (1, _dom_cmd("domiftune {d} testnet0 {flags3}")),
+    (1, _dom_cmd("blkdeviotune {d} vda {flags3}")),
+    (1, _dom_cmd("snapshot-create-as {d} --disk-only --no-metadata")),
+    (1, _snapshot_cmd("snapshot-info {d} {s}")),
+    (1, _snapshot_cmd("snapshot-info {d} --current")),
+    (1, _snapshot_cmd("snapshot-list {d} --tree")),
+    (1, _snapshot_cmd("snapshot-list {d} --parent --name")),
+    (1, _snapshot_cmd("snapshot-dumpxml {d} {s}")),
+    (1, _dom_cmd("checkpoint-create-as {d} c1")),
+    (1, _dom_cmd("checkpoint-list {d} --name")),
+    (1, _net_cmd("net-dumpxml {n}")),
+    (1, _net_cmd("net-dhcp-leases {n}")),
+    (1, _net_cmd("net-autostart {n} --disable")),
+    (1, _net_cmd("net-uuid {n}")),
+    (1, _pool_cmd("pool-refresh {p}")),
+    (1, _pool_cmd("pool-autostart {p}")),
+    (1, _pool_cmd("pool-dumpxml {p}")),
+    (1, _vol_cmd("vol-dumpxml {v} --pool {p}")),
+    (1, _vol_cmd("vol-resize {v} 2M --pool {p}")),
+    (1, _vol_cmd("vol-clone {v} v3 --pool {p}")),
+    (1, _vol_cmd("vol-key {v} --pool {p}")),
+    (1, lambda g: "iface-list --all"),
+    (1, lambda g: g.pick(["iface-destroy eth1", "iface-start eth1", "iface-dumpxml eth1", "iface-mac eth1"])),
+    (1, lambda g: "nodeinfo"),
 ]
 _WEIGHTS = [w for w, _ in COMMANDS]
 
@@ -432,7 +503,7 @@ def _run_both(commands: list[str], folder: str) -> tuple[Result, Result]:
         write_files(folder)
         for attempt in range(3):
             try:
-                res = run(prog, ["-c", URI, line], cwd=folder, timeout=20)
+                res = run(prog, ["-c", URI, line], cwd=folder, timeout=8)
                 break
             except subprocess.TimeoutExpired:
                 # virsh 9.0 now and then hangs on test:/// when the machine is busy; the host is fresh

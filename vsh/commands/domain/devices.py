@@ -65,11 +65,15 @@ def cmd_detach_device(ctx: Session, domain: str, file: str, persistent: bool, co
 
 
 def find_disk(xml: str, path: str) -> Any:
-    """virshFindDisk: the <disk> whose target or source is `path`, or None."""
+    """virshFindDisk: the <disk> whose target or source is `path`, or None; a domain without
+    any disk fails as virsh's search for disks does."""
     from lxml import etree
 
     root = etree.fromstring(xml.encode("utf-8"))
-    for disk in root.findall("devices/disk"):
+    disks = root.findall("devices/disk")
+    if not disks:
+        raise VshError("Failed to get disk information")
+    for disk in disks:
         target = disk.find("target")
         if target is not None and target.get("dev") == path:
             return disk
