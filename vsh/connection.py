@@ -109,32 +109,40 @@ def _auth_callback(creds: list[list[Any]], opaque: Any) -> int:
 
 
 def _ask(creds: list[list[Any]], _opaque: Any) -> int:
+    """libvirt's default callback, which virsh uses: each prompt on stdout as `PROMPT: `; names
+    are read from stdin (end of input answers ""), passwords as getpass(3) reads them (from
+    the controlling terminal without echo, else from stdin); an empty answer takes the default."""
     libvirt = _libvirt()
     for cred in creds:
         kind, prompt, default = cred[0], cred[1], cred[3]
-        text = f"{prompt}: " if not default else f"{prompt} [{default}]: "
+        if kind not in (libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT, libvirt.VIR_CRED_AUTHNAME,
+                        libvirt.VIR_CRED_ECHOPROMPT, libvirt.VIR_CRED_REALM):
+            continue
         try:
+            sys.stdout.write(f"{prompt}: ")
+            sys.stdout.flush()
             if kind in (libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT):
-                if not sys.stdin.isatty():
-                    return -1
-                import getpass
-
-                answer = getpass.getpass(text)
-            elif kind in (libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_ECHOPROMPT, libvirt.VIR_CRED_REALM):
-                if not sys.stdin.isatty():
-                    if default:
-                        cred[4] = default
-                        continue
-                    return -1
-                sys.stderr.write(text)
-                sys.stderr.flush()
-                answer = sys.stdin.readline().rstrip("\n")
+                answer = _read_password()
             else:
-                continue
-        except (EOFError, KeyboardInterrupt):
+                answer = sys.stdin.readline() if sys.stdin is not None else ""
+                answer = answer[:-1] if answer.endswith("\n") else answer
+        except (EOFError, KeyboardInterrupt, OSError, ValueError):
             return -1
-        cred[4] = answer or default or ""
+        cred[4] = default if not answer and default else answer
     return 0
+
+
+def _read_password() -> str:
+    """getpass(3): from the controlling terminal, echo off, when there is one; else a line of stdin."""
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        return line[:-1] if line.endswith("\n") else line
+    os.close(tty)
+    import getpass
+
+    return getpass.getpass("")
 
 
 def open_early(uri: str, readonly: bool, keepalive: tuple[int, int]) -> None:

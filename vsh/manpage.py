@@ -166,6 +166,12 @@ Opening a remote connection to a daemon that never answers gives up after the ke
 bound (interval times count plus one, 35 seconds by default); virsh waits forever.
 \fB\-k 0\fR restores virsh's behaviour.
 .TP
+.B Where virsh repeats itself
+\fBdetach\-interface \-\-persistent \-\-print\-xml\fR prints the interface's XML once (virsh
+prints it twice); \fBiface\-destroy\fR exits 0 when it destroyed the interface (virsh 9.0
+exits 1 after its success message).  \fBself\-test \-\-completers\-missing\fR lists vsh's own options that
+complete nothing, fewer than virsh's.
+.TP
 .B User commands
 Plain Click commands in \fI$XDG_CONFIG_HOME/vsh/commands/*.py\fR or in installed packages
 (entry point group \fBvsh.commands\fR) join the command tree: \fBhelp\fR lists them in the

@@ -42,6 +42,25 @@ GRAMMAR_CASES = [
     "dominfo x; quit; echo hi",
     "pwd",
     "cd /tmp",
+    # A command word that is '#' only after quote removal comments out its command.
+    "'#x' y; echo z",
+    "echo a; '#x' y; echo z",
+    "'#x' y\necho z",
+    '"#" y; echo z',
+    "\\#x y; echo z",
+    "'#x' 'y; echo z'",
+    "'#x' \"y; echo z",
+    "'#x' #y; echo z",
+    "'#x' y\\",
+    "'#x' y; nosuch",
+    "echo '#x' y",
+    # --help takes no value.
+    "echo --help=data",
+    "list --foo --help=x",
+    # virsh's hidden self-test of its command tables.
+    "self-test",
+    "help self-test",
+    "self-test x",
 ]
 
 
@@ -50,7 +69,8 @@ def test_command_string_matches_virsh(line: str) -> None:
     same("-c", URI, line)
 
 
-@pytest.mark.parametrize("argv", [["echo", "a;", "b"], ["list", ";"], ["echo", "--", "--x"], ["echo", "a b"]])
+@pytest.mark.parametrize("argv", [["echo", "a;", "b"], ["list", ";"], ["echo", "--", "--x"], ["echo", "a b"],
+                                  ["#x", "y"], ["#"]])
 def test_argv_words_match_virsh(argv: list[str]) -> None:
     same("-c", URI, *argv)
 

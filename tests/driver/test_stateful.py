@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from support import scripts
-from util import VIRSH, same
+from util import VIRSH, same, virsh, vsh
 
 URI = "test:///default"
 COUNT = int(os.environ.get("VSH_SCRIPTS", "300"))
@@ -116,3 +116,19 @@ def test_freecell_on_a_multi_cell_node_matches_virsh() -> None:
     error of unknown cause."""
     node = os.path.join(os.path.dirname(__file__), "..", "data", "domains.xml")
     same("-c", "test://" + os.path.abspath(node), "freecell; freecell --all; freecell 1")
+
+
+def test_detach_interface_print_xml_prints_once_where_virsh_repeats_it() -> None:
+    """A deliberate difference: virsh prints the XML twice, vsh once (the same text)."""
+    line = "detach-interface test --type network --persistent --print-xml"
+    want, got = virsh("-c", URI, line), vsh("-c", URI, line)
+    xml = got.out[:-1]  # the blank line after the command
+    assert xml.startswith("<interface") and want.out == xml * 2 + "\n"
+    assert (got.err, got.rc) == (want.err, want.rc) == ("", 0)
+
+
+def test_iface_destroy_exits_0_where_virsh_exits_1() -> None:
+    """A deliberate difference: virsh 9.0 exits 1 after iface-destroy succeeded; the text is the same."""
+    want, got = virsh("-c", URI, "iface-destroy eth1"), vsh("-c", URI, "iface-destroy eth1")
+    assert (got.out, got.err) == (want.out, want.err) == ("Interface eth1 destroyed\n\n", "")
+    assert (want.rc, got.rc) == (1, 0)
