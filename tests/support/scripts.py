@@ -73,6 +73,8 @@ DOMAINS = {"vm1": "11111111-2222-3333-4444-000000000001", "vm2": "11111111-2222-
            "bare": "11111111-2222-3333-4444-000000000003"}  # bare: no devices at all
 NETWORKS = {"net1": "11111111-2222-3333-4444-100000000001"}
 POOLS = {"pool1": "11111111-2222-3333-4444-200000000001"}
+UUIDS = {"default": "dd8fe884-6c02-601e-7551-cca97df1c5df", "default-pool": "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566",
+         **NETWORKS, **POOLS}
 
 
 def write_files(folder: str) -> None:
@@ -144,12 +146,14 @@ class Gen:
     def network(self) -> str:
         if self.chance(0.1):
             return "nosuch"
-        return self.pick(sorted(self.host.networks) or ["default"])
+        name = self.pick(sorted(self.host.networks) or ["default"])
+        return UUIDS.get(name, name) if self.chance(0.15) else name
 
     def pool(self) -> str:
         if self.chance(0.1):
             return "nosuch"
-        return self.pick(sorted(self.host.pools) or ["default-pool"])
+        name = self.pick(sorted(self.host.pools) or ["default-pool"])
+        return UUIDS.get(name, name) if self.chance(0.15) else name
 
     def flags(self, *names: str) -> str:
         """Zero or one of the given flags (more than one now and then, on purpose)."""
@@ -254,38 +258,37 @@ def _snapshot_cmd(fmt: str, drop: bool = False) -> Callable[[Gen], str]:
     return make
 
 
-def _net_cmd(fmt: str, active: bool | None = None, gone: bool = False) -> Callable[[Gen], str]:
+def _object_cmd(kind: str, fmt: str, active: bool | None = None, gone: bool = False) -> Callable[[Gen], str]:
+    """A command on a network or pool (`kind`): `fmt` names it {o}; the model follows."""
     def make(g: Gen) -> str:
-        net = g.network()
-        if net in g.host.networks:
+        known = g.host.networks if kind == "network" else g.host.pools
+        name = g.network() if kind == "network" else g.pool()
+        if name in known:
             if gone:
-                del g.host.networks[net]
+                del known[name]
             elif active is not None:
-                g.host.networks[net] = active
-        return fmt.format(n=net)
+                known[name] = active
+        return fmt.format(o=name)
     return make
 
 
-def _net_define(g: Gen) -> str:
-    g.host.networks.setdefault("net1", False)
-    return "net-define net1.xml"
+def _net_cmd(fmt: str, **kw: bool) -> Callable[[Gen], str]:
+    return _object_cmd("network", fmt.replace("{n}", "{o}"), **kw)
 
 
-def _pool_cmd(fmt: str, active: bool | None = None, gone: bool = False) -> Callable[[Gen], str]:
+def _pool_cmd(fmt: str, **kw: bool) -> Callable[[Gen], str]:
+    return _object_cmd("pool", fmt.replace("{p}", "{o}"), **kw)
+
+
+def _define_object(kind: str, name: str) -> Callable[[Gen], str]:
     def make(g: Gen) -> str:
-        pool = g.pool()
-        if pool in g.host.pools:
-            if gone:
-                del g.host.pools[pool]
-            elif active is not None:
-                g.host.pools[pool] = active
-        return fmt.format(p=pool)
+        (g.host.networks if kind == "net" else g.host.pools).setdefault(name, False)
+        return f"{kind}-define {name}.xml"
     return make
 
 
-def _pool_define(g: Gen) -> str:
-    g.host.pools.setdefault("pool1", False)
-    return "pool-define pool1.xml"
+_net_define = _define_object("net", "net1")
+_pool_define = _define_object("pool", "pool1")
 
 
 def _vol_create(g: Gen) -> str:
