@@ -99,6 +99,42 @@ STATEFUL_CASES = [
 ]
 
 
+# Every setter without --config/--live/--current, then read back, on a running, shut-off, paused
+# and transient domain: the flags virsh chooses when none is given.
+SETTERS = [
+    ("setmem test 1000", "dumpxml test --xpath //currentMemory"),
+    ("setmaxmem test 9000000", "dumpxml test --xpath //memory"),
+    ("setvcpus test 1", "vcpucount test"),
+    ("schedinfo test --set weight=100", "schedinfo test"),
+    ("memtune test --hard-limit 100000", "memtune test"),
+    ("blkiotune test --weight 500", "blkiotune test"),
+    ("numatune test --mode strict --nodeset 0", "numatune test"),
+    ("domif-setlink test testnet0 down", "domif-getlink test testnet0"),
+    ("iothreadadd test 5", "iothreadinfo test"),
+    ("vcpupin test 0 1", "vcpupin test"),
+    ("emulatorpin test 1", "emulatorpin test"),
+    ("setvcpu test 1 --disable", "vcpucount test"),
+    ("domiftune test testnet0 --inbound 100", "domiftune test testnet0"),
+    ("blkdeviotune test vda --total-bytes-sec 1000", "blkdeviotune test vda"),
+    ("perf test --enable cmt", "perf test"),
+    ("metadata test http://example.org/ --key k --set '<a/>'", "metadata test http://example.org/"),
+    ("desc test words", "desc test"),
+    ("desc test --title words", "desc test --title"),
+    ("detach-disk test vda", "domblklist test"),
+    ("attach-disk test /guest/x.img vdb", "domblklist test"),
+    ("detach-interface test network", "domiflist test"),
+    ("attach-interface test network default", "domiflist test"),
+    ("change-media test vda --eject", "domblklist test"),
+]
+
+
+@pytest.mark.parametrize("setter,reader", SETTERS, ids=[s.split()[0] + str(i) for i, (s, _) in enumerate(SETTERS)])
+def test_setter_without_flags_in_every_state_matches_virsh(setter: str, reader: str) -> None:
+    both = f"{setter}; {reader}"
+    same("-c", URI, f"{both}; destroy test; {both}; start test; suspend test; {both}; resume test; "
+                    f"undefine test; {both}")
+
+
 @pytest.mark.parametrize("line", STATEFUL_CASES)
 def test_stateful_case_matches_virsh(line: str) -> None:
     same("-c", URI, line)
