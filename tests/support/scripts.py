@@ -511,6 +511,7 @@ _NOISE = [
     (re.compile(r"^CPU time: .*$", re.M), "CPU time: T"),  # the test driver's CPU time is the clock
     (re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}"), "DATE"),  # snapshot creation times
     (re.compile(r"<creationTime>\d+</creationTime>"), "<creationTime/>"),
+    (re.compile(r"\b1[789]\d{8}\b"), "EPOCH"),  # a snapshot's default name: the time it was taken
 ]
 
 
