@@ -334,12 +334,10 @@ def _run(opts: Options, printer: Printer) -> int:
     if args:
         try:
             if len(args) == 1:
-                from vsh.lexer import split_words
-
                 if not args[0]:
                     return 1  # virsh rejects an empty command string silently
                 note_debug(reading_level, 1, f'commands: "{args[0]}"', printer)
-                invocations = [parse(words) for words in expand_aliases(split_words(args[0]))]
+                invocations = grammar.parse_line(args[0], parse, expand_aliases)
             elif args[0].startswith("#"):
                 invocations = []  # a comment, as in a command string: virsh runs nothing
             else:

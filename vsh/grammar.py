@@ -9,7 +9,7 @@ Every error here rejects the whole command string before anything runs.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from vsh import registry
 from vsh.errors import VshError
@@ -89,6 +89,39 @@ def parse(words: list[str]) -> Invocation:
     if missing:
         raise GrammarErrors(missing)
     return Invocation(spec, walk.values, list(words), walk.notes)
+
+
+def parse_line(line: str, parser: Callable[[list[str]], Any] | None = None,
+               expand: Callable[[list[list[str]]], list[list[str]]] | None = None) -> list[Any]:
+    """Parse a whole command string, command by command, as virsh reads it: the first error in
+    reading order wins, so a bad command or option comes before a later missing `"`.
+    `expand` turns one command into the commands it stands for (the user's aliases)."""
+    from vsh.lexer import LexError, iter_words
+
+    one = parser or parse
+    invocations: list[Any] = []
+    try:
+        for words in iter_words(line):
+            invocations.extend(one(cmd) for cmd in (expand([words]) if expand else [words]))
+    except LexError as err:
+        if err.partial:
+            _check_partial(err.partial, one)
+        raise
+    return invocations
+
+
+def _check_partial(words: list[str], one: Callable[[list[str]], Any]) -> None:
+    """Raise the error virsh finds in the words of a command read before a quoting error: an
+    unknown command, an unknown or repeated option, surplus data (not what needs the end)."""
+    spec = registry.get(words[0])
+    if spec is None:
+        one(words[:1])  # unknown unless it names a user command (whose own grammar reads later)
+        return
+    try:
+        walk_words(spec, words[1:])
+    except VshError as err:
+        if not err.message.startswith("expected syntax"):
+            raise
 
 
 def is_option(word: str) -> bool:

@@ -117,10 +117,8 @@ class Session:
 
         `parse` is how one command's words are parsed (the session's parser by default).
         """
-        from vsh.lexer import split_words
-
         try:
-            invocations = [(parse or self.parser)(words) for words in expand_aliases(split_words(line))]
+            invocations = grammar.parse_line(line, parse or self.parser, expand_aliases)
         except VshError as err:
             self.failures += 1
             self.report(err)

@@ -61,12 +61,33 @@ GRAMMAR_CASES = [
     "self-test",
     "help self-test",
     "self-test x",
+    # The first error in reading order: a bad command or option before a later missing quote.
+    'nosuch "a',
+    'echo --xml --xml "a',
+    "list --foo a\\",
+    'echo a; nosuch b "c',
+    'dominfo a b "c',
+    'dominfo --domain "c',
 ]
 
 
 @pytest.mark.parametrize("line", GRAMMAR_CASES)
 def test_command_string_matches_virsh(line: str) -> None:
     same("-c", URI, line)
+
+
+@pytest.mark.parametrize("seed", range(0, 300, 50))
+def test_generated_grammar_matches_virsh(seed: int) -> None:
+    """Seeded strings of quotes, escapes, comments, separators and options: the same bytes, and
+    the first error in reading order (a bad command before a later missing quote)."""
+    from support.scripts import grammar_line
+
+    problems = []
+    for line in map(grammar_line, range(seed, seed + 50)):
+        want, got = virsh("-c", URI, line), vsh("-c", URI, line)
+        if want != got:
+            problems.append(f"{line!r}: virsh {want!r}, vsh {got!r}")
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("argv", [["echo", "a;", "b"], ["list", ";"], ["echo", "--", "--x"], ["echo", "a b"],

@@ -497,6 +497,19 @@ def script(seed: int, length: tuple[int, int] = (6, 15)) -> list[str]:
     return [re.sub(r"  +", " ", maker(g)).strip() for maker in makers]
 
 
+_GRAMMAR_ATOMS = ["a", " ", " ", "'", '"', "\\", "#", ";", "\n", "--", "=", ",", "x", "echo ", "echo --shell ",
+                  "echo --xml ", "echo --split ", "echo --err ", "--str", "--hi", "--help", "''", '""', "\t", "é",
+                  "--prefix ", "dominfo ", "list ", "help ", "--all", "--"]
+
+
+def grammar_line(seed: int) -> str:
+    """A command string of quoting, escapes, comments, separators and options thrown together
+    (never starting with `-`, which would be a global option)."""
+    rng = random.Random(seed)
+    line = "".join(rng.choice(_GRAMMAR_ATOMS) for _ in range(rng.randint(1, 12)))
+    return line if not line.startswith("-") else "echo " + line
+
+
 # Running and comparing ----------------------------------------------------------------------------
 
 def marked(commands: list[str]) -> str:
