@@ -114,7 +114,8 @@ def missing_commands(line: str) -> list[str]:
     try:
         words = [cmd[0] for cmd in split_words(line) if cmd]
     except VshError:
-        words = line.split()[:1]
+        # A line rejected by its quoting; a first word that is '#' after quote removal is a comment.
+        words = [w for w in line.split()[:1] if not w.lstrip("'\"\\").startswith("#")]
     return [w for w in words if not w.startswith("nosuch") and registry.get(w) is None]
 
 
