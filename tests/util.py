@@ -32,11 +32,6 @@ def clean_env(extra: dict[str, str] | None) -> dict[str, str]:
     return env
 
 
-def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment every run gets: no default URI, no NO_COLOR, the C locale, then `extra`."""
-    return _env(extra)
-
-
 def run(prog: Sequence[str], args: Sequence[str], stdin: str | None = None,
         env: dict[str, str] | None = None, cwd: str | None = None, timeout: float = 60,
         process: bool = False) -> Result:

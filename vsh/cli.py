@@ -324,7 +324,7 @@ def _run(opts: Options, printer: Printer) -> int:
             printer.error([_BAD_DEBUG])
         else:
             opts.debug = env_level
-    from vsh import dispatch
+    from vsh import dispatch, grammar
     from vsh.config import expand_aliases
 
     # VSH_TREE=1 sends every command through the Click tree, as the REPL does (the tests compare both).

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from util import VIRSH, VSH, environment
+from util import VIRSH, VSH, clean_env
 
 NODE = "test://" + str(Path(__file__).resolve().parents[1] / "data" / "auth_node.xml")
 
 
 def _run(prog: list[str], args: list[str], stdin: str) -> tuple[str, str, int]:
     """A real process without a controlling terminal (its own session), so getpass(3) reads stdin."""
-    proc = subprocess.run([*prog, *args], input=stdin, capture_output=True, text=True, env=environment(),
+    proc = subprocess.run([*prog, *args], input=stdin, capture_output=True, text=True, env=clean_env(None),
                           start_new_session=True, timeout=30)
     return proc.stdout, proc.stderr, proc.returncode
 

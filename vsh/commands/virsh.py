@@ -193,12 +193,14 @@ def cmd_complete(ctx: Session, string: list[str]) -> None:
          opts=[Flag("completers-missing", "output the list of options which are missing completers")],
          connect=False, json=False, hidden=True)
 def cmd_self_test(ctx: Session, completers_missing: bool) -> None:
-    """virsh's check of its command tables, run over vsh's declarations (registry.check_specs).
+    """virsh's check of its command tables, run over vsh's declarations (vsh.selftest).
 
     With --completers-missing it lists, per command, the valued options that have nothing to
     complete their values from (vsh completes more than virsh, so its list is shorter).
     """
-    problems = registry.check_specs()
+    from vsh.selftest import check_specs
+
+    problems = check_specs()
     if problems:
         raise VshError(problems[0])
     if not completers_missing:
