@@ -33,6 +33,7 @@ GROUPS: dict[str, str] = {
     "pool": "Storage Pool",
     "volume": "Storage Volume",
     "virsh": "Virsh itself",
+    "live": "Live Views and Waiting",
     "user": "User Commands",
 }
 

@@ -141,7 +141,7 @@ class Watch:
                 return GONE
             raise
 
-    def until(self, check: Callable[[], Any], timeout: float | None) -> tuple[Any, float]:
+    def until(self, check: Callable[[], Any], timeout: float | None, poll: float = POLL) -> tuple[Any, float]:
         """Call `check` on every event and every POLL seconds until it returns something true.
 
         Returns (what check returned, seconds waited); (None, seconds) when the time ran out.
@@ -156,8 +156,12 @@ class Watch:
                 return found, now - start
             if deadline is not None and now >= deadline:
                 return None, now - start
-            step = POLL if deadline is None else min(POLL, deadline - now)
+            step = poll if deadline is None else min(poll, deadline - now)
             self.wake.wait(step)
+
+
+def seconds_words(n: int | None) -> str:
+    return f"{n} second" if n == 1 else f"{n} seconds"
 
 
 def state_words(state: Any) -> str:
@@ -181,7 +185,7 @@ def wait_for(ctx: Any, watch: Watch, name: str, goal: Goal, timeout: int | None)
         raise VshError(f"interrupted while waiting for domain '{name}' to be {goal.words}; "
                        f"it is {state_words(last[0])}") from None
     if not found:
-        raise Timeout(f"timed out after {timeout} seconds waiting for domain '{name}' to be {goal.words}; "
+        raise Timeout(f"timed out after {seconds_words(timeout)} waiting for domain '{name}' to be {goal.words}; "
                       f"it is {state_words(last[0])}")
     return state_words(last[0]), seconds
 

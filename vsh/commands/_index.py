@@ -278,6 +278,7 @@ INDEX = {
     'vol-resize': 'volume',
     'vol-upload': 'volume',
     'vol-wipe': 'volume',
+    'wait': 'live.wait',
 }
 
 # The text of `help` for the built-in commands.
