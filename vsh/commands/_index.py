@@ -252,6 +252,7 @@ INDEX = {
     'start': 'domain.lifecycle',
     'suspend': 'domain.lifecycle',
     'sysinfo': 'host.memory',
+    'top': 'live.top',
     'ttyconsole': 'domain.console',
     'undefine': 'domain.lifecycle',
     'update-device': 'domain.update',
