@@ -127,6 +127,46 @@ def same(*args: str, stdin: str | None = None, env: dict[str, str] | None = None
     return got
 
 
+#: The groups of vsh's own commands, which virsh's `help` does not list.
+OWN_GROUPS = ("live",)
+
+
+def virsh_view(text: str) -> str:
+    """vsh's help text without what vsh adds to virsh's: the groups of its own commands in
+    `help`, and its own options (`Opt.own`, such as shutdown's --wait) in `help COMMAND`."""
+    from vsh import helptext, registry
+    from vsh.spec import GROUPS
+
+    for group in OWN_GROUPS:
+        head = f" {GROUPS[group]} (help keyword '{group}'):\n"
+        start = text.find(head)
+        if start >= 0:
+            end = text.find("\n\n", start)
+            text = text[:start] + text[end + 2:]
+    for spec in registry.all_specs():
+        name_line = f"  NAME\n    {spec.name} - "
+        if name_line not in text:
+            continue
+        start = text.index(name_line)
+        end = text.find("\n  NAME\n", start + 1)
+        end = len(text) if end < 0 else end
+        block = text[start:end]
+        for opt, short in zip(spec.opts, helptext.shortopt_flags(spec)):
+            if opt.own:
+                block = block.replace(" " + helptext.synopsis_part(opt, short), "", 1)
+                block = block.replace(f"    {helptext.option_label(opt, short):<15}  {opt.help}\n", "", 1)
+        text = text[:start] + block + text[end:]
+    return text
+
+
+def same_but_own(*args: str) -> Result:
+    """As `same`, with vsh's own help additions left out of its output (virsh_view)."""
+    expected = virsh(*args)
+    got = vsh(*args)
+    assert (virsh_view(got.out), got.err, got.rc) == expected, f"output differs for {args!r}"
+    return got
+
+
 MODES = ("argv", "string", "batch")
 """The three ways a script reaches virsh: argv words, one command string, a stdin batch."""
 

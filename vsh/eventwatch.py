@@ -1,16 +1,17 @@
 """Watching libvirt events, for the event commands (event, net-event, pool-event, nodedev-event,
-secret-event): their shared options, the wait and the printing.
+secret-event, and qemu-monitor-event's printing): their shared options, the wait and the printing.
 
 Callbacks are registered on libvirt's default event loop, which vsh.connection runs on
 a thread from before the connection opens; the command waits for the first event (or,
 with --loop, until --timeout or Ctrl-C) and prints each one as virsh does, flushing so a
 pipe sees it at once.
 
-JSON (--json): one document, streamed as events arrive so a long --loop can be read
-incrementally: ``{"events": [EVENT, ...], "end": "done"|"timeout"|"interrupted",
-"received": N}``.  EVENT is ``{"event": "lifecycle", "domain": NAME, ...typed fields}``
-(``network``, ``pool``, ``device`` or ``secret`` instead of ``domain``), with
-``"timestamp"`` when --timestamp is given.  ``--list`` gives a list of names.
+JSON (--json): JSON Lines, one compact object per event, flushed as it arrives, so that
+``vsh --json event --all --loop | jq`` works live:
+``{"timestamp": "2026-12-06T08:52:28.123Z", "event": "lifecycle", "object_type": "domain",
+"object": NAME, "detail": {...typed fields}}`` (object_type ``network``, ``pool``, ``device``
+or ``secret`` for the other commands; the secret's UUID is its name), then one last line
+``{"end": "done"|"timeout"|"interrupted", "received": N}``.  ``--list`` gives a list of names.
 """
 from __future__ import annotations
 
@@ -72,6 +73,24 @@ def _timestamp() -> str:
     return now.strftime("%Y-%m-%d %H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
 
 
+#: The keys naming an event's object, per kind of object.
+_OBJECT_KEYS = ("domain", "network", "pool", "device", "secret")
+
+
+def json_line(fields: dict[str, Any]) -> dict[str, Any]:
+    """One event as its JSON Lines object: the time it was printed (UTC, ISO 8601), the event's
+    name, what it is about, and its own fields as `detail`."""
+    from datetime import datetime, timezone
+
+    rest = dict(fields)
+    event = rest.pop("event")
+    kind = next((k for k in _OBJECT_KEYS if k in rest), None)
+    name = rest.pop(kind) if kind is not None else None
+    now = datetime.now(timezone.utc)
+    return {"timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
+            "event": event, "object_type": kind, "object": name, "detail": rest}
+
+
 class Waiter:
     """Counts and prints events from the loop thread; the command thread waits on it."""
 
@@ -89,14 +108,12 @@ class Waiter:
             # One-shot mode prints only the first event, as virsh's callbacks do.
             if self.closed or (not self.loop and self.count):
                 return
-            stamp = _timestamp() if self.timestamp else ""
             if self.json:
                 import json
 
-                if stamp:
-                    obj["timestamp"] = stamp
-                self.out.out.write(("{\"events\": [\n" if not self.count else ",\n") + json.dumps(obj))
+                self.out.out.write(json.dumps(json_line(obj), separators=(",", ":")) + "\n")
             else:
+                stamp = _timestamp() if self.timestamp else ""
                 self.out.write(f"{stamp}: {text}" if stamp else text)
             self.out.flush()
             self.count += 1
@@ -148,8 +165,7 @@ class Waiter:
         if self.json:
             import json
 
-            head = "{\"events\": [" if not self.count else "\n"
-            self.out.out.write(f"{head}], \"end\": {json.dumps(how)}, \"received\": {self.count}}}\n")
+            self.out.out.write(json.dumps({"end": how, "received": self.count}, separators=(",", ":")) + "\n")
         else:
             if how == "interrupted":
                 self.out.write("event loop interrupted\n")

@@ -175,12 +175,20 @@ def test_one_shot_stops_after_the_first_event(scenario: dict[str, tuple]) -> Non
                               "", 0)
 
 
-def test_json_is_one_typed_document(scenario: dict[str, tuple]) -> None:
+def test_json_is_one_line_per_event(scenario: dict[str, tuple]) -> None:
     out, err, rc = scenario["json"]
     assert rc == 0 and err == ""
-    doc = json.loads(out)
-    assert doc["end"] == "timeout" and doc["received"] == len(doc["events"]) == 9
-    assert doc["events"][0] == {"event": "lifecycle", "domain": "test", "type": "Suspended", "detail": "Paused"}
+    lines = out.splitlines()
+    docs = [json.loads(line) for line in lines]
+    # Compact objects, one per line, then how the wait ended.
+    assert all(": " not in line and ", " not in line for line in lines[:1])
+    assert docs[-1] == {"end": "timeout", "received": 9} and len(docs) == 10
+    first = docs[0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", first.pop("timestamp"))
+    assert first == {"event": "lifecycle", "object_type": "domain", "object": "test",
+                     "detail": {"type": "Suspended", "detail": "Paused"}}
+    stamps = [d["timestamp"] for d in docs[:-1]]
+    assert stamps == sorted(stamps)
 
 
 def test_ctrl_c_ends_a_loop_cleanly(fresh_libvirtd: Libvirtd) -> None:
