@@ -18,7 +18,7 @@ from __future__ import annotations
 import builtins
 import threading
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 from vsh import eventnames as names
 from vsh.errors import VshError
@@ -230,34 +230,58 @@ def _lookup_soft(ctx: Session, fn: Callable[[], Any]) -> tuple[Any, list[str]]:
 
 # objects other than domains ---------------------------------------------------------------
 
-def simple_event(ctx: Session, events: Sequence[str], event: str | None, loop: bool, timeout: str | None,
-                  timestamp: bool, lookup: Callable[[], Any] | None, register_name: str, deregister_name: str,
-                  fmt: Callable[[str], Callable[..., tuple[str, dict[str, Any]]]]) -> None:
-    """net-event, pool-event, nodedev-event and secret-event: one event type, one object or all."""
-    event_id = pick_event(event, events, "either --list or --event <type> is required")
+class ObjectEvents(NamedTuple):
+    """What net-event, pool-event, nodedev-event and secret-event differ in.
+
+    `key` is the option naming the object and the JSON object_type; `what` words it in text;
+    `lookup(ctx, name)` finds it; `strict`: a failed lookup ends the command (nodedev-event),
+    where the others report it and listen to every object, as virsh does.
+    """
+
+    events: Sequence[str]
+    lifecycle: Sequence[str]
+    key: str
+    what: str
+    register: str
+    deregister: str
+    ident: Callable[[Any], str]
+    lookup: Callable[[Session, str], Any]
+    strict: bool = False
+
+
+def object_event(ctx: Session, kind: ObjectEvents, target: str | None, event: str | None, loop: bool,
+                 timeout: str | None, list_only: bool, timestamp: bool) -> None:
+    """The one body of the *-event commands of objects other than domains."""
+    if list_only:
+        list_events(ctx, kind.events)
+        return
+    event_id = pick_event(event, kind.events, "either --list or --event <type> is required")
     seconds = timeout_seconds(timeout)
-    obj, pending = _lookup_soft(ctx, lookup) if lookup is not None else (None, [])
+    obj: Any = None
+    pending: builtins.list[str] = []
+    if target is not None:
+        name = object_filter(kind.key, target)
+        if kind.strict:
+            obj = kind.lookup(ctx, name)
+        else:
+            obj, pending = _lookup_soft(ctx, lambda: kind.lookup(ctx, name))
     conn = ctx.conn
     waiter = Waiter(ctx, loop, timestamp)
+    fmt = _object_formatter(kind, kind.events[event_id])
 
     def register() -> builtins.list[int]:
-        cb = waiter.callback(fmt(events[event_id]))
-        return [getattr(conn, register_name)(obj, event_id, cb, None)]
+        return [getattr(conn, kind.register)(obj, event_id, waiter.callback(fmt), None)]
 
-    listen(ctx, waiter, seconds, register, getattr(conn, deregister_name), pending)
+    listen(ctx, waiter, seconds, register, getattr(conn, kind.deregister), pending)
 
 
-def object_formatter(what: str, key: str, lifecycle: Sequence[str], ident: Callable[[Any], str],
-                      ) -> Callable[[str], Callable[..., tuple[str, dict[str, Any]]]]:
-    def for_event(event: str) -> Callable[..., tuple[str, dict[str, Any]]]:
-        def fmt(obj: Any, *a: Any) -> tuple[str, dict[str, Any]]:
-            n = ident(obj)
-            fields: dict[str, Any] = {"event": event, key: n}
-            if event == "lifecycle":
-                fields["type"] = names.name(lifecycle, a[0])
-                return f"event 'lifecycle' for {what} {n}: {fields['type']}\n", fields
-            return f"event '{event}' for {what} {n}\n", fields
+def _object_formatter(kind: ObjectEvents, event: str) -> Callable[..., tuple[str, dict[str, Any]]]:
+    def fmt(obj: Any, *a: Any) -> tuple[str, dict[str, Any]]:
+        n = kind.ident(obj)
+        fields: dict[str, Any] = {"event": event, kind.key: n}
+        if event == "lifecycle":
+            fields["type"] = names.name(kind.lifecycle, a[0])
+            return f"event 'lifecycle' for {kind.what} {n}: {fields['type']}\n", fields
+        return f"event '{event}' for {kind.what} {n}\n", fields
 
-        return fmt
-
-    return for_event
+    return fmt

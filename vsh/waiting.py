@@ -45,10 +45,10 @@ class Goal(NamedTuple):
     """A state to wait for: its words for messages and the test on (state number or GONE, watch)."""
 
     words: str
-    reached: Callable[[Any, "Watch"], bool]
+    reached: Callable[[Any, Watch], bool]
 
 
-def _in(*states: int) -> Callable[[Any, "Watch"], bool]:
+def _in(*states: int) -> Callable[[Any, Watch], bool]:
     return lambda state, _watch: state in states
 
 
@@ -57,8 +57,13 @@ RUNNING = Goal("running", _in(domstate.RUNNING, domstate.BLOCKED))
 PAUSED = Goal("paused", _in(domstate.PAUSED))
 ACTIVE = Goal("running or paused", _in(domstate.RUNNING, domstate.BLOCKED, domstate.PAUSED))
 UNDEFINED = Goal("gone", lambda state, _w: state == GONE)
-REBOOTED = Goal("running again after the reboot",
-                lambda state, w: w.rebooted and state in (domstate.RUNNING, domstate.BLOCKED))
+
+
+def _rebooted(state: Any, watch: Watch) -> bool:
+    return watch.rebooted and state in (domstate.RUNNING, domstate.BLOCKED)
+
+
+REBOOTED = Goal("running again after the reboot", _rebooted)
 
 
 def state_goal(name: str) -> Goal:
@@ -82,12 +87,12 @@ class Watch:
     def __init__(self, ctx: Any, dom: Any) -> None:
         self.ctx, self.dom = ctx, dom
         self.wake = threading.Event()
-        self.rebooted = False
-        self.stopped = False
+        self.rebooted: bool = False
+        self.stopped: bool = False
         self.events = True
         self._ids: list[int] = []
 
-    def __enter__(self) -> "Watch":
+    def __enter__(self) -> Watch:
         import libvirt
 
         conn = self.ctx.conn
@@ -197,7 +202,7 @@ class Timeout(VshError):
 class _NoWatch:
     """What `watching` gives when --wait is not given: nothing registered, nothing waited for."""
 
-    def __enter__(self) -> "_NoWatch":
+    def __enter__(self) -> _NoWatch:
         return self
 
     def __exit__(self, *exc: Any) -> None:
