@@ -232,3 +232,30 @@ def test_a_lost_daemon_ends_the_wait(fresh_libvirtd: Libvirtd) -> None:
     assert got == expected
     assert got[0] == "event 'lifecycle' for domain 'test': Suspended Paused\nevents received: 1\n\n"
     assert "error: internal error: client socket is closed\n" in got[1]
+
+
+def test_json_lines_arrive_as_events_happen(fresh_libvirtd: Libvirtd) -> None:
+    """Under --json each event is a line of its own the moment it happens, not at the end of the wait."""
+    uri = fresh_libvirtd.tcp_uri
+    proc = subprocess.Popen([*VSH, "--json", "-c", uri, "echo ready; event --all --loop --timeout 30"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(None),
+                            cwd=str(ROOT))
+    conn = libvirt.open(uri)
+    try:
+        _ready(proc)
+        assert proc.stdout is not None
+        dom = conn.lookupByName("test")
+        dom.suspend()
+        first = json.loads(proc.stdout.readline())  # while the listener still waits
+        assert proc.poll() is None
+        dom.resume()
+        second = json.loads(proc.stdout.readline())
+        proc.send_signal(signal.SIGINT)
+        rest = [json.loads(line) for line in proc.stdout.read().splitlines()]
+        proc.wait(timeout=30)
+    finally:
+        conn.close()
+    assert (first["event"], first["object"], first["detail"]) == ("lifecycle", "test",
+                                                                  {"type": "Suspended", "detail": "Paused"})
+    assert second["detail"] == {"type": "Resumed", "detail": "Unpaused"}
+    assert rest == [{"end": "interrupted", "received": 2}]

@@ -480,6 +480,7 @@ def test_value_completion(results: dict[tuple[str, str], Result], lines: list[st
     problems = []
     for line in lines:
         want, got, _tree = _get(results, "pair", line)
+        got = got._replace(out=virsh_view(got.out))
         if sorted(want.out.splitlines()) != sorted(got.out.splitlines()) or (want.err, want.rc) != (got.err, got.rc):
             problems.append(f"--- {line}\nvirsh: {want!r}\nvsh:   {got!r}")
     assert not problems, "\n\n".join(problems)
