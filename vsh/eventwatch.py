@@ -260,11 +260,11 @@ def object_event(ctx: Session, kind: ObjectEvents, target: str | None, event: st
     obj: Any = None
     pending: builtins.list[str] = []
     if target is not None:
-        name = object_filter(kind.key, target)
         if kind.strict:
-            obj = kind.lookup(ctx, name)
+            obj = kind.lookup(ctx, object_filter(kind.key, target))
         else:
-            obj, pending = _lookup_soft(ctx, lambda: kind.lookup(ctx, name))
+            # An empty name is reported as a failed lookup is: then every object is listened to.
+            obj, pending = _lookup_soft(ctx, lambda: kind.lookup(ctx, object_filter(kind.key, target)))
     conn = ctx.conn
     waiter = Waiter(ctx, loop, timestamp)
     fmt = _object_formatter(kind, kind.events[event_id])
