@@ -8,7 +8,6 @@ agent answers, so `wait --agent` returns.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -36,11 +35,7 @@ def waiting_guest(qemu_daemon: QemuDaemon, guest_image: Path, tmp_path_factory: 
     """(uri, name, xml file) of a defined boot-sector guest of this module, its own disk copy."""
     uri = qemu_daemon.qemu_uri
     name = f"vshc-wait-{os.getpid()}"
-    folder = tmp_path_factory.mktemp("wait")
-    image = folder / "disk.img"
-    shutil.copyfile(guest_image, image)
-    xml = folder / f"{name}.xml"
-    xml.write_text(guest.domain_xml(image, name=name, vnc=False))
+    xml = guest.own_copy(guest_image, tmp_path_factory.mktemp("wait"), name)
     conn = libvirt.open(uri)
     try:
         conn.defineXML(xml.read_text())
