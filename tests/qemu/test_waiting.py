@@ -132,3 +132,38 @@ def test_wait_agent(agent_guest: linuxguest.Running) -> None:
     out, err, rc = vsh(agent_guest.uri, f"wait {agent_guest.name} --agent --timeout 60")
     assert (err, rc) == ("", 0)
     assert out.startswith(f"The guest agent of domain '{agent_guest.name}' answers after ")
+
+
+def test_top_samples_a_real_guest(waiting_guest: tuple[str, str, Path]) -> None:
+    """One bulk stats call per sample gives a QEMU guest's CPU, memory, block and network columns."""
+    import json
+
+    uri, g, _xml = waiting_guest
+    assert vsh(uri, f"start {g} --wait --timeout 30")[2] == 0
+    try:
+        out, err, rc = vsh(uri, "top --delay 0.5 --iterations 2", "--json")
+        assert (err, rc) == ("", 0)
+        samples = [json.loads(line) for line in out.splitlines()]
+        assert len(samples) == 2
+        row = next(r for r in samples[1]["domains"] if r["name"] == g)
+        assert row["state"] == "running" and row["vcpus"] == 1 and row["memory_kib"] == 32768
+        assert 0 <= row["cpu_percent"] <= 100 and row["cpu_time_s"] > 0
+        assert row["block_rd_bytes_per_s"] is not None and row["block_wr_bytes_per_s"] is not None
+        out, err, rc = vsh(uri, "top --delay 0.5 --iterations 1 --csv")
+        assert out.splitlines()[0].startswith("timestamp,host,id,name,state,cpu_percent")
+        assert any(line.split(",")[3] == g for line in out.splitlines()[1:])
+    finally:
+        vsh(uri, f"destroy {g}")
+
+
+def test_wait_agent_without_an_agent_channel_fails_at_once(waiting_guest: tuple[str, str, Path]) -> None:
+    uri, g, _xml = waiting_guest
+    assert vsh(uri, f"start {g} --wait --timeout 30")[2] == 0
+    try:
+        began = time.monotonic()
+        out, err, rc = vsh(uri, f"wait {g} --agent --timeout 60")
+        assert time.monotonic() - began < 30
+        assert (err, rc) == (f"error: domain '{g}' has no guest agent\n"
+                             "error: argument unsupported: QEMU guest agent is not configured\n", 1)
+    finally:
+        vsh(uri, f"destroy {g}")

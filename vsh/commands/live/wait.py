@@ -53,8 +53,11 @@ def _agent_answers(dom: Any) -> bool:
         libvirt_qemu.qemuAgentCommand(dom, '{"execute": "guest-ping"}', 5, 0)
         return True
     except libvirt.libvirtError as err:
+        if err.get_error_code() == libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED:
+            # No agent channel in the domain's XML: no agent will ever answer.
+            raise VshError(f"domain '{dom.name()}' has no guest agent", cause=err) from None
         if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
-            return False
+            return False  # not running yet, or the agent not (yet) connected
     try:
         dom.getTime(0)
         return True
