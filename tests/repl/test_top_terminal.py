@@ -96,6 +96,7 @@ def test_sparkline_where_it_fits_and_resize_redraws() -> None:
     child = spawn("top --delay 0.2")
     term = Term(child)
     term.wait_for(r"TIME\(s\) +CPU")
+    term.wait_for(r"running .* ▁")  # the %CPU history, one bar per sample
     term.resize(30, 88)
     child.kill(signal.SIGWINCH)
     screen = term.wait_for(r"TIME\(s\)\n")  # no room for the sparkline now
