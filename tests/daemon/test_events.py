@@ -237,7 +237,7 @@ def test_json_lines_arrive_as_events_happen(fresh_libvirtd: Libvirtd) -> None:
     """Under --json each event is a line of its own the moment it happens, not at the end of the wait."""
     uri = fresh_libvirtd.tcp_uri
     proc = subprocess.Popen([*VSH, "--json", "-c", uri, "echo ready; event --all --loop --timeout 30"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(None),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(None),
                             cwd=str(ROOT))
     conn = libvirt.open(uri)
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from util import _env, vsh
+from util import clean_env, vsh
 
 from vsh.commands.live.top import CSV_COLUMNS
 
@@ -67,7 +67,7 @@ def test_samples_are_flushed_as_they_come() -> None:
     """A reader sees each sample when it is taken, not when top ends."""
     proc = subprocess.Popen([sys.executable, "-m", "vsh", "--json", "-c", URI, "top --delay 0.3"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=_env({"PYTHONPATH": str(ROOT)}))
+                            env=clean_env({"PYTHONPATH": str(ROOT)}))
     try:
         assert proc.stdout is not None
         began = time.monotonic()
