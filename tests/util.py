@@ -139,7 +139,7 @@ def virsh_view(text: str) -> str:
     from vsh import helptext, registry
     from vsh.spec import GROUPS
 
-    names = "".join(f"{s.name}\n" for g, specs in registry.by_group("none").items() if g in OWN_GROUPS
+    names = "".join(f"{s.name}\n" for g, specs in registry.by_group().items() if g in OWN_GROUPS
                     for s in specs)
     if text.endswith("\nconnect\n" + names) or text.endswith("\nconnect\n" + names + "\n"):
         text = text.replace("\nconnect\n" + names, "\nconnect\n")
