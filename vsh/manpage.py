@@ -171,6 +171,35 @@ bound (interval times count plus one, 35 seconds by default); virsh waits foreve
 prints it twice); \fBiface\-destroy\fR exits 0 when it destroyed the interface (virsh 9.0
 exits 1 after its success message).  \fBself\-test \-\-completers\-missing\fR lists vsh's own options that
 complete nothing, fewer than virsh's.
+.B Waiting (\-\-wait)
+\fBshutdown\fR, \fBreboot\fR, \fBdestroy\fR, \fBstart\fR, \fBcreate\fR, \fBsuspend\fR,
+\fBresume\fR, \fBsave\fR, \fBmanagedsave\fR, \fBrestore\fR and \fBundefine\fR accept
+\fB\-\-wait\fR: the command returns only once the domain is where the operation leads (shut
+off, running again after a reboot, paused, running, gone), driven by libvirt's lifecycle
+events with a poll every half second as a fallback.  \fB\-\-timeout\fR \fISECONDS\fR bounds
+the wait: when it runs out, one line such as \fBerror: timed out after 30 seconds waiting
+for domain 'web' to be shut off; it is running\fR and status 1.
+\fBshutdown \-\-wait \-\-timeout\fR \fIN\fR \fB\-\-force\fR destroys the domain when it did not shut
+off in time and says so.  These options are vsh's own: they are never filled from bare
+words, so virsh's grammar of each command is unchanged, and without \fB\-\-wait\fR every
+command behaves as virsh's.  \fBhelp\fR marks them with \fB(vsh)\fR.
+.TP
+.B Commands of vsh's own
+The group \fBlive\fR (listed last by \fBhelp\fR) holds \fBwait\fR (block until a domain is in
+a state, has an IP address, or its guest agent answers) and \fBtop\fR (a live view of the
+domains).  Off a terminal, or with \fB\-\-stream\fR, \fBtop\fR prints one sample per
+\fB\-\-delay\fR as plain text, as CSV with \fB\-\-csv\fR (columns \fBtimestamp, host, id, name,
+state, cpu_percent, vcpus, memory_kib, memory_percent, block_rd_bytes_per_s,
+block_wr_bytes_per_s, net_rx_bytes_per_s, net_tx_bytes_per_s, cpu_time_s\fR; new columns are
+only ever added at the end), or as JSON Lines under \fB\-\-json\fR.  %CPU is computed as
+virt\-top does: the domain's CPU time over the elapsed time times the host's CPU count.
+.TP
+.B Event streams
+Under \fB\-\-json\fR, \fBevent\fR, \fBnet\-event\fR, \fBpool\-event\fR, \fBnodedev\-event\fR,
+\fBsecret\-event\fR and \fBqemu\-monitor\-event\fR print JSON Lines: one compact object per
+event, flushed as it arrives (\fBtimestamp\fR, \fBevent\fR, \fBobject_type\fR, \fBobject\fR,
+\fBdetail\fR), and a last line \fB{"end": ..., "received": N}\fR, so
+\fBvsh \-\-json event \-\-all \-\-loop | jq\fR works live.
 .TP
 .B User commands
 Plain Click commands in \fI$XDG_CONFIG_HOME/vsh/commands/*.py\fR or in installed packages

@@ -70,5 +70,5 @@ def test_nothing_happens(line: str) -> None:
 def test_json() -> None:
     assert json.loads(vsh("--json", "-c", DEFAULT, "event --list").out)[:2] == ["lifecycle", "reboot"]
     result = vsh("--json", "-c", DEFAULT, "event --all --timeout 1")
-    assert json.loads(result.out) == {"events": [], "end": "timeout", "received": 0}
+    assert [json.loads(line) for line in result.out.splitlines()] == [{"end": "timeout", "received": 0}]
     assert result.rc == 1

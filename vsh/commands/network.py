@@ -23,8 +23,7 @@ from vsh import eventnames
 from vsh.commands import common
 from vsh.editor import edit_xml, inactive_xml, report_edited
 from vsh.errors import VshError, failing
-from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
-    simple_event)
+from vsh.eventwatch import ObjectEvents, event_opts, object_event
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
@@ -385,13 +384,12 @@ def cmd_net_port_delete(ctx: Session, network: str, port: str) -> None:
          opts=event_opts(Str("network", "filter by network name or uuid", complete="network", empty_ok=True)))
 def cmd_net_event(ctx: Session, network: str | None, event: str | None, loop: bool, timeout: str | None,
                   list: bool, timestamp: bool) -> None:
-    if list:
-        list_events(ctx, eventnames.NETWORK_EVENTS)
-        return
-    simple_event(ctx, eventnames.NETWORK_EVENTS, event, loop, timeout, timestamp,
-                  (lambda: ctx.lookup.network(object_filter("network", network))) if network is not None else None,
-                  "networkEventRegisterAny", "networkEventDeregisterAny",
-                  object_formatter("network", "network", eventnames.NETWORK_LIFECYCLE, lambda o: o.name()))
+    object_event(ctx, _NET_EVENTS, network, event, loop, timeout, list, timestamp)
+
+
+_NET_EVENTS = ObjectEvents(eventnames.NETWORK_EVENTS, eventnames.NETWORK_LIFECYCLE, "network", "network",
+                           "networkEventRegisterAny", "networkEventDeregisterAny", lambda o: o.name(),
+                           lambda ctx, name: ctx.lookup.network(name))
 
 
 @command("net-edit", group="network", help="edit XML configuration for a network",

@@ -16,8 +16,7 @@ from typing import Any
 from vsh import eventnames
 from vsh.commands import common
 from vsh.errors import VshError, failing
-from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
-    pick_event, simple_event, timeout_seconds)
+from vsh.eventwatch import ObjectEvents, event_opts, object_event
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Opt, Str
@@ -254,14 +253,10 @@ def _nodedev(ctx: Session, device: str) -> Any:
          opts=event_opts(Str("device", "filter by node device name", complete="nodedev", empty_ok=True)))
 def cmd_nodedev_event(ctx: Session, device: str | None, event: str | None, loop: bool, timeout: str | None,
                       list: bool, timestamp: bool) -> None:
-    if list:
-        list_events(ctx, eventnames.NODEDEV_EVENTS)
-        return
-    event_id = pick_event(event, eventnames.NODEDEV_EVENTS, "either --list or --event <type> is required")
-    timeout_seconds(timeout)
-    # Unlike the other *-event commands, a device that is not found ends the command.
-    dev = _nodedev(ctx, object_filter("device", device)) if device is not None else None
-    simple_event(ctx, eventnames.NODEDEV_EVENTS, eventnames.NODEDEV_EVENTS[event_id], loop, timeout, timestamp,
-                  (lambda: dev) if dev is not None else None,
-                  "nodeDeviceEventRegisterAny", "nodeDeviceEventDeregisterAny",
-                  object_formatter("node device", "device", eventnames.NODEDEV_LIFECYCLE, lambda o: o.name()))
+    object_event(ctx, _NODEDEV_EVENTS, device, event, loop, timeout, list, timestamp)
+
+
+# Unlike the other *-event commands, a device that is not found ends the command (strict).
+_NODEDEV_EVENTS = ObjectEvents(eventnames.NODEDEV_EVENTS, eventnames.NODEDEV_LIFECYCLE, "device", "node device",
+                               "nodeDeviceEventRegisterAny", "nodeDeviceEventDeregisterAny", lambda o: o.name(),
+                               _nodedev, strict=True)

@@ -22,8 +22,7 @@ from vsh import eventnames
 from vsh.commands import common
 from vsh.editor import edit_xml, inactive_xml, report_edited
 from vsh.errors import VshError, failing
-from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
-    simple_event)
+from vsh.eventwatch import ObjectEvents, event_opts, object_event
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
@@ -430,13 +429,12 @@ def cmd_find_storage_pool_sources(ctx: Session, type: str, srcSpec: str | None) 
          opts=event_opts(Str("pool", "filter by storage pool name or uuid", complete="pool", empty_ok=True)))
 def cmd_pool_event(ctx: Session, pool: str | None, event: str | None, loop: bool, timeout: str | None,
                    list: bool, timestamp: bool) -> None:
-    if list:
-        list_events(ctx, eventnames.POOL_EVENTS)
-        return
-    simple_event(ctx, eventnames.POOL_EVENTS, event, loop, timeout, timestamp,
-                  (lambda: ctx.lookup.pool(object_filter("pool", pool))) if pool is not None else None,
-                  "storagePoolEventRegisterAny", "storagePoolEventDeregisterAny",
-                  object_formatter("storage pool", "pool", eventnames.POOL_LIFECYCLE, lambda o: o.name()))
+    object_event(ctx, _POOL_EVENTS, pool, event, loop, timeout, list, timestamp)
+
+
+_POOL_EVENTS = ObjectEvents(eventnames.POOL_EVENTS, eventnames.POOL_LIFECYCLE, "pool", "storage pool",
+                            "storagePoolEventRegisterAny", "storagePoolEventDeregisterAny", lambda o: o.name(),
+                            lambda ctx, name: ctx.lookup.pool(name))
 
 
 @command("pool-edit", group="pool", help="edit XML configuration for a storage pool",

@@ -15,8 +15,7 @@ from typing import Any
 from vsh import eventnames
 from vsh.commands import common
 from vsh.errors import VshError, failing
-from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
-    simple_event)
+from vsh.eventwatch import ObjectEvents, event_opts, object_event
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
@@ -235,10 +234,9 @@ def cmd_secret_undefine(ctx: Session, secret: str) -> None:
          opts=event_opts(Str("secret", "filter by secret name or uuid", complete="secret", empty_ok=True)))
 def cmd_secret_event(ctx: Session, secret: str | None, event: str | None, loop: bool, timeout: str | None,
                      list: bool, timestamp: bool) -> None:
-    if list:
-        list_events(ctx, eventnames.SECRET_EVENTS)
-        return
-    simple_event(ctx, eventnames.SECRET_EVENTS, event, loop, timeout, timestamp,
-                  (lambda: ctx.lookup.secret(object_filter("secret", secret))) if secret is not None else None,
-                  "secretEventRegisterAny", "secretEventDeregisterAny",
-                  object_formatter("secret", "secret", eventnames.SECRET_LIFECYCLE, lambda o: o.UUIDString()))
+    object_event(ctx, _SECRET_EVENTS, secret, event, loop, timeout, list, timestamp)
+
+
+_SECRET_EVENTS = ObjectEvents(eventnames.SECRET_EVENTS, eventnames.SECRET_LIFECYCLE, "secret", "secret",
+                              "secretEventRegisterAny", "secretEventDeregisterAny", lambda o: o.UUIDString(),
+                              lambda ctx, uuid: ctx.lookup.secret(uuid))

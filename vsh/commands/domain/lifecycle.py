@@ -4,16 +4,20 @@ suspend, resume, autostart.
 Action commands print nothing under --json (their messages are informational); failures
 are JSON errors on stderr as everywhere.  The name in messages follows virsh: the name as
 given for most commands, the domain's own name for start, create and define.
+--wait/--timeout (and shutdown's --force) are vsh's own options (vsh.waiting): without them
+every command is virsh's.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from vsh import waiting
 from vsh.commands.common import DOMAIN, FILE, parse_fds, required
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Flag, Str
+from vsh.waiting import WAIT_REQUIRES, wait_opts
 from vsh.values import split_list
 
 #: --file of define and create; an empty value is refused when the body reads it.
@@ -76,9 +80,10 @@ def cmd_define(ctx: Session, file: str, validate: bool) -> None:
                Flag("autodestroy", "automatically destroy the guest when virsh disconnects"),
                Str("pass-fds", "pass file descriptors N,M,... to the guest", empty_ok=True),
                Flag("validate", "validate the XML against the schema"),
-               Flag("reset-nvram", "re-initialize NVRAM from its pristine template")])
+               Flag("reset-nvram", "re-initialize NVRAM from its pristine template"),
+               *wait_opts("running (paused with --paused)")], requires=WAIT_REQUIRES)
 def cmd_create(ctx: Session, file: str, console: bool, paused: bool, autodestroy: bool,
-               pass_fds: str | None, validate: bool, reset_nvram: bool) -> None:
+               pass_fds: str | None, validate: bool, reset_nvram: bool, wait: bool, timeout: int | None) -> None:
     import libvirt
 
     required("file", file)
@@ -91,6 +96,7 @@ def cmd_create(ctx: Session, file: str, console: bool, paused: bool, autodestroy
     with failing(f"Failed to create domain from {file}"):
         dom = ctx.conn.createXMLWithFiles(xml, fds, flags) if fds else ctx.conn.createXML(xml, flags)
     ctx.out.extra(f"Domain '{dom.name()}' created from {file}")
+    waiting.settle(ctx, dom, dom.name(), wait, waiting.PAUSED if paused else waiting.RUNNING, timeout)
     if console:
         # virsh reports a console failure here but the command still succeeds.
         try:
@@ -112,9 +118,11 @@ def cmd_create(ctx: Session, file: str, console: bool, paused: bool, autodestroy
                Flag("bypass-cache", "avoid file system cache when loading"),
                Flag("force-boot", "force fresh boot by discarding any managed save"),
                Str("pass-fds", "pass file descriptors N,M,... to the guest", empty_ok=True),
-               Flag("reset-nvram", "re-initialize NVRAM from its pristine template")])
+               Flag("reset-nvram", "re-initialize NVRAM from its pristine template"),
+               *wait_opts("running (paused with --paused)")], requires=WAIT_REQUIRES)
 def cmd_start(ctx: Session, domain: str, console: bool, paused: bool, autodestroy: bool,
-              bypass_cache: bool, force_boot: bool, pass_fds: str | None, reset_nvram: bool) -> None:
+              bypass_cache: bool, force_boot: bool, pass_fds: str | None, reset_nvram: bool,
+              wait: bool, timeout: int | None) -> None:
     import libvirt
 
     dom = ctx.lookup.domain(domain, by_id=False)
@@ -157,6 +165,8 @@ def cmd_start(ctx: Session, domain: str, console: bool, paused: bool, autodestro
             else:
                 dom.create()
     ctx.out.extra(f"Domain '{dom.name()}' started")
+    # A managed save image may hold a paused guest: then paused is where it ends up.
+    waiting.settle(ctx, dom, dom.name(), wait, waiting.PAUSED if paused else waiting.ACTIVE, timeout)
     if console:
         _console(ctx, dom)
 
@@ -168,28 +178,58 @@ _MODES = ("acpi", "agent", "initctl", "signal", "paravirt")
 @command("shutdown", group="domain", help="gracefully shutdown a domain",
          desc="Run shutdown in the target domain.",
          opts=[DOMAIN(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True,
-                                               choices=_MODES, comma=True)])
-def cmd_shutdown(ctx: Session, domain: str, mode: str | None) -> None:
+                                               choices=_MODES, comma=True),
+               *wait_opts("shut off", force="with --timeout: destroy the domain if it is not shut off in time (vsh)")],
+         requires=[*WAIT_REQUIRES, ("force", "timeout")])
+def cmd_shutdown(ctx: Session, domain: str, mode: str | None, wait: bool, timeout: int | None,
+                 force: bool) -> None:
     flags = _mode_flags(mode, "SHUTDOWN", "'acpi', 'agent', 'initctl', 'signal', or 'paravirt'")
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to shutdown domain '{domain}'"):
-        if flags:
-            dom.shutdownFlags(flags)
-        else:
-            dom.shutdown()
-    ctx.out.extra(f"Domain '{domain}' is being shutdown")
+    with waiting.watching(ctx, dom, wait) as watch:
+        with failing(f"Failed to shutdown domain '{domain}'"):
+            if flags:
+                dom.shutdownFlags(flags)
+            else:
+                dom.shutdown()
+        ctx.out.extra(f"Domain '{domain}' is being shutdown")
+        try:
+            waiting.after(ctx, watch, domain, waiting.SHUT_OFF, timeout)
+        except waiting.Timeout:
+            if not force:
+                raise
+            _force_off(ctx, dom, domain, timeout)
+
+
+def _force_off(ctx: Session, dom: Any, domain: str, timeout: int | None) -> None:
+    """shutdown --wait --timeout N --force: the graceful shutdown did not finish in time."""
+    import libvirt
+
+    try:
+        dom.destroy()
+    except libvirt.libvirtError as err:
+        # It may have stopped between the last look and now.
+        probe = waiting.Watch(ctx, dom)
+        if not waiting.SHUT_OFF.reached(probe.state(), probe):
+            raise VshError(f"Failed to destroy domain '{domain}'", cause=err) from None
+        return
+    ctx.out.extra(f"Domain '{domain}' did not shut down within {waiting.seconds_words(timeout)} and was destroyed")
 
 
 @command("reboot", group="domain", help="reboot a domain", desc="Run a reboot command in the target domain.",
          opts=[DOMAIN(complete="domain:active"), Str("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt", empty_ok=True,
-                                               choices=_MODES, comma=True)])
-def cmd_reboot(ctx: Session, domain: str, mode: str | None) -> None:
+                                               choices=_MODES, comma=True),
+               *wait_opts("running again after the reboot")], requires=WAIT_REQUIRES)
+def cmd_reboot(ctx: Session, domain: str, mode: str | None, wait: bool, timeout: int | None) -> None:
     # virsh words this list without the serial comma that shutdown has.
     flags = _mode_flags(mode, "REBOOT", "'acpi', 'agent', 'initctl', 'signal' or 'paravirt'")
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to reboot domain '{domain}'"):
-        dom.reboot(flags)
-    ctx.out.extra(f"Domain '{domain}' is being rebooted")
+    with waiting.watching(ctx, dom, wait) as watch:
+        with failing(f"Failed to reboot domain '{domain}'"):
+            dom.reboot(flags)
+        ctx.out.extra(f"Domain '{domain}' is being rebooted")
+        if wait and waiting.is_synchronous_reboot(ctx.conn):
+            watch.rebooted = True
+        waiting.after(ctx, watch, domain, waiting.REBOOTED, timeout)
 
 
 @command("reset", group="domain", help="reset a domain", desc="Reset the target domain as if by power button",
@@ -203,8 +243,10 @@ def cmd_reset(ctx: Session, domain: str) -> None:
 
 @command("destroy", group="domain", help="destroy (stop) a domain",
          desc="Forcefully stop a given domain, but leave its resources intact.",
-         opts=[DOMAIN(complete="domain:active"), Flag("graceful", "terminate gracefully"), Flag("remove-logs", "remove domain logs")])
-def cmd_destroy(ctx: Session, domain: str, graceful: bool, remove_logs: bool) -> None:
+         opts=[DOMAIN(complete="domain:active"), Flag("graceful", "terminate gracefully"), Flag("remove-logs", "remove domain logs"),
+               *wait_opts("shut off")], requires=WAIT_REQUIRES)
+def cmd_destroy(ctx: Session, domain: str, graceful: bool, remove_logs: bool, wait: bool,
+                timeout: int | None) -> None:
     import libvirt
 
     dom = ctx.lookup.domain(domain)
@@ -216,23 +258,27 @@ def cmd_destroy(ctx: Session, domain: str, graceful: bool, remove_logs: bool) ->
         else:
             dom.destroy()
     ctx.out.extra(f"Domain '{domain}' destroyed")
+    waiting.settle(ctx, dom, domain, wait, waiting.SHUT_OFF, timeout)
 
 
-@command("suspend", group="domain", help="suspend a domain", desc="Suspend a running domain.", opts=[DOMAIN(complete="domain:running")])
-def cmd_suspend(ctx: Session, domain: str) -> None:
+@command("suspend", group="domain", help="suspend a domain", desc="Suspend a running domain.",
+         opts=[DOMAIN(complete="domain:running"), *wait_opts("paused")], requires=WAIT_REQUIRES)
+def cmd_suspend(ctx: Session, domain: str, wait: bool, timeout: int | None) -> None:
     dom = ctx.lookup.domain(domain)
     with failing(f"Failed to suspend domain '{domain}'"):
         dom.suspend()
     ctx.out.extra(f"Domain '{domain}' suspended")
+    waiting.settle(ctx, dom, domain, wait, waiting.PAUSED, timeout)
 
 
 @command("resume", group="domain", help="resume a domain", desc="Resume a previously suspended domain.",
-         opts=[DOMAIN(complete="domain:paused")])
-def cmd_resume(ctx: Session, domain: str) -> None:
+         opts=[DOMAIN(complete="domain:paused"), *wait_opts("running")], requires=WAIT_REQUIRES)
+def cmd_resume(ctx: Session, domain: str, wait: bool, timeout: int | None) -> None:
     dom = ctx.lookup.domain(domain)
     with failing(f"Failed to resume domain '{domain}'"):
         dom.resume()
     ctx.out.extra(f"Domain '{domain}' resumed")
+    waiting.settle(ctx, dom, domain, wait, waiting.RUNNING, timeout)
 
 
 @command("autostart", group="domain", help="autostart a domain",
@@ -264,6 +310,7 @@ _UNDEFINE_OPTS = [
     Flag("keep-nvram", "keep nvram file"),
     Flag("tpm", "remove TPM state"),
     Flag("keep-tpm", "keep TPM state"),
+    *wait_opts("gone: for a running domain, until it stops"),
 ]
 
 
@@ -329,10 +376,12 @@ def _disk_volumes(ctx: Session, dom: Any, wanted: list[str] | None) -> list[tupl
 
 
 @command("undefine", group="domain", help="undefine a domain",
-         desc="Undefine an inactive domain, or convert persistent to transient.", opts=_UNDEFINE_OPTS)
+         desc="Undefine an inactive domain, or convert persistent to transient.", opts=_UNDEFINE_OPTS,
+         requires=WAIT_REQUIRES)
 def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | None, remove_all_storage: bool,
                  delete_storage_volume_snapshots: bool, wipe_storage: bool, snapshots_metadata: bool,
-                 checkpoints_metadata: bool, nvram: bool, keep_nvram: bool, tpm: bool, keep_tpm: bool) -> None:
+                 checkpoints_metadata: bool, nvram: bool, keep_nvram: bool, tpm: bool, keep_tpm: bool,
+                 wait: bool, timeout: int | None) -> None:
     import libvirt
 
     if delete_storage_volume_snapshots and not remove_all_storage:
@@ -442,3 +491,4 @@ def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | N
             ctx.out.extra(f"Volume '{target}'({source}) removed.")
     if last is not None:
         raise from_libvirt(last)
+    waiting.settle(ctx, dom, domain, wait, waiting.UNDEFINED, timeout)

@@ -10,9 +10,10 @@ JSON shapes (--json):
   qemu-monitor-command  {"result": str} with --hmp, otherwise the monitor's reply (with --return-value its
                         "return" member) as a JSON value
   qemu-agent-command    the agent's reply as a JSON value ({"result": str} if it is not JSON)
-  qemu-monitor-event    {"events": [{"event": str, "domain": str, "seconds": int, "micros": int,
-                        "details": JSON value|null, "timestamp": str (with --timestamp)}, ...],
-                        "end": "done"|"timeout"|"interrupted", "received": int}, streamed as events arrive
+  qemu-monitor-event    JSON Lines as the other event commands (vsh.eventwatch): per event
+                        {"timestamp": str, "event": str, "object_type": "domain", "object": str,
+                        "detail": {"seconds": int, "micros": int, "details": JSON value|null}},
+                        then {"end": "done"|"timeout"|"interrupted", "received": int}
 """
 from __future__ import annotations
 

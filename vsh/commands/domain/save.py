@@ -6,16 +6,19 @@ shows the progress (virsh's ``\\rSave: [ 45 %]`` text in a pipe, a bar on a term
 Ctrl-C during such a job asks libvirt to abort it (virsh only does that on a terminal).
 Under --json the *-dumpxml commands print ``{"xml": TEXT}``; the *-edit commands print
 ``{"domain": NAME, "changed": BOOL}`` / ``{"file": FILE, "changed": BOOL}``; the other
-commands report no data and print nothing but errors.
+commands report no data and print nothing but errors.  save, managedsave and restore take vsh's
+own --wait/--timeout (vsh.waiting).
 """
 from __future__ import annotations
 
+from vsh import waiting
 from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.jobs import JobWatch
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Str
+from vsh.waiting import WAIT_REQUIRES, wait_opts
 
 
 def _save_flags(ctx: Session) -> int:
@@ -42,9 +45,10 @@ def _read_xml(ctx: Session, path: str | None) -> str | None:
                Str("xml", "filename containing updated XML for the target", complete="file", late=True),
                Flag("running", "set domain to be running on restore"),
                Flag("paused", "set domain to be paused on restore"),
-               Flag("verbose", "display the progress of save")])
+               Flag("verbose", "display the progress of save"),
+               *wait_opts("shut off (or gone)")], requires=WAIT_REQUIRES)
 def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str | None, running: bool,
-             paused: bool, verbose: bool) -> None:
+             paused: bool, verbose: bool, wait: bool, timeout: int | None) -> None:
     dom = ctx.lookup.domain(domain)
     file = ctx.late("file", file)
     xml = ctx.late("xml", xml)
@@ -60,6 +64,7 @@ def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str 
     with failing(f"Failed to save domain '{domain}' to {file}"):
         JobWatch(ctx, dom, "Save", verbose).run(call)
     ctx.out.extra(f"\nDomain '{domain}' saved to {file}")
+    waiting.settle(ctx, dom, domain, wait, waiting.SHUT_OFF, timeout)
 
 
 @command("restore", group="domain", help="restore a domain from a saved state in a file",
@@ -69,9 +74,10 @@ def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str 
                Str("xml", "filename containing updated XML for the target", complete="file"),
                Flag("running", "restore domain into running state"),
                Flag("paused", "restore domain into paused state"),
-               Flag("reset-nvram", "re-initialize NVRAM from its pristine template")])
+               Flag("reset-nvram", "re-initialize NVRAM from its pristine template"),
+               *wait_opts("running (or paused, as saved or asked)")], requires=WAIT_REQUIRES)
 def cmd_restore(ctx: Session, file: str, bypass_cache: bool, xml: str | None, running: bool, paused: bool,
-                reset_nvram: bool) -> None:
+                reset_nvram: bool, wait: bool, timeout: int | None) -> None:
     flags = _save_flags(ctx)
     text = _read_xml(ctx, xml)
     with failing(f"Failed to restore domain from {file}"):
@@ -80,6 +86,20 @@ def cmd_restore(ctx: Session, file: str, bypass_cache: bool, xml: str | None, ru
         else:
             ctx.conn.restore(file)
     ctx.out.extra(f"Domain restored from {file}")
+    if wait:
+        _settle_restored(ctx, file, text, running, paused, timeout)
+
+
+def _settle_restored(ctx: Session, file: str, xml: str | None, running: bool, paused: bool,
+                     timeout: int | None) -> None:
+    """restore --wait: the restored domain is the one the image (or --xml) names."""
+    from lxml import etree
+
+    with failing(f"Failed to read the domain's name from {file}"):
+        desc = xml if xml is not None else ctx.conn.saveImageGetXMLDesc(file, 0)
+    name = etree.fromstring(desc.encode()).findtext("name") or ""
+    goal = waiting.RUNNING if running else waiting.PAUSED if paused else waiting.ACTIVE
+    waiting.settle(ctx, ctx.lookup.domain(name), name, True, goal, timeout)
 
 
 # managed save ------------------------------------------------------------------------------
@@ -92,14 +112,16 @@ def cmd_restore(ctx: Session, file: str, bypass_cache: bool, xml: str | None, ru
          opts=[common.DOMAIN(complete="domain:active"), Flag("bypass-cache", "avoid file system cache when saving"),
                Flag("running", "set domain to be running on next start"),
                Flag("paused", "set domain to be paused on next start"),
-               Flag("verbose", "display the progress of save")])
+               Flag("verbose", "display the progress of save"),
+               *wait_opts("shut off")], requires=WAIT_REQUIRES)
 def cmd_managedsave(ctx: Session, domain: str, bypass_cache: bool, running: bool, paused: bool,
-                    verbose: bool) -> None:
+                    verbose: bool, wait: bool, timeout: int | None) -> None:
     dom = ctx.lookup.domain(domain)
     flags = _save_flags(ctx)
     with failing(f"Failed to save domain '{domain}' state"):
         JobWatch(ctx, dom, "Managedsave", verbose).run(lambda: dom.managedSave(flags))
     ctx.out.extra(f"\nDomain '{domain}' state saved by libvirt")
+    waiting.settle(ctx, dom, domain, wait, waiting.SHUT_OFF, timeout)
 
 
 @command("managedsave-remove", group="domain", help="Remove managed save of a domain",
