@@ -205,7 +205,9 @@ def _main(argv: list[str] | None) -> int:
 
     guard_std_streams()
     _act_on_sigint()
+    from vsh import i18n
 
+    i18n.setup()
     try:
         opts = parse_global(argv)
     except VshError as err:

@@ -1,0 +1,162 @@
+"""The user's language, as virsh speaks it: libvirt's message catalog and the locale's numbers.
+
+virsh calls `setlocale(LC_ALL, "")` and looks its messages up in libvirt's catalog (text
+domain `libvirt`); libvirt's own error messages follow the same locale.  vsh does the same
+through the C library: `import libvirt` runs virInitialize, which binds the text domain to
+libvirt's compiled-in locale directory, and `locale.dgettext` then finds exactly the
+translation virsh finds (LANGUAGE, LC_ALL, LC_MESSAGES, LANG read by the same code).
+
+Every message virsh also prints goes through `_` (or `fmt`) with virsh's exact msgid,
+often printf-style (`"Domain '%s' started\\n"`); `fmt` fills it as C's printf does: numbers
+with the locale's decimal point, `%-15s` padded by bytes.  vsh's own messages stay English.
+In the C or POSIX locale (the usual case of a script) nothing is loaded at all.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+# The locale categories that change what virsh prints: its messages and its numbers.
+_CATEGORIES = ("LC_ALL", "LC_MESSAGES", "LC_NUMERIC", "LANG")
+_PLAIN = ("", "C", "POSIX")
+
+_translating = False  # messages go through the catalog
+_decimal = "."  # the locale's decimal point
+
+
+def setup() -> None:
+    """At start-up, before anything is printed: take the locale from the environment as
+    virsh does (setlocale(LC_ALL, "")), unless it names the C locale, which costs nothing."""
+    global _translating, _decimal
+    if all(os.environ.get(name, "") in _PLAIN for name in _CATEGORIES):
+        return
+    import locale
+
+    try:
+        locale.setlocale(locale.LC_ALL, "")
+    except locale.Error:
+        # One category names a locale that is not installed: glibc then keeps the C locale
+        # for every category, and so does virsh.
+        return
+    _decimal = locale.localeconv()["decimal_point"] or "."  # type: ignore[assignment]
+    messages = locale.setlocale(locale.LC_MESSAGES)
+    _translating = messages not in _PLAIN
+    if _translating:
+        import libvirt  # noqa: F401 - virInitialize binds the text domain to libvirt's locale directory
+
+
+def english_messages() -> None:
+    """Messages in English from here on (vsh's --json: keys, values and libvirt's details)."""
+    global _translating
+    if not _translating:
+        return
+    import locale
+
+    locale.setlocale(locale.LC_MESSAGES, "C")
+    _translating = False
+
+
+def translating() -> bool:
+    """True when messages are looked up in a catalog (the locale's language is not C)."""
+    return _translating
+
+
+def _(msgid: str) -> str:
+    """virsh's message `msgid` in the user's language (itself where the catalog lacks it)."""
+    if not _translating or not msgid:
+        return msgid
+    import locale
+
+    return locale.dgettext("libvirt", msgid)
+
+
+def N_(msgid: str) -> str:
+    """Marks a msgid that is translated later (a table of names), as libvirt's N_()."""
+    return msgid
+
+
+# C's printf: flags, width, precision, length modifier, conversion.
+_SPEC = re.compile(r"%(?:(\d+)\$)?([-+ #0']*)(\*|\d+)?(?:\.(\*|\d*))?(?:hh|h|ll|l|L|q|j|z|t)?([diouxXeEfFgGcs%])")
+
+
+def printf(template: str, *args: Any) -> str:
+    """`template` filled as C's printf fills it in the current locale.
+
+    `%s` is padded and cut by bytes (so a non-ASCII label comes out misaligned, as in
+    virsh); floating-point numbers use the locale's decimal point; length modifiers
+    (`%llu`, `%zu`) and argument numbers (`%2$s`) are understood.
+    """
+    if not args and "%%" not in template:
+        return template
+    pos = 0
+
+    def fill(m: re.Match[str]) -> str:
+        nonlocal pos
+        number, flags, width, precision, conv = m.groups()
+        if conv == "%":
+            return "%"
+        if width == "*":
+            width, pos = str(args[pos]), pos + 1
+        if precision == "*":
+            precision, pos = str(args[pos]), pos + 1
+        if number:
+            value = args[int(number) - 1]
+        else:
+            value, pos = args[pos], pos + 1
+        flags = flags.replace("'", "")
+        if conv == "s":
+            return _pad_bytes(str(value), flags, width, precision)
+        if conv == "u":
+            conv = "d"
+        spec = "%" + flags + (width or "") + ("." + precision if precision is not None else "") + conv
+        if conv == "c":
+            return spec % (chr(value) if isinstance(value, int) else value)
+        text = spec % value
+        if conv in "eEfFgG" and _decimal != ".":
+            text = text.replace(".", _decimal, 1)
+        return text
+
+    return _SPEC.sub(fill, template)
+
+
+def _pad_bytes(text: str, flags: str, width: str | None, precision: str | None) -> str:
+    data = text.encode("utf-8", "surrogateescape")
+    if precision is not None:
+        data = data[:int(precision or 0)]
+        text = data.decode("utf-8", "surrogateescape")
+    pad = " " * max(0, int(width or 0) - len(data))
+    return text + pad if "-" in flags else pad + text
+
+
+def fmt(msgid: str, *args: Any) -> str:
+    """virsh's message `msgid`, translated, then filled as printf fills it."""
+    return printf(_(msgid), *args)
+
+
+class Message(str):
+    """An English message that knows its msgid and arguments, so that it can be shown in the
+    user's language while its English text serves --json and the -l log."""
+
+    msgid: str
+    args: tuple[Any, ...]
+
+    def __new__(cls, msgid: str, *args: Any) -> Message:
+        self = super().__new__(cls, printf(msgid, *args))
+        self.msgid = msgid
+        self.args = args
+        return self
+
+    def shown(self) -> str:
+        """The message in the user's language."""
+        return fmt(self.msgid, *self.args)
+
+
+def msg(msgid: str, *args: Any) -> Message:
+    """virsh's message `msgid` filled with `args`: English as a str, translated when shown."""
+    return Message(msgid, *args)
+
+
+def shown(text: str) -> str:
+    """A message as the user sees it: a Message translated, any other text as it is."""
+    return text.shown() if isinstance(text, Message) else text
