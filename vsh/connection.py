@@ -17,6 +17,7 @@ import time
 from typing import Any, Callable
 
 from vsh.errors import VshError
+from vsh.i18n import msg
 
 _loop_started = False
 _loop_lock = threading.Lock()
@@ -375,7 +376,7 @@ class Connection:
         except libvirt.libvirtError:
             alive = -1
         if alive == 0:
-            raise VshError("no valid connection")
+            raise VshError(msg("no valid connection"))
         return self.conn
 
     def close(self) -> None:

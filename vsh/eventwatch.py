@@ -174,7 +174,7 @@ def pick_event(event: str | None, events: Sequence[str], required: str) -> int:
     if event is None:
         raise VshError(required)
     if event not in events:
-        raise VshError(f"unknown event type {event}")
+        raise VshError(msg("unknown event type %s", event))
     return events.index(event)
 
 

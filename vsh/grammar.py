@@ -14,6 +14,7 @@ from typing import Any
 from vsh import registry
 from vsh.errors import VshError
 from vsh.spec import ALIAS, ARGV, BOOL, DATA, INT, CommandSpec, Opt
+from vsh.i18n import msg
 
 
 class Invocation:
@@ -142,7 +143,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             if not walk.slots:
                 if tolerant or (spec.name == "help" and "command" in values):
                     continue
-                raise VshError(f"unexpected data '{word}'")
+                raise VshError(msg("unexpected data '%s'", word))
             opt = walk.slots[0]
             walk.take(opt, word)
             continue
@@ -171,14 +172,14 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             target, teq, tval = opt.target.partition("=")
             if teq:
                 if inline is not None and not tolerant:
-                    raise VshError(f"invalid '=' after option --{opt.name}")
+                    raise VshError(msg("invalid '=' after option --%s", opt.name))
                 inline = tval
             aliased = spec.option(target) if tolerant else _find(spec, target, values)
             assert aliased is not None
             opt = aliased
         if opt.type == BOOL:
             if inline is not None and not tolerant:
-                raise VshError(f"invalid '=' after option --{opt.name}")
+                raise VshError(msg("invalid '=' after option --%s", opt.name))
             values[opt.name] = True
             continue
         if inline is None:
@@ -187,7 +188,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
                     walk.pending = opt
                     return walk
                 kind = "number" if opt.type == INT else "string"
-                raise VshError(f"expected syntax: --{opt.name} <{kind}>")
+                raise VshError(msg("expected syntax: --%s <%s>", opt.name, kind))
             inline = words[i]
             i += 1
         walk.take(opt, inline)
@@ -199,7 +200,7 @@ def _find(spec: CommandSpec, name: str, values: dict[str, Any]) -> Opt | None:
     if opt is None:
         return None
     if opt.type not in (ARGV, ALIAS) and opt.name in values:
-        raise VshError(f"option --{name} already seen")
+        raise VshError(msg("option --%s already seen", name))
     return opt
 
 

@@ -20,6 +20,7 @@ from vsh.lookup import Lookup
 from vsh.output import OutputError, Printer
 from vsh.spec import BOOL
 from vsh.values import convert
+from vsh.i18n import msg
 
 def note_debug(debug: int, level: int, text: str, out: Printer) -> None:
     """virsh's vshDebug: shown when -d was given and `level` (0 debug .. 4 error) reaches it,
@@ -211,10 +212,10 @@ class Session:
         for group in spec.exclusive:
             given = [n for n in group if inv.given(n)]
             if len(given) > 1:
-                raise VshError(f"Options --{given[0]} and --{given[1]} are mutually exclusive")
+                raise VshError(msg("Options --%s and --%s are mutually exclusive", given[0], given[1]))
         for opt_name, needed in spec.requires:
             if inv.given(opt_name) and not inv.given(needed):
-                raise VshError(f"Option --{needed} is required by option --{opt_name}")
+                raise VshError(msg("Option --%s is required by option --%s", needed, opt_name))
         kwargs: dict[str, Any] = {}
         for opt in spec.visible_opts:
             raw = inv.values.get(opt.name)

@@ -5,6 +5,7 @@ from typing import Any
 
 from vsh.errors import VshError
 from vsh.spec import ARGV, BOOL, Opt
+from vsh.i18n import msg
 
 INT_MAX = 2**31 - 1
 UINT_MAX = 2**32 - 1
@@ -99,10 +100,10 @@ def convert(opt: Opt, raw: Any) -> Any:
         try:
             return parse_scaled(raw, opt.scale)
         except _Detail as detail:
-            raise VshError(f"Scaled numeric value '{raw}' for <{opt.name}> option is malformed or out of range",
+            raise VshError(msg("Scaled numeric value '%s' for <%s> option is malformed or out of range", raw, opt.name),
                            cause=_Message(str(detail))) from None
         except ValueError:
-            raise VshError(f"Scaled numeric value '{raw}' for <{opt.name}> option is malformed or out of range") from None
+            raise VshError(msg("Scaled numeric value '%s' for <%s> option is malformed or out of range", raw, opt.name)) from None
     bounds = {
         "int": (-(2**31), INT_MAX, False),
         "uint": (0, UINT_MAX, True),
@@ -114,7 +115,7 @@ def convert(opt: Opt, raw: Any) -> Any:
     }[conv]
     value = whole(raw, bounds[0], bounds[1], bounds[2])
     if value is None:
-        raise VshError(f"Numeric value '{raw}' for <{opt.name}> option is malformed or out of range")
+        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", raw, opt.name))
     return value
 
 

@@ -126,7 +126,7 @@ def parse_fds(value: str | None) -> list[int]:
     for piece in value.split(","):
         parsed = parse_c_integer(piece)
         if parsed is None or parsed[1] or not -(2**31) <= parsed[0] < 2**31:
-            raise VshError(f"Unable to parse FD number '{piece}'")
+            raise VshError(msg("Unable to parse FD number '%s'", piece))
         fds.append(parsed[0])
     return fds
 

@@ -15,6 +15,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Str
 from vsh.typedparams import param_text
+from vsh.i18n import msg
 
 
 # domain events ---------------------------------------------------------------------------
@@ -131,9 +132,9 @@ def cmd_event(ctx: Session, domain: str | None, event: str | None, all: bool, lo
         list_events(ctx, names.DOMAIN_EVENTS)
         return
     if event is None and not all:
-        raise VshError("one of --list, --all, or --event <type> is required")
+        raise VshError(msg("one of --list, --all, or --event <type> is required"))
     if event is not None and event not in names.DOMAIN_EVENTS:
-        raise VshError(f"unknown event type {event}")
+        raise VshError(msg("unknown event type %s", event))
     wanted = [i for i, e in enumerate(names.DOMAIN_EVENTS) if event is None or e == event]
     seconds = timeout_seconds(timeout)
     dom = ctx.lookup.domain(object_filter("domain", domain)) if domain is not None else None

@@ -29,6 +29,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
 from vsh.units import format_capacity
+from vsh.i18n import fmt, msg
 
 
 _STATES = ("inactive", "building", "running", "degraded", "inaccessible")
@@ -131,9 +132,9 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
 
         for pool_type in split_list(type):
             if pool_type not in POOL_TYPES:
-                raise VshError(f"Invalid pool type '{pool_type}'")
+                raise VshError(msg("Invalid pool type '%s'", pool_type))
             flags |= getattr(libvirt, "VIR_CONNECT_LIST_STORAGE_POOLS_" + pool_type.upper().replace("-", "_"))
-    with failing("Failed to list pools"):
+    with failing(msg("Failed to list pools")):
         pools = sorted(ctx.conn.listAllStoragePools(flags), key=lambda p: common.name_key(p.name()))
 
     from vsh import rpc
@@ -214,7 +215,7 @@ def cmd_pool_define(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to define pool from {file}"):
+    with failing(msg("Failed to define pool from %s", file)):
         pool = ctx.conn.storagePoolDefineXML(
             xml, ctx.flags(validate=libvirt.VIR_STORAGE_POOL_DEFINE_VALIDATE))
     ctx.out.extra(f"Pool {pool.name()} defined from {file}")
@@ -226,9 +227,9 @@ def cmd_pool_define(ctx: Session, file: str, validate: bool) -> None:
 def cmd_pool_create(ctx: Session, file: str, build: bool, no_overwrite: bool, overwrite: bool) -> None:
     flags = _create_flags(ctx)
     xml = ctx.read_file(file)
-    with failing(f"Failed to create pool from {file}"):
+    with failing(msg("Failed to create pool from %s", file)):
         pool = ctx.conn.storagePoolCreateXML(xml, flags)
-    ctx.out.extra(f"Pool {pool.name()} created from {file}")
+    ctx.out.extra(fmt("Pool %s created from %s\n", pool.name(), file), end="")
 
 
 def _pool_xml(name: str, type: str, values: dict[str, Any]) -> str:
@@ -244,9 +245,9 @@ def cmd_pool_define_as(ctx: Session, name: str, type: str, print_xml: bool, **va
     if print_xml:
         ctx.out.xml(xml)
         return
-    with failing(f"Failed to define pool {name}"):
+    with failing(msg("Failed to define pool %s", name)):
         ctx.conn.storagePoolDefineXML(xml, 0)
-    ctx.out.extra(f"Pool {name} defined")
+    ctx.out.extra(fmt("Pool %s defined\n", name), end="")
 
 
 @command("pool-create-as", group="pool", help="create a pool from a set of args", desc="Create a pool.",
@@ -259,9 +260,9 @@ def cmd_pool_create_as(ctx: Session, name: str, type: str, print_xml: bool, buil
     if print_xml:
         ctx.out.xml(xml)
         return
-    with failing(f"Failed to create pool {name}"):
+    with failing(msg("Failed to create pool %s", name)):
         ctx.conn.storagePoolCreateXML(xml, flags)
-    ctx.out.extra(f"Pool {name} created")
+    ctx.out.extra(fmt("Pool %s created\n", name), end="")
 
 
 @command("pool-start", group="pool", help="start a (previously defined) inactive pool", desc="Start a pool.",
@@ -280,26 +281,26 @@ def cmd_pool_start(ctx: Session, pool: str, build: bool, no_overwrite: bool, ove
          desc="Forcefully stop a given pool. Raw data in the pool is untouched", opts=[common.POOL(complete="pool:active")])
 def cmd_pool_destroy(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to destroy pool {pool}"):
+    with failing(msg("Failed to destroy pool %s", pool)):
         obj.destroy()
-    ctx.out.extra(f"Pool {pool} destroyed")
+    ctx.out.extra(fmt("Pool %s destroyed\n", pool), end="")
 
 
 @command("pool-undefine", group="pool", help="undefine an inactive pool",
          desc="Undefine the configuration for an inactive pool.", opts=[common.POOL(complete="pool:persistent")])
 def cmd_pool_undefine(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to undefine pool {pool}"):
+    with failing(msg("Failed to undefine pool %s", pool)):
         obj.undefine()
-    ctx.out.extra(f"Pool {pool} has been undefined")
+    ctx.out.extra(fmt("Pool %s has been undefined\n", pool), end="")
 
 
 @command("pool-refresh", group="pool", help="refresh a pool", desc="Refresh a given pool.", opts=[common.POOL(complete="pool:active")])
 def cmd_pool_refresh(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to refresh pool {pool}"):
+    with failing(msg("Failed to refresh pool %s", pool)):
         obj.refresh(0)
-    ctx.out.extra(f"Pool {pool} refreshed")
+    ctx.out.extra(fmt("Pool %s refreshed\n", pool), end="")
 
 
 @command("pool-autostart", group="pool", help="autostart a pool",
@@ -380,21 +381,21 @@ def cmd_pool_build(ctx: Session, pool: str, no_overwrite: bool, overwrite: bool)
 @command("pool-delete", group="pool", help="delete a pool", desc="Delete a given pool.", opts=[common.POOL(complete="pool:inactive")])
 def cmd_pool_delete(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to delete pool {pool}"):
+    with failing(msg("Failed to delete pool %s", pool)):
         obj.delete(0)
-    ctx.out.extra(f"Pool {pool} deleted")
+    ctx.out.extra(fmt("Pool %s deleted\n", pool), end="")
 
 
 @command("pool-capabilities", group="pool", help="storage pool capabilities",
          desc="Returns capabilities of storage pool support.")
 def cmd_pool_capabilities(ctx: Session) -> None:
-    with failing("failed to get storage pool capabilities"):
+    with failing(msg("failed to get storage pool capabilities")):
         caps = ctx.conn.getStoragePoolCapabilities(0)
     ctx.out.xml(caps + "\n")
 
 
 def _find_sources(ctx: Session, pool_type: str, spec: str | None) -> None:
-    with failing(f"Failed to find any {pool_type} pool sources"):
+    with failing(msg("Failed to find any %s pool sources", pool_type)):
         found = ctx.conn.findStoragePoolSources(pool_type, spec, 0)
     ctx.out.xml(found)
 

@@ -36,6 +36,7 @@ from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Str
 from vsh.values import split_items
 from vsh.xmlbuild import Buffer
+from vsh.i18n import fmt, msg
 
 
 CREATE_FLAGS = (
@@ -101,7 +102,7 @@ def _memspec(buf: Buffer, spec: str) -> None:
         elif file is None and item.startswith("/"):
             file = item
         else:
-            raise VshError(f"unable to parse memspec: {spec}")
+            raise VshError(msg("unable to parse memspec: %s", spec))
     buf.add("<memory")
     buf.escape(" snapshot='%s'", snapshot)
     buf.escape(" file='%s'", file)
@@ -116,7 +117,7 @@ def _diskspec(ctx: Session, buf: Buffer, spec: str) -> None:
         assert item is not None
         key = next((k for k in keys if k not in found and item.startswith(k + "=")), None)
         if key is None:
-            raise VshError(f"unable to parse diskspec: {spec}")
+            raise VshError(msg("unable to parse diskspec: %s", spec))
         found[key] = item[len(key) + 1:]
     buf.escape("<disk name='%s'", items[0])
     if "snapshot" in found:
@@ -127,7 +128,7 @@ def _diskspec(ctx: Session, buf: Buffer, spec: str) -> None:
             # virsh reports this, then the general diskspec failure.
             ctx.out.error([f"Unknown storage type: '{stype}'"],
                           {"error": {"message": f"Unknown storage type: '{stype}'"}})
-            raise VshError(f"unable to parse diskspec: {spec}")
+            raise VshError(msg("unable to parse diskspec: %s", spec))
         buf.add(f" type='{stype}'")
     driver, file = found.get("driver"), found.get("file")
     if driver is not None or file is not None:
@@ -185,12 +186,12 @@ def _snapshot(ctx: Session, dom: Any, raw: str | None, current: bool, option: st
     """virshLookupSnapshot: the snapshot named by --OPTION, or the current one with --current."""
     name = ctx.late(option, raw)
     if exclusive and current and name is not None:
-        raise VshError(f"--{option} and --current are mutually exclusive")
+        raise VshError(msg("--%s and --current are mutually exclusive", option))
     if name is not None:
         return dom.snapshotLookupByName(name, 0)
     if current:
         return dom.snapshotCurrent(0)
-    raise VshError(f"--{option} or --current is required")
+    raise VshError(msg("--%s or --current is required", option))
 
 
 def SNAPSHOTNAME(help: str = "snapshot name") -> Any:
@@ -205,7 +206,7 @@ def _parent(snap: Any) -> str | None:
     except libvirt.libvirtError as err:
         if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT:
             return None
-        raise VshError("unable to determine if snapshot has parent", cause=err) from None
+        raise VshError(msg("unable to determine if snapshot has parent"), cause=err) from None
 
 
 @command("snapshot-current", group="snapshot", help="Get or set the current snapshot",
@@ -230,7 +231,7 @@ def cmd_snapshot_current(ctx: Session, domain: str, name: bool, security_info: b
         ctx.out.extra(f"Snapshot {snapshotname} set as current", end="")
         return
     if not dom.hasCurrentSnapshot(0):
-        raise VshError(f"domain '{dom.name()}' has no current snapshot")
+        raise VshError(msg("domain '%s' has no current snapshot", dom.name()))
     snap = dom.snapshotCurrent(0)
     if name:
         # virsh prints the name without a newline; the blank line after the command ends it.
@@ -308,7 +309,7 @@ def cmd_snapshot_parent(ctx: Session, domain: str, snapshotname: str | None, cur
     snap = _snapshot(ctx, dom, snapshotname, current)
     parent = _parent(snap)
     if parent is None:
-        raise VshError(f"snapshot '{snap.getName()}' has no parent")
+        raise VshError(msg("snapshot '%s' has no parent", snap.getName()))
     ctx.out.data({"parent": parent}, parent)
 
 
@@ -328,7 +329,7 @@ def cmd_snapshot_revert(ctx: Session, domain: str, snapshotname: str | None, cur
     dom = ctx.lookup.domain(domain)
     snap = _snapshot(ctx, dom, snapshotname, current)
     name = snap.getName()
-    with failing(f"Failed to revert snapshot {name}"):
+    with failing(msg("Failed to revert snapshot %s", name)):
         try:
             dom.revertToSnapshot(snap, flags)
         except libvirt.libvirtError as err:
@@ -336,7 +337,7 @@ def cmd_snapshot_revert(ctx: Session, domain: str, snapshotname: str | None, cur
             if not (force and err.get_error_code() == libvirt.VIR_ERR_SNAPSHOT_REVERT_RISKY):
                 raise
             dom.revertToSnapshot(snap, flags | libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_FORCE)
-    ctx.out.extra(f"Domain snapshot {name} reverted")
+    ctx.out.extra(fmt("Domain snapshot %s reverted\n", name), end="")
 
 
 @command("snapshot-delete", group="snapshot", help="Delete a domain snapshot", desc="Snapshot Delete",
@@ -455,7 +456,7 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
     flags = 0
     for option in TREE_REFUSED:
         if filters[option.replace("-", "_")] and tree:
-            raise VshError(f"--{option} and --tree are mutually exclusive")
+            raise VshError(msg("--%s and --tree are mutually exclusive", option))
     for option, _help, flag in LIST_FILTERS:
         if filters[option.replace("-", "_")]:
             flags |= getattr(libvirt, "VIR_DOMAIN_SNAPSHOT_LIST_" + flag)
@@ -463,7 +464,7 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
                        topological=libvirt.VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL)
     if descendants:
         if start_raw is None and not current:
-            raise VshError("--descendants requires either --from or --current")
+            raise VshError(msg("--descendants requires either --from or --current"))
         flags |= libvirt.VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS
     dom = ctx.lookup.domain(domain)
     start = None

@@ -18,6 +18,7 @@ from vsh.settings import SETTINGS, settings_help
 from vsh.spec import Alias, Argv, Flag, GROUPS, Str
 from vsh.values import split_list
 from vsh.xmlbuild import buffer_escape
+from vsh.i18n import msg
 
 
 @command("help", group="virsh", help="print help", connect=False, json=False,
@@ -100,14 +101,14 @@ def cmd_echo(ctx: Session, shell: bool, xml: bool, split: bool, err: bool, strin
          opts=[Str("dir", "directory to switch to (default: home or else root)", complete="dir", late=True)])
 def cmd_cd(ctx: Session, dir: str | None) -> None:
     if not ctx.interactive:
-        raise VshError("cd: command valid only in interactive mode")
+        raise VshError(msg("cd: command valid only in interactive mode"))
     # Read only now: virsh refuses cd outside interactive mode before it looks at --dir.
     dir = ctx.late("dir", dir)
     target = dir if dir is not None else (os.environ.get("HOME") or "/")
     try:
         os.chdir(target)
     except OSError as err:
-        raise VshError(f"cd: {err.strerror}: {target}") from None
+        raise VshError(msg("cd: %s: %s", err.strerror, target)) from None
 
 
 @command("pwd", group="virsh", help="print the current directory", connect=False,

@@ -26,6 +26,7 @@ from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.streams import Target, TransferError, abort_stream, failed_transfer, send_all, sparse_send_all
 from vsh.units import format_capacity, parse_size
+from vsh.i18n import fmt, msg
 
 
 _TYPES = ("file", "block", "dir", "network", "netdir", "ploop")
@@ -46,7 +47,7 @@ def cmd_vol_list(ctx: Session, pool: str, details: bool) -> None:
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    with failing("Failed to list volumes"):
+    with failing(msg("Failed to list volumes")):
         vols = sorted(obj.listAllVolumes(0), key=lambda v: common.name_key(v.name()))
     from vsh import rpc
 
@@ -83,7 +84,7 @@ def _backing_path(ctx: Session, pool: Any, name: str) -> str:
             last = err
             continue
         return found.path()
-    raise VshError(f"failed to get vol '{name}'", cause=last)
+    raise VshError(msg("failed to get vol '%s'", name), cause=last)
 
 
 @command("vol-create-as", group="volume", help="create a volume from a set of args", desc="Create a vol.",
@@ -119,7 +120,7 @@ def cmd_vol_create_as(ctx: Session, pool: str, name: str, capacity: str, allocat
     flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA)
     with failing(f"Failed to create vol {name}"):
         obj.createXML(xml, flags)
-    ctx.out.extra(f"Vol {name} created")
+    ctx.out.extra(fmt("Vol %s created\n", name), end="")
 
 
 @command("vol-info", group="volume", help="storage vol information",
@@ -186,7 +187,7 @@ def cmd_vol_name(ctx: Session, vol: str) -> None:
          opts=[common.VOLUME("volume key or path"), Flag("uuid", "return the pool uuid rather than pool name")])
 def cmd_vol_pool(ctx: Session, vol: str, uuid: bool) -> None:
     obj = ctx.lookup.volume(vol, pool_opt=None)
-    with failing("failed to get parent pool"):
+    with failing(msg("failed to get parent pool")):
         pool = obj.storagePoolLookupByVolume()
     if uuid:
         text = pool.UUIDString()
@@ -222,7 +223,7 @@ def cmd_vol_create(ctx: Session, pool: str, file: str, prealloc_metadata: bool, 
                       validate=libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE)
     with failing(f"Failed to create vol from {file}"):
         vol = obj.createXML(xml, flags)
-    ctx.out.extra(f"Vol {vol.name()} created from {file}")
+    ctx.out.extra(fmt("Vol %s created from %s\n", vol.name(), file), end="")
 
 
 @command("vol-create-from", group="volume", help="create a vol, using another volume as input",
@@ -247,7 +248,7 @@ def cmd_vol_create_from(ctx: Session, pool: str, file: str, vol: str, inputpool:
                       validate=libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE)
     with failing(f"Failed to create vol from {file}"):
         new = obj.createXMLFrom(xml, source, flags)
-    ctx.out.extra(f"Vol {new.name()} created from input vol {source.name()}")
+    ctx.out.extra(fmt("Vol %s created from input vol %s\n", new.name(), source.name()), end="")
 
 
 def _clone_xml(xml: str, new_name: str) -> str:
@@ -259,7 +260,7 @@ def _clone_xml(xml: str, new_name: str) -> str:
     root = etree.fromstring(xml.encode("utf-8"))
     found = root.xpath("/volume/name")
     if not found:
-        raise VshError("Failed to allocate XML buffer")
+        raise VshError(msg("Failed to allocate XML buffer"))
     found[0].text = new_name
     text, _ = select(etree.tostring(root, encoding=str), "/volume", False)
     return text[:-1]
@@ -275,7 +276,7 @@ def cmd_vol_clone(ctx: Session, vol: str, newname: str, pool: str | None, preall
     import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
-    with failing("failed to get parent pool"):
+    with failing(msg("failed to get parent pool")):
         parent = obj.storagePoolLookupByVolume()
     common.required("newname", newname)
     xml = _clone_xml(obj.XMLDesc(0), newname)
@@ -287,7 +288,7 @@ def cmd_vol_clone(ctx: Session, vol: str, newname: str, pool: str | None, preall
                       reflink=libvirt.VIR_STORAGE_VOL_CREATE_REFLINK)
     with failing(f"Failed to clone vol from {obj.name()}"):
         new = parent.createXMLFrom(xml, obj, flags)
-    ctx.out.extra(f"Vol {new.name()} cloned from {obj.name()}")
+    ctx.out.extra(fmt("Vol %s cloned from %s\n", new.name(), obj.name()), end="")
 
 
 @command("vol-resize", group="volume", help="resize a vol",
@@ -309,7 +310,7 @@ def cmd_vol_resize(ctx: Session, vol: str, capacity: str, pool: str | None, allo
     if text.startswith("-"):
         # The API wants a positive size; virsh takes a negative one as a shrinking delta.
         if not shrink:
-            raise VshError("negative size requires --shrink")
+            raise VshError(msg("negative size requires --shrink"))
         text, delta = text[1:], True
     size = parse_size(text)
     flags = ctx.flags(allocate=libvirt.VIR_STORAGE_VOL_RESIZE_ALLOCATE,
@@ -334,7 +335,7 @@ def cmd_vol_wipe(ctx: Session, vol: str, pool: str | None, algorithm: str | None
     obj = ctx.lookup.volume(vol, pool)
     algorithm = ctx.late("algorithm", algorithm)
     if algorithm is not None and algorithm not in WIPE_ALGORITHMS:
-        raise VshError(f"Unsupported algorithm '{algorithm}'")
+        raise VshError(msg("Unsupported algorithm '%s'", algorithm))
     pattern = WIPE_ALGORITHMS.index(algorithm) if algorithm is not None else 0
     # virsh zeroes with virStorageVolWipe and uses the pattern call for the other algorithms.
     with failing(f"Failed to wipe vol {vol}"):
@@ -351,7 +352,7 @@ _SPARSE = 1  # VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM == VIR_STORAGE_VOL_DOWNLOAD_
 
 
 def _new_stream(ctx: Session) -> Any:
-    with failing("cannot create a new stream"):
+    with failing(msg("cannot create a new stream")):
         return ctx.conn.newStream(0)
 
 
@@ -387,17 +388,17 @@ def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: 
     try:
         fd = os.open(file, os.O_RDONLY)
     except OSError:
-        raise VshError(f"cannot read {file}") from None
+        raise VshError(msg("cannot read %s", file)) from None
     try:
         try:
             is_block = stat.S_ISBLK(os.fstat(fd).st_mode)
             total = _size(fd)
         except OSError:
-            raise VshError(f"unable to stat {file}") from None
+            raise VshError(msg("unable to stat %s", file)) from None
         if length:
             total = min(total, length)
         stream = _new_stream(ctx)
-        with failing(f"cannot upload to volume {vol}"):
+        with failing(msg("cannot upload to volume %s", vol)):
             volume.upload(stream, _c_ull(offset), _c_ull(length), _SPARSE if sparse else 0)
         with progress.transfer(ctx.out, "Upload", total) as bar:
             try:
@@ -416,10 +417,10 @@ def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: 
                 os.close(fd)
             except OSError:
                 abort_stream(stream)
-                raise VshError(f"cannot close file {file}") from None
+                raise VshError(msg("cannot close file %s", file)) from None
             finally:
                 fd = -1
-            with failing(f"cannot close volume {vol}"):
+            with failing(msg("cannot close volume %s", vol)):
                 stream.finish()
             bar.finish()
     finally:
@@ -448,9 +449,9 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
             # Only a regular file can be left half-written (not /dev/null or a device).
             partial = file if stat.S_ISREG(mode) else None
         except OSError:
-            raise VshError(f"unable to stat {file}") from None
+            raise VshError(msg("unable to stat %s", file)) from None
         stream = _new_stream(ctx)
-        with failing(f"cannot download from volume {vol}"):
+        with failing(msg("cannot download from volume %s", vol)):
             volume.download(stream, _c_ull(offset), _c_ull(length), _SPARSE if sparse else 0)
         try:
             total = max(int(volume.info()[1]) - (offset or 0), 0)

@@ -21,6 +21,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
+from vsh.i18n import fmt, msg
 
 
 # virsh completes these commands' domains among the running ones (VIR_CONNECT_LIST_DOMAINS_ACTIVE).
@@ -38,7 +39,7 @@ def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     with failing("Unable to freeze filesystems"):
         count = dom.fsFreeze(mountpoint or None, 0)
     ctx.out.data({"count": count})
-    ctx.out.extra(f"Froze {count} filesystem(s)")
+    ctx.out.extra(fmt("Froze %d filesystem(s)\n", count), end="")
 
 
 @command("domfsthaw", group="domain", help="Thaw domain's mounted filesystems.",
@@ -48,7 +49,7 @@ def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     with failing("Unable to thaw filesystems"):
         count = dom.fsThaw(mountpoint or None, 0)
     ctx.out.data({"count": count})
-    ctx.out.extra(f"Thawed {count} filesystem(s)")
+    ctx.out.extra(fmt("Thawed %d filesystem(s)\n", count), end="")
 
 
 @command("domfsinfo", group="domain", help="Get information of domain's mounted filesystems.",
@@ -79,7 +80,7 @@ def cmd_domfstrim(ctx: Session, domain: str, minimum: str | None, mountpoint: st
     dom = ctx.lookup.domain(domain)
     least = ctx.late("minimum", minimum) or 0
     required("mountpoint", mountpoint)
-    with failing("Unable to invoke fstrim"):
+    with failing(msg("Unable to invoke fstrim")):
         dom.fSTrim(mountpoint, least, 0)
 
 
@@ -200,12 +201,12 @@ def cmd_set_user_sshkeys(ctx: Session, domain: str, user: str, file: str | None,
     elif not reset:
         flags = libvirt.VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND
         if file is None:
-            raise VshError("Option --file is required")
+            raise VshError(msg("Option --file is required"))
     keys: list[str] = []
     if file is not None:
         text = ctx.read_file(file)
         # g_strsplit: an empty file has no keys, a trailing newline leaves one empty key.
         keys = text.split("\n") if text else []
         if not keys:
-            raise VshError(f"File {file} contains no keys")
+            raise VshError(msg("File %s contains no keys", file))
     dom.authorizedSSHKeysSet(user, keys, flags)

@@ -23,6 +23,7 @@ from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Flag, Int, Opt, Str
+from vsh.i18n import fmt, msg
 
 #: virStorageFileFormat, the values of blockcopy --format that completion offers.
 FILE_FORMATS = ("none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop",
@@ -174,7 +175,7 @@ class BlockJobWait:
                 try:
                     info = self.dom.blockJobInfo(self.dev, 0)
                 except libvirt.libvirtError as err:
-                    raise VshError(f"failed to query job for disk {self.dev}", cause=err) from None
+                    raise VshError(msg("failed to query job for disk %s", self.dev), cause=err) from None
                 if any(events) and self.status is not None:
                     result = self.status
                     break
@@ -197,7 +198,7 @@ class BlockJobWait:
                     try:
                         self.dom.blockJobAbort(self.dev, abort_flags)
                     except libvirt.libvirtError as err:
-                        raise VshError(f"failed to abort job for disk '{self.dev}'", cause=err) from None
+                        raise VshError(msg("failed to abort job for disk '%s'", self.dev), cause=err) from None
                     result = CANCELED
                     break
                 self.woken.wait(0.5)
@@ -349,7 +350,7 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
     common.exclusive(blockdev=blockdev, xml=xml is not None)
     common.exclusive(pivot=pivot, finish=finish)
     if dest is None and xml is None:
-        raise VshError("need either --dest or --xml")
+        raise VshError(msg("need either --dest or --xml"))
     _blocking_check(blocking, verbose, async_, "finish")
     dom = ctx.lookup.domain(domain)
     waiter = BlockJobWait(ctx, dom, path, "Block Copy", verbose, ms, async_) if blocking else None
@@ -363,7 +364,7 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
                     # The typed parameter is bytes/s in an unsigned long long.
                     limit = ULONG_MAX >> 20
                     if bw > limit:
-                        raise VshError(f"bandwidth must be less than {limit}")
+                        raise VshError(msg("bandwidth must be less than %llu", limit))
                     bw <<= 20
                 params[libvirt.VIR_DOMAIN_BLOCK_COPY_BANDWIDTH] = bw
             if gran:
@@ -509,7 +510,7 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
             unit = "MiB/s"
         else:
             if (speed << 20) > ULONG_MAX:
-                raise VshError(f"overflow in converting {speed} MiB/s to bytes\n")
+                raise VshError(msg("overflow in converting %ld MiB/s to bytes\n", speed))
             speed <<= 20
     if not job:
         if ctx.out.json:
@@ -525,7 +526,7 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
     if raw:
         # virsh prints a type it has no name for as "(null)".
         name = JOB_TYPES[kind] if 0 <= kind < len(JOB_TYPES) else "(null)"
-        ctx.out.print(f" type={name}\n bandwidth={int(job.get('bandwidth', 0))}\n cur={cur}\n end={end}")
+        ctx.out.write(fmt(" type=%s\n bandwidth=%lu\n cur=%llu\n end=%llu\n", name, int(job.get('bandwidth', 0)), cur, end))
         return
     from vsh.progress import TEXT, Progress
 

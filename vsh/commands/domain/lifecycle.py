@@ -15,6 +15,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Flag, Str
 from vsh.values import split_list
+from vsh.i18n import fmt, msg
 
 #: --file of define and create; an empty value is refused when the body reads it.
 _FILE = FILE("file containing an XML domain description")._replace(empty_ok=True)
@@ -65,8 +66,8 @@ def cmd_define(ctx: Session, file: str, validate: bool) -> None:
         else:
             dom = conn.defineXML(xml)
     except libvirt.libvirtError as err:
-        raise VshError(f"Failed to define domain from {file}", cause=err) from None
-    ctx.out.extra(f"Domain '{dom.name()}' defined from {file}")
+        raise VshError(msg("Failed to define domain from %s", file), cause=err) from None
+    ctx.out.extra(fmt("Domain '%s' defined from %s\n", dom.name(), file), end="")
 
 
 @command("create", group="domain", help="create a domain from an XML file", desc="Create a domain.",
@@ -90,7 +91,7 @@ def cmd_create(ctx: Session, file: str, console: bool, paused: bool, autodestroy
                       reset_nvram=libvirt.VIR_DOMAIN_START_RESET_NVRAM)
     with failing(f"Failed to create domain from {file}"):
         dom = ctx.conn.createXMLWithFiles(xml, fds, flags) if fds else ctx.conn.createXML(xml, flags)
-    ctx.out.extra(f"Domain '{dom.name()}' created from {file}")
+    ctx.out.extra(fmt("Domain '%s' created from %s\n", dom.name(), file), end="")
     if console:
         # virsh reports a console failure here but the command still succeeds.
         try:
@@ -119,7 +120,7 @@ def cmd_start(ctx: Session, domain: str, console: bool, paused: bool, autodestro
 
     dom = ctx.lookup.domain(domain, by_id=False)
     if dom.ID() >= 0:
-        raise VshError("Domain is already active")
+        raise VshError(msg("Domain is already active"))
     fds = parse_fds(pass_fds)
     flags = ctx.flags(paused=libvirt.VIR_DOMAIN_START_PAUSED,
                       autodestroy=libvirt.VIR_DOMAIN_START_AUTODESTROY,
@@ -149,14 +150,14 @@ def cmd_start(ctx: Session, domain: str, console: bool, paused: bool, autodestro
                     raise from_libvirt(err2) from None
             flags &= ~libvirt.VIR_DOMAIN_START_FORCE_BOOT
     if not started:
-        with failing(f"Failed to start domain '{dom.name()}'"):
+        with failing(msg("Failed to start domain '%s'", dom.name())):
             if fds:
                 dom.createWithFiles(fds, flags)
             elif flags:
                 dom.createWithFlags(flags)
             else:
                 dom.create()
-    ctx.out.extra(f"Domain '{dom.name()}' started")
+    ctx.out.extra(fmt("Domain '%s' started\n", dom.name()), end="")
     if console:
         _console(ctx, dom)
 
@@ -177,7 +178,7 @@ def cmd_shutdown(ctx: Session, domain: str, mode: str | None) -> None:
             dom.shutdownFlags(flags)
         else:
             dom.shutdown()
-    ctx.out.extra(f"Domain '{domain}' is being shutdown")
+    ctx.out.extra(fmt("Domain '%s' is being shutdown\n", domain), end="")
 
 
 @command("reboot", group="domain", help="reboot a domain", desc="Run a reboot command in the target domain.",
@@ -189,7 +190,7 @@ def cmd_reboot(ctx: Session, domain: str, mode: str | None) -> None:
     dom = ctx.lookup.domain(domain)
     with failing(f"Failed to reboot domain '{domain}'"):
         dom.reboot(flags)
-    ctx.out.extra(f"Domain '{domain}' is being rebooted")
+    ctx.out.extra(fmt("Domain '%s' is being rebooted\n", domain), end="")
 
 
 @command("reset", group="domain", help="reset a domain", desc="Reset the target domain as if by power button",
@@ -198,7 +199,7 @@ def cmd_reset(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     with failing(f"Failed to reset domain '{domain}'"):
         dom.reset(0)
-    ctx.out.extra(f"Domain '{domain}' was reset")
+    ctx.out.extra(fmt("Domain '%s' was reset\n", domain), end="")
 
 
 @command("destroy", group="domain", help="destroy (stop) a domain",
@@ -215,7 +216,7 @@ def cmd_destroy(ctx: Session, domain: str, graceful: bool, remove_logs: bool) ->
             dom.destroyFlags(flags)
         else:
             dom.destroy()
-    ctx.out.extra(f"Domain '{domain}' destroyed")
+    ctx.out.extra(fmt("Domain '%s' destroyed\n", domain), end="")
 
 
 @command("suspend", group="domain", help="suspend a domain", desc="Suspend a running domain.", opts=[DOMAIN(complete="domain:running")])
@@ -223,7 +224,7 @@ def cmd_suspend(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     with failing(f"Failed to suspend domain '{domain}'"):
         dom.suspend()
-    ctx.out.extra(f"Domain '{domain}' suspended")
+    ctx.out.extra(fmt("Domain '%s' suspended\n", domain), end="")
 
 
 @command("resume", group="domain", help="resume a domain", desc="Resume a previously suspended domain.",
@@ -232,7 +233,7 @@ def cmd_resume(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     with failing(f"Failed to resume domain '{domain}'"):
         dom.resume()
-    ctx.out.extra(f"Domain '{domain}' resumed")
+    ctx.out.extra(fmt("Domain '%s' resumed\n", domain), end="")
 
 
 @command("autostart", group="domain", help="autostart a domain",
@@ -279,7 +280,7 @@ def _disk_volumes(ctx: Session, dom: Any, wanted: list[str] | None) -> list[tupl
     try:
         xml = dom.XMLDesc(0)
     except libvirt.libvirtError as err:
-        raise VshError("Failed to get domain description xml", cause=err) from None
+        raise VshError(msg("Failed to get domain description xml"), cause=err) from None
     pending: list[str | None] | None = list(wanted) if wanted is not None else None
     volumes: list[tuple[Any, str, str]] = []
     for disk in etree.fromstring(xml.encode("utf-8")).findall("devices/disk"):
@@ -310,20 +311,19 @@ def _disk_volumes(ctx: Session, dom: Any, wanted: list[str] | None) -> list[tupl
                 try:
                     pool_obj = ctx.conn.storagePoolLookupByName(pool)
                 except libvirt.libvirtError:
-                    ctx.report(VshError(f"Storage pool '{pool}' for volume '{target}' not found."))
+                    ctx.report(VshError(msg("Storage pool '%s' for volume '%s' not found.", pool, target)))
                     continue
                 vol = pool_obj.storageVolLookupByName(source)
             else:
                 vol = ctx.conn.storageVolLookupByPath(source)
         except libvirt.libvirtError:
-            ctx.report(VshError(f"Storage volume '{target}'({source}) is not managed by libvirt. "
-                                "Remove it manually.\n"))
+            ctx.report(VshError(msg("Storage volume '%s'(%s) is not managed by libvirt. Remove it manually.\n", target, source)))
             continue
         volumes.append((vol, target, source))
     missing = [item for item in (pending or []) if item is not None]
     if missing:
         for item in missing:
-            ctx.report(VshError(f"Volume '{item}' was not found in domain's definition.\n"))
+            ctx.report(VshError(msg("Volume '%s' was not found in domain's definition.\n", item)))
         raise VshError("")
     return volumes
 
@@ -342,7 +342,7 @@ def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | N
             raise VshError(f"Options --{one} and --keep-{one} are mutually exclusive")
     vol_string = storage or None  # read quietly: "" means none
     if wipe_storage and not (vol_string or remove_all_storage):
-        raise VshError("'--wipe-storage' requires '--storage <string>' or '--remove-all-storage'")
+        raise VshError(msg("'--wipe-storage' requires '--storage <string>' or '--remove-all-storage'"))
     vol_flags = libvirt.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS if delete_storage_volume_snapshots else 0
     flags = ctx.flags(managed_save=libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE,
                       snapshots_metadata=libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
@@ -387,9 +387,9 @@ def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | N
     volumes: list[tuple[Any, str, str]] = []
     if vol_string or remove_all_storage:
         if running:
-            raise VshError("Storage volume deletion is supported only on stopped domains")
+            raise VshError(msg("Storage volume deletion is supported only on stopped domains"))
         if vol_string and remove_all_storage:
-            raise VshError("Specified both --storage and --remove-all-storage")
+            raise VshError(msg("Specified both --storage and --remove-all-storage"))
         volumes = _disk_volumes(ctx, dom, split_list(vol_string) if vol_string else None)
 
     failure: Exception | None = None
@@ -405,7 +405,7 @@ def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | N
         # The flags are unsupported or unsafe here: do it piece by piece.
         if has_managed_save:
             if not managed_save:
-                raise VshError("Refusing to undefine while domain managed save image exists")
+                raise VshError(msg("Refusing to undefine while domain managed save image exists"))
             try:
                 dom.managedSaveRemove(0)
             except libvirt.libvirtError as err:
@@ -418,8 +418,8 @@ def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | N
         except libvirt.libvirtError as err:
             failure = err
     if failure is not None:
-        raise VshError(f"Failed to undefine domain '{domain}'", cause=failure)
-    ctx.out.extra(f"Domain '{domain}' has been undefined")
+        raise VshError(msg("Failed to undefine domain '%s'", domain), cause=failure)
+    ctx.out.extra(fmt("Domain '%s' has been undefined\n", domain), end="")
 
     last: Exception | None = None
     for vol, target, source in volumes:
@@ -430,15 +430,15 @@ def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | N
                 vol.wipe(0)
             except libvirt.libvirtError as err:
                 last = err
-                ctx.report(VshError("Failed! Volume not removed."))
+                ctx.report(VshError(msg("Failed! Volume not removed.")))
                 continue
-            ctx.out.extra("Done.")
+            ctx.out.extra(fmt("Done.\n"), end="")
         try:
             vol.delete(vol_flags)
         except libvirt.libvirtError as err:
             last = err
-            ctx.report(VshError(f"Failed to remove storage volume '{target}'({source})"))
+            ctx.report(VshError(msg("Failed to remove storage volume '%s'(%s)", target, source)))
         else:
-            ctx.out.extra(f"Volume '{target}'({source}) removed.")
+            ctx.out.extra(fmt("Volume '%s'(%s) removed.\n", target, source), end="")
     if last is not None:
         raise from_libvirt(last)

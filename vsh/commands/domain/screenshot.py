@@ -31,7 +31,7 @@ def cmd_screenshot(ctx: Session, domain: str, file: str | None, screen: int | No
 
     dom = ctx.lookup.domain(domain)
     stream = ctx.conn.newStream(0)
-    with failing(f"could not take a screenshot of {domain}"):
+    with failing(msg("could not take a screenshot of %s", domain)):
         mime = dom.screenshot(stream, screen or 0, 0)
     if file is None:
         # virsh's name: DOMAIN-YYYY-MM-DD-hh:mm:ss plus an extension for the known types.

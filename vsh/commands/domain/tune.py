@@ -21,6 +21,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, Int, Str
 from vsh.typedparams import shown_value, typed_value
+from vsh.i18n import msg
 
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
@@ -53,7 +54,7 @@ def cmd_setmaxmem(ctx: Session, domain: str, size: str, config: bool, live: bool
     flags = affect(ctx)
     dom = ctx.lookup.domain(domain)
     kib = (ctx.late("size", size) + 1023) // 1024
-    with failing("Unable to change MaxMemorySize"):
+    with failing(msg("Unable to change MaxMemorySize")):
         dom.setMemoryFlags(kib, flags | libvirt.VIR_DOMAIN_MEM_MAXIMUM)
 
 
@@ -90,7 +91,7 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
             count = dom.vcpusFlags(flags)
         except libvirt.libvirtError as err:
             if guest:
-                raise VshError("Failed to retrieve vCPU count from the guest", cause=err) from None
+                raise VshError(msg("Failed to retrieve vCPU count from the guest"), cause=err) from None
             raise
         ctx.out.data({"count": count}, f"{count}\n")
         return
@@ -280,9 +281,9 @@ def cmd_domhostname(ctx: Session, domain: str, source: str | None) -> None:
     if source is not None:
         sources = {"lease": libvirt.VIR_DOMAIN_GET_HOSTNAME_LEASE, "agent": libvirt.VIR_DOMAIN_GET_HOSTNAME_AGENT}
         if source not in sources:
-            raise VshError(f"Unknown data source '{source}'")
+            raise VshError(msg("Unknown data source '%s'", source))
         flags = sources[source]
-    with failing("failed to get hostname"):
+    with failing(msg("failed to get hostname")):
         name = dom.hostname(flags)
     ctx.out.data({"hostname": name}, f"{name}\n")
 
@@ -328,12 +329,12 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
 
     def update(field: str, text: str) -> None:
         if field not in params:
-            raise VshError(f"invalid scheduler option: {field}")
+            raise VshError(msg("invalid scheduler option: %s", field))
         updates.append((field, typed_value(field, params[field], text, _SCHED_TYPES)))
 
     for item in set:
         if "=" not in item:
-            raise VshError("Invalid syntax for --set, expecting name=value")
+            raise VshError(msg("Invalid syntax for --set, expecting name=value"))
         field, _eq, text = item.partition("=")
         update(field, text)
     for name, raw in (("cap", cap), ("weight", weight)):
@@ -353,7 +354,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
             dom.setSchedulerParameters(values)
         params = fetch()
     elif live and config:
-        raise VshError("cannot query both live and config at once")
+        raise VshError(msg("cannot query both live and config at once"))
     if ctx.out.json:
         ctx.out.data({"scheduler": scheduler, "parameters": params})
         return

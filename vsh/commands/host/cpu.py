@@ -18,6 +18,7 @@ from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
+from vsh.i18n import msg
 
 #: virDomainVirtType names (virshDomainVirtTypeCompleter).
 VIRT_TYPES = ("none", "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv", "vbox",
@@ -58,7 +59,7 @@ def _strings(**values: str | None) -> None:
 def cmd_nodecpumap(ctx: Session, pretty: bool) -> None:
     from vsh.cpulist import cpus_of, format_cpumap
 
-    with failing("Unable to get cpu map"):
+    with failing(msg("Unable to get cpu map")):
         present, cpumap, online = ctx.conn.getCPUMap(0)
     shown = format_cpumap(cpumap) if pretty else "".join("y" if on else "-" for on in cpumap[:present])
     text = f"{'CPUs present:':<15} {present}\n{'CPUs online:':<15} {online}\n{'CPU map:':<15} {shown}\n"
@@ -95,7 +96,7 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
     import libvirt
 
     num = libvirt.VIR_NODE_CPU_STATS_ALL_CPUS if cpu is None else cpu
-    with failing("Unable to get number of cpu stats"):
+    with failing(msg("Unable to get number of cpu stats")):
         first = ctx.conn.getCPUStats(num, 0)
     if not first:
         return
@@ -103,7 +104,7 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
     stats = {k: int(v) for k, v in first.items() if k in known}
     if percent and "utilization" not in stats:
         time.sleep(1)
-        with failing("Unable to get node cpu stats"):
+        with failing(msg("Unable to get node cpu stats")):
             second = ctx.conn.getCPUStats(num, 0)
         for k, v in second.items():
             if k in stats:
@@ -159,7 +160,7 @@ def cmd_maxvcpus(ctx: Session, type: str | None) -> None:
          opts=[Data("arch", "architecture", empty_ok=True, choices=ARCHES)])
 def cmd_cpu_models(ctx: Session, arch: str) -> None:
     _strings(arch=arch)
-    with failing("failed to get CPU model names"):
+    with failing(msg("failed to get CPU model names")):
         models = ctx.conn.getCPUModelNames(arch, 0)
     if ctx.out.json:
         ctx.out.data(list(models))
@@ -175,7 +176,7 @@ def cmd_cpu_models(ctx: Session, arch: str) -> None:
 def cmd_domcapabilities(ctx: Session, virttype: str | None, emulatorbin: str | None, arch: str | None,
                         machine: str | None) -> None:
     _strings(virttype=virttype, emulatorbin=emulatorbin, arch=arch, machine=machine)
-    with failing("failed to get emulator capabilities"):
+    with failing(msg("failed to get emulator capabilities")):
         caps = ctx.conn.getDomainCapabilities(emulatorbin, arch, machine, virttype, 0)
     ctx.out.xml(caps + "\n")
 
@@ -213,8 +214,8 @@ def extract_cpus(ctx: Session, path: str) -> list[str]:
         raise VshError(parse_error(path, text, err)) from None
     nodes = root.xpath(_CPU_PATHS)
     if not nodes:
-        raise VshError(f"File '{path}' does not contain any <cpu> element or valid domain XML, "
-                       "host capabilities XML, or domain capabilities XML")
+        raise VshError(msg("File '%s' does not contain any <cpu> element or valid domain XML, host capabilities XML, "
+                           "or domain capabilities XML", path))
     cpus = []
     for node in nodes:
         if node.tag == "mode":

@@ -6,6 +6,7 @@ from typing import Any
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Flag
+from vsh.i18n import msg
 
 
 def _triple(version: int) -> str:
@@ -24,7 +25,7 @@ def cmd_uri(ctx: Session) -> None:
 def cmd_hostname(ctx: Session) -> None:
     from vsh.errors import failing
 
-    with failing("failed to get hostname"):
+    with failing(msg("failed to get hostname")):
         name = ctx.conn.getHostname()
     ctx.out.data({"hostname": name}, name + "\n")
 
@@ -45,7 +46,7 @@ def cmd_version(ctx: Session, daemon: bool) -> None:
     lines = [f"Compiled against library: libvirt {_triple(lib)}",
              f"Using library: libvirt {_triple(lib)}",
              f"Using API: {hv_type} {_triple(api_version)}"]
-    with failing("failed to get the hypervisor version"):
+    with failing(msg("failed to get the hypervisor version")):
         hv = conn.getVersion()
     if hv == 0:
         lines.append(f"Cannot extract running {hv_type} hypervisor version")
@@ -100,6 +101,6 @@ def cmd_nodeinfo(ctx: Session) -> None:
 def cmd_capabilities(ctx: Session) -> None:
     from vsh.errors import failing
 
-    with failing("failed to get capabilities"):
+    with failing(msg("failed to get capabilities")):
         xml = ctx.conn.getCapabilities()
     ctx.out.xml(xml + "\n")
