@@ -24,7 +24,7 @@ class BitmapError(ValueError):
     """libvirt's own error for a malformed bitmap (virsh prints it as the second line)."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(f"invalid argument: Failed to parse bitmap '{text}'")
+        super().__init__(msg("invalid argument: %s", msg("Failed to parse bitmap '%s'", text)))
 
 
 def _skip(text: str, i: int) -> int:

@@ -80,13 +80,13 @@ def parse(words: list[str]) -> Invocation:
     walk = walk_words(spec, words[1:])
     if walk.help:
         return help_for(spec.name, words)
-    missing = []
+    missing: list[str] = []
     for opt in spec.opts:
         if opt.required and opt.name not in walk.values:
             if opt.type in (DATA, ARGV):
-                missing.append(f"command '{spec.name}' requires <{opt.name}> option")
+                missing.append(msg("command '%s' requires <%s> option", spec.name, opt.name))
             else:
-                missing.append(f"command '{spec.name}' requires --{opt.name} option")
+                missing.append(msg("command '%s' requires --%s option", spec.name, opt.name))
     if missing:
         raise GrammarErrors(missing)
     return Invocation(spec, walk.values, list(words), walk.notes)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from vsh import registry
+from vsh.i18n import _, fmt, printf
 from vsh.spec import ALIAS, ARGV, BOOL, DATA, GROUPS, INT, STRING, CommandSpec, Opt
 
 
@@ -16,56 +17,62 @@ def shortopt_flags(spec: CommandSpec) -> list[bool]:
 
 
 def synopsis_part(opt: Opt, shortopt: bool) -> str:
+    """One option in the synopsis; virsh translates the forms its catalog holds."""
     if opt.type == BOOL:
-        return f"[--{opt.name}]"
-    if opt.type == INT:
-        return f"<{opt.name}>" if opt.required else f"[--{opt.name} <number>]"
-    if opt.type == STRING:
-        return f"[--{opt.name} <string>]"
-    if opt.type == DATA:
-        return f"<{opt.name}>" if opt.required else f"[<{opt.name}>]"
-    if opt.type == ARGV:
+        template = "[--%s]"
+    elif opt.type == INT:
+        template = "<%s>" if opt.required else "[--%s <number>]"
+    elif opt.type == STRING:
+        template = "[--%s <string>]"
+    elif opt.type == DATA:
+        template = "<%s>" if opt.required else "[<%s>]"
+    elif opt.type == ARGV:
         if shortopt:
-            return f"{{[--{opt.name}] <string>}}..." if opt.required else f"[[--{opt.name}] <string>]..."
-        return f"<{opt.name}>..." if opt.required else f"[<{opt.name}>]..."
-    return ""
+            template = "{[--%s] <string>}..." if opt.required else "[[--%s] <string>]..."
+        else:
+            template = "<%s>..." if opt.required else "[<%s>]..."
+    else:
+        return ""
+    return fmt(template, opt.name)
 
 
 def option_label(opt: Opt, shortopt: bool) -> str:
     if opt.type == BOOL:
-        return f"--{opt.name}"
-    if opt.type == INT:
-        return f"[--{opt.name}] <number>" if opt.required else f"--{opt.name} <number>"
-    if opt.type == STRING:
-        return f"--{opt.name} <string>"
-    if opt.type == DATA:
-        return f"[--{opt.name}] <string>"
-    return f"[--{opt.name}] <string>" if shortopt else f"<{opt.name}>"
+        template = "--%s"
+    elif opt.type == INT:
+        template = "[--%s] <number>" if opt.required else "--%s <number>"
+    elif opt.type == STRING:
+        template = "--%s <string>"
+    elif opt.type == DATA:
+        template = "[--%s] <string>"
+    else:
+        template = "[--%s] <string>" if shortopt else "<%s>"
+    return fmt(template, opt.name)
 
 
 def command_help(spec: CommandSpec) -> str:
     """`help COMMAND`, byte for byte as virsh prints it (without the trailing blank line)."""
     flags = shortopt_flags(spec)
-    parts = [f"  NAME\n    {spec.name} - {spec.help}\n", "\n  SYNOPSIS\n    " + spec.name]
+    parts = [_("  NAME\n"), f"    {spec.name} - {_(spec.help)}\n", _("\n  SYNOPSIS\n"), "    " + spec.name]
     for opt, short in zip(spec.opts, flags):
         if opt.type != ALIAS:
             parts.append(" " + synopsis_part(opt, short))
     parts.append("\n")
     if spec.desc:
-        parts.append(f"\n  DESCRIPTION\n    {spec.desc}\n")
+        parts.append(_("\n  DESCRIPTION\n") + f"    {_(spec.desc)}\n")
     visible = [(o, s) for o, s in zip(spec.opts, flags) if o.type != ALIAS]
     if visible:
-        parts.append("\n  OPTIONS\n")
+        parts.append(_("\n  OPTIONS\n"))
         for opt, short in visible:
-            parts.append(f"    {option_label(opt, short):<15}  {opt.help}\n")
+            parts.append(printf("    %-15s  %s\n", option_label(opt, short), _(opt.help)))
     parts.append("\n")
     return "".join(parts)
 
 
 def group_block(group: str, specs: list[CommandSpec], keyword_colon: bool = True) -> str:
-    colon = ":" if keyword_colon else ""
-    lines = [f" {GROUPS[group]} (help keyword '{group}'){colon}\n"]
-    lines += [f"    {s.name:<30} {s.help}\n" for s in specs]
+    # virsh leaves the group titles in English.
+    lines = [fmt(" %s (help keyword '%s'):\n" if keyword_colon else " %s (help keyword '%s')\n", GROUPS[group], group)]
+    lines += [printf("    %-30s %s\n", s.name, _(s.help)) for s in specs]
     return "".join(lines)
 
 

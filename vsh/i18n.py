@@ -149,7 +149,7 @@ class Message(str):
 
     def shown(self) -> str:
         """The message in the user's language."""
-        return fmt(self.msgid, *self.args)
+        return fmt(self.msgid, *[shown(arg) if isinstance(arg, str) else arg for arg in self.args])
 
 
 def msg(msgid: str, *args: Any) -> Message:

@@ -156,7 +156,7 @@ class Lookup:
                 for wwn in parts:
                     digits = wwn[2:] if wwn.startswith("0x") else wwn
                     if len(digits) != 16 or any(c not in "0123456789abcdefABCDEF" for c in digits):
-                        raise VshError(f"internal error: Malformed wwn: {wwn}")
+                        raise VshError(msg("internal error: %s", msg("Malformed wwn: %s", wwn)))
                 return conn.nodeDeviceLookupSCSIHostByWWN(parts[0], parts[1], 0)
             return conn.nodeDeviceLookupByName(name)
         except libvirt.libvirtError as err:

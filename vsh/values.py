@@ -60,13 +60,13 @@ def scale_integer(value: int, suffix: str, scale: int, limit: int) -> int:
         elif suffix[1].lower() == "b" and len(suffix) == 2:
             base = 1000
         else:
-            raise _Detail(f"invalid argument: unknown suffix '{suffix}'")
+            raise _Detail(msg("invalid argument: %s", msg("unknown suffix '%s'", suffix)))
         power = "kmgtpe".find(suffix[0].lower()) + 1
         if power == 0:
-            raise _Detail(f"invalid argument: unknown suffix '{suffix}'")
+            raise _Detail(msg("invalid argument: %s", msg("unknown suffix '%s'", suffix)))
         factor = base**power
     if value and value > limit // factor:
-        raise _Detail(f"numerical overflow: value too large: {value}{suffix}")
+        raise _Detail(msg("numerical overflow: %s", msg("value too large: %llu%s", value, suffix)))
     return value * factor
 
 
@@ -101,7 +101,7 @@ def convert(opt: Opt, raw: Any) -> Any:
             return parse_scaled(raw, opt.scale)
         except _Detail as detail:
             raise VshError(msg("Scaled numeric value '%s' for <%s> option is malformed or out of range", raw, opt.name),
-                           cause=_Message(str(detail))) from None
+                           cause=_Message(detail.args[0])) from None
         except ValueError:
             raise VshError(msg("Scaled numeric value '%s' for <%s> option is malformed or out of range", raw, opt.name)) from None
     bounds = {
@@ -123,7 +123,7 @@ class _Message(Exception):
     """A plain second error line that does not come from libvirt itself."""
 
     def get_error_message(self) -> str:
-        return str(self)
+        return self.args[0]  # a vsh.i18n.Message: shown in the user's language
 
 
 def split_items(text: str) -> list[str | None]:
@@ -154,10 +154,10 @@ def split_list(text: str) -> list[str]:
 
 def convert_scaled(name: str, raw: str, scale: int = 1, limit: int = ULLONG_MAX) -> int:
     """vshCommandOptScaledInt with its own bound (freepages, allocpages): the value or virsh's error."""
-    message = f"Scaled numeric value '{raw}' for <{name}> option is malformed or out of range"
+    message = msg("Scaled numeric value '%s' for <%s> option is malformed or out of range", raw, name)
     try:
         return parse_scaled(raw, scale, limit)
     except _Detail as detail:
-        raise VshError(message, cause=_Message(str(detail))) from None
+        raise VshError(message, cause=_Message(detail.args[0])) from None
     except ValueError:
         raise VshError(message) from None

@@ -443,7 +443,7 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
         raise VshError(msg("No support for %s in command 'attach-disk'", mode))
     wwn = given["wwn"]
     if wwn is not None and not _valid_wwn(wwn):
-        raise VshError(f"internal error: Malformed wwn: {wwn}")
+        raise VshError(msg("internal error: %s", msg("Malformed wwn: %s", wwn)))
 
     def attrs(*pairs: tuple[str, str | None]) -> str:
         return "".join(f" {k}='{buffer_escape(v)}'" for k, v in pairs if v is not None)

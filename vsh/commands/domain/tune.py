@@ -346,7 +346,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
         duplicate = next((f for i, f in enumerate(fields) if f in fields[:i]), None)
         if duplicate is not None and not ctx.readonly:
             # The Python binding takes a dict, so libvirt's own duplicate check is repeated here.
-            raise VshError(f"invalid argument: parameter '{duplicate}' occurs multiple times")
+            raise VshError(msg("invalid argument: %s", msg("parameter '%s' occurs multiple times", duplicate)))
         values = dict(updates)
         if use_flags:
             dom.setSchedulerParametersFlags(values, flags)
