@@ -18,9 +18,23 @@ if TYPE_CHECKING:
 
 
 def usage_options() -> str:
-    """The head of `vsh --help`: the synopsis and the global options (virsh's layout)."""
-    return ("\nvsh [options]... [<command_string>]\nvsh [options]... <command> [args...]\n\n" + usage_block() +
-            "  commands (non interactive mode):\n\n")
+    """The head of `vsh --help`: the synopsis and the global options (virsh's layout).
+
+    In virsh's catalog this is one message, virsh's own options only: translated, it gets
+    vsh's options (in English) before its last line.
+    """
+    from vsh import i18n
+
+    head = "\n%s [options]... [<command_string>]\n%s [options]... <command> [args...]\n\n"
+    tail = "  commands (non interactive mode):\n\n"
+    if not i18n.translating():
+        return i18n.printf(head, "vsh", "vsh") + usage_block() + tail
+    from vsh.globalopts import OPTIONS, OWN, usage_lines
+
+    virsh_opts = tuple(o for o in OPTIONS if o.long not in OWN)
+    text = i18n.fmt(head + "  options:\n" + usage_lines(virsh_opts) + tail, "vsh", "vsh")
+    at = text.rstrip("\n").rfind("\n") + 1
+    return text[:at] + usage_lines(tuple(o for o in OPTIONS if o.long in OWN)) + text[at:]
 
 
 class Options:
@@ -144,9 +158,11 @@ def _version_text(long: bool) -> str:
 def usage_text() -> str:
     from vsh.helptext import group_listing
 
+    from vsh.i18n import _
+
     return (usage_options() + group_listing(header=False, keyword_colon=False) +
-            "\n  (specify help <group> for details about the commands in the group)\n\n"
-            "  (specify help <command> for details about the command)\n\n")
+            _("\n  (specify help <group> for details about the commands in the group)\n") +
+            _("\n  (specify help <command> for details about the command)\n\n"))
 
 
 def _act_on_sigint() -> None:

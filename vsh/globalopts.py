@@ -59,15 +59,24 @@ OPTIONS: tuple[GlobalOpt, ...] = (
 CHOICES = {"on-error": ("continue", "stop")}
 
 
-def usage_block() -> str:
-    """The options part of `vsh --help`, in virsh's layout (a long label gets a line of its own)."""
+#: The global options vsh adds to virsh's.
+OWN = ("json", "no-color", "on-error")
+
+
+def usage_lines(options: tuple[GlobalOpt, ...] = OPTIONS) -> str:
+    """Options as `vsh --help` lists them, in virsh's layout (a long label gets a line of its own)."""
     lines = []
-    for opt in OPTIONS:
+    for opt in options:
         if len(opt.label) > 23:
             lines.append(f"    {opt.label}\n{'':28}{opt.help}")
         else:
             lines.append(f"    {opt.label:<24}{opt.help}")
-    return "  options:\n" + "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
+
+
+def usage_block() -> str:
+    """The options part of `vsh --help`."""
+    return "  options:\n" + usage_lines()
 
 
 def valued_words(skip: tuple[str, ...] = ("c",)) -> list[str]:
