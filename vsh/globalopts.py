@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from vsh.errors import VshError
+from vsh.i18n import msg
 
 NONE, REQUIRED, OPTIONAL = "none", "required", "optional"
 
@@ -113,7 +114,7 @@ def _both(opt: GlobalOpt) -> str:
 
 
 def _unsupported(word: str) -> VshError:
-    return VshError(f"unsupported option '{word}'. See --help.")
+    return VshError(msg("unsupported option '%s'. See --help.", word))
 
 
 def scan(argv: list[str], tolerant: bool = False,
@@ -166,7 +167,7 @@ def scan(argv: list[str], tolerant: bool = False,
                 if tolerant:
                     j += 1
                     continue
-                raise VshError(f"unsupported option '-{ch}'. See --help.")
+                raise VshError(msg("unsupported option '-%c'. See --help.", ch))
             opt = found[0]
             if opt.kind == REQUIRED:
                 value = word[j + 1:]

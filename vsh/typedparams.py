@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from vsh.errors import VshError
-from vsh.i18n import msg
+from vsh.i18n import _, msg
 
 TYPE_NAMES = {"int": "int", "uint": "unsigned int", "llong": "long long", "ullong": "unsigned long long",
               "double": "double"}
@@ -31,7 +31,7 @@ def param_text(value: Any) -> str:
 def shown_value(value: Any) -> str:
     """vshGetTypedParamValue: how schedinfo, memtune, blkiotune and friends print a value."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, float):
         return f"{value:f}"
     return str(value)

@@ -32,7 +32,7 @@ from vsh.session import Session
 from vsh.spec import Argv, Flag, Str
 from vsh.values import split_items
 from vsh.xmlbuild import Buffer
-from vsh.i18n import msg
+from vsh.i18n import fmt, msg
 
 
 def CHECKPOINTNAME(help: str = "checkpoint name") -> Any:
@@ -44,9 +44,9 @@ def _create(ctx: Session, dom: Any, xml: str, flags: int, source: str | None) ->
     name = chk.getName()
     # virsh ends these messages without a newline; the blank line after the command ends them.
     if source is not None:
-        ctx.out.extra(f"Domain checkpoint {name} created from '{source}'", end="")
+        ctx.out.extra(fmt("Domain checkpoint %s created from '%s'", name, source), end="")
     else:
-        ctx.out.extra(f"Domain checkpoint {name} created", end="")
+        ctx.out.extra(fmt("Domain checkpoint %s created", name), end="")
 
 
 @command("checkpoint-create", group="checkpoint", help="Create a checkpoint from XML",

@@ -21,7 +21,7 @@ from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg
 
 
 def IFACE(help: str = "interface name or MAC address", complete: str = "interface") -> Opt:
@@ -48,7 +48,7 @@ def cmd_iface_list(ctx: Session, inactive: bool, all: bool) -> None:
     rows = [{"name": i.name(), "active": bool(i.isActive()), "mac": i.MACString()} for i in ifaces]
     ctx.out.table([
         Column("name", "Name"),
-        Column("active", "State", lambda v: "active" if v else "inactive", state=True),
+        Column("active", "State", lambda v: _("active") if v else _("inactive"), state=True),
         Column("mac", "MAC Address"),
     ], rows)
 

@@ -29,7 +29,7 @@ from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg
 
 
 @command("net-list", group="network", help="list networks", desc="Returns list of networks.",
@@ -83,14 +83,14 @@ def _define_or_create(ctx: Session, file: str, validate: bool, define: bool) -> 
     xml = ctx.read_file(file)
     conn = ctx.conn
     verb = "define" if define else "create"
-    with failing(f"Failed to {verb} network from {file}"):
+    with failing(msg("Failed to " + verb + " network from %s", file)):
         if define:
             net = (conn.networkDefineXMLFlags(xml, libvirt.VIR_NETWORK_DEFINE_VALIDATE) if validate
                    else conn.networkDefineXML(xml))
         else:
             net = (conn.networkCreateXMLFlags(xml, libvirt.VIR_NETWORK_CREATE_VALIDATE) if validate
                    else conn.networkCreateXML(xml))
-    ctx.out.extra(f"Network {net.name()} {verb}d from {file}")
+    ctx.out.extra(fmt("Network %s " + verb + "d from %s\n", net.name(), file), end="")
 
 
 @command("net-define", group="network",
@@ -182,9 +182,9 @@ def cmd_net_dumpxml(ctx: Session, network: str, inactive: bool, xpath: str | Non
 def cmd_net_autostart(ctx: Session, network: str, disable: bool) -> None:
     net = ctx.lookup.network(network)
     verb = "unmark" if disable else "mark"
-    with failing(f"failed to {verb} network {network} as autostarted"):
+    with failing(msg("failed to " + verb + " network %s as autostarted", network)):
         net.setAutostart(0 if disable else 1)
-    ctx.out.extra(f"Network {network} {verb}ed as autostarted")
+    ctx.out.extra(fmt("Network %s " + verb + "ed as autostarted\n", network), end="")
 
 
 @command("net-name", group="network", help="convert a network UUID to network name",

@@ -21,7 +21,7 @@ from vsh.eventwatch import (event_opts, list_events, object_filter, object_forma
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Opt, Str
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg
 
 
 # virNodeDevCapType names in order, with the listing flag each selects.
@@ -124,7 +124,7 @@ def cmd_nodedev_info(ctx: Session, device: str) -> None:
     active, persistent, autostart = _bool(dev.isActive), _bool(dev.isPersistent), _bool(dev.autostart)
 
     def yes_no(value: bool | None, unknown: str = "yes") -> str:
-        return unknown if value is None else ("yes" if value else "no")
+        return _(unknown) if value is None else (_("yes") if value else _("no"))
 
     # virsh tests the -1 of a failed virNodeDeviceIsActive/IsPersistent as true: "yes".
     ctx.out.kv([("name", "Name:", name, name), ("parent", "Parent:", parent, parent or ""),
@@ -236,9 +236,9 @@ def cmd_nodedev_reset(ctx: Session, device: str) -> None:
 def cmd_nodedev_autostart(ctx: Session, device: str, disable: bool) -> None:
     dev = ctx.lookup.nodedev(device)
     verb = "unmark" if disable else "mark"
-    with failing(f"failed to {verb} device {device} as autostarted"):
+    with failing(msg("failed to " + verb + " device %s as autostarted", device)):
         dev.setAutostart(0 if disable else 1)
-    ctx.out.extra(f"Device {device} {verb}ed as autostarted")
+    ctx.out.extra(fmt("Device %s " + verb + "ed as autostarted\n", device), end="")
 
 
 def _nodedev(ctx: Session, device: str) -> Any:

@@ -29,7 +29,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
 from vsh.units import format_capacity
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg
 
 
 _STATES = ("inactive", "building", "running", "degraded", "inaccessible")
@@ -190,7 +190,7 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
     if not details:
         ctx.out.table([
             Column("name", "Name"),
-            Column("active", "State", lambda v: "unknown" if v is None else ("active" if v else "inactive"),
+            Column("active", "State", lambda v: _("unknown") if v is None else (_("active") if v else _("inactive")),
                    state=True),
             Column("autostart", "Autostart", common.yes_no),
         ], rows)
@@ -309,9 +309,9 @@ def cmd_pool_refresh(ctx: Session, pool: str) -> None:
 def cmd_pool_autostart(ctx: Session, pool: str, disable: bool) -> None:
     obj = ctx.lookup.pool(pool)
     verb = "unmark" if disable else "mark"
-    with failing(f"failed to {verb} pool {pool} as autostarted"):
+    with failing(msg("failed to " + verb + " pool %s as autostarted", pool)):
         obj.setAutostart(0 if disable else 1)
-    ctx.out.extra(f"Pool {pool} {verb}ed as autostarted")
+    ctx.out.extra(fmt("Pool %s " + verb + "ed as autostarted\n", pool), end="")
 
 
 @command("pool-info", group="pool", help="storage pool information",
@@ -329,7 +329,7 @@ def cmd_pool_info(ctx: Session, pool: str, bytes: bool) -> None:
     except libvirt.libvirtError:
         ctx.out.kv(items)
         raise
-    items.append(("state", "State:", state_name(state), state_name(state)))
+    items.append(("state", "State:", state_name(state), _(state_name(state))))
     try:
         persistent: bool | None = bool(obj.isPersistent())
     except libvirt.libvirtError:

@@ -36,7 +36,7 @@ from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Str
 from vsh.values import split_items
 from vsh.xmlbuild import Buffer
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg
 
 
 CREATE_FLAGS = (
@@ -67,9 +67,9 @@ def _create(ctx: Session, dom: Any, xml: str, flags: int, source: str | None) ->
     name = snap.getName()
     # virsh ends these messages without a newline; the blank line after the command ends them.
     if source is not None:
-        ctx.out.extra(f"Domain snapshot {name} created from '{source}'", end="")
+        ctx.out.extra(fmt("Domain snapshot %s created from '%s'", name, source), end="")
     else:
-        ctx.out.extra(f"Domain snapshot {name} created", end="")
+        ctx.out.extra(fmt("Domain snapshot %s created", name), end="")
 
 
 @command("snapshot-create", group="snapshot", help="Create a snapshot from XML",
@@ -228,7 +228,7 @@ def cmd_snapshot_current(ctx: Session, domain: str, name: bool, security_info: b
         if "<state>disk-snapshot</state>" in xml:
             flags |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
         dom.snapshotCreateXML(xml, flags)
-        ctx.out.extra(f"Snapshot {snapshotname} set as current", end="")
+        ctx.out.extra(fmt("Snapshot %s set as current", snapshotname), end="")
         return
     if not dom.hasCurrentSnapshot(0):
         raise VshError(msg("domain '%s' has no current snapshot", dom.name()))
@@ -270,14 +270,14 @@ def cmd_snapshot_info(ctx: Session, domain: str, snapshotname: str | None, curre
     children = snap.numChildren(0)
     descendants = snap.numChildren(libvirt.VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS)
     metadata = bool(snap.hasMetadata(0))
-    yes_no = {True: "yes", False: "no"}
+    yes_no = {True: _("yes"), False: _("no")}
     ctx.out.kv([
         ("name", "Name:", name, name),
         ("domain", "Domain:", dom.name(), dom.name()),
         ("current", "Current:", is_current, yes_no[is_current]),
         ("state", "State:", state, state),
         ("location", "Location:", "external" if external else "internal",
-         "external" if external else "internal"),
+         _("external") if external else _("internal")),
         ("parent", "Parent:", parent, parent or "-"),
         ("children", "Children:", children, str(children)),
         ("descendants", "Descendants:", descendants, str(descendants)),

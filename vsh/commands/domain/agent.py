@@ -64,7 +64,7 @@ def cmd_domfsinfo(ctx: Session, domain: str) -> None:
     if not rows:
         ctx.out.data([])
         # virsh prints this line without a newline; the blank line after every command ends it.
-        ctx.out.extra("No filesystems are mounted in the domain", end="")
+        ctx.out.extra(fmt("No filesystems are mounted in the domain"), end="")
         return
     columns = [Column("mountpoint", "Mountpoint"), Column("name", "Name"), Column("type", "Type"),
                Column("target", "Target", text=",".join)]
@@ -162,7 +162,7 @@ def cmd_set_user_password(ctx: Session, domain: str, user: str, password: str, e
     dom = ctx.lookup.domain(domain)
     dom.setUserPassword(user, password, libvirt.VIR_DOMAIN_PASSWORD_ENCRYPTED if encrypted else 0)
     # virsh prints this line without a newline; the blank line after every command ends it.
-    ctx.out.extra(f"Password set successfully for {user} in {dom.name()}", end="")
+    ctx.out.extra(fmt("Password set successfully for %s in %s", user, dom.name()), end="")
 
 
 @command("get-user-sshkeys", group="domain", help="list authorized SSH keys for given user (via agent)",

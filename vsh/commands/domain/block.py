@@ -386,7 +386,7 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
                 flags |= libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY_RAW
             dom.blockRebase(path, dest, c_unsigned(bw), flags)
         if waiter is None:
-            ctx.out.extra("Block Copy started", end="")
+            ctx.out.extra(fmt("Block Copy started"), end="")
             return
         result = waiter.wait()
     finally:
@@ -438,7 +438,7 @@ def cmd_blockpull(ctx: Session, domain: str, path: str, bandwidth: str | None, b
 
     if not wait:
         start()
-        ctx.out.extra("Block Pull started", end="")
+        ctx.out.extra(fmt("Block Pull started"), end="")
         return
     with BlockJobWait(ctx, dom, path, "Block Pull", verbose, ms, async_) as waiter:
         start()
@@ -516,7 +516,7 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
         if ctx.out.json:
             ctx.out.data({"disk": path, "job": None})
         elif not raw:
-            ctx.out.extra(f"No current block job for {path}", end="")
+            ctx.out.extra(fmt("No current block job for %s", path), end="")
         return
     kind, cur, end = int(job.get("type", 0)), int(job.get("cur", 0)), int(job.get("end", 0))
     if ctx.out.json:
@@ -560,7 +560,7 @@ def cmd_blockresize(ctx: Session, domain: str, path: str, size: str) -> None:
     dom = ctx.lookup.domain(domain)
     with failing(f"Failed to resize block device '{path}'"):
         dom.blockResize(path, c_unsigned(value), flags)
-    ctx.out.extra(f"Block device '{path}' is resized", end="")
+    ctx.out.extra(fmt("Block device '%s' is resized", path), end="")
 
 
 @command("domblkthreshold", group="domain",

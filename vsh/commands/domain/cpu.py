@@ -21,7 +21,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.typedparams import shown_value
-from vsh.i18n import msg
+from vsh.i18n import fmt, msg
 
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
@@ -163,7 +163,7 @@ def cmd_iothreadinfo(ctx: Session, domain: str, config: bool, live: bool, curren
         if ctx.out.json:
             ctx.out.data([])
         else:
-            ctx.out.extra("No IOThreads found for the domain", end="")
+            ctx.out.extra(fmt("No IOThreads found for the domain"), end="")
         return
     rows = _affinity_rows([("iothread", n, m) for n, m in infos])
     ctx.out.table([Column("iothread", "IOThread ID"), Column("text", "CPU Affinity")], rows,

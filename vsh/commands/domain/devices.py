@@ -41,12 +41,12 @@ def _device(ctx: Session, attach: bool, domain: str, file: str, persistent: bool
     required("file", file)
     xml = ctx.read_file(file)
     verb = "attach" if attach else "detach"
-    with failing(f"Failed to {verb} device from {file}"):
+    with failing(msg("Failed to " + verb + " device from %s", file)):
         if flags or current:
             (dom.attachDeviceFlags if attach else dom.detachDeviceFlags)(xml, flags)
         else:
             (dom.attachDevice if attach else dom.detachDevice)(xml)
-    ctx.out.extra(f"Device {verb}ed successfully")
+    ctx.out.extra(fmt("Device " + verb + "ed successfully\n"), end="")
 
 
 @command("attach-device", group="domain", help="attach device from an XML file",

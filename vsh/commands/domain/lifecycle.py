@@ -242,9 +242,9 @@ def cmd_resume(ctx: Session, domain: str) -> None:
 def cmd_autostart(ctx: Session, domain: str, disable: bool) -> None:
     dom = ctx.lookup.domain(domain)
     verb = "unmark" if disable else "mark"
-    with failing(f"Failed to {verb} domain '{domain}' as autostarted"):
+    with failing(msg("Failed to " + verb + " domain '%s' as autostarted", domain)):
         dom.setAutostart(0 if disable else 1)
-    ctx.out.extra(f"Domain '{domain}' {verb}ed as autostarted")
+    ctx.out.extra(fmt("Domain '%s' " + verb + "ed as autostarted\n", domain), end="")
 
 
 # undefine --------------------------------------------------------------------------------------
@@ -424,7 +424,7 @@ def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | N
     last: Exception | None = None
     for vol, target, source in volumes:
         if wipe_storage:
-            ctx.out.extra(f"Wiping volume '{target}'({source}) ... ", end="")
+            ctx.out.extra(fmt("Wiping volume '%s'(%s) ... ", target, source), end="")
             ctx.out.flush()
             try:
                 vol.wipe(0)

@@ -94,10 +94,10 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
         if ctx.out.json:
             ctx.out.data({"changed": changed})
         elif changed:
-            ctx.out.extra("Metadata modified")
+            ctx.out.extra(fmt("Metadata modified"))
         else:
             # virsh prints this one without a newline; the blank line after the command ends it.
-            ctx.out.extra("Metadata not changed", end="")
+            ctx.out.extra(fmt("Metadata not changed"), end="")
         return
     data = dom.metadata(kind, uri, flags)
     ctx.out.data({"uri": uri, "metadata": data}, data + "\n")

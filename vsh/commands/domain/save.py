@@ -115,11 +115,11 @@ def cmd_managedsave_remove(ctx: Session, domain: str) -> None:
         raise VshError(msg("Failed to check for domain managed save image"), cause=err) from None
     if not has:
         # virsh's own spelling ("manage save image"), without a newline.
-        ctx.out.extra(f"Domain '{domain}' has no manage save image; removal skipped", end="")
+        ctx.out.extra(fmt("Domain '%s' has no manage save image; removal skipped", domain), end="")
         return
     with failing(msg("Failed to remove managed save image for domain '%s'", domain)):
         dom.managedSaveRemove(0)
-    ctx.out.extra(f"Removed managedsave image for domain '{domain}'", end="")
+    ctx.out.extra(fmt("Removed managedsave image for domain '%s'", domain), end="")
 
 
 @command("managedsave-edit", group="domain", help="edit XML for a domain's managed save state file",

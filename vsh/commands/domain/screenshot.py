@@ -42,4 +42,4 @@ def cmd_screenshot(ctx: Session, domain: str, file: str | None, screen: int | No
     if ctx.out.json:
         ctx.out.data({"file": file, "mime": mime})
     else:
-        ctx.out.extra(f"Screenshot saved to {file}, with type of {mime}", end="")
+        ctx.out.extra(fmt("Screenshot saved to %s, with type of %s", file, mime), end="")

@@ -21,7 +21,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, Int, Str
 from vsh.typedparams import shown_value, typed_value
-from vsh.i18n import msg
+from vsh.i18n import _, fmt, msg, printf
 
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
@@ -103,7 +103,7 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
                 rows.append((kind, where, None))
                 continue
             rows.append((kind, where, dom.vcpusFlags(kflag | wflag)))
-    text = "".join(f"{kind:<12} {where:<12} {n:>3}\n" for kind, where, n in rows if n is not None)
+    text = "".join(printf("%-12s %-12s %3d\n", _(kind), _(where), n) for kind, where, n in rows if n is not None)
     ctx.out.data({f"{kind}_{where}": n for kind, where, n in rows}, text)
 
 
@@ -182,18 +182,18 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
     for i, rec in enumerate(records):
         if i:
             lines.append("")
-        lines.append(f"{'VCPU:':<15} {rec['vcpu']}")
+        lines.append(printf("%-15s %d", _("VCPU:"), rec["vcpu"]))
         if rec["cpu"] is None:
-            lines += [f"{'CPU:':<15} N/A", f"{'State:':<15} N/A", f"{'CPU time':<15} N/A"]
+            lines += [printf("%-15s %s", _(label), _("N/A")) for label in ("CPU:", "State:", "CPU time")]
         else:
-            lines += [f"{'CPU:':<15} {rec['cpu']}", f"{'State:':<15} {rec['state']}"]
+            lines += [printf("%-15s %d", _("CPU:"), rec["cpu"]), printf("%-15s %s", _("State:"), _(rec["state"]))]
             if rec["cpu_time"] is not None:
-                lines.append(f"{'CPU time:':<15} {rec['cpu_time']:.1f}s")
+                lines.append(printf("%-15s %.1lfs", _("CPU time:"), rec["cpu_time"]))
         if pretty:
-            lines.append(f"{'CPU Affinity:':<15} {format_bitmap(rec['affinity'])} (out of {ncpus})")
+            lines.append(printf("%-15s ", _("CPU Affinity:")) + fmt("%s (out of %d)", format_bitmap(rec["affinity"]), ncpus))
         else:
             on = set(rec["affinity"])
-            lines.append(f"{'CPU Affinity:':<15} " + "".join("y" if c in on else "-" for c in range(ncpus)))
+            lines.append(printf("%-15s ", _("CPU Affinity:")) + "".join("y" if c in on else "-" for c in range(ncpus)))
     ctx.out.data(records, "".join(line + "\n" for line in lines))
 
 
@@ -313,7 +313,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
     dom = ctx.lookup.domain(domain)
     with failing("Failed to get scheduler type"):
         scheduler, nparams = dom.schedulerType()
-    ctx.out.write(f"{'Scheduler':<15}: {scheduler}\n")
+    ctx.out.write(printf("%-15s: %s\n", _("Scheduler"), scheduler))
     if not nparams:
         ctx.out.data({"scheduler": scheduler, "parameters": {}})
         return

@@ -307,7 +307,7 @@ def cmd_dompmsuspend(ctx: Session, domain: str, target: str, duration: str | Non
     # The VIR_NODE_SUSPEND_TARGET_* values are the positions in _TARGETS.
     with failing(msg("Domain '%s' could not be suspended", dom.name())):
         dom.pMSuspendForDuration(_TARGETS.index(target), seconds, 0)
-    ctx.out.extra(f"Domain '{dom.name()}' successfully suspended", end="")
+    ctx.out.extra(fmt("Domain '%s' successfully suspended", dom.name()), end="")
 
 
 @command("dompmwakeup", group="domain", help="wakeup a domain from pmsuspended state",
@@ -317,7 +317,7 @@ def cmd_dompmwakeup(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     with failing(f"Domain '{dom.name()}' could not be woken up"):
         dom.pMWakeup(0)
-    ctx.out.extra(f"Domain '{dom.name()}' successfully woken up", end="")
+    ctx.out.extra(fmt("Domain '%s' successfully woken up", dom.name()), end="")
 
 
 # domdirtyrate-calc, dom-fd-associate -------------------------------------------------------------

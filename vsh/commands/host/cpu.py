@@ -18,7 +18,7 @@ from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
-from vsh.i18n import msg
+from vsh.i18n import fmt, msg
 
 #: virDomainVirtType names (virshDomainVirtTypeCompleter).
 VIRT_TYPES = ("none", "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv", "vbox",
@@ -165,7 +165,7 @@ def cmd_cpu_models(ctx: Session, arch: str) -> None:
     if ctx.out.json:
         ctx.out.data(list(models))
     elif not models:
-        ctx.out.extra("all CPU models are accepted")
+        ctx.out.extra(fmt("all CPU models are accepted"))
     else:
         ctx.out.write("".join(m + "\n" for m in models))
 
