@@ -140,21 +140,30 @@ class Message(str):
 
     msgid: str
     args: tuple[Any, ...]
+    localized: bool
 
-    def __new__(cls, msgid: str, *args: Any) -> Message:
+    def __new__(cls, msgid: str, *args: Any, translate: bool = True) -> Message:
         self = super().__new__(cls, printf(msgid, *args))
         self.msgid = msgid
         self.args = args
+        self.localized = translate
         return self
 
     def shown(self) -> str:
         """The message in the user's language."""
-        return fmt(self.msgid, *[shown(arg) if isinstance(arg, str) else arg for arg in self.args])
+        args = [shown(arg) if isinstance(arg, str) else arg for arg in self.args]
+        return fmt(self.msgid, *args) if self.localized else printf(self.msgid, *args)
 
 
 def msg(msgid: str, *args: Any) -> Message:
     """virsh's message `msgid` filled with `args`: English as a str, translated when shown."""
     return Message(msgid, *args)
+
+
+def system_error(message: str, detail: str) -> Message:
+    """libvirt's form of a failed system call: its message, then the error's own text
+    (strerror, already in the user's language), joined by an untranslated ": "."""
+    return Message("%s: %s", message, detail, translate=False)
 
 
 def shown(text: str) -> str:

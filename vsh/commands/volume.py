@@ -26,7 +26,7 @@ from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.streams import Target, TransferError, abort_stream, failed_transfer, send_all, sparse_send_all
 from vsh.units import format_capacity, parse_size
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg
 
 
 _TYPES = ("file", "block", "dir", "network", "netdir", "ploop")
@@ -38,7 +38,7 @@ def type_name(vol_type: int) -> str:
 
 
 def _size_text(value: int | None) -> str:
-    return "unknown" if value is None else format_capacity(value)
+    return _("unknown") if value is None else format_capacity(value)
 
 
 @command("vol-list", group="volume", help="list vols", desc="Returns list of vols by pool.",
@@ -67,7 +67,7 @@ def cmd_vol_list(ctx: Session, pool: str, details: bool) -> None:
         rows.append(row)
     columns = [Column("name", "Name"), Column("path", "Path")]
     if details:
-        columns += [Column("type", "Type"), Column("capacity", "Capacity", _size_text),
+        columns += [Column("type", "Type", _), Column("capacity", "Capacity", _size_text),
                     Column("allocation", "Allocation", _size_text)]
     ctx.out.table(columns, rows)
 
@@ -148,7 +148,7 @@ def cmd_vol_info(ctx: Session, vol: str, pool: str | None, bytes: bool, physical
     second = ("physical", "Physical:") if physical else ("allocation", "Allocation:")
     ctx.out.kv([
         ("name", "Name:", name, name),
-        ("type", "Type:", type_name(vol_type), type_name(vol_type)),
+        ("type", "Type:", type_name(vol_type), _(type_name(vol_type))),
         ("capacity", "Capacity:", capacity, size(capacity)),
         (second[0], second[1], allocation, size(allocation)),
     ])

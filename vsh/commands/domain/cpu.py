@@ -21,7 +21,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.typedparams import shown_value
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg, printf
 
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
@@ -131,7 +131,7 @@ def cmd_emulatorpin(ctx: Session, domain: str, cpulist: str | None, config: bool
     maxcpu = cpu_count(ctx.conn)
     if cpulist is None:
         cpumap = dom.emulatorPinInfo(flags)[:maxcpu]
-        ctx.out.extra("emulator: CPU Affinity")
+        ctx.out.extra(printf("%s %s", _("emulator:"), _("CPU Affinity")))
         ctx.out.extra("----------------------------------")
         ctx.out.extra("       *: ", end="")
         ctx.out.data({"affinity": cpus_of(cpumap)}, format_cpumap(cpumap) + "\n")
@@ -312,7 +312,7 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
             if not sums:
                 text.append("No total stats available")
                 return
-            text.append("Total:\n" + "".join(_cpu_field(k, v) for k, v in sums.items()))
+            text.append(_("Total:\n") + "".join(_cpu_field(k, v) for k, v in sums.items()))
             obj["total"] = sums
     finally:
         ctx.out.write("".join(text))

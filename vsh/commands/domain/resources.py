@@ -135,7 +135,7 @@ def cmd_memtune(ctx: Session, domain: str, hard_limit: str | None, soft_limit: s
         return bool(p.kind == "ullong" and p.value == UNLIMITED)
 
     _show(ctx, _get(dom, "virDomainGetMemoryParameters", flags, "memory"),
-          text_of=lambda p: "unlimited" if unlimited(p) else shown_value(p.value),
+          text_of=lambda p: _("unlimited") if unlimited(p) else shown_value(p.value),
           json_of=lambda p: None if unlimited(p) else p.value)
 
 

@@ -18,7 +18,7 @@ from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg, printf
 
 #: virDomainVirtType names (virshDomainVirtTypeCompleter).
 VIRT_TYPES = ("none", "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv", "vbox",
@@ -62,7 +62,8 @@ def cmd_nodecpumap(ctx: Session, pretty: bool) -> None:
     with failing(msg("Unable to get cpu map")):
         present, cpumap, online = ctx.conn.getCPUMap(0)
     shown = format_cpumap(cpumap) if pretty else "".join("y" if on else "-" for on in cpumap[:present])
-    text = f"{'CPUs present:':<15} {present}\n{'CPUs online:':<15} {online}\n{'CPU map:':<15} {shown}\n"
+    text = (printf("%-15s %d\n", _("CPUs present:"), present) + printf("%-15s %d\n", _("CPUs online:"), online) +
+            printf("%-15s %s\n", _("CPU map:"), shown))
     ctx.out.data({"present": present, "online": online, "cpus": cpus_of(cpumap)}, text)
 
 
@@ -76,7 +77,7 @@ def _c_float(value: float) -> str:
         return " -nan" if math.copysign(1.0, value) < 0 else "  nan"
     if math.isinf(value):
         return "  inf" if value > 0 else " -inf"
-    return f"{value:5.1f}"
+    return printf("%5.1lf", value)
 
 
 def _ratio(part: float, total: float) -> float:
@@ -111,18 +112,19 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
                 stats[k] = (int(v) - stats[k]) % 2**64
     rows = [(label, stats[field]) for field, label in CPU_FIELDS if field in stats]
     if not percent:
-        ctx.out.data(dict(rows), "".join(f"{label + ':':<15} {value:20d}\n" for label, value in rows))
+        ctx.out.data(dict(rows), "".join(printf("%-15s %20llu\n", _(label + ":"), value) for label, value in rows))
         return
     if "utilization" in stats:
         usage = stats["utilization"]
         idle = (100 - usage) % 2**64
-        ctx.out.data({"usage": usage, "idle": idle}, f"{'usage:':<15} {usage:5d}%\n{'idle:':<15} {idle:5d}%\n")
+        ctx.out.data({"usage": usage, "idle": idle},
+                     printf("%-15s %5llu%%\n", _("usage:"), usage) + printf("%-15s %5llu%%\n", _("idle:"), idle))
         return
     total = float(sum(value for _label, value in rows))
     values = [("usage", _ratio(float(stats.get("user", 0) + stats.get("kernel", 0)), total))]
     values += [(label, _ratio(float(value), total)) for label, value in rows]
     obj = {label: (None if math.isnan(v) or math.isinf(v) else v) for label, v in values}
-    ctx.out.data(obj, "".join(f"{label + ':':<15} {_c_float(v)}%\n" for label, v in values))
+    ctx.out.data(obj, "".join(printf("%-15s ", _(label + ":")) + _c_float(v) + "%\n" for label, v in values))
 
 
 @command("maxvcpus", group="host", help="connection vcpu maximum",

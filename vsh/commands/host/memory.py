@@ -17,7 +17,7 @@ from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int
-from vsh.i18n import msg
+from vsh.i18n import _, msg, printf
 
 UINT_MAX = 2**32 - 1
 
@@ -82,7 +82,7 @@ def cmd_freecell(ctx: Session, cellno: str | None, all: bool) -> None:
         total = _libvirt_call(conn.getFreeMemory)
         if not total:
             raise VshError("")
-        ctx.out.data({"total_kib": total // 1024}, f"Total: {total // 1024} KiB\n")
+        ctx.out.data({"total_kib": total // 1024}, printf("%s: %llu KiB\n", _("Total"), total // 1024))
         return
     root = _caps_root(ctx, "unable to get node capabilities")
     cells = []
@@ -100,7 +100,7 @@ def cmd_freecell(ctx: Session, cellno: str | None, all: bool) -> None:
     ctx.out.data(obj, "".join(f"{c:5d}: {f // 1024:10d} KiB\n" for c, f in cells))
     if not ctx.out.json:
         ctx.out.extra("-" * 20)
-        ctx.out.extra(f"{'Total':>5}: {total // 1024:10d} KiB")
+        ctx.out.extra(printf("%5s: %10llu KiB", _("Total"), total // 1024))
 
 
 class _Line(Exception):
