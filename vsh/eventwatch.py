@@ -20,7 +20,7 @@ import time
 from typing import Any, Callable, Sequence
 
 from vsh import eventnames as names
-from vsh.errors import VshError
+from vsh.errors import VshError, empty_option
 from vsh.session import Session
 from vsh.spec import Flag, Int, Opt, Str
 from vsh.values import empty_option
@@ -152,10 +152,10 @@ class Waiter:
             self.out.out.write(f"{head}], \"end\": {json.dumps(how)}, \"received\": {self.count}}}\n")
         else:
             if how == "interrupted":
-                self.out.write("event loop interrupted\n")
+                self.out.write(_("event loop interrupted\n"))
             elif how == "timeout":
-                self.out.write("event loop timed out\n")
-            self.out.write(f"events received: {self.count}\n")
+                self.out.write(_("event loop timed out\n"))
+            self.out.write(fmt("events received: %d\n", self.count))
         self.out.flush()
 
 
@@ -234,14 +234,14 @@ def simple_event(ctx: Session, events: Sequence[str], event: str | None, loop: b
 def object_formatter(what: str, key: str, lifecycle: Sequence[str], ident: Callable[[Any], str],
                       ) -> Callable[[str], Callable[..., tuple[str, dict[str, Any]]]]:
     def for_event(event: str) -> Callable[..., tuple[str, dict[str, Any]]]:
-        def fmt(obj: Any, *a: Any) -> tuple[str, dict[str, Any]]:
+        def render(obj: Any, *a: Any) -> tuple[str, dict[str, Any]]:
             n = ident(obj)
             fields: dict[str, Any] = {"event": event, key: n}
             if event == "lifecycle":
                 fields["type"] = names.name(lifecycle, a[0])
-                return f"event 'lifecycle' for {what} {n}: {fields['type']}\n", fields
-            return f"event '{event}' for {what} {n}\n", fields
+                return fmt("event 'lifecycle' for " + what + " %s: %s\n", n, _(fields["type"])), fields
+            return fmt("event '%s' for " + what + " %s\n", event, n), fields
 
-        return fmt
+        return render
 
     return for_event

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.errors import VshError
+from vsh.errors import VshError, empty_option
 from vsh.spec import ARGV, BOOL, Opt
 from vsh.i18n import msg
 

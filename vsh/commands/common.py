@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from vsh.errors import VshError
+from vsh.errors import VshError, empty_option
 from vsh.spec import Data, Flag, Int, Opt, Str
 from vsh.values import empty_option
 

@@ -22,7 +22,7 @@ from typing import Any
 from vsh import eventnames
 from vsh.commands import common
 from vsh.editor import edit_xml, inactive_xml, report_edited
-from vsh.errors import VshError, failing
+from vsh.errors import VshError, empty_option, failing
 from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
     simple_event)
 from vsh.output import Column

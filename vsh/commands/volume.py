@@ -19,7 +19,7 @@ import stat
 from typing import Any
 
 from vsh.commands import common
-from vsh.errors import VshError, failing
+from vsh.errors import VshError, empty_option, failing
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
