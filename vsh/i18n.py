@@ -14,7 +14,6 @@ In the C or POSIX locale (the usual case of a script) nothing is loaded at all.
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 # The locale categories that change what virsh prints: its messages and its numbers.
@@ -76,8 +75,8 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-# C's printf: flags, width, precision, length modifier, conversion.
-_SPEC = re.compile(r"%(?:(\d+)\$)?([-+ #0']*)(\*|\d+)?(?:\.(\*|\d*))?(?:hh|h|ll|l|L|q|j|z|t)?([diouxXeEfFgGcs%])")
+# C's printf: argument number, flags, width, precision, length modifier, conversion.
+_SPEC = r"%(?:(\d+)\$)?([-+ #0']*)(\*|\d+)?(?:\.(\*|\d*))?(?:hh|h|ll|l|L|q|j|z|t)?([diouxXeEfFgGcs%])"
 
 
 def printf(template: str, *args: Any) -> str:
@@ -89,6 +88,8 @@ def printf(template: str, *args: Any) -> str:
     """
     if not args and "%%" not in template:
         return template
+    import re
+
     pos = 0
 
     def fill(m: re.Match[str]) -> str:
@@ -117,7 +118,7 @@ def printf(template: str, *args: Any) -> str:
             text = text.replace(".", _decimal, 1)
         return text
 
-    return _SPEC.sub(fill, template)
+    return re.sub(_SPEC, fill, template)  # re caches the compiled pattern
 
 
 def _pad_bytes(text: str, flags: str, width: str | None, precision: str | None) -> str:

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import IO, Any, Callable, Iterable, NamedTuple, Sequence
 
-from vsh.i18n import _, printf, shown
+from vsh.i18n import _, printf, shown, translating
 
 _STATE_COLOURS = {
     "running": "32", "idle": "32", "active": "32", "yes": "32",
@@ -19,6 +19,14 @@ _STATE_COLOURS = {
     "shut off": "2", "inactive": "2", "no": "2",
     "crashed": "31", "blocked": "31", "inaccessible": "31", "degraded": "31",
 }
+
+
+def _state_colour(text: str) -> str | None:
+    """The colour of a state name, also when it is shown in the user's language."""
+    colour = _STATE_COLOURS.get(text)
+    if colour is None and translating():
+        colour = {_(name): code for name, code in _STATE_COLOURS.items()}.get(text)
+    return colour
 
 
 def display_width(text: str) -> int:
@@ -363,11 +371,9 @@ class Printer:
             return text
         if header:
             return f"\x1b[1m{text}\x1b[0m"
-        if col.state and text in _STATE_COLOURS:
-            return f"\x1b[{_STATE_COLOURS[text]}m{text}\x1b[0m"
-        return text
+        colour = _state_colour(text) if col.state else None
+        return f"\x1b[{colour}m{text}\x1b[0m" if colour else text
 
     def _paint_value(self, text: str) -> str:
-        if self.color and text in _STATE_COLOURS:
-            return f"\x1b[{_STATE_COLOURS[text]}m{text}\x1b[0m"
-        return text
+        colour = _state_colour(text) if self.color else None
+        return f"\x1b[{colour}m{text}\x1b[0m" if colour else text
