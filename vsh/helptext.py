@@ -16,38 +16,28 @@ def shortopt_flags(spec: CommandSpec) -> list[bool]:
     return out
 
 
+# virsh's msgids for an option, by type, as (required, optional): in the synopsis and in OPTIONS.
+_SYNOPSIS = {BOOL: ("[--%s]", "[--%s]"), INT: ("<%s>", "[--%s <number>]"), STRING: ("[--%s <string>]",) * 2,
+             DATA: ("<%s>", "[<%s>]")}
+_LABEL = {BOOL: ("--%s",) * 2, INT: ("[--%s] <number>", "--%s <number>"), STRING: ("--%s <string>",) * 2,
+          DATA: ("[--%s] <string>",) * 2}
+
+
 def synopsis_part(opt: Opt, shortopt: bool) -> str:
     """One option in the synopsis; virsh translates the forms its catalog holds."""
-    if opt.type == BOOL:
-        template = "[--%s]"
-    elif opt.type == INT:
-        template = "<%s>" if opt.required else "[--%s <number>]"
-    elif opt.type == STRING:
-        template = "[--%s <string>]"
-    elif opt.type == DATA:
-        template = "<%s>" if opt.required else "[<%s>]"
-    elif opt.type == ARGV:
-        if shortopt:
-            template = "{[--%s] <string>}..." if opt.required else "[[--%s] <string>]..."
-        else:
-            template = "<%s>..." if opt.required else "[<%s>]..."
+    if opt.type == ARGV:
+        forms = ("{[--%s] <string>}...", "[[--%s] <string>]...") if shortopt else ("<%s>...", "[<%s>]...")
+    elif opt.type in _SYNOPSIS:
+        forms = _SYNOPSIS[opt.type]
     else:
         return ""
-    return fmt(template, opt.name)
+    return fmt(forms[0] if opt.required else forms[1], opt.name)
 
 
 def option_label(opt: Opt, shortopt: bool) -> str:
-    if opt.type == BOOL:
-        template = "--%s"
-    elif opt.type == INT:
-        template = "[--%s] <number>" if opt.required else "--%s <number>"
-    elif opt.type == STRING:
-        template = "--%s <string>"
-    elif opt.type == DATA:
-        template = "[--%s] <string>"
-    else:
-        template = "[--%s] <string>" if shortopt else "<%s>"
-    return fmt(template, opt.name)
+    if opt.type in _LABEL:
+        return fmt(_LABEL[opt.type][0 if opt.required else 1], opt.name)
+    return fmt("[--%s] <string>" if shortopt else "<%s>", opt.name)
 
 
 def command_help(spec: CommandSpec) -> str:
