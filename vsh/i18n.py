@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-# The locale categories that change what virsh prints: its messages and its numbers.
-_CATEGORIES = ("LC_ALL", "LC_MESSAGES", "LC_NUMERIC", "LANG")
 _PLAIN = ("", "C", "POSIX")
 
 _translating = False  # messages go through the catalog
@@ -28,7 +26,7 @@ def setup() -> None:
     """At start-up, before anything is printed: take the locale from the environment as
     virsh does (setlocale(LC_ALL, "")), unless it names the C locale, which costs nothing."""
     global _translating, _decimal
-    if all(os.environ.get(name, "") in _PLAIN for name in _CATEGORIES):
+    if all(value in _PLAIN for name, value in os.environ.items() if name.startswith("LC_") or name == "LANG"):
         return
     import locale
 
@@ -36,7 +34,11 @@ def setup() -> None:
         locale.setlocale(locale.LC_ALL, "")
     except locale.Error:
         # One category names a locale that is not installed: glibc then keeps the C locale
-        # for every category, and so does virsh.
+        # for every category, and virsh says so (its perror) and goes on in English.
+        import errno
+        import sys
+
+        sys.stderr.write(f"setlocale: {os.strerror(errno.ENOENT)}\n")
         return
     _decimal = locale.localeconv()["decimal_point"] or "."  # type: ignore[assignment]
     messages = locale.setlocale(locale.LC_MESSAGES)

@@ -78,7 +78,7 @@ LINES = [
     "domcontrol test",
     "create /nonexistent",
     "vol-create-as default-pool v1 1G; vol-info v1 --pool default-pool --bytes; vol-list default-pool --details",
-    "pool-define-as p2 dir --target /tmp/x; pool-list --all; pool-info p2",
+    "pool-define-as p2 dir --target /tmp/x; pool-list --all --details; pool-build p2; pool-delete p2",
     "pool-info default-pool --bytes",
     "shutdown test --mode bogus",
     "schedinfo test --set weight=x",
@@ -123,6 +123,16 @@ def test_translated_output_is_virsh(lang: str, line: str) -> None:
     assert got.out == expected.out, f"stdout differs for {line!r} in {lang}"
     assert got.err == expected.err, f"stderr differs for {line!r} in {lang}"
     assert got.rc == expected.rc
+
+
+def test_help_of_every_command_is_virsh(lang: str) -> None:
+    from vsh import registry
+
+    names = [spec.name for group in registry.by_group(users="none").values() for spec in group]
+    line = "; ".join(f"help {name}" for name in names)
+    expected, got = virsh(line, env={"LC_ALL": lang}), vsh(line, env={"LC_ALL": lang})
+    assert len(names) > 250
+    assert (got.out, got.err, got.rc) == (expected.out, expected.err, expected.rc)
 
 
 @pytest.mark.parametrize("env", [

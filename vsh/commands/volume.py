@@ -26,7 +26,7 @@ from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.streams import Target, TransferError, abort_stream, failed_transfer, send_all, sparse_send_all
 from vsh.units import format_capacity, parse_size
-from vsh.i18n import _, fmt, msg
+from vsh.i18n import _, fmt, msg, printf
 
 
 _TYPES = ("file", "block", "dir", "network", "netdir", "ploop")
@@ -143,7 +143,7 @@ def cmd_vol_info(ctx: Session, vol: str, pool: str | None, bytes: bool, physical
         raise
 
     def size(value: int) -> str:
-        return f"{value} bytes" if bytes else format_capacity(value)
+        return printf("%llu %s", value, _("bytes")) if bytes else format_capacity(value)
 
     second = ("physical", "Physical:") if physical else ("allocation", "Allocation:")
     ctx.out.kv([

@@ -31,7 +31,7 @@ def _mode_flags(mode: str | None, prefix: str, expecting: str) -> int:
     flags = 0
     for piece in (mode.split(",") if mode is not None else []):
         if piece not in names:
-            raise VshError(f"Unknown mode {piece} value, expecting {expecting}")
+            raise VshError(msg("Unknown mode %s value, expecting " + expecting, piece))
         flags |= getattr(libvirt, f"VIR_DOMAIN_{prefix}_{names[piece]}")
     return flags
 
