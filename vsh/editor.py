@@ -267,9 +267,9 @@ def run_editor(ctx: Any, path: str) -> None:
             ctx.out.err.flush()
             status = 127 if err.errno == errno.ENOENT else 126
     if status < 0:
-        raise VshError(f"internal error: Child process ({command_text(argv)}) unexpected fatal signal {-status}")
+        raise VshError(msg("internal error: %s", f"Child process ({command_text(argv)}) unexpected fatal signal {-status}"))
     if status > 0:
-        raise VshError(f"internal error: Child process ({command_text(argv)}) unexpected exit status {status}")
+        raise VshError(msg("internal error: %s", f"Child process ({command_text(argv)}) unexpected exit status {status}"))
 
 
 class _sigint_to_child:

@@ -60,7 +60,7 @@ def timeout_seconds(raw: str | None) -> int | None:
 
     value = convert(_TIMEOUT_CONV, raw)
     if value == 0 or value > (2**31 - 1) // 1000:
-        raise VshError(f"Numeric value '{value}' for <timeout> option is malformed or out of range")
+        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", value, "timeout"))
     return value
 
 

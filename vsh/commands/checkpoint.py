@@ -284,7 +284,7 @@ def cmd_checkpoint_edit(ctx: Session, domain: str, checkpointname: str | None) -
     dom = ctx.lookup.domain(domain)
     required("checkpointname", checkpointname)
     if checkpointname is None:
-        raise VshError("--checkpointname is required")
+        raise VshError(msg("--%s is required", "checkpointname"))
     chk = dom.checkpointLookupByName(checkpointname, 0)
     name = chk.getName()
 

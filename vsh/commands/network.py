@@ -255,7 +255,7 @@ def cmd_net_update(ctx: Session, network: str, command: str, section: str, xml: 
     else:
         what = "live state" if live or net.isActive() else "persistent config"
     # virsh ends this message without a newline; the blank line after the command ends it.
-    ctx.out.extra(f"Updated network {net.name()} {what}", end="")
+    ctx.out.extra(fmt("Updated network %s " + what, net.name()), end="")
 
 
 @command("net-dhcp-leases", group="network", help="print lease info for a given network",

@@ -126,7 +126,7 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
     # virsh checks these after reading --type, so they are not declared as exclusive.
     for other, given in (("uuid", uuid), ("name", name)):
         if details and given:
-            raise VshError(f"Options --details and --{other} are mutually exclusive")
+            raise VshError(msg("Options --%s and --%s are mutually exclusive", "details", other))
     if type is not None:
         from vsh.values import split_list
 

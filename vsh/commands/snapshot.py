@@ -515,7 +515,7 @@ def cmd_snapshot_edit(ctx: Session, domain: str, snapshotname: str | None, curre
     elif current:
         snap = dom.snapshotCurrent(0)
     else:
-        raise VshError("--snapshotname or --current is required")
+        raise VshError(msg("--%s or --current is required", "snapshotname"))
     name = snap.getName()
     seen = [""]
 

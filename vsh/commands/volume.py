@@ -317,9 +317,9 @@ def cmd_vol_resize(ctx: Session, vol: str, capacity: str, pool: str | None, allo
                       delta=libvirt.VIR_STORAGE_VOL_RESIZE_DELTA,
                       shrink=libvirt.VIR_STORAGE_VOL_RESIZE_SHRINK)
     how = "by" if delta else "to"
-    with failing(f"Failed to change size of volume '{obj.name()}' {how} {text}"):
+    with failing(msg("Failed to change size of volume '%s' " + how + " %s", obj.name(), text)):
         obj.resize(size, flags)
-    ctx.out.extra(f"Size of volume '{obj.name()}' successfully changed {how} {text}")
+    ctx.out.extra(fmt("Size of volume '%s' successfully changed " + how + " %s\n", obj.name(), text), end="")
 
 
 WIPE_ALGORITHMS = ("zero", "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzner7", "pfitzner33", "random", "trim")

@@ -189,7 +189,7 @@ def cmd_set_user_sshkeys(ctx: Session, domain: str, user: str, file: str | None,
 
     # virsh checks the requirement before the exclusion, both before the lookup.
     if remove and file is None:
-        raise VshError("Option --file is required by option --remove")
+        raise VshError(msg("Option --%s is required by option --%s", "file", "remove"))
     if reset and remove:
         raise VshError("Options --reset and --remove are mutually exclusive")
     dom = ctx.lookup.domain(domain)

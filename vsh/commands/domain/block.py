@@ -23,7 +23,7 @@ from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Flag, Int, Opt, Str
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg
 
 #: virStorageFileFormat, the values of blockcopy --format that completion offers.
 FILE_FORMATS = ("none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop",
@@ -83,7 +83,7 @@ def timeout_ms(ctx: Session, raw: str | None) -> int:
     if seconds is None:
         return 0
     if seconds == 0 or seconds > (2**31 - 1) // 1000:
-        raise VshError(f"Numeric value '{seconds}' for <timeout> option is malformed or out of range")
+        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", seconds, "timeout"))
     return int(seconds) * 1000
 
 
@@ -215,16 +215,16 @@ def _conclude(ctx: Session, dom: Any, path: str, what: str, flags: int) -> None:
     try:
         dom.blockJobAbort(path, flags)
     except libvirt.libvirtError as err:
-        raise VshError(f"failed to {what} job for disk {path}", cause=err) from None
+        raise VshError(msg("failed to " + what + " job for disk %s", path), cause=err) from None
 
 
 def _outcome(ctx: Session, result: int, noun: str) -> None:
     """A cancelled or failed job: virsh's line, and a failure without an error message."""
     if result == CANCELED:
-        ctx.out.extra(f"\n{noun} aborted", end="")
+        ctx.out.extra("\n" + _(noun + " aborted"), end="")
         raise VshError("")
     if result == FAILED:
-        ctx.out.extra(f"\n{noun} failed", end="")
+        ctx.out.extra("\n" + _(noun + " failed"), end="")
         raise VshError("")
 
 
@@ -286,15 +286,15 @@ def cmd_blockcommit(ctx: Session, domain: str, path: str, bandwidth: str | None,
         result = waiter.wait()
     _outcome(ctx, result, "Commit")
     if not active:
-        ctx.out.extra("\nCommit complete", end="")
+        ctx.out.extra("\n" + _("Commit complete"), end="")
     elif pivot:
         _conclude(ctx, dom, path, "pivot", abort_flags | libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-        ctx.out.extra("\nSuccessfully pivoted", end="")
+        ctx.out.extra("\n" + _("Successfully pivoted"), end="")
     elif keep_overlay:
         _conclude(ctx, dom, path, "finish", abort_flags)
-        ctx.out.extra("\nCommit complete, overlay image kept", end="")
+        ctx.out.extra("\n" + _("Commit complete, overlay image kept"), end="")
     else:
-        ctx.out.extra("\nNow in synchronized phase", end="")
+        ctx.out.extra("\n" + _("Now in synchronized phase"), end="")
 
 
 # blockcopy ----------------------------------------------------------------------------------
@@ -395,12 +395,12 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
     _outcome(ctx, result, "Copy")
     if pivot:
         _conclude(ctx, dom, path, "pivot", abort_flags | libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-        ctx.out.extra("\nSuccessfully pivoted", end="")
+        ctx.out.extra("\n" + _("Successfully pivoted"), end="")
     elif finish:
         _conclude(ctx, dom, path, "finish", abort_flags)
-        ctx.out.extra("\nSuccessfully copied", end="")
+        ctx.out.extra("\n" + _("Successfully copied"), end="")
     else:
-        ctx.out.extra("\nNow in mirroring phase", end="")
+        ctx.out.extra("\n" + _("Now in mirroring phase"), end="")
 
 
 # blockpull ----------------------------------------------------------------------------------
@@ -444,7 +444,7 @@ def cmd_blockpull(ctx: Session, domain: str, path: str, bandwidth: str | None, b
         start()
         result = waiter.wait()
     _outcome(ctx, result, "Pull")
-    ctx.out.extra("\nPull complete", end="")
+    ctx.out.extra("\n" + _("Pull complete"), end="")
 
 
 # blockjob -----------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None
 
     flags = affect(ctx)
     if cpulist is None and live and config:
-        raise VshError("Options --live and --config are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "live", "config"))
     number = ctx.late("vcpu", vcpu)
     if cpulist is not None and number is None:
         raise VshError(msg("vcpupin: Missing vCPU number in pin mode."))
@@ -97,7 +97,7 @@ def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None
         if number is not None and number >= ncpus:
             where = "live" if flags & libvirt.VIR_DOMAIN_AFFECT_LIVE or (
                 not flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG and dom.isActive() == 1) else "persistent"
-            raise VshError(f"vcpu {number} is out of range of {where} cpu count {ncpus}")
+            raise VshError(msg("vcpu %d is out of range of " + where + " cpu count %d", number, ncpus))
         from vsh.capi import vcpu_pin_info
 
         maps = vcpu_pin_info(dom, ncpus, maxcpu, flags)

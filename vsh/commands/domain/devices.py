@@ -418,7 +418,7 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
         if given[opt_name] is not None and given[needed] is None:
             raise VshError(msg("Option --%s is required by option --%s", needed, opt_name))
     if given["source-host-name"] is not None and given["source-host-socket"] is not None:
-        raise VshError("Options --source-host-name and --source-host-socket are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "source-host-name", "source-host-socket"))
     for name in _DISK_STRINGS:
         required(name, given[name])
     target: str = given["target"] or ""  # <target> is required: the grammar saw it

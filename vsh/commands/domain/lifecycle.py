@@ -336,10 +336,10 @@ def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | N
     import libvirt
 
     if delete_storage_volume_snapshots and not remove_all_storage:
-        raise VshError("Option --remove-all-storage is required by option --delete-storage-volume-snapshots")
+        raise VshError(msg("Option --%s is required by option --%s", "remove-all-storage", "delete-storage-volume-snapshots"))
     for one, other in (("nvram", nvram and keep_nvram), ("tpm", tpm and keep_tpm)):
         if other:
-            raise VshError(f"Options --{one} and --keep-{one} are mutually exclusive")
+            raise VshError(msg("Options --%s and --%s are mutually exclusive", one, f"keep-{one}"))
     vol_string = storage or None  # read quietly: "" means none
     if wipe_storage and not (vol_string or remove_all_storage):
         raise VshError(msg("'--wipe-storage' requires '--storage <string>' or '--remove-all-storage'"))

@@ -257,7 +257,7 @@ def cmd_domxml_to_native(ctx: Session, format: str, domain: str | None, xml: str
     required("format", format)
     required("xml", xml)
     if domain is not None and xml is not None:
-        raise VshError("Options --domain and --xml are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "domain", "xml"))
     if domain is not None:
         doc = ctx.lookup.domain(domain).XMLDesc(0)
     elif xml is not None:
@@ -314,7 +314,7 @@ def cmd_lxc_enter_namespace(ctx: Session, domain: str, noseclabel: bool, cmd: li
     if status:
         code = os.waitstatus_to_exitcode(status)
         what = f"fatal signal {-code}" if code < 0 else f"exit status {code}"
-        raise VshError(f"internal error: Child process ({pid}) unexpected {what}")
+        raise VshError(msg("internal error: %s", f"Child process ({pid}) unexpected {what}"))
 
 
 def _enter_and_run(dom: Any, fds: list[int], label: tuple[str, str] | None, argv: list[str]) -> int:

@@ -368,7 +368,7 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
             continue
         rate = _rate(text)
         if max(rate["average"], rate["peak"], rate["burst"]) > _UINT_MAX:
-            raise VshError(f"{way} rate larger than maximum {_UINT_MAX}")
+            raise VshError(msg(way + " rate larger than maximum %u", _UINT_MAX))
         if way == "inbound" and not rate["average"] and (rate["burst"] or rate["peak"]) and not rate["floor"]:
             raise VshError(msg("either inbound average or floor is mandatory"))
         if way == "outbound":

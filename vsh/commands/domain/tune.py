@@ -126,7 +126,7 @@ def cmd_setvcpus(ctx: Session, domain: str, count: str, maximum: bool, config: b
     dom = ctx.lookup.domain(domain)
     n = ctx.late("count", count)
     if n <= 0:
-        raise VshError(f"Can't set {n} processors for a VM")
+        raise VshError(msg("Can't set %d processors for a VM", n))
     if flags or current:
         dom.setVcpusFlags(n, flags)
     else:
@@ -250,13 +250,13 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
             if title and edited.endswith("\n"):
                 edited = edited[:-1]
             if edited == text:
-                ctx.out.extra(f"Domain {what} not changed\n", end="")
+                ctx.out.extra(fmt("Domain " + what + " not changed\n"), end="")
                 return
             text = edited
         kind = libvirt.VIR_DOMAIN_METADATA_TITLE if title else libvirt.VIR_DOMAIN_METADATA_DESCRIPTION
-        with failing(f"Failed to set new domain {what}"):
+        with failing(msg("Failed to set new domain " + what)):
             dom.setMetadata(kind, text, None, None, flags)
-        ctx.out.extra(f"Domain {what} updated successfully", end="")
+        ctx.out.extra(fmt("Domain " + what + " updated successfully"), end="")
         return
     text = _description(dom, title, config)
     if ctx.out.json:
@@ -264,7 +264,7 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
     elif text:
         ctx.out.write(text)
     else:
-        ctx.out.extra(f"No {what} for domain: {dom.name()}", end="")
+        ctx.out.extra(fmt("No " + what + " for domain: %s", dom.name()), end="")
 
 
 # domhostname -----------------------------------------------------------------

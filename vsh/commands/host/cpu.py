@@ -324,9 +324,9 @@ def cmd_hypervisor_cpu_baseline(ctx: Session, file: str | None, virttype: str | 
 
     _strings(file=file, virttype=virttype, emulator=emulator, arch=arch, machine=machine, model=model)
     if file is not None and model is not None:
-        raise VshError("Options --file and --model are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "file", "model"))
     if file is None and model is None:
-        raise VshError("Either --file or --model must be provided")
+        raise VshError(msg("Either --%s or --%s must be provided", "file", "model"))
     if file is not None:
         cpus = extract_cpus(ctx, file)
     else:
