@@ -118,7 +118,9 @@ def _debug_level(text: str) -> int:
         raise _fail("option -d takes a numeric argument")
     level = parsed[0]
     if level < 0 or level > 4:
-        sys.stderr.write(f"error: ignoring debug level {level} out of range [0-4]\n")
+        from vsh.i18n import _, fmt
+
+        sys.stderr.write(_("error: ") + fmt("ignoring debug level %d out of range [%d-%d]", level, 0, 4) + "\n")
         return -1
     return level
 
@@ -324,7 +326,9 @@ def _run(opts: Options, printer: Printer) -> int:
     # left the default (ERROR); a bad value is reported each time.  -l wins over VIRSH_LOG_FILE.
     env_level = _env_debug()
     if env_level == -1:
-        sys.stderr.write(f"error: {_BAD_DEBUG}\n")
+        from vsh.i18n import _
+
+        sys.stderr.write(_("error: ") + _(_BAD_DEBUG) + "\n")
     reading_level = opts.debug if opts.debug >= 0 or env_level is None else env_level
     if opts.log is None:
         opts.log = os.environ.get("VIRSH_LOG_FILE") or None

@@ -20,7 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable
 
 from vsh.errors import VshError, from_libvirt
-from vsh.i18n import msg
+from vsh.i18n import _, msg
 
 if TYPE_CHECKING:
     from vsh.session import Session
@@ -334,7 +334,7 @@ def ask(ctx: Any, msg: str, relax_avail: bool, failure: BaseException | None = N
     answer = "n"
     try:
         while True:
-            stream.write(f"\r{msg} Try again? {choices}: ")
+            stream.write(f"\r{_(msg)} {_('Try again?')} {choices}: ")
             stream.flush()
             try:
                 byte = os.read(fd, 1)

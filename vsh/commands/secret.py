@@ -21,7 +21,7 @@ from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg
 
 
 USAGE_TYPES = ("none", "volume", "ceph", "iscsi", "tls", "vtpm")
@@ -150,7 +150,7 @@ def cmd_secret_set_value(ctx: Session, secret: str, file: str | None, plain: boo
     elif file is not None:
         value = _read_value(ctx, file)
     elif interactive:
-        ctx.out.write("Enter new value for secret:")
+        ctx.out.write(_("Enter new value for secret:"))
         ctx.out.flush()
         value = _getpass()
         plain = True
