@@ -160,6 +160,8 @@ def test_json_never_translates() -> None:
     assert json.loads(german.out)[0]["state"] == "running"
     err = vsh("-c", URI, "--json", "dominfo nosuch", env={"LC_ALL": "de_DE.UTF-8"})
     assert json.loads(err.err)["error"]["message"] == "failed to get domain 'nosuch'"
+    err = vsh("-c", URI, "--json", "pool-info nosuch", env={"LC_ALL": "de_DE.UTF-8"})
+    assert json.loads(err.err)["error"]["detail"] == "Storage pool not found: no storage pool with matching name 'nosuch'"
 
 
 def test_vsh_own_messages_stay_english() -> None:
