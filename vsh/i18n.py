@@ -16,7 +16,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-_PLAIN = ("", "C", "POSIX")
+
+
+def _plain(name: str) -> bool:
+    """The C locale, however spelt (C, POSIX, C.UTF-8, unset): no translation, '.' for numbers."""
+    return name.split(".")[0] in ("", "C", "POSIX")
+
 
 _translating = False  # messages go through the catalog
 _decimal = "."  # the locale's decimal point
@@ -26,7 +31,7 @@ def setup() -> None:
     """At start-up, before anything is printed: take the locale from the environment as
     virsh does (setlocale(LC_ALL, "")), unless it names the C locale, which costs nothing."""
     global _translating, _decimal
-    if all(value in _PLAIN for name, value in os.environ.items() if name.startswith("LC_") or name == "LANG"):
+    if all(_plain(value) for name, value in os.environ.items() if name.startswith("LC_") or name == "LANG"):
         return
     import locale
 
@@ -42,7 +47,7 @@ def setup() -> None:
         return
     _decimal = locale.localeconv()["decimal_point"] or "."  # type: ignore[assignment]
     messages = locale.setlocale(locale.LC_MESSAGES)
-    _translating = messages not in _PLAIN
+    _translating = not _plain(messages)
     if _translating:
         import libvirt  # noqa: F401 - virInitialize binds the text domain to libvirt's locale directory
 
@@ -70,11 +75,6 @@ def _(msgid: str) -> str:
     import locale
 
     return locale.dgettext("libvirt", msgid)
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid that is translated later (a table of names), as libvirt's N_()."""
-    return msgid
 
 
 # C's printf: argument number, flags, width, precision, length modifier, conversion.
