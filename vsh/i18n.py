@@ -115,7 +115,11 @@ def printf(template: str, *args: Any) -> str:
         spec = "%" + flags + (width or "") + ("." + precision if precision is not None else "") + conv
         if conv == "c":
             return spec % (chr(value) if isinstance(value, int) else value)
-        text = spec % value
+        try:
+            text = spec % value
+        except TypeError:
+            # A number that came as text (a word the user typed): shown as given, as %s would.
+            return _pad_bytes(str(value), flags, width, None)
         if conv in "eEfFgG" and _decimal != ".":
             text = text.replace(".", _decimal, 1)
         return text

@@ -30,6 +30,10 @@ def test_printf_follows_c(template: str, args: tuple[object, ...], expected: str
     assert printf(template, *args) == expected
 
 
+def test_printf_shows_a_number_given_as_text() -> None:
+    assert printf("vcpu %d is out of range", "12x") == "vcpu 12x is out of range"
+
+
 def test_printf_without_arguments_leaves_text_alone() -> None:
     assert printf("100% sure") == "100% sure"
     assert printf("100%% sure") == "100% sure"
