@@ -83,6 +83,8 @@ LINES = [
     "shutdown test --mode bogus",
     "schedinfo test --set weight=x",
     "echo --shell a 'b c'; echo --xml '<x>'",
+    "version",
+    "perf test",
 ]
 
 # dominfo's CPU time comes from the clock on the test driver, as does a snapshot's creation time.

@@ -420,7 +420,7 @@ def cmd_perf(ctx: Session, domain: str, enable: str | None, disable: str | None,
         ctx.out.data({p.field: bool(p.kind == "boolean" and p.value) for p in params})
         return
     for p in params:
-        ctx.out.extra(f"{p.field:<15}: {'enabled' if p.kind == 'boolean' and p.value else 'disabled'}")
+        ctx.out.extra(printf("%-15s: %s", p.field, _("enabled") if p.kind == "boolean" and p.value else _("disabled")))
 
 
 # set-lifecycle-action ---------------------------------------------------------------------------------------
