@@ -4,8 +4,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from vsh.i18n import Message, msg
-
 
 class VshError(Exception):
     """A failure to report as virsh does: ``error: MESSAGE``, then the cause's own line.

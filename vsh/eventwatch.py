@@ -20,10 +20,11 @@ import time
 from typing import Any, Callable, Sequence
 
 from vsh import eventnames as names
-from vsh.errors import VshError, empty_option
+from vsh.errors import VshError
 from vsh.session import Session
 from vsh.spec import Flag, Int, Opt, Str
 from vsh.values import empty_option
+from vsh.i18n import _, fmt, msg
 
 
 _TIMEOUT_CONV = Int("timeout", "timeout seconds", conv="puint")

@@ -67,7 +67,7 @@ class UnknownCommand(GrammarErrors):
     failing that, adds what only it knows: user-command load failures and a hint."""
 
     def __init__(self, name: str) -> None:
-        super().__init__([f"unknown command: '{name}'"])
+        super().__init__([msg("unknown command: '%s'", name)])
         self.name = name
 
 
@@ -164,7 +164,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
         if found is None:
             if tolerant or spec.name == "help":
                 continue
-            raise VshError(f"command '{spec.name}' doesn't support option --{optname}",
+            raise VshError(msg("command '%s' doesn't support option --%s", spec.name, optname),
                            hint=suggest(optname, [o.name for o in spec.visible_opts], "--") or
                            f"'help {spec.name}' lists its options")
         opt = found

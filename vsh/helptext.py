@@ -68,7 +68,7 @@ def group_block(group: str, specs: list[CommandSpec], keyword_colon: bool = True
 
 def group_listing(header: bool = True, keyword_colon: bool = True, users: bool = True) -> str:
     """`help` with no argument: every group with its commands (the user's own too, unless `users` is False)."""
-    out = ["Grouped commands:\n\n"] if header else []
+    out = [_("Grouped commands:\n\n")] if header else []
     from vsh import usercmds
 
     for group, specs in registry.by_group(usercmds.entries() if users else ()).items():

@@ -45,7 +45,7 @@ def setup() -> None:
 
         sys.stderr.write(f"setlocale: {os.strerror(errno.ENOENT)}\n")
         return
-    _decimal = locale.localeconv()["decimal_point"] or "."  # type: ignore[assignment]
+    _decimal = locale.localeconv()["decimal_point"] or "."
     messages = locale.setlocale(locale.LC_MESSAGES)
     _translating = not _plain(messages)
     if _translating:

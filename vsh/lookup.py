@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from vsh.errors import VshError
 from vsh.values import empty_option, split_list
+from vsh.i18n import msg
 
 UUID_LEN = 36
 

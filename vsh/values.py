@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.errors import VshError, empty_option
+from vsh.errors import VshError
 from vsh.spec import ARGV, BOOL, Opt
 from vsh.i18n import msg
 
@@ -80,7 +80,7 @@ def parse_scaled(text: str, scale: int = 1, limit: int = ULLONG_MAX) -> int:
 
 def empty_option(name: str) -> str:
     """virsh's words for an option given as '' where it needs a value (vshCommandOptStringReq)."""
-    return f"Failed to get option '{name}': Option argument is empty"
+    return msg("Failed to get option '%s': %s", name, msg("Option argument is empty"))
 
 
 def convert(opt: Opt, raw: Any) -> Any:

@@ -211,7 +211,7 @@ def cmd_checkpoint_delete(ctx: Session, domain: str, checkpointname: str | None,
     flags = ctx.flags(children=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN,
                       children_only=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY,
                       metadata=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY)
-    with failing(f"Failed to delete checkpoint {name}"):
+    with failing(msg("Failed to delete checkpoint %s", name)):
         chk.delete(flags)
     ctx.out.extra(f"Domain checkpoint {name} children deleted" if children_only
                   else f"Domain checkpoint {name} deleted")
@@ -236,7 +236,7 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
     start_raw = rest["from"]
     for option, given in (("leaves", leaves), ("no-leaves", no_leaves)):
         if given and tree:
-            raise VshError(f"--{option} and --tree are mutually exclusive")
+            raise VshError(msg("--%s and --tree are mutually exclusive", option))
     flags = ctx.flags(leaves=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES,
                       no_leaves=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES,
                       topological=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL,

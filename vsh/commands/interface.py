@@ -88,9 +88,9 @@ def cmd_iface_define(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to define interface from {file}"):
+    with failing(msg("Failed to define interface from %s", file)):
         iface = ctx.conn.interfaceDefineXML(xml, ctx.flags(validate=libvirt.VIR_INTERFACE_DEFINE_VALIDATE))
-    ctx.out.extra(f"Interface {iface.name()} defined from {file}")
+    ctx.out.extra(fmt("Interface %s defined from %s\n", iface.name(), file), end="")
 
 
 @command("iface-undefine", group="interface",

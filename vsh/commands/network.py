@@ -22,7 +22,7 @@ from typing import Any
 from vsh import eventnames
 from vsh.commands import common
 from vsh.editor import edit_xml, inactive_xml, report_edited
-from vsh.errors import VshError, empty_option, failing
+from vsh.errors import VshError, failing
 from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
     simple_event)
 from vsh.output import Column
@@ -71,7 +71,7 @@ def cmd_net_list(ctx: Session, inactive: bool, all: bool, persistent: bool, tran
              "persistent": bool(n.isPersistent())} for n in nets]
     ctx.out.table([
         Column("name", "Name"),
-        Column("active", "State", lambda v: "active" if v else "inactive", state=True),
+        Column("active", "State", lambda v: _("active") if v else _("inactive"), state=True),
         Column("autostart", "Autostart", common.yes_no),
         Column("persistent", "Persistent", common.yes_no),
     ], rows)
@@ -248,7 +248,7 @@ def cmd_net_update(ctx: Session, network: str, command: str, section: str, xml: 
         xml = ctx.read_file(xml)
     flags = ctx.flags(config=libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG,
                       live=libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE)
-    with failing(f"Failed to update network {net.name()}"):
+    with failing(msg("Failed to update network %s", net.name())):
         net.update(verb, where, index, xml, flags)
     if config:
         what = "persistent config and live state" if live else "persistent config"
@@ -337,9 +337,9 @@ def cmd_net_port_create(ctx: Session, network: str, file: str, validate: bool) -
     net = ctx.lookup.network(network)
     file = ctx.late("file", file)
     xml = ctx.read_file(file)
-    with failing(f"Failed to create network from {file}"):
+    with failing(msg("Failed to create network from %s", file)):
         port = net.portCreateXML(xml, ctx.flags(validate=libvirt.VIR_NETWORK_PORT_CREATE_VALIDATE))
-    ctx.out.extra(f"Network port {port.UUIDString()} created from {file}")
+    ctx.out.extra(fmt("Network port %s created from %s\n", port.UUIDString(), file), end="")
 
 
 @command("net-port-dumpxml", group="network", help="network port information in XML",

@@ -145,7 +145,7 @@ def cmd_nodedev_create(ctx: Session, file: str, validate: bool) -> None:
     with failing(msg("Failed to create node device from %s", file)):
         dev = ctx.conn.nodeDeviceCreateXML(
             xml, ctx.flags(validate=libvirt.VIR_NODE_DEVICE_CREATE_XML_VALIDATE))
-    ctx.out.extra(f"Node device {dev.name()} created from {file}")
+    ctx.out.extra(fmt("Node device %s created from %s\n", dev.name(), file), end="")
 
 
 @command("nodedev-destroy", group="nodedev", help="destroy (stop) a device on the node",
@@ -170,7 +170,7 @@ def cmd_nodedev_define(ctx: Session, file: str, validate: bool) -> None:
     with failing(msg("Failed to define node device from '%s'", file)):
         dev = ctx.conn.nodeDeviceDefineXML(
             xml, ctx.flags(validate=libvirt.VIR_NODE_DEVICE_DEFINE_XML_VALIDATE))
-    ctx.out.extra(f"Node device '{dev.name()}' defined from '{file}'")
+    ctx.out.extra(fmt("Node device '%s' defined from '%s'\n", dev.name(), file), end="")
 
 
 @command("nodedev-undefine", group="nodedev", help="Undefine an inactive node device",

@@ -119,7 +119,7 @@ def cmd_nwfilter_binding_create(ctx: Session, file: str, validate: bool) -> None
     with failing(msg("Failed to create network filter from %s", file)):
         binding = ctx.conn.nwfilterBindingCreateXML(
             xml, ctx.flags(validate=libvirt.VIR_NWFILTER_BINDING_CREATE_VALIDATE))
-    ctx.out.extra(f"Network filter binding on {binding.portDev()} created from {file}")
+    ctx.out.extra(fmt("Network filter binding on %s created from %s\n", binding.portDev(), file), end="")
 
 
 @command("nwfilter-binding-delete", group="filter", help="delete a network filter binding",

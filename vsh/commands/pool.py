@@ -21,7 +21,7 @@ from typing import Any
 from vsh import eventnames
 from vsh.commands import common
 from vsh.editor import edit_xml, inactive_xml, report_edited
-from vsh.errors import VshError, empty_option, failing
+from vsh.errors import VshError, failing
 from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
     simple_event)
 from vsh.output import Column
@@ -197,7 +197,7 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
         return
     ctx.out.table([
         Column("name", "Name"),
-        Column("state", "State", state=True),
+        Column("state", "State", _, state=True),
         Column("autostart", "Autostart", common.yes_no),
         Column("persistent", "Persistent", lambda v: common.yes_no(v, "unknown")),
         Column("capacity", "Capacity", _size_text),
@@ -218,7 +218,7 @@ def cmd_pool_define(ctx: Session, file: str, validate: bool) -> None:
     with failing(msg("Failed to define pool from %s", file)):
         pool = ctx.conn.storagePoolDefineXML(
             xml, ctx.flags(validate=libvirt.VIR_STORAGE_POOL_DEFINE_VALIDATE))
-    ctx.out.extra(f"Pool {pool.name()} defined from {file}")
+    ctx.out.extra(fmt("Pool %s defined from %s\n", pool.name(), file), end="")
 
 
 @command("pool-create", group="pool", help="create a pool from an XML file", desc="Create a pool.",
@@ -271,10 +271,10 @@ def cmd_pool_start(ctx: Session, pool: str, build: bool, no_overwrite: bool, ove
     obj = ctx.lookup.pool(pool)
     # virsh looks the pool up before it checks these two.
     if overwrite and no_overwrite:
-        raise VshError("Options --overwrite and --no-overwrite are mutually exclusive")
-    with failing(f"Failed to start pool {pool}"):
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "overwrite", "no-overwrite"))
+    with failing(msg("Failed to start pool %s", pool)):
         obj.create(_create_flags(ctx))
-    ctx.out.extra(f"Pool {pool} started")
+    ctx.out.extra(fmt("Pool %s started\n", pool), end="")
 
 
 @command("pool-destroy", group="pool", help="destroy (stop) a pool",
@@ -372,10 +372,10 @@ def cmd_pool_build(ctx: Session, pool: str, no_overwrite: bool, overwrite: bool)
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to build pool {pool}"):
+    with failing(msg("Failed to build pool %s", pool)):
         obj.build(ctx.flags(no_overwrite=libvirt.VIR_STORAGE_POOL_BUILD_NO_OVERWRITE,
                             overwrite=libvirt.VIR_STORAGE_POOL_BUILD_OVERWRITE))
-    ctx.out.extra(f"Pool {pool} built")
+    ctx.out.extra(fmt("Pool %s built\n", pool), end="")
 
 
 @command("pool-delete", group="pool", help="delete a pool", desc="Delete a given pool.", opts=[common.POOL(complete="pool:inactive")])
@@ -410,7 +410,7 @@ def cmd_find_storage_pool_sources_as(ctx: Session, type: str, host: str | None, 
     spec = None
     if host is not None:
         # virsh reads --port only with --host, and then adds a line of its own to the usual one.
-        common.required("port", port, cause=VshError("missing argument"))
+        common.required("port", port, cause=VshError(msg("missing argument")))
         from vsh.xmlbuild import source_xml
 
         spec = source_xml(host, port, initiator)

@@ -117,9 +117,9 @@ def cmd_secret_define(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to set attributes from {file}"):
+    with failing(msg("Failed to set attributes from %s", file)):
         sec = ctx.conn.secretDefineXML(xml, ctx.flags(validate=libvirt.VIR_SECRET_DEFINE_VALIDATE))
-    ctx.out.extra(f"Secret {sec.UUIDString()} created")
+    ctx.out.extra(fmt("Secret %s created\n", sec.UUIDString()), end="")
 
 
 @command("secret-dumpxml", group="secret", help="secret attributes in XML",

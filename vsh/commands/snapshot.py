@@ -355,7 +355,7 @@ def cmd_snapshot_delete(ctx: Session, domain: str, snapshotname: str | None, cur
     flags = ctx.flags(children=libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
                       children_only=libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY,
                       metadata=libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
-    with failing(f"Failed to delete snapshot {name}"):
+    with failing(msg("Failed to delete snapshot %s", name)):
         snap.delete(flags)
     ctx.out.extra(f"Domain snapshot {name} children deleted" if children_only else f"Domain snapshot {name} deleted")
 

@@ -53,11 +53,16 @@ def cmd_help(ctx: Session, command: str | None) -> None:
     elif usercmds.find(command) is not None:
         ctx.out.write(usercmds.help_text(command))
     else:
-        raise VshError(f"command or command group '{command}' doesn't exist")
+        raise VshError(msg("command or command group '%s' doesn't exist", command))
 
 
 def _index() -> Any:
-    """The generated index (vsh/commands/_index.py), or None in a tree where it is not generated yet."""
+    """The generated index (vsh/commands/_index.py), or None in a tree where it is not generated yet
+    or where help is shown in the user's language (the index holds the English text)."""
+    from vsh.i18n import translating
+
+    if translating():
+        return None
     try:
         from vsh.commands import _index as index
     except ImportError:

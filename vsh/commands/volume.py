@@ -19,7 +19,7 @@ import stat
 from typing import Any
 
 from vsh.commands import common
-from vsh.errors import VshError, empty_option, failing
+from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
@@ -118,7 +118,7 @@ def cmd_vol_create_as(ctx: Session, pool: str, name: str, capacity: str, allocat
         ctx.out.xml(xml)
         return
     flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA)
-    with failing(f"Failed to create vol {name}"):
+    with failing(msg("Failed to create vol %s", name)):
         obj.createXML(xml, flags)
     ctx.out.extra(fmt("Vol %s created\n", name), end="")
 
@@ -204,9 +204,9 @@ def cmd_vol_delete(ctx: Session, vol: str, pool: str | None, delete_snapshots: b
     import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
-    with failing(f"Failed to delete vol {vol}"):
+    with failing(msg("Failed to delete vol %s", vol)):
         obj.delete(ctx.flags(delete_snapshots=libvirt.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS))
-    ctx.out.extra(f"Vol {vol} deleted")
+    ctx.out.extra(fmt("Vol %s deleted\n", vol), end="")
 
 
 @command("vol-create", group="volume", help="create a vol from an XML file", desc="Create a vol.",
@@ -221,7 +221,7 @@ def cmd_vol_create(ctx: Session, pool: str, file: str, prealloc_metadata: bool, 
     xml = ctx.read_file(file)
     flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
                       validate=libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE)
-    with failing(f"Failed to create vol from {file}"):
+    with failing(msg("Failed to create vol from %s", file)):
         vol = obj.createXML(xml, flags)
     ctx.out.extra(fmt("Vol %s created from %s\n", vol.name(), file), end="")
 
@@ -246,7 +246,7 @@ def cmd_vol_create_from(ctx: Session, pool: str, file: str, vol: str, inputpool:
     flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
                       reflink=libvirt.VIR_STORAGE_VOL_CREATE_REFLINK,
                       validate=libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE)
-    with failing(f"Failed to create vol from {file}"):
+    with failing(msg("Failed to create vol from %s", file)):
         new = obj.createXMLFrom(xml, source, flags)
     ctx.out.extra(fmt("Vol %s created from input vol %s\n", new.name(), source.name()), end="")
 
@@ -286,7 +286,7 @@ def cmd_vol_clone(ctx: Session, vol: str, newname: str, pool: str | None, preall
         return
     flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
                       reflink=libvirt.VIR_STORAGE_VOL_CREATE_REFLINK)
-    with failing(f"Failed to clone vol from {obj.name()}"):
+    with failing(msg("Failed to clone vol from %s", obj.name())):
         new = parent.createXMLFrom(xml, obj, flags)
     ctx.out.extra(fmt("Vol %s cloned from %s\n", new.name(), obj.name()), end="")
 
@@ -338,12 +338,12 @@ def cmd_vol_wipe(ctx: Session, vol: str, pool: str | None, algorithm: str | None
         raise VshError(msg("Unsupported algorithm '%s'", algorithm))
     pattern = WIPE_ALGORITHMS.index(algorithm) if algorithm is not None else 0
     # virsh zeroes with virStorageVolWipe and uses the pattern call for the other algorithms.
-    with failing(f"Failed to wipe vol {vol}"):
+    with failing(msg("Failed to wipe vol %s", vol)):
         if pattern == 0:
             obj.wipe(0)
         else:
             obj.wipePattern(pattern, 0)
-    ctx.out.extra(f"Vol {vol} wiped")
+    ctx.out.extra(fmt("Vol %s wiped\n", vol), end="")
 
 
 # vol-upload / vol-download ---------------------------------------------------------------

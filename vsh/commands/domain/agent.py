@@ -36,7 +36,7 @@ def _mountpoints(domain_opt: str) -> list[Any]:
          desc="Freeze domain's mounted filesystems.", opts=_mountpoints("frozen"))
 def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing("Unable to freeze filesystems"):
+    with failing(msg("Unable to freeze filesystems")):
         count = dom.fsFreeze(mountpoint or None, 0)
     ctx.out.data({"count": count})
     ctx.out.extra(fmt("Froze %d filesystem(s)\n", count), end="")
@@ -46,7 +46,7 @@ def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
          desc="Thaw domain's mounted filesystems.", opts=_mountpoints("thawed"))
 def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing("Unable to thaw filesystems"):
+    with failing(msg("Unable to thaw filesystems")):
         count = dom.fsThaw(mountpoint or None, 0)
     ctx.out.data({"count": count})
     ctx.out.extra(fmt("Thawed %d filesystem(s)\n", count), end="")
@@ -58,7 +58,7 @@ def cmd_domfsinfo(ctx: Session, domain: str) -> None:
     from vsh.output import Column
 
     dom = ctx.lookup.domain(domain)
-    with failing("Unable to get filesystem information"):
+    with failing(msg("Unable to get filesystem information")):
         infos = dom.fsInfo(0)
     rows = [{"mountpoint": m, "name": n, "type": t, "target": list(aliases or [])} for m, n, t, aliases in infos]
     if not rows:
@@ -127,7 +127,7 @@ def cmd_guestinfo(ctx: Session, domain: str, user: bool, os: bool, timezone: boo
          exclusive=[("enable", "disable")], requires=[("enable", "cpulist"), ("disable", "cpulist")])
 def cmd_guestvcpus(ctx: Session, domain: str, cpulist: str | None, enable: bool, disable: bool) -> None:
     if cpulist is not None and not (enable or disable):
-        raise VshError("One of options --enable or --disable is required by option --cpulist")
+        raise VshError(msg("One of options --enable or --disable is required by option --cpulist"))
     dom = ctx.lookup.domain(domain)
     if cpulist is not None:
         dom.setGuestVcpus(cpulist, 1 if enable else 0, 0)
@@ -191,7 +191,7 @@ def cmd_set_user_sshkeys(ctx: Session, domain: str, user: str, file: str | None,
     if remove and file is None:
         raise VshError(msg("Option --%s is required by option --%s", "file", "remove"))
     if reset and remove:
-        raise VshError("Options --reset and --remove are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "reset", "remove"))
     dom = ctx.lookup.domain(domain)
     required("user", user)
     required("file", file)

@@ -558,7 +558,7 @@ def cmd_blockresize(ctx: Session, domain: str, path: str, size: str) -> None:
     else:
         flags = libvirt.VIR_DOMAIN_BLOCK_RESIZE_BYTES
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to resize block device '{path}'"):
+    with failing(msg("Failed to resize block device '%s'", path)):
         dom.blockResize(path, c_unsigned(value), flags)
     ctx.out.extra(fmt("Block device '%s' is resized", path), end="")
 

@@ -119,7 +119,7 @@ def cmd_domdisplay(ctx: Session, domain: str, include_password: bool, type: str 
 
     dom = ctx.lookup.domain(domain)
     if not dom.isActive():
-        raise VshError("Domain is not running")
+        raise VshError(msg("Domain is not running"))
     required("type", type)
     tree = _live_xml(dom, ctx.flags(include_password=libvirt.VIR_DOMAIN_XML_SECURE))
     found = []

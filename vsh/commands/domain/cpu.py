@@ -157,7 +157,7 @@ def _iothread_id(ctx: Session, raw: str | None) -> int:
 def cmd_iothreadinfo(ctx: Session, domain: str, config: bool, live: bool, current: bool) -> None:
     flags = affect(ctx)
     dom = ctx.lookup.domain(domain)
-    with failing("Unable to get domain IOThreads information"):
+    with failing(msg("Unable to get domain IOThreads information")):
         infos = dom.ioThreadInfo(flags)
     if not infos:
         if ctx.out.json:

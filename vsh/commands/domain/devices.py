@@ -326,7 +326,7 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
         return
     dom = ctx.lookup.domain(domain)
     flags = _flags(ctx, dom, persistent)
-    with failing("Failed to attach interface"):
+    with failing(msg("Failed to attach interface")):
         if flags or current:
             dom.attachDeviceFlags(xml, flags)
         else:
@@ -507,7 +507,7 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
         return
     dom = ctx.lookup.domain(domain)
     flags = _flags(ctx, dom, persistent)
-    with failing("Failed to attach disk"):
+    with failing(msg("Failed to attach disk")):
         if flags or current:
             dom.attachDeviceFlags(xml, flags)
         else:

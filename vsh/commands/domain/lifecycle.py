@@ -89,7 +89,7 @@ def cmd_create(ctx: Session, file: str, console: bool, paused: bool, autodestroy
                       autodestroy=libvirt.VIR_DOMAIN_START_AUTODESTROY,
                       validate=libvirt.VIR_DOMAIN_START_VALIDATE,
                       reset_nvram=libvirt.VIR_DOMAIN_START_RESET_NVRAM)
-    with failing(f"Failed to create domain from {file}"):
+    with failing(msg("Failed to create domain from %s", file)):
         dom = ctx.conn.createXMLWithFiles(xml, fds, flags) if fds else ctx.conn.createXML(xml, flags)
     ctx.out.extra(fmt("Domain '%s' created from %s\n", dom.name(), file), end="")
     if console:
@@ -173,7 +173,7 @@ _MODES = ("acpi", "agent", "initctl", "signal", "paravirt")
 def cmd_shutdown(ctx: Session, domain: str, mode: str | None) -> None:
     flags = _mode_flags(mode, "SHUTDOWN", "'acpi', 'agent', 'initctl', 'signal', or 'paravirt'")
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to shutdown domain '{domain}'"):
+    with failing(msg("Failed to shutdown domain '%s'", domain)):
         if flags:
             dom.shutdownFlags(flags)
         else:
@@ -188,7 +188,7 @@ def cmd_reboot(ctx: Session, domain: str, mode: str | None) -> None:
     # virsh words this list without the serial comma that shutdown has.
     flags = _mode_flags(mode, "REBOOT", "'acpi', 'agent', 'initctl', 'signal' or 'paravirt'")
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to reboot domain '{domain}'"):
+    with failing(msg("Failed to reboot domain '%s'", domain)):
         dom.reboot(flags)
     ctx.out.extra(fmt("Domain '%s' is being rebooted\n", domain), end="")
 
@@ -197,7 +197,7 @@ def cmd_reboot(ctx: Session, domain: str, mode: str | None) -> None:
          opts=[DOMAIN(complete="domain:active")])
 def cmd_reset(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to reset domain '{domain}'"):
+    with failing(msg("Failed to reset domain '%s'", domain)):
         dom.reset(0)
     ctx.out.extra(fmt("Domain '%s' was reset\n", domain), end="")
 
@@ -211,7 +211,7 @@ def cmd_destroy(ctx: Session, domain: str, graceful: bool, remove_logs: bool) ->
     dom = ctx.lookup.domain(domain)
     flags = ctx.flags(graceful=libvirt.VIR_DOMAIN_DESTROY_GRACEFUL,
                       remove_logs=libvirt.VIR_DOMAIN_DESTROY_REMOVE_LOGS)
-    with failing(f"Failed to destroy domain '{domain}'"):
+    with failing(msg("Failed to destroy domain '%s'", domain)):
         if flags:
             dom.destroyFlags(flags)
         else:
@@ -222,7 +222,7 @@ def cmd_destroy(ctx: Session, domain: str, graceful: bool, remove_logs: bool) ->
 @command("suspend", group="domain", help="suspend a domain", desc="Suspend a running domain.", opts=[DOMAIN(complete="domain:running")])
 def cmd_suspend(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to suspend domain '{domain}'"):
+    with failing(msg("Failed to suspend domain '%s'", domain)):
         dom.suspend()
     ctx.out.extra(fmt("Domain '%s' suspended\n", domain), end="")
 
@@ -231,7 +231,7 @@ def cmd_suspend(ctx: Session, domain: str) -> None:
          opts=[DOMAIN(complete="domain:paused")])
 def cmd_resume(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to resume domain '{domain}'"):
+    with failing(msg("Failed to resume domain '%s'", domain)):
         dom.resume()
     ctx.out.extra(fmt("Domain '%s' resumed\n", domain), end="")
 

@@ -198,7 +198,7 @@ def cmd_send_process_signal(ctx: Session, domain: str, pid: str, signame: str) -
          desc="Get the launch security parameters for a guest domain", opts=[DOMAIN()])
 def cmd_domlaunchsecinfo(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing("Unable to get launch security parameters"):
+    with failing(msg("Unable to get launch security parameters")):
         params = dom.launchSecurityInfo(0)
     text = "".join(f"{field:<15}: {shown_value(value)}\n" for field, value in params.items())
     ctx.out.data(params, text)

@@ -24,6 +24,7 @@ from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Int, Opt, Str
 from vsh.typedparams import shown_value
 from vsh.values import empty_option
+from vsh.i18n import _, msg, printf
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
 _AFFECT = [CONFIG, LIVE, CURRENT]
@@ -439,7 +440,7 @@ def cmd_set_lifecycle_action(ctx: Session, domain: str, type: str, action: str, 
     if type not in LIFECYCLE_TYPES:
         raise VshError(msg("Invalid lifecycle type '%s'.", type))
     if action not in LIFECYCLE_ACTIONS:
-        raise VshError(f"Invalid lifecycle action '{action}'.")
+        raise VshError(msg("Invalid lifecycle action '%s'.", action))
     dom = ctx.lookup.domain(domain)
     try:
         dom.setLifecycleAction(LIFECYCLE_TYPES.index(type), LIFECYCLE_ACTIONS.index(action), flags)

@@ -98,7 +98,7 @@ def cmd_managedsave(ctx: Session, domain: str, bypass_cache: bool, running: bool
                     verbose: bool) -> None:
     dom = ctx.lookup.domain(domain)
     flags = _save_flags(ctx)
-    with failing(f"Failed to save domain '{domain}' state"):
+    with failing(msg("Failed to save domain '%s' state", domain)):
         JobWatch(ctx, dom, "Managedsave", verbose).run(lambda: dom.managedSave(flags))
     ctx.out.extra(fmt("\nDomain '%s' state saved by libvirt\n", domain), end="")
 
@@ -173,9 +173,9 @@ def cmd_managedsave_dumpxml(ctx: Session, domain: str, security_info: bool, xpat
 def cmd_managedsave_define(ctx: Session, domain: str, xml: str, running: bool, paused: bool) -> None:
     text = ctx.read_file(xml)
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to update {dom.name()} XML configuration"):
+    with failing(msg("Failed to update %s XML configuration", dom.name())):
         dom.managedSaveDefineXML(text, _save_flags(ctx))
-    ctx.out.extra(f"Managed save state file of domain '{dom.name()}' updated.")
+    ctx.out.extra(fmt("Managed save state file of domain '%s' updated.\n", dom.name()), end="")
 
 
 # save images ------------------------------------------------------------------------------
@@ -203,9 +203,9 @@ def cmd_save_image_dumpxml(ctx: Session, file: str, security_info: bool, xpath: 
                Flag("paused", "set domain to be paused on restore")])
 def cmd_save_image_define(ctx: Session, file: str, xml: str, running: bool, paused: bool) -> None:
     text = ctx.read_file(xml)
-    with failing(f"Failed to update {file}"):
+    with failing(msg("Failed to update %s", file)):
         ctx.conn.saveImageDefineXML(file, text, _save_flags(ctx))
-    ctx.out.extra(f"State file {file} updated.")
+    ctx.out.extra(fmt("State file %s updated.\n", file), end="")
 
 
 @command("save-image-edit", group="domain", help="edit XML for a domain's saved state file",

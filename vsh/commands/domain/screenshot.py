@@ -12,6 +12,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Int, Str
 from vsh.streams import Target
+from vsh.i18n import fmt, msg
 
 
 # screenshot ------------------------------------------------------------------------------

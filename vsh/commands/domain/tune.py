@@ -16,7 +16,7 @@ from typing import Any
 
 from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, exclusive, required
 from vsh.cpulist import format_bitmap
-from vsh.errors import VshError, empty_option, failing
+from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, Int, Str

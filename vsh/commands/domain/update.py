@@ -315,7 +315,7 @@ def cmd_dompmsuspend(ctx: Session, domain: str, target: str, duration: str | Non
          opts=[DOMAIN(complete="domain:other")])
 def cmd_dompmwakeup(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing(f"Domain '{dom.name()}' could not be woken up"):
+    with failing(msg("Domain '%s' could not be woken up", dom.name())):
         dom.pMWakeup(0)
     ctx.out.extra(fmt("Domain '%s' successfully woken up", dom.name()), end="")
 

@@ -82,7 +82,7 @@ def cmd_nodeinfo(ctx: Session) -> None:
     # node's memory statistics give it in KiB (getInfo's value serves where they cannot).
     conn = ctx.conn
     info, stats = rpc.run(conn, [conn.getInfo, lambda: conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS)])
-    with failing("failed to get node information"):
+    with failing(msg("failed to get node information")):
         model, mem_mib, cpus, mhz, nodes, sockets, cores, threads = info.get()
     try:
         memory = int(stats.get()["total"])
