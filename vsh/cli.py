@@ -232,6 +232,8 @@ def _main(argv: list[str] | None) -> int:
         Printer(json_mode="--json" in argv).report(err)
         return 1
     cfg = _read_config(opts)  # before an early open: the file may make it read-only
+    if opts.json:
+        i18n.english_messages()
     if not opts.action:
         _open_early(opts)
     printer = Printer(quiet=opts.quiet, json_mode=opts.json, no_color=opts.no_color)
