@@ -18,9 +18,23 @@ if TYPE_CHECKING:
 
 
 def usage_options() -> str:
-    """The head of `vsh --help`: the synopsis and the global options (virsh's layout)."""
-    return ("\nvsh [options]... [<command_string>]\nvsh [options]... <command> [args...]\n\n" + usage_block() +
-            "  commands (non interactive mode):\n\n")
+    """The head of `vsh --help`: the synopsis and the global options (virsh's layout).
+
+    In virsh's catalog this is one message, virsh's own options only: translated, it gets
+    vsh's options (in English) before its last line.
+    """
+    from vsh import i18n
+
+    head = "\n%s [options]... [<command_string>]\n%s [options]... <command> [args...]\n\n"
+    tail = "  commands (non interactive mode):\n\n"
+    if not i18n.translating():
+        return i18n.printf(head, "vsh", "vsh") + usage_block() + tail
+    from vsh.globalopts import OPTIONS, OWN, usage_lines
+
+    virsh_opts = tuple(o for o in OPTIONS if o.long not in OWN)
+    text = i18n.fmt(head + "  options:\n" + usage_lines(virsh_opts) + tail, "vsh", "vsh")
+    at = text.rstrip("\n").rfind("\n") + 1
+    return text[:at] + usage_lines(tuple(o for o in OPTIONS if o.long in OWN)) + text[at:]
 
 
 class Options:
@@ -104,7 +118,9 @@ def _debug_level(text: str) -> int:
         raise _fail("option -d takes a numeric argument")
     level = parsed[0]
     if level < 0 or level > 4:
-        sys.stderr.write(f"error: ignoring debug level {level} out of range [0-4]\n")
+        from vsh.i18n import _, fmt
+
+        sys.stderr.write(_("error: ") + fmt("ignoring debug level %d out of range [%d-%d]", level, 0, 4) + "\n")
         return -1
     return level
 
@@ -144,9 +160,11 @@ def _version_text(long: bool) -> str:
 def usage_text() -> str:
     from vsh.helptext import group_listing
 
+    from vsh.i18n import _
+
     return (usage_options() + group_listing(header=False, keyword_colon=False) +
-            "\n  (specify help <group> for details about the commands in the group)\n\n"
-            "  (specify help <command> for details about the command)\n\n")
+            _("\n  (specify help <group> for details about the commands in the group)\n") +
+            _("\n  (specify help <command> for details about the command)\n\n"))
 
 
 def _act_on_sigint() -> None:
@@ -205,13 +223,17 @@ def _main(argv: list[str] | None) -> int:
 
     guard_std_streams()
     _act_on_sigint()
+    from vsh import i18n
 
+    i18n.setup()
     try:
         opts = parse_global(argv)
     except VshError as err:
         Printer(json_mode="--json" in argv).report(err)
         return 1
     cfg = _read_config(opts)  # before an early open: the file may make it read-only
+    if opts.json:
+        i18n.english_messages()
     if not opts.action:
         _open_early(opts)
     printer = Printer(quiet=opts.quiet, json_mode=opts.json, no_color=opts.no_color)
@@ -306,7 +328,9 @@ def _run(opts: Options, printer: Printer) -> int:
     # left the default (ERROR); a bad value is reported each time.  -l wins over VIRSH_LOG_FILE.
     env_level = _env_debug()
     if env_level == -1:
-        sys.stderr.write(f"error: {_BAD_DEBUG}\n")
+        from vsh.i18n import _
+
+        sys.stderr.write(_("error: ") + _(_BAD_DEBUG) + "\n")
     reading_level = opts.debug if opts.debug >= 0 or env_level is None else env_level
     if opts.log is None:
         opts.log = os.environ.get("VIRSH_LOG_FILE") or None

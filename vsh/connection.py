@@ -17,6 +17,7 @@ import time
 from typing import Any, Callable
 
 from vsh.errors import VshError
+from vsh.i18n import _, msg, shown
 
 _loop_started = False
 _loop_lock = threading.Lock()
@@ -197,7 +198,7 @@ class Connection:
         self.keepalive_forced = keepalive_forced
         # virsh's -d debug lines (level, text); the session sets it.
         self.note: Callable[[int, str], None] = lambda _level, _text: None
-        self.report = report or (lambda msg: sys.stderr.write(f"error: {msg}\n"))
+        self.report = report or (lambda msg: sys.stderr.write(_("error: ") + shown(msg) + "\n"))
         self.conn: Any = None
         self.disconnected = False
         self.in_shell = False  # the REPL's: hints name `connect URI` rather than `-c URI`
@@ -383,7 +384,7 @@ class Connection:
         except libvirt.libvirtError:
             alive = -1
         if alive == 0:
-            raise VshError("no valid connection")
+            raise VshError(msg("no valid connection"))
         return self.conn
 
     def close(self) -> None:

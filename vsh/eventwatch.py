@@ -25,6 +25,7 @@ from vsh.errors import VshError
 from vsh.session import Session
 from vsh.spec import Flag, Int, Opt, Str
 from vsh.values import empty_option
+from vsh.i18n import _, fmt, msg
 
 
 _TIMEOUT_CONV = Int("timeout", "timeout seconds", conv="puint")
@@ -61,7 +62,7 @@ def timeout_seconds(raw: str | None) -> int | None:
 
     value = convert(_TIMEOUT_CONV, raw)
     if value == 0 or value > (2**31 - 1) // 1000:
-        raise VshError(f"Numeric value '{value}' for <timeout> option is malformed or out of range")
+        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", value, "timeout"))
     return value
 
 
@@ -168,10 +169,10 @@ class Waiter:
             self.out.out.write(json.dumps({"end": how, "received": self.count}, separators=(",", ":")) + "\n")
         else:
             if how == "interrupted":
-                self.out.write("event loop interrupted\n")
+                self.out.write(_("event loop interrupted\n"))
             elif how == "timeout":
-                self.out.write("event loop timed out\n")
-            self.out.write(f"events received: {self.count}\n")
+                self.out.write(_("event loop timed out\n"))
+            self.out.write(fmt("events received: %d\n", self.count))
         self.out.flush()
 
 
@@ -190,7 +191,7 @@ def pick_event(event: str | None, events: Sequence[str], required: str) -> int:
     if event is None:
         raise VshError(required)
     if event not in events:
-        raise VshError(f"unknown event type {event}")
+        raise VshError(msg("unknown event type %s", event))
     return events.index(event)
 
 
@@ -267,21 +268,21 @@ def object_event(ctx: Session, kind: ObjectEvents, target: str | None, event: st
             obj, pending = _lookup_soft(ctx, lambda: kind.lookup(ctx, object_filter(kind.key, target)))
     conn = ctx.conn
     waiter = Waiter(ctx, loop, timestamp)
-    fmt = _object_formatter(kind, kind.events[event_id])
+    render = _object_formatter(kind, kind.events[event_id])
 
     def register() -> builtins.list[int]:
-        return [getattr(conn, kind.register)(obj, event_id, waiter.callback(fmt), None)]
+        return [getattr(conn, kind.register)(obj, event_id, waiter.callback(render), None)]
 
     listen(ctx, waiter, seconds, register, getattr(conn, kind.deregister), pending)
 
 
 def _object_formatter(kind: ObjectEvents, event: str) -> Callable[..., tuple[str, dict[str, Any]]]:
-    def fmt(obj: Any, *a: Any) -> tuple[str, dict[str, Any]]:
+    def render(obj: Any, *a: Any) -> tuple[str, dict[str, Any]]:
         n = kind.ident(obj)
         fields: dict[str, Any] = {"event": event, kind.key: n}
         if event == "lifecycle":
             fields["type"] = names.name(kind.lifecycle, a[0])
-            return f"event 'lifecycle' for {kind.what} {n}: {fields['type']}\n", fields
-        return f"event '{event}' for {kind.what} {n}\n", fields
+            return fmt("event 'lifecycle' for " + kind.what + " %s: %s\n", n, _(fields["type"])), fields
+        return fmt("event '%s' for " + kind.what + " %s\n", event, n), fields
 
-    return fmt
+    return render

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from vsh.errors import VshError
+from vsh.i18n import msg
 
 NONE, REQUIRED, OPTIONAL = "none", "required", "optional"
 
@@ -59,15 +60,24 @@ OPTIONS: tuple[GlobalOpt, ...] = (
 CHOICES = {"on-error": ("continue", "stop")}
 
 
-def usage_block() -> str:
-    """The options part of `vsh --help`, in virsh's layout (a long label gets a line of its own)."""
+#: The global options vsh adds to virsh's.
+OWN = ("json", "no-color", "on-error")
+
+
+def usage_lines(options: tuple[GlobalOpt, ...] = OPTIONS) -> str:
+    """Options as `vsh --help` lists them, in virsh's layout (a long label gets a line of its own)."""
     lines = []
-    for opt in OPTIONS:
+    for opt in options:
         if len(opt.label) > 23:
             lines.append(f"    {opt.label}\n{'':28}{opt.help}")
         else:
             lines.append(f"    {opt.label:<24}{opt.help}")
-    return "  options:\n" + "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
+
+
+def usage_block() -> str:
+    """The options part of `vsh --help`."""
+    return "  options:\n" + usage_lines()
 
 
 def valued_words(skip: tuple[str, ...] = ("c",)) -> list[str]:
@@ -104,7 +114,7 @@ def _both(opt: GlobalOpt) -> str:
 
 
 def _unsupported(word: str) -> VshError:
-    return VshError(f"unsupported option '{word}'. See --help.")
+    return VshError(msg("unsupported option '%s'. See --help.", word))
 
 
 def scan(argv: list[str], tolerant: bool = False,
@@ -157,7 +167,7 @@ def scan(argv: list[str], tolerant: bool = False,
                 if tolerant:
                     j += 1
                     continue
-                raise VshError(f"unsupported option '-{ch}'. See --help.")
+                raise VshError(msg("unsupported option '-%c'. See --help.", ch))
             opt = found[0]
             if opt.kind == REQUIRED:
                 value = word[j + 1:]

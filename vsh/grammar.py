@@ -14,6 +14,7 @@ from typing import Any, Callable
 from vsh import registry
 from vsh.errors import VshError
 from vsh.spec import ALIAS, ARGV, BOOL, DATA, INT, CommandSpec, Opt
+from vsh.i18n import msg
 
 
 class Invocation:
@@ -66,7 +67,7 @@ class UnknownCommand(GrammarErrors):
     failing that, adds what only it knows: user-command load failures and a hint."""
 
     def __init__(self, name: str) -> None:
-        super().__init__([f"unknown command: '{name}'"])
+        super().__init__([msg("unknown command: '%s'", name)])
         self.name = name
 
 
@@ -79,13 +80,13 @@ def parse(words: list[str]) -> Invocation:
     walk = walk_words(spec, words[1:])
     if walk.help:
         return help_for(spec.name, words)
-    missing = []
+    missing: list[str] = []
     for opt in spec.opts:
         if opt.required and opt.name not in walk.values:
             if opt.type in (DATA, ARGV):
-                missing.append(f"command '{spec.name}' requires <{opt.name}> option")
+                missing.append(msg("command '%s' requires <%s> option", spec.name, opt.name))
             else:
-                missing.append(f"command '{spec.name}' requires --{opt.name} option")
+                missing.append(msg("command '%s' requires --%s option", spec.name, opt.name))
     if missing:
         raise GrammarErrors(missing)
     return Invocation(spec, walk.values, list(words), walk.notes)
@@ -175,7 +176,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             if not walk.slots:
                 if tolerant or (spec.name == "help" and "command" in values):
                     continue
-                raise VshError(f"unexpected data '{word}'")
+                raise VshError(msg("unexpected data '%s'", word))
             opt = walk.slots[0]
             walk.take(opt, word)
             continue
@@ -198,7 +199,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
         if found is None:
             if tolerant or spec.name == "help":
                 continue
-            raise VshError(f"command '{spec.name}' doesn't support option --{optname}",
+            raise VshError(msg("command '%s' doesn't support option --%s", spec.name, optname),
                            hint=suggest(optname, [o.name for o in spec.visible_opts], "--") or
                            f"'help {spec.name}' lists its options")
         opt = found
@@ -206,14 +207,14 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             target, teq, tval = opt.target.partition("=")
             if teq:
                 if inline is not None and not tolerant:
-                    raise VshError(f"invalid '=' after option --{opt.name}")
+                    raise VshError(msg("invalid '=' after option --%s", opt.name))
                 inline = tval
             aliased = spec.option(target) if tolerant else _find(spec, target, values)
             assert aliased is not None
             opt = aliased
         if opt.type == BOOL:
             if inline is not None and not tolerant:
-                raise VshError(f"invalid '=' after option --{opt.name}")
+                raise VshError(msg("invalid '=' after option --%s", opt.name))
             values[opt.name] = True
             continue
         if inline is None:
@@ -222,7 +223,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
                     walk.pending = opt
                     return walk
                 kind = "number" if opt.type == INT else "string"
-                raise VshError(f"expected syntax: --{opt.name} <{kind}>")
+                raise VshError(msg("expected syntax: --%s <%s>", opt.name, kind))
             inline = words[i]
             i += 1
         walk.take(opt, inline)
@@ -234,7 +235,7 @@ def _find(spec: CommandSpec, name: str, values: dict[str, Any]) -> Opt | None:
     if opt is None:
         return None
     if opt.type not in (ARGV, ALIAS) and opt.name in values:
-        raise VshError(f"option --{name} already seen")
+        raise VshError(msg("option --%s already seen", name))
     return opt
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterator, NamedTuple
 
 from vsh.errors import VshError
+from vsh.i18n import msg
 
 _BLANK = " \t"
 _ENDS = " \t;\n"
@@ -122,7 +123,7 @@ def _read_token(line: str, pos: int, tolerant: bool) -> tuple[Token, int]:
             if pos >= n:
                 if tolerant:
                     break
-                raise VshError("dangling \\")
+                raise VshError(msg("dangling \\"))
             if line[pos] == "\n":
                 pos += 1
                 continue
@@ -133,7 +134,7 @@ def _read_token(line: str, pos: int, tolerant: bool) -> tuple[Token, int]:
         out.append(line[pos])
         pos += 1
     if double and not tolerant:
-        raise VshError('missing "')
+        raise VshError(msg('missing "'))
     quote = '"' if double else "'" if single else ""
     return Token("".join(out), start, pos, quote), pos
 

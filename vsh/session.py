@@ -20,6 +20,7 @@ from vsh.lookup import Lookup
 from vsh.output import OutputError, Printer
 from vsh.spec import BOOL
 from vsh.values import convert
+from vsh.i18n import msg, system_error
 
 def note_debug(debug: int, level: int, text: str, out: Printer) -> None:
     """virsh's vshDebug: shown when -d was given and `level` (0 debug .. 4 error) reaches it,
@@ -209,10 +210,10 @@ class Session:
         for group in spec.exclusive:
             given = [n for n in group if inv.given(n)]
             if len(given) > 1:
-                raise VshError(f"Options --{given[0]} and --{given[1]} are mutually exclusive")
+                raise VshError(msg("Options --%s and --%s are mutually exclusive", given[0], given[1]))
         for opt_name, needed in spec.requires:
             if inv.given(opt_name) and not inv.given(needed):
-                raise VshError(f"Option --{needed} is required by option --{opt_name}")
+                raise VshError(msg("Option --%s is required by option --%s", needed, opt_name))
         kwargs: dict[str, Any] = {}
         for opt in spec.visible_opts:
             raw = inv.values.get(opt.name)
@@ -270,7 +271,7 @@ class Session:
         try:
             fd = os.open(path, os.O_RDONLY)
         except OSError as err:
-            raise VshError(f"Failed to open file '{path}': {err.strerror}") from None
+            raise VshError(system_error(msg("Failed to open file '%s'", path), err.strerror or str(err))) from None
         chunks: list[bytes] = []
         size = 0
         try:
@@ -281,9 +282,9 @@ class Session:
                 chunks.append(chunk)
                 size += len(chunk)
         except OSError as err:
-            raise VshError(f"Failed to read file '{path}': {err.strerror}") from None
+            raise VshError(system_error(msg("Failed to read file '%s'", path), err.strerror or str(err))) from None
         finally:
             os.close(fd)
         if size > limit:
-            raise VshError(f"Failed to read file '{path}': {os.strerror(75)}")
+            raise VshError(system_error(msg("Failed to read file '%s'", path), os.strerror(75)))
         return b"".join(chunks).decode("utf-8", "surrogateescape")

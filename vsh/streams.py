@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from vsh.errors import VshError, failing
+from vsh.i18n import msg
 
 
 #: virStreamSendAll/RecvAll's chunk: one RPC message's payload (VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX).
@@ -200,7 +201,7 @@ class Target:
             os.close(fd)
         except OSError:
             abort_stream(stream)
-            raise VshError(f"cannot close file {self.path}") from None
+            raise VshError(msg("cannot close file %s", self.path)) from None
         with failing(finish_failure):
             stream.finish()
         self.done = True

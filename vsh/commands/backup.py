@@ -13,6 +13,7 @@ from vsh.errors import VshError
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Flag, Str
+from vsh.i18n import fmt
 
 
 @command("backup-begin", group="backup", help="Start a disk backup of a live domain",
@@ -34,7 +35,7 @@ def cmd_backup_begin(ctx: Session, domain: str, backupxml: str | None, checkpoin
     checkpointxml = common.required("checkpointxml", checkpointxml)
     check = None if checkpointxml is None else ctx.read_file(checkpointxml)
     dom.backupBegin(backup, check, flags)
-    ctx.out.print("Backup started")
+    ctx.out.write(fmt("Backup started\n"))
 
 
 @command("backup-dumpxml", group="backup", help="Dump XML for an ongoing domain block backup job",

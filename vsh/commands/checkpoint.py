@@ -32,6 +32,7 @@ from vsh.session import Session
 from vsh.spec import Argv, Flag, Str
 from vsh.values import split_items
 from vsh.xmlbuild import Buffer
+from vsh.i18n import fmt, msg
 
 
 def CHECKPOINTNAME(help: str = "checkpoint name") -> Any:
@@ -43,9 +44,9 @@ def _create(ctx: Session, dom: Any, xml: str, flags: int, source: str | None) ->
     name = chk.getName()
     # virsh ends these messages without a newline; the blank line after the command ends them.
     if source is not None:
-        ctx.out.extra(f"Domain checkpoint {name} created from '{source}'", end="")
+        ctx.out.extra(fmt("Domain checkpoint %s created from '%s'", name, source), end="")
     else:
-        ctx.out.extra(f"Domain checkpoint {name} created", end="")
+        ctx.out.extra(fmt("Domain checkpoint %s created", name), end="")
 
 
 @command("checkpoint-create", group="checkpoint", help="Create a checkpoint from XML",
@@ -75,7 +76,7 @@ def _diskspec(buf: Buffer, spec: str) -> None:
         assert item is not None
         key = next((k for k in ("checkpoint", "bitmap") if k not in found and item.startswith(k + "=")), None)
         if key is None:
-            raise VshError(f"unable to parse diskspec: {spec}")
+            raise VshError(msg("unable to parse diskspec: %s", spec))
         found[key] = item[len(key) + 1:]
     buf.escape("<disk name='%s'", items[0])
     for key in ("checkpoint", "bitmap"):
@@ -124,7 +125,7 @@ def _checkpoint(ctx: Session, dom: Any, raw: str | None, option: str = "checkpoi
     """virshLookupCheckpoint: the checkpoint named by --OPTION, which is required here."""
     name = ctx.late(option, raw)
     if name is None:
-        raise VshError(f"--{option} is required")
+        raise VshError(msg("--%s is required", option))
     return dom.checkpointLookupByName(name, 0)
 
 
@@ -136,7 +137,7 @@ def _parent(chk: Any) -> str | None:
     except libvirt.libvirtError as err:
         if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN_CHECKPOINT:
             return None
-        raise VshError("unable to determine if checkpoint has parent", cause=err) from None
+        raise VshError(msg("unable to determine if checkpoint has parent"), cause=err) from None
 
 
 @command("checkpoint-info", group="checkpoint", help="checkpoint information",
@@ -190,7 +191,7 @@ def cmd_checkpoint_parent(ctx: Session, domain: str, checkpointname: str | None)
     chk = _checkpoint(ctx, dom, checkpointname)
     parent = _parent(chk)
     if parent is None:
-        raise VshError(f"checkpoint '{chk.getName()}' has no parent")
+        raise VshError(msg("checkpoint '%s' has no parent", chk.getName()))
     # virsh prints the name without a newline; the blank line after the command ends it.
     ctx.out.data({"parent": parent}, parent)
 
@@ -210,7 +211,7 @@ def cmd_checkpoint_delete(ctx: Session, domain: str, checkpointname: str | None,
     flags = ctx.flags(children=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN,
                       children_only=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY,
                       metadata=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY)
-    with failing(f"Failed to delete checkpoint {name}"):
+    with failing(msg("Failed to delete checkpoint %s", name)):
         chk.delete(flags)
     ctx.out.extra(f"Domain checkpoint {name} children deleted" if children_only
                   else f"Domain checkpoint {name} deleted")
@@ -235,18 +236,18 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
     start_raw = rest["from"]
     for option, given in (("leaves", leaves), ("no-leaves", no_leaves)):
         if given and tree:
-            raise VshError(f"--{option} and --tree are mutually exclusive")
+            raise VshError(msg("--%s and --tree are mutually exclusive", option))
     flags = ctx.flags(leaves=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES,
                       no_leaves=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES,
                       topological=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL,
                       roots=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS)
     if descendants:
         if start_raw is None:
-            raise VshError("--descendants requires --from")
+            raise VshError(msg("--descendants requires --from"))
         flags |= libvirt.VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS
     dom = ctx.lookup.domain(domain)
     start = _checkpoint(ctx, dom, start_raw, option="from") if start_raw is not None else None
-    with failing("unexpected problem querying checkpoints"):
+    with failing(msg("unexpected problem querying checkpoints")):
         chks = start.listAllChildren(flags) if start is not None else dom.listAllCheckpoints(flags)
     chks, names = list_names(ctx, chks, start, _parent, tree, topological, name)
     if names is None:
@@ -283,7 +284,7 @@ def cmd_checkpoint_edit(ctx: Session, domain: str, checkpointname: str | None) -
     dom = ctx.lookup.domain(domain)
     required("checkpointname", checkpointname)
     if checkpointname is None:
-        raise VshError("--checkpointname is required")
+        raise VshError(msg("--%s is required", "checkpointname"))
     chk = dom.checkpointLookupByName(checkpointname, 0)
     name = chk.getName()
 

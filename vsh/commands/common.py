@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from vsh.errors import VshError
 from vsh.spec import Data, Flag, Int, Opt, Str
 from vsh.values import empty_option
+from vsh.i18n import _, msg
 
 if TYPE_CHECKING:
     from vsh.session import Session
@@ -38,7 +39,7 @@ def exclusive(**given: Any) -> None:
     options given (parameter names; `_` reads as `-`) are named."""
     names = [name.rstrip("_").replace("_", "-") for name, value in given.items() if value]
     if len(names) > 1:
-        raise VshError(f"Options --{names[0]} and --{names[1]} are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", names[0], names[1]))
 
 
 def NETWORK(help: str = "network name or uuid", complete: str = "network") -> Opt:
@@ -80,8 +81,8 @@ def autostart_of(obj: Any) -> bool | None:
 def yes_no(value: bool | None, unknown: str = "no autostart") -> str:
     """virsh's yes/no column, with its words for a value libvirt could not tell."""
     if value is None:
-        return unknown
-    return "yes" if value else "no"
+        return _(unknown)
+    return _("yes") if value else _("no")
 
 
 def name_key(name: str) -> bytes:
@@ -126,7 +127,7 @@ def parse_fds(value: str | None) -> list[int]:
     for piece in value.split(","):
         parsed = parse_c_integer(piece)
         if parsed is None or parsed[1] or not -(2**31) <= parsed[0] < 2**31:
-            raise VshError(f"Unable to parse FD number '{piece}'")
+            raise VshError(msg("Unable to parse FD number '%s'", piece))
         fds.append(parsed[0])
     return fds
 

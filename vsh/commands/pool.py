@@ -28,6 +28,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
 from vsh.units import format_capacity
+from vsh.i18n import _, fmt, msg
 
 
 _STATES = ("inactive", "building", "running", "degraded", "inaccessible")
@@ -124,15 +125,15 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
     # virsh checks these after reading --type, so they are not declared as exclusive.
     for other, given in (("uuid", uuid), ("name", name)):
         if details and given:
-            raise VshError(f"Options --details and --{other} are mutually exclusive")
+            raise VshError(msg("Options --%s and --%s are mutually exclusive", "details", other))
     if type is not None:
         from vsh.values import split_list
 
         for pool_type in split_list(type):
             if pool_type not in POOL_TYPES:
-                raise VshError(f"Invalid pool type '{pool_type}'")
+                raise VshError(msg("Invalid pool type '%s'", pool_type))
             flags |= getattr(libvirt, "VIR_CONNECT_LIST_STORAGE_POOLS_" + pool_type.upper().replace("-", "_"))
-    with failing("Failed to list pools"):
+    with failing(msg("Failed to list pools")):
         pools = sorted(ctx.conn.listAllStoragePools(flags), key=lambda p: common.name_key(p.name()))
 
     from vsh import rpc
@@ -188,14 +189,14 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
     if not details:
         ctx.out.table([
             Column("name", "Name"),
-            Column("active", "State", lambda v: "unknown" if v is None else ("active" if v else "inactive"),
+            Column("active", "State", lambda v: _("unknown") if v is None else (_("active") if v else _("inactive")),
                    state=True),
             Column("autostart", "Autostart", common.yes_no),
         ], rows)
         return
     ctx.out.table([
         Column("name", "Name"),
-        Column("state", "State", state=True),
+        Column("state", "State", _, state=True),
         Column("autostart", "Autostart", common.yes_no),
         Column("persistent", "Persistent", lambda v: common.yes_no(v, "unknown")),
         Column("capacity", "Capacity", _size_text),
@@ -213,10 +214,10 @@ def cmd_pool_define(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to define pool from {file}"):
+    with failing(msg("Failed to define pool from %s", file)):
         pool = ctx.conn.storagePoolDefineXML(
             xml, ctx.flags(validate=libvirt.VIR_STORAGE_POOL_DEFINE_VALIDATE))
-    ctx.out.extra(f"Pool {pool.name()} defined from {file}")
+    ctx.out.extra(fmt("Pool %s defined from %s\n", pool.name(), file), end="")
 
 
 @command("pool-create", group="pool", help="create a pool from an XML file", desc="Create a pool.",
@@ -225,9 +226,9 @@ def cmd_pool_define(ctx: Session, file: str, validate: bool) -> None:
 def cmd_pool_create(ctx: Session, file: str, build: bool, no_overwrite: bool, overwrite: bool) -> None:
     flags = _create_flags(ctx)
     xml = ctx.read_file(file)
-    with failing(f"Failed to create pool from {file}"):
+    with failing(msg("Failed to create pool from %s", file)):
         pool = ctx.conn.storagePoolCreateXML(xml, flags)
-    ctx.out.extra(f"Pool {pool.name()} created from {file}")
+    ctx.out.extra(fmt("Pool %s created from %s\n", pool.name(), file), end="")
 
 
 def _pool_xml(name: str, type: str, values: dict[str, Any]) -> str:
@@ -243,9 +244,9 @@ def cmd_pool_define_as(ctx: Session, name: str, type: str, print_xml: bool, **va
     if print_xml:
         ctx.out.xml(xml)
         return
-    with failing(f"Failed to define pool {name}"):
+    with failing(msg("Failed to define pool %s", name)):
         ctx.conn.storagePoolDefineXML(xml, 0)
-    ctx.out.extra(f"Pool {name} defined")
+    ctx.out.extra(fmt("Pool %s defined\n", name), end="")
 
 
 @command("pool-create-as", group="pool", help="create a pool from a set of args", desc="Create a pool.",
@@ -258,9 +259,9 @@ def cmd_pool_create_as(ctx: Session, name: str, type: str, print_xml: bool, buil
     if print_xml:
         ctx.out.xml(xml)
         return
-    with failing(f"Failed to create pool {name}"):
+    with failing(msg("Failed to create pool %s", name)):
         ctx.conn.storagePoolCreateXML(xml, flags)
-    ctx.out.extra(f"Pool {name} created")
+    ctx.out.extra(fmt("Pool %s created\n", name), end="")
 
 
 @command("pool-start", group="pool", help="start a (previously defined) inactive pool", desc="Start a pool.",
@@ -269,36 +270,36 @@ def cmd_pool_start(ctx: Session, pool: str, build: bool, no_overwrite: bool, ove
     obj = ctx.lookup.pool(pool)
     # virsh looks the pool up before it checks these two.
     if overwrite and no_overwrite:
-        raise VshError("Options --overwrite and --no-overwrite are mutually exclusive")
-    with failing(f"Failed to start pool {pool}"):
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "overwrite", "no-overwrite"))
+    with failing(msg("Failed to start pool %s", pool)):
         obj.create(_create_flags(ctx))
-    ctx.out.extra(f"Pool {pool} started")
+    ctx.out.extra(fmt("Pool %s started\n", pool), end="")
 
 
 @command("pool-destroy", group="pool", help="destroy (stop) a pool",
          desc="Forcefully stop a given pool. Raw data in the pool is untouched", opts=[common.POOL(complete="pool:active")])
 def cmd_pool_destroy(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to destroy pool {pool}"):
+    with failing(msg("Failed to destroy pool %s", pool)):
         obj.destroy()
-    ctx.out.extra(f"Pool {pool} destroyed")
+    ctx.out.extra(fmt("Pool %s destroyed\n", pool), end="")
 
 
 @command("pool-undefine", group="pool", help="undefine an inactive pool",
          desc="Undefine the configuration for an inactive pool.", opts=[common.POOL(complete="pool:persistent")])
 def cmd_pool_undefine(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to undefine pool {pool}"):
+    with failing(msg("Failed to undefine pool %s", pool)):
         obj.undefine()
-    ctx.out.extra(f"Pool {pool} has been undefined")
+    ctx.out.extra(fmt("Pool %s has been undefined\n", pool), end="")
 
 
 @command("pool-refresh", group="pool", help="refresh a pool", desc="Refresh a given pool.", opts=[common.POOL(complete="pool:active")])
 def cmd_pool_refresh(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to refresh pool {pool}"):
+    with failing(msg("Failed to refresh pool %s", pool)):
         obj.refresh(0)
-    ctx.out.extra(f"Pool {pool} refreshed")
+    ctx.out.extra(fmt("Pool %s refreshed\n", pool), end="")
 
 
 @command("pool-autostart", group="pool", help="autostart a pool",
@@ -307,9 +308,9 @@ def cmd_pool_refresh(ctx: Session, pool: str) -> None:
 def cmd_pool_autostart(ctx: Session, pool: str, disable: bool) -> None:
     obj = ctx.lookup.pool(pool)
     verb = "unmark" if disable else "mark"
-    with failing(f"failed to {verb} pool {pool} as autostarted"):
+    with failing(msg("failed to " + verb + " pool %s as autostarted", pool)):
         obj.setAutostart(0 if disable else 1)
-    ctx.out.extra(f"Pool {pool} {verb}ed as autostarted")
+    ctx.out.extra(fmt("Pool %s " + verb + "ed as autostarted\n", pool), end="")
 
 
 @command("pool-info", group="pool", help="storage pool information",
@@ -327,7 +328,7 @@ def cmd_pool_info(ctx: Session, pool: str, bytes: bool) -> None:
     except libvirt.libvirtError:
         ctx.out.kv(items)
         raise
-    items.append(("state", "State:", state_name(state), state_name(state)))
+    items.append(("state", "State:", state_name(state), _(state_name(state))))
     try:
         persistent: bool | None = bool(obj.isPersistent())
     except libvirt.libvirtError:
@@ -370,30 +371,30 @@ def cmd_pool_build(ctx: Session, pool: str, no_overwrite: bool, overwrite: bool)
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to build pool {pool}"):
+    with failing(msg("Failed to build pool %s", pool)):
         obj.build(ctx.flags(no_overwrite=libvirt.VIR_STORAGE_POOL_BUILD_NO_OVERWRITE,
                             overwrite=libvirt.VIR_STORAGE_POOL_BUILD_OVERWRITE))
-    ctx.out.extra(f"Pool {pool} built")
+    ctx.out.extra(fmt("Pool %s built\n", pool), end="")
 
 
 @command("pool-delete", group="pool", help="delete a pool", desc="Delete a given pool.", opts=[common.POOL(complete="pool:inactive")])
 def cmd_pool_delete(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to delete pool {pool}"):
+    with failing(msg("Failed to delete pool %s", pool)):
         obj.delete(0)
-    ctx.out.extra(f"Pool {pool} deleted")
+    ctx.out.extra(fmt("Pool %s deleted\n", pool), end="")
 
 
 @command("pool-capabilities", group="pool", help="storage pool capabilities",
          desc="Returns capabilities of storage pool support.")
 def cmd_pool_capabilities(ctx: Session) -> None:
-    with failing("failed to get storage pool capabilities"):
+    with failing(msg("failed to get storage pool capabilities")):
         caps = ctx.conn.getStoragePoolCapabilities(0)
     ctx.out.xml(caps + "\n")
 
 
 def _find_sources(ctx: Session, pool_type: str, spec: str | None) -> None:
-    with failing(f"Failed to find any {pool_type} pool sources"):
+    with failing(msg("Failed to find any %s pool sources", pool_type)):
         found = ctx.conn.findStoragePoolSources(pool_type, spec, 0)
     ctx.out.xml(found)
 
@@ -408,7 +409,7 @@ def cmd_find_storage_pool_sources_as(ctx: Session, type: str, host: str | None, 
     spec = None
     if host is not None:
         # virsh reads --port only with --host, and then adds a line of its own to the usual one.
-        common.required("port", port, cause=VshError("missing argument"))
+        common.required("port", port, cause=VshError(msg("missing argument")))
         from vsh.xmlbuild import source_xml
 
         spec = source_xml(host, port, initiator)

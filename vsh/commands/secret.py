@@ -20,6 +20,7 @@ from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
+from vsh.i18n import _, fmt, msg
 
 
 USAGE_TYPES = ("none", "volume", "ceph", "iscsi", "tls", "vtpm")
@@ -65,14 +66,14 @@ def _list(ctx: Session, flags: int) -> list[Any]:
         return list(conn.listAllSecrets(flags))
     except libvirt.libvirtError as err:
         if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
-            raise VshError("Failed to list node secrets", cause=err) from None
+            raise VshError(msg("Failed to list node secrets"), cause=err) from None
     if flags:
-        raise VshError("Filtering is not supported by this libvirt")
-    with failing("Failed to count secrets"):
+        raise VshError(msg("Filtering is not supported by this libvirt"))
+    with failing(msg("Failed to count secrets")):
         count = conn.numOfSecrets()
     if count == 0:
         return []
-    with failing("Failed to list secrets"):
+    with failing(msg("Failed to list secrets")):
         uuids = conn.listSecrets()
     found = []
     for uuid in uuids:
@@ -115,9 +116,9 @@ def cmd_secret_define(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to set attributes from {file}"):
+    with failing(msg("Failed to set attributes from %s", file)):
         sec = ctx.conn.secretDefineXML(xml, ctx.flags(validate=libvirt.VIR_SECRET_DEFINE_VALIDATE))
-    ctx.out.extra(f"Secret {sec.UUIDString()} created")
+    ctx.out.extra(fmt("Secret %s created\n", sec.UUIDString()), end="")
 
 
 @command("secret-dumpxml", group="secret", help="secret attributes in XML",
@@ -142,23 +143,23 @@ def cmd_secret_set_value(ctx: Session, secret: str, file: str | None, plain: boo
     file = ctx.late("file", file)
     if base64 is not None:
         # virsh reports this as an error line but carries on and succeeds.
-        warning = VshError("Passing secret value as command-line argument is insecure!")
+        warning = VshError(msg("Passing secret value as command-line argument is insecure!"))
         ctx.out.error(warning.lines(), warning.as_json())
         value = base64.encode("utf-8", "surrogateescape")
     elif file is not None:
         value = _read_value(ctx, file)
     elif interactive:
-        ctx.out.write("Enter new value for secret:")
+        ctx.out.write(_("Enter new value for secret:"))
         ctx.out.flush()
         value = _getpass()
         plain = True
     else:
-        raise VshError("Input secret value is missing")
+        raise VshError(msg("Input secret value is missing"))
     if not plain:
         value = glib_base64_decode(value)
-    with failing("Failed to set secret value"):
+    with failing(msg("Failed to set secret value")):
         sec.setValue(value, 0)
-    ctx.out.extra("Secret value set")
+    ctx.out.extra(fmt("Secret value set\n"), end="")
 
 
 def _getpass() -> bytes:
@@ -224,9 +225,9 @@ def cmd_secret_get_value(ctx: Session, secret: str, plain: bool) -> None:
 @command("secret-undefine", group="secret", help="undefine a secret", desc="Undefine a secret.", opts=[SECRET()])
 def cmd_secret_undefine(ctx: Session, secret: str) -> None:
     sec = ctx.lookup.secret(secret)
-    with failing(f"Failed to delete secret {secret}"):
+    with failing(msg("Failed to delete secret %s", secret)):
         sec.undefine()
-    ctx.out.extra(f"Secret {secret} deleted")
+    ctx.out.extra(fmt("Secret %s deleted\n", secret), end="")
 
 
 @command("secret-event", group="secret", help="Secret Events",

@@ -18,6 +18,7 @@ from vsh.settings import SETTINGS, settings_help
 from vsh.spec import ARGV, DATA, GROUPS, STRING, Alias, Argv, Flag, Str
 from vsh.values import split_list
 from vsh.xmlbuild import buffer_escape
+from vsh.i18n import msg
 
 
 @command("help", group="virsh", help="print help", connect=False, json=False,
@@ -52,11 +53,16 @@ def cmd_help(ctx: Session, command: str | None) -> None:
     elif usercmds.find(command) is not None:
         ctx.out.write(usercmds.help_text(command))
     else:
-        raise VshError(f"command or command group '{command}' doesn't exist")
+        raise VshError(msg("command or command group '%s' doesn't exist", command))
 
 
 def _index() -> Any:
-    """The generated index (vsh/commands/_index.py), or None in a tree where it is not generated yet."""
+    """The generated index (vsh/commands/_index.py), or None in a tree where it is not generated yet
+    or where help is shown in the user's language (the index holds the English text)."""
+    from vsh.i18n import translating
+
+    if translating():
+        return None
     try:
         from vsh.commands import _index as index
     except ImportError:
@@ -100,14 +106,14 @@ def cmd_echo(ctx: Session, shell: bool, xml: bool, split: bool, err: bool, strin
          opts=[Str("dir", "directory to switch to (default: home or else root)", complete="dir", late=True)])
 def cmd_cd(ctx: Session, dir: str | None) -> None:
     if not ctx.interactive:
-        raise VshError("cd: command valid only in interactive mode")
+        raise VshError(msg("cd: command valid only in interactive mode"))
     # Read only now: virsh refuses cd outside interactive mode before it looks at --dir.
     dir = ctx.late("dir", dir)
     target = dir if dir is not None else (os.environ.get("HOME") or "/")
     try:
         os.chdir(target)
     except OSError as err:
-        raise VshError(f"cd: {err.strerror}: {target}") from None
+        raise VshError(msg("cd: %s: %s", err.strerror, target)) from None
 
 
 @command("pwd", group="virsh", help="print the current directory", connect=False,

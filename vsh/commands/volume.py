@@ -26,6 +26,7 @@ from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.streams import Target, TransferError, abort_stream, failed_transfer, send_all, sparse_send_all
 from vsh.units import format_capacity, parse_size
+from vsh.i18n import _, fmt, msg, printf
 
 
 _TYPES = ("file", "block", "dir", "network", "netdir", "ploop")
@@ -37,7 +38,7 @@ def type_name(vol_type: int) -> str:
 
 
 def _size_text(value: int | None) -> str:
-    return "unknown" if value is None else format_capacity(value)
+    return _("unknown") if value is None else format_capacity(value)
 
 
 @command("vol-list", group="volume", help="list vols", desc="Returns list of vols by pool.",
@@ -46,7 +47,7 @@ def cmd_vol_list(ctx: Session, pool: str, details: bool) -> None:
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    with failing("Failed to list volumes"):
+    with failing(msg("Failed to list volumes")):
         vols = sorted(obj.listAllVolumes(0), key=lambda v: common.name_key(v.name()))
     from vsh import rpc
 
@@ -66,7 +67,7 @@ def cmd_vol_list(ctx: Session, pool: str, details: bool) -> None:
         rows.append(row)
     columns = [Column("name", "Name"), Column("path", "Path")]
     if details:
-        columns += [Column("type", "Type"), Column("capacity", "Capacity", _size_text),
+        columns += [Column("type", "Type", _), Column("capacity", "Capacity", _size_text),
                     Column("allocation", "Allocation", _size_text)]
     ctx.out.table(columns, rows)
 
@@ -83,7 +84,7 @@ def _backing_path(ctx: Session, pool: Any, name: str) -> str:
             last = err
             continue
         return found.path()
-    raise VshError(f"failed to get vol '{name}'", cause=last)
+    raise VshError(msg("failed to get vol '%s'", name), cause=last)
 
 
 @command("vol-create-as", group="volume", help="create a volume from a set of args", desc="Create a vol.",
@@ -117,9 +118,9 @@ def cmd_vol_create_as(ctx: Session, pool: str, name: str, capacity: str, allocat
         ctx.out.xml(xml)
         return
     flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA)
-    with failing(f"Failed to create vol {name}"):
+    with failing(msg("Failed to create vol %s", name)):
         obj.createXML(xml, flags)
-    ctx.out.extra(f"Vol {name} created")
+    ctx.out.extra(fmt("Vol %s created\n", name), end="")
 
 
 @command("vol-info", group="volume", help="storage vol information",
@@ -142,12 +143,12 @@ def cmd_vol_info(ctx: Session, vol: str, pool: str | None, bytes: bool, physical
         raise
 
     def size(value: int) -> str:
-        return f"{value} bytes" if bytes else format_capacity(value)
+        return printf("%llu %s", value, _("bytes")) if bytes else format_capacity(value)
 
     second = ("physical", "Physical:") if physical else ("allocation", "Allocation:")
     ctx.out.kv([
         ("name", "Name:", name, name),
-        ("type", "Type:", type_name(vol_type), type_name(vol_type)),
+        ("type", "Type:", type_name(vol_type), _(type_name(vol_type))),
         ("capacity", "Capacity:", capacity, size(capacity)),
         (second[0], second[1], allocation, size(allocation)),
     ])
@@ -186,7 +187,7 @@ def cmd_vol_name(ctx: Session, vol: str) -> None:
          opts=[common.VOLUME("volume key or path"), Flag("uuid", "return the pool uuid rather than pool name")])
 def cmd_vol_pool(ctx: Session, vol: str, uuid: bool) -> None:
     obj = ctx.lookup.volume(vol, pool_opt=None)
-    with failing("failed to get parent pool"):
+    with failing(msg("failed to get parent pool")):
         pool = obj.storagePoolLookupByVolume()
     if uuid:
         text = pool.UUIDString()
@@ -203,9 +204,9 @@ def cmd_vol_delete(ctx: Session, vol: str, pool: str | None, delete_snapshots: b
     import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
-    with failing(f"Failed to delete vol {vol}"):
+    with failing(msg("Failed to delete vol %s", vol)):
         obj.delete(ctx.flags(delete_snapshots=libvirt.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS))
-    ctx.out.extra(f"Vol {vol} deleted")
+    ctx.out.extra(fmt("Vol %s deleted\n", vol), end="")
 
 
 @command("vol-create", group="volume", help="create a vol from an XML file", desc="Create a vol.",
@@ -220,9 +221,9 @@ def cmd_vol_create(ctx: Session, pool: str, file: str, prealloc_metadata: bool, 
     xml = ctx.read_file(file)
     flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
                       validate=libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE)
-    with failing(f"Failed to create vol from {file}"):
+    with failing(msg("Failed to create vol from %s", file)):
         vol = obj.createXML(xml, flags)
-    ctx.out.extra(f"Vol {vol.name()} created from {file}")
+    ctx.out.extra(fmt("Vol %s created from %s\n", vol.name(), file), end="")
 
 
 @command("vol-create-from", group="volume", help="create a vol, using another volume as input",
@@ -245,9 +246,9 @@ def cmd_vol_create_from(ctx: Session, pool: str, file: str, vol: str, inputpool:
     flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
                       reflink=libvirt.VIR_STORAGE_VOL_CREATE_REFLINK,
                       validate=libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE)
-    with failing(f"Failed to create vol from {file}"):
+    with failing(msg("Failed to create vol from %s", file)):
         new = obj.createXMLFrom(xml, source, flags)
-    ctx.out.extra(f"Vol {new.name()} created from input vol {source.name()}")
+    ctx.out.extra(fmt("Vol %s created from input vol %s\n", new.name(), source.name()), end="")
 
 
 def _clone_xml(xml: str, new_name: str) -> str:
@@ -259,7 +260,7 @@ def _clone_xml(xml: str, new_name: str) -> str:
     root = etree.fromstring(xml.encode("utf-8"))
     found = root.xpath("/volume/name")
     if not found:
-        raise VshError("Failed to allocate XML buffer")
+        raise VshError(msg("Failed to allocate XML buffer"))
     found[0].text = new_name
     text, _ = select(etree.tostring(root, encoding=str), "/volume", False)
     return text[:-1]
@@ -275,7 +276,7 @@ def cmd_vol_clone(ctx: Session, vol: str, newname: str, pool: str | None, preall
     import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
-    with failing("failed to get parent pool"):
+    with failing(msg("failed to get parent pool")):
         parent = obj.storagePoolLookupByVolume()
     common.required("newname", newname)
     xml = _clone_xml(obj.XMLDesc(0), newname)
@@ -285,9 +286,9 @@ def cmd_vol_clone(ctx: Session, vol: str, newname: str, pool: str | None, preall
         return
     flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
                       reflink=libvirt.VIR_STORAGE_VOL_CREATE_REFLINK)
-    with failing(f"Failed to clone vol from {obj.name()}"):
+    with failing(msg("Failed to clone vol from %s", obj.name())):
         new = parent.createXMLFrom(xml, obj, flags)
-    ctx.out.extra(f"Vol {new.name()} cloned from {obj.name()}")
+    ctx.out.extra(fmt("Vol %s cloned from %s\n", new.name(), obj.name()), end="")
 
 
 @command("vol-resize", group="volume", help="resize a vol",
@@ -309,16 +310,16 @@ def cmd_vol_resize(ctx: Session, vol: str, capacity: str, pool: str | None, allo
     if text.startswith("-"):
         # The API wants a positive size; virsh takes a negative one as a shrinking delta.
         if not shrink:
-            raise VshError("negative size requires --shrink")
+            raise VshError(msg("negative size requires --shrink"))
         text, delta = text[1:], True
     size = parse_size(text)
     flags = ctx.flags(allocate=libvirt.VIR_STORAGE_VOL_RESIZE_ALLOCATE,
                       delta=libvirt.VIR_STORAGE_VOL_RESIZE_DELTA,
                       shrink=libvirt.VIR_STORAGE_VOL_RESIZE_SHRINK)
     how = "by" if delta else "to"
-    with failing(f"Failed to change size of volume '{obj.name()}' {how} {text}"):
+    with failing(msg("Failed to change size of volume '%s' " + how + " %s", obj.name(), text)):
         obj.resize(size, flags)
-    ctx.out.extra(f"Size of volume '{obj.name()}' successfully changed {how} {text}")
+    ctx.out.extra(fmt("Size of volume '%s' successfully changed " + how + " %s\n", obj.name(), text), end="")
 
 
 WIPE_ALGORITHMS = ("zero", "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzner7", "pfitzner33", "random", "trim")
@@ -334,15 +335,15 @@ def cmd_vol_wipe(ctx: Session, vol: str, pool: str | None, algorithm: str | None
     obj = ctx.lookup.volume(vol, pool)
     algorithm = ctx.late("algorithm", algorithm)
     if algorithm is not None and algorithm not in WIPE_ALGORITHMS:
-        raise VshError(f"Unsupported algorithm '{algorithm}'")
+        raise VshError(msg("Unsupported algorithm '%s'", algorithm))
     pattern = WIPE_ALGORITHMS.index(algorithm) if algorithm is not None else 0
     # virsh zeroes with virStorageVolWipe and uses the pattern call for the other algorithms.
-    with failing(f"Failed to wipe vol {vol}"):
+    with failing(msg("Failed to wipe vol %s", vol)):
         if pattern == 0:
             obj.wipe(0)
         else:
             obj.wipePattern(pattern, 0)
-    ctx.out.extra(f"Vol {vol} wiped")
+    ctx.out.extra(fmt("Vol %s wiped\n", vol), end="")
 
 
 # vol-upload / vol-download ---------------------------------------------------------------
@@ -351,7 +352,7 @@ _SPARSE = 1  # VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM == VIR_STORAGE_VOL_DOWNLOAD_
 
 
 def _new_stream(ctx: Session) -> Any:
-    with failing("cannot create a new stream"):
+    with failing(msg("cannot create a new stream")):
         return ctx.conn.newStream(0)
 
 
@@ -387,17 +388,17 @@ def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: 
     try:
         fd = os.open(file, os.O_RDONLY)
     except OSError:
-        raise VshError(f"cannot read {file}") from None
+        raise VshError(msg("cannot read %s", file)) from None
     try:
         try:
             is_block = stat.S_ISBLK(os.fstat(fd).st_mode)
             total = _size(fd)
         except OSError:
-            raise VshError(f"unable to stat {file}") from None
+            raise VshError(msg("unable to stat %s", file)) from None
         if length:
             total = min(total, length)
         stream = _new_stream(ctx)
-        with failing(f"cannot upload to volume {vol}"):
+        with failing(msg("cannot upload to volume %s", vol)):
             volume.upload(stream, _c_ull(offset), _c_ull(length), _SPARSE if sparse else 0)
         with progress.transfer(ctx.out, "Upload", total) as bar:
             try:
@@ -416,10 +417,10 @@ def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: 
                 os.close(fd)
             except OSError:
                 abort_stream(stream)
-                raise VshError(f"cannot close file {file}") from None
+                raise VshError(msg("cannot close file %s", file)) from None
             finally:
                 fd = -1
-            with failing(f"cannot close volume {vol}"):
+            with failing(msg("cannot close volume %s", vol)):
                 stream.finish()
             bar.finish()
     finally:
@@ -448,9 +449,9 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
             # Only a regular file can be left half-written (not /dev/null or a device).
             partial = file if stat.S_ISREG(mode) else None
         except OSError:
-            raise VshError(f"unable to stat {file}") from None
+            raise VshError(msg("unable to stat %s", file)) from None
         stream = _new_stream(ctx)
-        with failing(f"cannot download from volume {vol}"):
+        with failing(msg("cannot download from volume %s", vol)):
             volume.download(stream, _c_ull(offset), _c_ull(length), _SPARSE if sparse else 0)
         try:
             total = max(int(volume.info()[1]) - (offset or 0), 0)

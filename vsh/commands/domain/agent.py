@@ -21,6 +21,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
+from vsh.i18n import fmt, msg
 
 
 # virsh completes these commands' domains among the running ones (VIR_CONNECT_LIST_DOMAINS_ACTIVE).
@@ -35,20 +36,20 @@ def _mountpoints(domain_opt: str) -> list[Any]:
          desc="Freeze domain's mounted filesystems.", opts=_mountpoints("frozen"))
 def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing("Unable to freeze filesystems"):
+    with failing(msg("Unable to freeze filesystems")):
         count = dom.fsFreeze(mountpoint or None, 0)
     ctx.out.data({"count": count})
-    ctx.out.extra(f"Froze {count} filesystem(s)")
+    ctx.out.extra(fmt("Froze %d filesystem(s)\n", count), end="")
 
 
 @command("domfsthaw", group="domain", help="Thaw domain's mounted filesystems.",
          desc="Thaw domain's mounted filesystems.", opts=_mountpoints("thawed"))
 def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing("Unable to thaw filesystems"):
+    with failing(msg("Unable to thaw filesystems")):
         count = dom.fsThaw(mountpoint or None, 0)
     ctx.out.data({"count": count})
-    ctx.out.extra(f"Thawed {count} filesystem(s)")
+    ctx.out.extra(fmt("Thawed %d filesystem(s)\n", count), end="")
 
 
 @command("domfsinfo", group="domain", help="Get information of domain's mounted filesystems.",
@@ -57,13 +58,13 @@ def cmd_domfsinfo(ctx: Session, domain: str) -> None:
     from vsh.output import Column
 
     dom = ctx.lookup.domain(domain)
-    with failing("Unable to get filesystem information"):
+    with failing(msg("Unable to get filesystem information")):
         infos = dom.fsInfo(0)
     rows = [{"mountpoint": m, "name": n, "type": t, "target": list(aliases or [])} for m, n, t, aliases in infos]
     if not rows:
         ctx.out.data([])
         # virsh prints this line without a newline; the blank line after every command ends it.
-        ctx.out.extra("No filesystems are mounted in the domain", end="")
+        ctx.out.extra(fmt("No filesystems are mounted in the domain"), end="")
         return
     columns = [Column("mountpoint", "Mountpoint"), Column("name", "Name"), Column("type", "Type"),
                Column("target", "Target", text=",".join)]
@@ -79,7 +80,7 @@ def cmd_domfstrim(ctx: Session, domain: str, minimum: str | None, mountpoint: st
     dom = ctx.lookup.domain(domain)
     least = ctx.late("minimum", minimum) or 0
     required("mountpoint", mountpoint)
-    with failing("Unable to invoke fstrim"):
+    with failing(msg("Unable to invoke fstrim")):
         dom.fSTrim(mountpoint, least, 0)
 
 
@@ -126,7 +127,7 @@ def cmd_guestinfo(ctx: Session, domain: str, user: bool, os: bool, timezone: boo
          exclusive=[("enable", "disable")], requires=[("enable", "cpulist"), ("disable", "cpulist")])
 def cmd_guestvcpus(ctx: Session, domain: str, cpulist: str | None, enable: bool, disable: bool) -> None:
     if cpulist is not None and not (enable or disable):
-        raise VshError("One of options --enable or --disable is required by option --cpulist")
+        raise VshError(msg("One of options --enable or --disable is required by option --cpulist"))
     dom = ctx.lookup.domain(domain)
     if cpulist is not None:
         dom.setGuestVcpus(cpulist, 1 if enable else 0, 0)
@@ -161,7 +162,7 @@ def cmd_set_user_password(ctx: Session, domain: str, user: str, password: str, e
     dom = ctx.lookup.domain(domain)
     dom.setUserPassword(user, password, libvirt.VIR_DOMAIN_PASSWORD_ENCRYPTED if encrypted else 0)
     # virsh prints this line without a newline; the blank line after every command ends it.
-    ctx.out.extra(f"Password set successfully for {user} in {dom.name()}", end="")
+    ctx.out.extra(fmt("Password set successfully for %s in %s", user, dom.name()), end="")
 
 
 @command("get-user-sshkeys", group="domain", help="list authorized SSH keys for given user (via agent)",
@@ -188,9 +189,9 @@ def cmd_set_user_sshkeys(ctx: Session, domain: str, user: str, file: str | None,
 
     # virsh checks the requirement before the exclusion, both before the lookup.
     if remove and file is None:
-        raise VshError("Option --file is required by option --remove")
+        raise VshError(msg("Option --%s is required by option --%s", "file", "remove"))
     if reset and remove:
-        raise VshError("Options --reset and --remove are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "reset", "remove"))
     dom = ctx.lookup.domain(domain)
     required("user", user)
     required("file", file)
@@ -200,12 +201,12 @@ def cmd_set_user_sshkeys(ctx: Session, domain: str, user: str, file: str | None,
     elif not reset:
         flags = libvirt.VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND
         if file is None:
-            raise VshError("Option --file is required")
+            raise VshError(msg("Option --file is required"))
     keys: list[str] = []
     if file is not None:
         text = ctx.read_file(file)
         # g_strsplit: an empty file has no keys, a trailing newline leaves one empty key.
         keys = text.split("\n") if text else []
         if not keys:
-            raise VshError(f"File {file} contains no keys")
+            raise VshError(msg("File %s contains no keys", file))
     dom.authorizedSSHKeysSet(user, keys, flags)

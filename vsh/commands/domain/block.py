@@ -23,6 +23,7 @@ from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Flag, Int, Opt, Str
+from vsh.i18n import _, fmt, msg
 
 #: virStorageFileFormat, the values of blockcopy --format that completion offers.
 FILE_FORMATS = ("none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop",
@@ -82,7 +83,7 @@ def timeout_ms(ctx: Session, raw: str | None) -> int:
     if seconds is None:
         return 0
     if seconds == 0 or seconds > (2**31 - 1) // 1000:
-        raise VshError(f"Numeric value '{seconds}' for <timeout> option is malformed or out of range")
+        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", seconds, "timeout"))
     return int(seconds) * 1000
 
 
@@ -174,7 +175,7 @@ class BlockJobWait:
                 try:
                     info = self.dom.blockJobInfo(self.dev, 0)
                 except libvirt.libvirtError as err:
-                    raise VshError(f"failed to query job for disk {self.dev}", cause=err) from None
+                    raise VshError(msg("failed to query job for disk %s", self.dev), cause=err) from None
                 if any(events) and self.status is not None:
                     result = self.status
                     break
@@ -197,7 +198,7 @@ class BlockJobWait:
                     try:
                         self.dom.blockJobAbort(self.dev, abort_flags)
                     except libvirt.libvirtError as err:
-                        raise VshError(f"failed to abort job for disk '{self.dev}'", cause=err) from None
+                        raise VshError(msg("failed to abort job for disk '%s'", self.dev), cause=err) from None
                     result = CANCELED
                     break
                 self.woken.wait(0.5)
@@ -214,16 +215,16 @@ def _conclude(ctx: Session, dom: Any, path: str, what: str, flags: int) -> None:
     try:
         dom.blockJobAbort(path, flags)
     except libvirt.libvirtError as err:
-        raise VshError(f"failed to {what} job for disk {path}", cause=err) from None
+        raise VshError(msg("failed to " + what + " job for disk %s", path), cause=err) from None
 
 
 def _outcome(ctx: Session, result: int, noun: str) -> None:
     """A cancelled or failed job: virsh's line, and a failure without an error message."""
     if result == CANCELED:
-        ctx.out.extra(f"\n{noun} aborted", end="")
+        ctx.out.extra("\n" + _(noun + " aborted"), end="")
         raise VshError("")
     if result == FAILED:
-        ctx.out.extra(f"\n{noun} failed", end="")
+        ctx.out.extra("\n" + _(noun + " failed"), end="")
         raise VshError("")
 
 
@@ -285,15 +286,15 @@ def cmd_blockcommit(ctx: Session, domain: str, path: str, bandwidth: str | None,
         result = waiter.wait()
     _outcome(ctx, result, "Commit")
     if not active:
-        ctx.out.extra("\nCommit complete", end="")
+        ctx.out.extra("\n" + _("Commit complete"), end="")
     elif pivot:
         _conclude(ctx, dom, path, "pivot", abort_flags | libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-        ctx.out.extra("\nSuccessfully pivoted", end="")
+        ctx.out.extra("\n" + _("Successfully pivoted"), end="")
     elif keep_overlay:
         _conclude(ctx, dom, path, "finish", abort_flags)
-        ctx.out.extra("\nCommit complete, overlay image kept", end="")
+        ctx.out.extra("\n" + _("Commit complete, overlay image kept"), end="")
     else:
-        ctx.out.extra("\nNow in synchronized phase", end="")
+        ctx.out.extra("\n" + _("Now in synchronized phase"), end="")
 
 
 # blockcopy ----------------------------------------------------------------------------------
@@ -349,7 +350,7 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
     common.exclusive(blockdev=blockdev, xml=xml is not None)
     common.exclusive(pivot=pivot, finish=finish)
     if dest is None and xml is None:
-        raise VshError("need either --dest or --xml")
+        raise VshError(msg("need either --dest or --xml"))
     _blocking_check(blocking, verbose, async_, "finish")
     dom = ctx.lookup.domain(domain)
     waiter = BlockJobWait(ctx, dom, path, "Block Copy", verbose, ms, async_) if blocking else None
@@ -363,7 +364,7 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
                     # The typed parameter is bytes/s in an unsigned long long.
                     limit = ULONG_MAX >> 20
                     if bw > limit:
-                        raise VshError(f"bandwidth must be less than {limit}")
+                        raise VshError(msg("bandwidth must be less than %llu", limit))
                     bw <<= 20
                 params[libvirt.VIR_DOMAIN_BLOCK_COPY_BANDWIDTH] = bw
             if gran:
@@ -385,7 +386,7 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
                 flags |= libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY_RAW
             dom.blockRebase(path, dest, c_unsigned(bw), flags)
         if waiter is None:
-            ctx.out.extra("Block Copy started", end="")
+            ctx.out.extra(fmt("Block Copy started"), end="")
             return
         result = waiter.wait()
     finally:
@@ -394,12 +395,12 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
     _outcome(ctx, result, "Copy")
     if pivot:
         _conclude(ctx, dom, path, "pivot", abort_flags | libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-        ctx.out.extra("\nSuccessfully pivoted", end="")
+        ctx.out.extra("\n" + _("Successfully pivoted"), end="")
     elif finish:
         _conclude(ctx, dom, path, "finish", abort_flags)
-        ctx.out.extra("\nSuccessfully copied", end="")
+        ctx.out.extra("\n" + _("Successfully copied"), end="")
     else:
-        ctx.out.extra("\nNow in mirroring phase", end="")
+        ctx.out.extra("\n" + _("Now in mirroring phase"), end="")
 
 
 # blockpull ----------------------------------------------------------------------------------
@@ -437,13 +438,13 @@ def cmd_blockpull(ctx: Session, domain: str, path: str, bandwidth: str | None, b
 
     if not wait:
         start()
-        ctx.out.extra("Block Pull started", end="")
+        ctx.out.extra(fmt("Block Pull started"), end="")
         return
     with BlockJobWait(ctx, dom, path, "Block Pull", verbose, ms, async_) as waiter:
         start()
         result = waiter.wait()
     _outcome(ctx, result, "Pull")
-    ctx.out.extra("\nPull complete", end="")
+    ctx.out.extra("\n" + _("Pull complete"), end="")
 
 
 # blockjob -----------------------------------------------------------------------------------
@@ -509,13 +510,13 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
             unit = "MiB/s"
         else:
             if (speed << 20) > ULONG_MAX:
-                raise VshError(f"overflow in converting {speed} MiB/s to bytes\n")
+                raise VshError(msg("overflow in converting %ld MiB/s to bytes\n", speed))
             speed <<= 20
     if not job:
         if ctx.out.json:
             ctx.out.data({"disk": path, "job": None})
         elif not raw:
-            ctx.out.extra(f"No current block job for {path}", end="")
+            ctx.out.extra(fmt("No current block job for %s", path), end="")
         return
     kind, cur, end = int(job.get("type", 0)), int(job.get("cur", 0)), int(job.get("end", 0))
     if ctx.out.json:
@@ -525,7 +526,7 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
     if raw:
         # virsh prints a type it has no name for as "(null)".
         name = JOB_TYPES[kind] if 0 <= kind < len(JOB_TYPES) else "(null)"
-        ctx.out.print(f" type={name}\n bandwidth={int(job.get('bandwidth', 0))}\n cur={cur}\n end={end}")
+        ctx.out.write(fmt(" type=%s\n bandwidth=%lu\n cur=%llu\n end=%llu\n", name, int(job.get('bandwidth', 0)), cur, end))
         return
     from vsh.progress import TEXT, Progress
 
@@ -557,9 +558,9 @@ def cmd_blockresize(ctx: Session, domain: str, path: str, size: str) -> None:
     else:
         flags = libvirt.VIR_DOMAIN_BLOCK_RESIZE_BYTES
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to resize block device '{path}'"):
+    with failing(msg("Failed to resize block device '%s'", path)):
         dom.blockResize(path, c_unsigned(value), flags)
-    ctx.out.extra(f"Block device '{path}' is resized", end="")
+    ctx.out.extra(fmt("Block device '%s' is resized", path), end="")
 
 
 @command("domblkthreshold", group="domain",

@@ -14,6 +14,7 @@ from vsh.errors import VshError
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Flag, Str
+from vsh.i18n import msg
 
 # The graphics types domdisplay tries, in virsh's order.
 _SCHEMES = ("vnc", "spice", "rdp")
@@ -118,7 +119,7 @@ def cmd_domdisplay(ctx: Session, domain: str, include_password: bool, type: str 
 
     dom = ctx.lookup.domain(domain)
     if not dom.isActive():
-        raise VshError("Domain is not running")
+        raise VshError(msg("Domain is not running"))
     required("type", type)
     tree = _live_xml(dom, ctx.flags(include_password=libvirt.VIR_DOMAIN_XML_SECURE))
     found = []
@@ -136,8 +137,8 @@ def cmd_domdisplay(ctx: Session, domain: str, include_password: bool, type: str 
         ctx.out.data({"displays": found}, "".join(d["uri"] + ("\n" if all else "") for d in found))
         return
     if type is not None:
-        raise VshError(f"No graphical display with type '{type}' found")
-    raise VshError("No graphical display found")
+        raise VshError(msg("No graphical display with type '%s' found", type))
+    raise VshError(msg("No graphical display found"))
 
 
 @command("vncdisplay", group="domain", help="vnc display",
@@ -146,12 +147,12 @@ def cmd_domdisplay(ctx: Session, domain: str, include_password: bool, type: str 
 def cmd_vncdisplay(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     if not dom.isActive():
-        raise VshError("Domain is not running")
+        raise VshError(msg("Domain is not running"))
     tree = _live_xml(dom)
     base = "/domain/devices/graphics[@type='vnc'][1]"
     port = _xpath_int(tree, f"{base}/@port")
     if port is None:
-        raise VshError("Failed to get VNC port. Is this domain using VNC?")
+        raise VshError(msg("Failed to get VNC port. Is this domain using VNC?"))
     listen = _first(tree, f"{base}/@listen")
     if listen is None:
         listen = _first(tree, f"{base}/listen/@address")

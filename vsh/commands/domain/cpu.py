@@ -21,6 +21,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.typedparams import shown_value
+from vsh.i18n import _, fmt, msg, printf
 
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
@@ -52,8 +53,8 @@ def _vcpu_count(dom: Any, flags: int) -> int:
     if (flags & libvirt.VIR_DOMAIN_AFFECT_LIVE and dom.isActive() < 1) or (
             flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG and dom.isPersistent() < 1):
         if flags & libvirt.VIR_DOMAIN_AFFECT_LIVE:
-            raise VshError("cannot get vcpupin for offline domain")
-        raise VshError("cannot get vcpupin for transient domain")
+            raise VshError(msg("cannot get vcpupin for offline domain"))
+        raise VshError(msg("cannot get vcpupin for transient domain"))
     try:
         return int(dom.vcpusFlags(flags | libvirt.VIR_DOMAIN_VCPU_MAXIMUM))
     except libvirt.libvirtError as err:
@@ -69,7 +70,7 @@ def _vcpu_count(dom: Any, flags: int) -> int:
     try:
         return int(text or "")
     except ValueError:
-        raise VshError("Failed to retrieve maximum vcpu count") from None
+        raise VshError(msg("Failed to retrieve maximum vcpu count")) from None
 
 
 @command("vcpupin", group="domain", help="control or query domain vcpu affinity",
@@ -85,10 +86,10 @@ def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None
 
     flags = affect(ctx)
     if cpulist is None and live and config:
-        raise VshError("Options --live and --config are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "live", "config"))
     number = ctx.late("vcpu", vcpu)
     if cpulist is not None and number is None:
-        raise VshError("vcpupin: Missing vCPU number in pin mode.")
+        raise VshError(msg("vcpupin: Missing vCPU number in pin mode."))
     maxcpu = cpu_count(ctx.conn)
     dom = ctx.lookup.domain(domain)
     if cpulist is None:
@@ -96,7 +97,7 @@ def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None
         if number is not None and number >= ncpus:
             where = "live" if flags & libvirt.VIR_DOMAIN_AFFECT_LIVE or (
                 not flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG and dom.isActive() == 1) else "persistent"
-            raise VshError(f"vcpu {number} is out of range of {where} cpu count {ncpus}")
+            raise VshError(msg("vcpu %d is out of range of " + where + " cpu count %d", number, ncpus))
         from vsh.capi import vcpu_pin_info
 
         maps = vcpu_pin_info(dom, ncpus, maxcpu, flags)
@@ -130,7 +131,7 @@ def cmd_emulatorpin(ctx: Session, domain: str, cpulist: str | None, config: bool
     maxcpu = cpu_count(ctx.conn)
     if cpulist is None:
         cpumap = dom.emulatorPinInfo(flags)[:maxcpu]
-        ctx.out.extra("emulator: CPU Affinity")
+        ctx.out.extra(printf("%s %s", _("emulator:"), _("CPU Affinity")))
         ctx.out.extra("----------------------------------")
         ctx.out.extra("       *: ", end="")
         ctx.out.data({"affinity": cpus_of(cpumap)}, format_cpumap(cpumap) + "\n")
@@ -146,7 +147,7 @@ def _iothread_id(ctx: Session, raw: str | None) -> int:
     """The --id of iothreadadd/set/del: an int, and a positive one."""
     value = ctx.late("id", raw)
     if value <= 0:
-        raise VshError(f"Invalid IOThread id value: '{value}'")
+        raise VshError(msg("Invalid IOThread id value: '%d'", value))
     return int(value)
 
 
@@ -156,13 +157,13 @@ def _iothread_id(ctx: Session, raw: str | None) -> int:
 def cmd_iothreadinfo(ctx: Session, domain: str, config: bool, live: bool, current: bool) -> None:
     flags = affect(ctx)
     dom = ctx.lookup.domain(domain)
-    with failing("Unable to get domain IOThreads information"):
+    with failing(msg("Unable to get domain IOThreads information")):
         infos = dom.ioThreadInfo(flags)
     if not infos:
         if ctx.out.json:
             ctx.out.data([])
         else:
-            ctx.out.extra("No IOThreads found for the domain", end="")
+            ctx.out.extra(fmt("No IOThreads found for the domain"), end="")
         return
     rows = _affinity_rows([("iothread", n, m) for n, m in infos])
     ctx.out.table([Column("iothread", "IOThread ID"), Column("text", "CPU Affinity")], rows,
@@ -232,7 +233,7 @@ def cmd_iothreadset(ctx: Session, domain: str, id: str, poll_max_ns: str | None,
         if value is not None:
             params.append(TypedParam(field, kind, value))
     if not params:
-        raise VshError("Not enough arguments passed, nothing to set")
+        raise VshError(msg("Not enough arguments passed, nothing to set"))
     set_params(dom, "virDomainSetIOThreadParams", params, flags, lead=[number])
 
 
@@ -271,11 +272,11 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
     per_cpu = False
     if first is not None:
         if first < 0:
-            raise VshError("Invalid value for start CPU")
+            raise VshError(msg("Invalid value for start CPU"))
         per_cpu = True
     if shown is not None:
         if shown < 0:
-            raise VshError("Invalid value for number of CPUs to show")
+            raise VshError(msg("Invalid value for number of CPUs to show"))
         per_cpu = True
     if not total and not per_cpu:
         total = per_cpu = True
@@ -311,7 +312,7 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
             if not sums:
                 text.append("No total stats available")
                 return
-            text.append("Total:\n" + "".join(_cpu_field(k, v) for k, v in sums.items()))
+            text.append(_("Total:\n") + "".join(_cpu_field(k, v) for k, v in sums.items()))
             obj["total"] = sums
     finally:
         ctx.out.write("".join(text))

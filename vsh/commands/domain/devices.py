@@ -14,6 +14,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Str
 from vsh.xmlbuild import buffer_escape
+from vsh.i18n import fmt, msg
 
 PERSISTENT = Flag("persistent", "make live change persistent")
 
@@ -40,12 +41,12 @@ def _device(ctx: Session, attach: bool, domain: str, file: str, persistent: bool
     required("file", file)
     xml = ctx.read_file(file)
     verb = "attach" if attach else "detach"
-    with failing(f"Failed to {verb} device from {file}"):
+    with failing(msg("Failed to " + verb + " device from %s", file)):
         if flags or current:
             (dom.attachDeviceFlags if attach else dom.detachDeviceFlags)(xml, flags)
         else:
             (dom.attachDevice if attach else dom.detachDevice)(xml)
-    ctx.out.extra(f"Device {verb}ed successfully")
+    ctx.out.extra(fmt("Device " + verb + "ed successfully\n"), end="")
 
 
 @command("attach-device", group="domain", help="attach device from an XML file",
@@ -102,17 +103,17 @@ def cmd_detach_disk(ctx: Session, domain: str, target: str, persistent: bool, co
         flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
     disk = find_disk(xml, target)
     if disk is None:
-        raise VshError(f"No disk found whose source path or target is {target}")
+        raise VshError(msg("No disk found whose source path or target is %s", target))
     disk_xml = etree.tostring(disk, encoding="unicode", with_tail=False)
     if print_xml:
         ctx.out.data({"xml": disk_xml}, disk_xml)
         return
-    with failing("Failed to detach disk"):
+    with failing(msg("Failed to detach disk")):
         if flags or current:
             dom.detachDeviceFlags(disk_xml, flags)
         else:
             dom.detachDevice(disk_xml)
-    ctx.out.extra("Disk detached successfully")
+    ctx.out.extra(fmt("Disk detached successfully\n"), end="")
 
 
 class _Line(Exception):
@@ -140,21 +141,21 @@ def find_interface(xml: str, kind: str, mac: str | None) -> Any:
     root = etree.fromstring(xml.encode("utf-8"))
     found = [i for i in root.findall("devices/interface") if i.get("type") == kind]
     if not found:
-        raise VshError(f"No interface found whose type is {kind}")
+        raise VshError(msg("No interface found whose type is %s", kind))
     if mac is None:
         if len(found) > 1:
-            raise VshError(f"Domain has {len(found)} interfaces. Please specify which one to detach using --mac")
+            raise VshError(msg("Domain has %zd interfaces. Please specify which one to detach using --mac", len(found)))
         return found[0]
     match = None
     for iface in found:
         for node in iface.findall("mac"):
             if _mac_key(node.get("address", "")) == _mac_key(mac):
                 if match is not None:
-                    raise VshError(f"Domain has multiple interfaces matching MAC address {mac}. You must use "
-                                   "detach-device and specify the device pci address to remove it.")
+                    raise VshError(msg("Domain has multiple interfaces matching MAC address %s. You must use detach-device and "
+                                       "specify the device pci address to remove it.", mac))
                 match = iface
     if match is None:
-        raise VshError(f"No interface with MAC address {mac} was found")
+        raise VshError(msg("No interface with MAC address %s was found", mac))
     return match
 
 
@@ -184,12 +185,12 @@ def cmd_detach_interface(ctx: Session, domain: str, type: str, mac: str | None, 
     if print_xml:
         ctx.out.data({"xml": iface_xml}, iface_xml)
         return
-    with failing("Failed to detach interface"):
+    with failing(msg("Failed to detach interface")):
         if flags or current:
             dom.detachDeviceFlags(iface_xml, flags)
         else:
             dom.detachDevice(iface_xml)
-    ctx.out.extra("Interface detached successfully")
+    ctx.out.extra(fmt("Interface detached successfully\n"), end="")
 
 
 # attach-interface ---------------------------------------------------------------------------------
@@ -221,14 +222,14 @@ def _rates(text: str) -> list[int]:
     """virshParseRateStr: average,peak,burst,floor; empty fields stay 0."""
     fields = text.split(",")
     if not 1 <= len(fields) <= 4:
-        raise VshError(f"Rate string '{text}' has too many fields")
+        raise VshError(msg("Rate string '%s' has too many fields", text))
     values = [0, 0, 0, 0]
     for i, field in enumerate(fields):
         if field == "":
             continue
         parsed = _strtoul(field, 10)
         if parsed is None or parsed[1] or parsed[0] >= 2**64:
-            raise VshError(f"field '{('average', 'peak', 'burst', 'floor')[i]}' is malformed")
+            raise VshError(msg("field '%s' is malformed", ('average', 'peak', 'burst', 'floor')[i]))
         values[i] = parsed[0]
     return values
 
@@ -276,22 +277,22 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
                         ("script", script), ("model", model), ("alias", alias), ("inbound", inbound),
                         ("outbound", outbound), ("source-mode", source_mode)):
         required(name, value)
-    unsupported = VshError(f"No support for {type} in command 'attach-interface'")
+    unsupported = VshError(msg("No support for %s in command 'attach-interface'", type))
     if type not in _NET_TYPES:
         raise unsupported
     if source_mode is not None and source_mode not in _SOURCE_MODES:
-        raise VshError(f"Invalid source mode: {source_mode}")
+        raise VshError(msg("Invalid source mode: %s", source_mode))
     rate_in = rate_out = None
     if inbound is not None:
         rate_in = _rates(inbound)
         if not rate_in[0] and not rate_in[3]:
-            raise VshError("either inbound average or floor is mandatory")
+            raise VshError(msg("either inbound average or floor is mandatory"))
     if outbound is not None:
         rate_out = _rates(outbound)
         if rate_out[0] == 0:
-            raise VshError("outbound average is mandatory")
+            raise VshError(msg("outbound average is mandatory"))
         if rate_out[3]:
-            raise VshError("outbound floor is unsupported yet")
+            raise VshError(msg("outbound floor is unsupported yet"))
     root = root("interface", {"type": type, **({"managed": "yes"} if managed else {})})
     if type in ("network", "bridge"):
         child(root, "source", attrs={type: source})
@@ -300,13 +301,13 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
     elif type == "hostdev":
         pci = _pci_address(source)
         if pci is None:
-            raise VshError(f"cannot parse pci address '{source}' for network interface")
+            raise VshError(msg("cannot parse pci address '%s' for network interface", source))
         src = child(root, "source")
         child(src, "address", attrs={"type": "pci", "domain": f"0x{pci[0]:04x}", "bus": f"0x{pci[1]:02x}",
                                       "slot": f"0x{pci[2]:02x}", "function": f"0x{pci[3]}"})
     elif type == "vhostuser":
         if source_mode is None:
-            raise VshError("source-mode is mandatory")
+            raise VshError(msg("source-mode is mandatory"))
         child(root, "source", attrs={"type": "unix", "path": source, "mode": source_mode})
     else:
         raise unsupported
@@ -329,12 +330,12 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
         return
     dom = ctx.lookup.domain(domain)
     flags = _flags(ctx, dom, persistent)
-    with failing("Failed to attach interface"):
+    with failing(msg("Failed to attach interface")):
         if flags or current:
             dom.attachDeviceFlags(xml, flags)
         else:
             dom.attachDevice(xml)
-    ctx.out.extra("Interface attached successfully")
+    ctx.out.extra(fmt("Interface attached successfully\n"), end="")
 
 
 # attach-disk ---------------------------------------------------------------------------------------
@@ -419,16 +420,16 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
                              ("source-host-socket", "source-protocol"),
                              ("source-host-socket", "source-host-transport")):
         if given[opt_name] is not None and given[needed] is None:
-            raise VshError(f"Option --{needed} is required by option --{opt_name}")
+            raise VshError(msg("Option --%s is required by option --%s", needed, opt_name))
     if given["source-host-name"] is not None and given["source-host-socket"] is not None:
-        raise VshError("Options --source-host-name and --source-host-socket are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "source-host-name", "source-host-socket"))
     for name in _DISK_STRINGS:
         required(name, given[name])
     target: str = given["target"] or ""  # <target> is required: the grammar saw it
     driver, protocol, mode = given["driver"], given["source-protocol"], given["mode"]
     stype = given["sourcetype"]
     if stype is not None and stype not in ("file", "block", "network"):
-        raise VshError(f"Unknown source type: '{stype}'")
+        raise VshError(msg("Unknown source type: '%s'", stype))
     if stype is None:
         if protocol is not None:
             stype = "network"
@@ -441,12 +442,12 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
                 except (OSError, ValueError):
                     pass
     if (stype == "network") != (protocol is not None):
-        raise VshError("--source-protocol option requires --sourcetype network")
+        raise VshError(msg("--source-protocol option requires --sourcetype network"))
     if mode is not None and mode not in ("readonly", "shareable"):
-        raise VshError(f"No support for {mode} in command 'attach-disk'")
+        raise VshError(msg("No support for %s in command 'attach-disk'", mode))
     wwn = given["wwn"]
     if wwn is not None and not _valid_wwn(wwn):
-        raise VshError(f"internal error: Malformed wwn: {wwn}")
+        raise VshError(msg("internal error: %s", msg("Malformed wwn: %s", wwn)))
 
     def attrs(*pairs: tuple[str, str | None]) -> str:
         return "".join(f" {k}='{buffer_escape(v)}'" for k, v in pairs if v is not None)
@@ -484,14 +485,14 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
     if given["address"] is not None:
         parsed = _disk_address(given["address"])
         if parsed is None:
-            raise VshError("Invalid address.")
+            raise VshError(msg("Invalid address."))
         kind, n = parsed
         if target.startswith("vd") and kind not in ("pci", "ccw"):
-            raise VshError("expecting a pci:0000.00.00.00 or ccw:00.0.0000 address.")
+            raise VshError(msg("expecting a pci:0000.00.00.00 or ccw:00.0.0000 address."))
         if target.startswith("sd") and kind not in ("scsi", "usb", "sata"):
-            raise VshError("expecting a scsi:00.00.00 or usb:00.00 or sata:00.00.00 address.")
+            raise VshError(msg("expecting a scsi:00.00.00 or usb:00.00 or sata:00.00.00 address."))
         if target.startswith("hd") and kind != "ide":
-            raise VshError("expecting an ide:00.00.00 address.")
+            raise VshError(msg("expecting an ide:00.00.00 address."))
         if kind == "pci":
             multi = " multifunction='on'" if multifunction else ""
             lines.append(f"  <address type='pci' domain='0x{n[0]:04x}' bus='0x{n[1]:02x}' slot='0x{n[2]:02x}' "
@@ -510,12 +511,12 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
         return
     dom = ctx.lookup.domain(domain)
     flags = _flags(ctx, dom, persistent)
-    with failing("Failed to attach disk"):
+    with failing(msg("Failed to attach disk")):
         if flags or current:
             dom.attachDeviceFlags(xml, flags)
         else:
             dom.attachDevice(xml)
-    ctx.out.extra("Disk attached successfully")
+    ctx.out.extra(fmt("Disk attached successfully\n"), end="")
 
 
 @command("detach-device-alias", group="domain", help="detach device from an alias",
@@ -527,6 +528,6 @@ def cmd_detach_device_alias(ctx: Session, domain: str, alias: str, config: bool,
     flags = affect(ctx)
     dom = ctx.lookup.domain(domain)
     required("alias", alias)
-    with failing(f"Failed to detach device with alias {alias}"):
+    with failing(msg("Failed to detach device with alias %s", alias)):
         dom.detachDeviceAlias(alias, flags)
-    ctx.out.extra("Device detach request sent successfully")
+    ctx.out.extra(fmt("Device detach request sent successfully\n"), end="")

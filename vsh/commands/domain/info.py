@@ -12,6 +12,7 @@ from vsh.errors import VshError
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Flag
+from vsh.i18n import msg
 
 
 # domid, domname, domuuid, dumpxml ----------------------------------------------------------------
@@ -40,7 +41,7 @@ def cmd_domuuid(ctx: Session, domain: str) -> None:
     try:
         uuid = dom.UUIDString()
     except libvirt.libvirtError:
-        raise VshError("failed to get domain UUID") from None
+        raise VshError(msg("failed to get domain UUID")) from None
     ctx.out.data({"uuid": uuid}, uuid + "\n")
 
 

@@ -25,6 +25,7 @@ from vsh.jobs import JobWatch
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
+from vsh.i18n import msg
 
 LONG_MAX = 2**63 - 1
 
@@ -159,7 +160,7 @@ def _read_xml(ctx: Session, path: str) -> str:
     try:
         return ctx.read_file(path)
     except VshError as err:
-        raise VshError(f"cannot read file '{path}'", cause=err) from None
+        raise VshError(msg("cannot read file '%s'", path), cause=err) from None
 
 
 def migrate_params(ctx: Session, values: dict[str, Any]) -> dict[str, Any]:
@@ -215,10 +216,10 @@ def cmd_migrate(ctx: Session, domain: str, desturi: str, **opts: Any) -> None:
     dom = ctx.lookup.domain(domain)
     timeout = ctx.late("timeout", values["timeout"]) or 0
     if timeout > 0 and not values["live"]:
-        raise VshError("migrate: Unexpected timeout for offline migration")
+        raise VshError(msg("migrate: Unexpected timeout for offline migration"))
     postcopy_on_timeout = bool(values["timeout-postcopy"])
     if not timeout and (values["timeout-suspend"] or postcopy_on_timeout):
-        raise VshError("migrate: Unexpected --timeout-* option without --timeout")
+        raise VshError(msg("migrate: Unexpected --timeout-* option without --timeout"))
 
     conn = ctx.conn
     iteration_cb = None
@@ -283,7 +284,7 @@ def cmd_migrate_setmaxdowntime(ctx: Session, domain: str, downtime: str) -> None
     dom = ctx.lookup.domain(domain)
     value = ctx.late("downtime", downtime)
     if value < 1:
-        raise VshError("migrate: Invalid downtime")
+        raise VshError(msg("migrate: Invalid downtime"))
     dom.migrateSetMaxDowntime(min(value, LONG_MAX), 0)  # libvirt-python's bound; see migrate-setspeed
 
 

@@ -22,6 +22,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
+from vsh.i18n import fmt, msg
 
 #: virsh's keycode sets (virKeycodeSet), as its completer offers them; vsh.keycodes has the same list.
 CODESETS = ("linux", "xt", "atset1", "atset2", "atset3", "os_x", "xt_kbd", "usb", "win32", "qnum")
@@ -72,7 +73,7 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
     required("key", key)
     required("set", set)
     if (set is not None or edit) and key is None:
-        raise VshError("namespace key is required when modifying metadata")
+        raise VshError(msg("namespace key is required when modifying metadata"))
     if set is not None or remove:
         dom.setMetadata(kind, set, key, uri, flags)
         ctx.out.extra("Metadata removed" if remove else "Metadata modified")
@@ -93,10 +94,10 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
         if ctx.out.json:
             ctx.out.data({"changed": changed})
         elif changed:
-            ctx.out.extra("Metadata modified")
+            ctx.out.extra(fmt("Metadata modified"))
         else:
             # virsh prints this one without a newline; the blank line after the command ends it.
-            ctx.out.extra("Metadata not changed", end="")
+            ctx.out.extra(fmt("Metadata not changed"), end="")
         return
     data = dom.metadata(kind, uri, flags)
     ctx.out.data({"uri": uri, "metadata": data}, data + "\n")
@@ -145,17 +146,17 @@ def cmd_send_key(ctx: Session, domain: str, codeset: str | None, holdtime: str |
     if name == "rfb":
         name = "qnum"
     if name not in keycodes.CODESETS:
-        raise VshError(f"unknown codeset: '{name}'")
+        raise VshError(msg("unknown codeset: '%s'", name))
     table = keycodes.NAMES.get(name, {})
     codes: list[int] = []
     for key in keycode:
         if len(codes) == 16:  # VIR_DOMAIN_SEND_KEY_MAX_KEYS
-            raise VshError("too many keycodes")
+            raise VshError(msg("too many keycodes"))
         code = keycode_number(key)
         if code is None:
             code = table.get(key)
         if code is None:
-            raise VshError(f"invalid keycode: '{key}'")
+            raise VshError(msg("invalid keycode: '%s'", key))
         codes.append(code)
     dom.sendKey(keycodes.CODESETS.index(name), hold, codes, len(codes), 0)
 
@@ -187,7 +188,7 @@ def cmd_send_process_signal(ctx: Session, domain: str, pid: str, signame: str) -
     required("signame", signame)
     signum = signal_number(signame)
     if signum < 0:
-        raise VshError(f"malformed signal name: {signame}")
+        raise VshError(msg("malformed signal name: %s", signame))
     dom.sendProcessSignal(pid_value, signum, 0)
 
 
@@ -197,7 +198,7 @@ def cmd_send_process_signal(ctx: Session, domain: str, pid: str, signame: str) -
          desc="Get the launch security parameters for a guest domain", opts=[DOMAIN()])
 def cmd_domlaunchsecinfo(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing("Unable to get launch security parameters"):
+    with failing(msg("Unable to get launch security parameters")):
         params = dom.launchSecurityInfo(0)
     text = "".join(f"{field:<15}: {shown_value(value)}\n" for field, value in params.items())
     ctx.out.data(params, text)
@@ -221,7 +222,7 @@ def cmd_domsetlaunchsecstate(ctx: Session, domain: str, secrethdr: str | None, s
     required("secrethdr", secrethdr)
     required("secret", secret)
     if secrethdr is None or secret is None:
-        raise VshError("Both secret and the secret header are required")
+        raise VshError(msg("Both secret and the secret header are required"))
     params: dict[str, Any] = {
         libvirt.VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_HEADER: ctx.read_file(secrethdr, limit=64 * 1024),
         libvirt.VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET: ctx.read_file(secret, limit=64 * 1024),
@@ -229,7 +230,7 @@ def cmd_domsetlaunchsecstate(ctx: Session, domain: str, secrethdr: str | None, s
     address = ctx.late("set-address", set_address)
     if address is not None:
         params[libvirt.VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_SET_ADDRESS] = address
-    with failing("Unable to set launch security state"):
+    with failing(msg("Unable to set launch security state")):
         dom.setLaunchSecurityState(params, 0)
 
 
@@ -256,13 +257,13 @@ def cmd_domxml_to_native(ctx: Session, format: str, domain: str | None, xml: str
     required("format", format)
     required("xml", xml)
     if domain is not None and xml is not None:
-        raise VshError("Options --domain and --xml are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "domain", "xml"))
     if domain is not None:
         doc = ctx.lookup.domain(domain).XMLDesc(0)
     elif xml is not None:
         doc = ctx.read_file(xml)
     else:
-        raise VshError("need either domain or domain XML")
+        raise VshError(msg("need either domain or domain XML"))
     native = ctx.conn.domainXMLToNative(format, doc, 0)
     ctx.out.data({"native": native}, native)
 
@@ -274,10 +275,10 @@ def cmd_domxml_to_native(ctx: Session, format: str, domain: str | None, xml: str
 def cmd_qemu_attach(ctx: Session, pid: int) -> None:
     import libvirt_qemu
 
-    with failing(f"Failed to attach to pid {pid}"):
+    with failing(msg("Failed to attach to pid %u", pid)):
         dom = libvirt_qemu.qemuAttach(ctx.conn, pid, 0)
     ctx.out.data({"domain": dom.name(), "pid": pid}, None)
-    ctx.out.extra(f"Domain '{dom.name()}' attached to pid {pid}")
+    ctx.out.extra(fmt("Domain '%s' attached to pid %u\n", dom.name(), pid), end="")
 
 
 @command("lxc-enter-namespace", group="domain", help="LXC Guest Enter Namespace",
@@ -313,7 +314,7 @@ def cmd_lxc_enter_namespace(ctx: Session, domain: str, noseclabel: bool, cmd: li
     if status:
         code = os.waitstatus_to_exitcode(status)
         what = f"fatal signal {-code}" if code < 0 else f"exit status {code}"
-        raise VshError(f"internal error: Child process ({pid}) unexpected {what}")
+        raise VshError(msg("internal error: %s", f"Child process ({pid}) unexpected {what}"))
 
 
 def _enter_and_run(dom: Any, fds: list[int], label: tuple[str, str] | None, argv: list[str]) -> int:
@@ -363,4 +364,4 @@ def _enter_label(model: str, label: str) -> None:
         with open("/proc/self/attr/current", "w") as fh:
             fh.write(f"changeprofile {label}")
     elif model != "none":
-        raise VshError(f"Security model {model} cannot be entered")
+        raise VshError(msg("Security model %s cannot be entered", model))

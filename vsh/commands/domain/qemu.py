@@ -25,6 +25,7 @@ from vsh.eventwatch import NoEvents, Waiter
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Argv, Flag, Int, Str
+from vsh.i18n import msg
 
 
 # virsh completes these commands' domains among the running ones (VIR_CONNECT_LIST_DOMAINS_ACTIVE).
@@ -187,7 +188,7 @@ def _qmp_wrap(words: list[str]) -> str:
             if not isinstance(args, JsonObject):
                 detail = yajl_error(braced)
                 cause = ParseFailure(f"internal error: cannot parse json {braced}: {detail}") if detail else None
-                raise VshError(f"failed to wrap arguments '{joined}' into a QMP command wrapper", cause=cause)
+                raise VshError(msg("failed to wrap arguments '%s' into a QMP command wrapper", joined), cause=cause)
         command_obj.append(("arguments", args))
     return json_text(command_obj)
 
@@ -243,7 +244,7 @@ def cmd_qemu_agent_command(ctx: Session, domain: str, timeout: str | None, prett
     text = " ".join(cmd)
     seconds = ctx.late("timeout", timeout)
     if seconds is not None and seconds < 1:
-        raise VshError("timeout must be positive")
+        raise VshError(msg("timeout must be positive"))
     wait = libvirt_qemu.VIR_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT if seconds is None else seconds
     chosen = int(seconds is not None)
     if rest["async"]:
@@ -251,7 +252,7 @@ def cmd_qemu_agent_command(ctx: Session, domain: str, timeout: str | None, prett
     if block:
         wait, chosen = libvirt_qemu.VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK, chosen + 1
     if chosen > 1:
-        raise VshError("timeout, async and block options are exclusive")
+        raise VshError(msg("timeout, async and block options are exclusive"))
     result = libvirt_qemu.qemuAgentCommand(dom, text, wait, 0)
     parsed = parse_json(result) if result is not None else _NOT_JSON
     shown = json_text(parsed, True) if pretty and parsed is not _NOT_JSON else (result or "")
@@ -309,7 +310,7 @@ def cmd_qemu_monitor_event(ctx: Session, domain: str | None, event: str | None, 
                       no_case=libvirt_qemu.VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE)
     seconds = ctx.late("timeout", timeout)
     if seconds is not None and (seconds == 0 or seconds > (2**31 - 1) // 1000):
-        raise VshError(f"Numeric value '{seconds}' for <timeout> option is malformed or out of range")
+        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", seconds, "timeout"))
     required("event", event)
     dom = ctx.lookup.domain(domain) if domain is not None else None
     conn = ctx.conn

@@ -24,6 +24,7 @@ from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Int, Opt, Str
 from vsh.typedparams import shown_value
 from vsh.values import empty_option
+from vsh.i18n import _, msg, printf
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
 _AFFECT = [CONFIG, LIVE, CURRENT]
@@ -98,14 +99,14 @@ def _memtune_size(name: str, text: str) -> int:
 
     parsed = parse_c_integer(text) if text else None
     if parsed is None or not -(2**63) <= parsed[0] <= _LLONG_MAX:
-        raise VshError(f"Unable to parse integer parameter {name}")
+        raise VshError(msg("Unable to parse integer parameter %s", name))
     value, suffix = parsed
     if value < 0:
         return UNLIMITED
     try:
         scaled = scale_integer(value, suffix, 1024, _LLONG_MAX)
     except ScaleError as err:
-        raise VshError(f"Unable to parse integer parameter {name}", cause=err) from None
+        raise VshError(msg("Unable to parse integer parameter %s", name), cause=err) from None
     return (scaled + 1023) // 1024
 
 
@@ -135,7 +136,7 @@ def cmd_memtune(ctx: Session, domain: str, hard_limit: str | None, soft_limit: s
         return bool(p.kind == "ullong" and p.value == UNLIMITED)
 
     _show(ctx, _get(dom, "virDomainGetMemoryParameters", flags, "memory"),
-          text_of=lambda p: "unlimited" if unlimited(p) else shown_value(p.value),
+          text_of=lambda p: _("unlimited") if unlimited(p) else shown_value(p.value),
           json_of=lambda p: None if unlimited(p) else p.value)
 
 
@@ -184,7 +185,7 @@ def cmd_numatune(ctx: Session, domain: str, mode: str | None, nodeset: str | Non
         required("mode", mode)
         number = NUMATUNE_MODES.index(mode) if mode in NUMATUNE_MODES else _c_long_any_base(mode)
         if number is None:
-            raise VshError(f"Invalid mode: {mode}")
+            raise VshError(msg("Invalid mode: %s", mode))
         params.append(TypedParam("numa_mode", "int", number))
     if params:
         _set(dom, "virDomainSetNumaParameters", params, flags, "Unable to change numa parameters")
@@ -235,14 +236,14 @@ def cmd_blkiotune(ctx: Session, domain: str, weight: str | None, device_weights:
     number = ctx.late("weight", weight)
     if number is not None:
         if number <= 0:
-            raise VshError(f"Invalid value of {number} for I/O weight")
+            raise VshError(msg("Invalid value of %d for I/O weight", number))
         params.append(TypedParam("weight", "uint", number))
     given = {"device-weights": device_weights, "device-read-iops-sec": device_read_iops_sec,
              "device-write-iops-sec": device_write_iops_sec, "device-read-bytes-sec": device_read_bytes_sec,
              "device-write-bytes-sec": device_write_bytes_sec}
     for opt, field, _text in _BLKIO_STRINGS:
         if given[opt] == "":
-            raise VshError("Unable to parse string parameter")
+            raise VshError(msg("Unable to parse string parameter"))
         if given[opt] is not None:
             params.append(TypedParam(field, "string", given[opt]))
     if params:
@@ -335,13 +336,13 @@ def _rate(text: str) -> dict[str, int]:
 
     tokens = text.split(",") if text else []
     if len(tokens) > 4:
-        raise VshError(f"Rate string '{text}' has too many fields")
+        raise VshError(msg("Rate string '%s' has too many fields", text))
     rate = dict.fromkeys(_RATE_FIELDS, 0)
     for field, token in zip(_RATE_FIELDS, tokens):
         if token:
             value = whole(token, 0, ULLONG_MAX)
             if value is None:
-                raise VshError(f"field '{field}' is malformed")
+                raise VshError(msg("field '%s' is malformed", field))
             rate[field] = value
     return rate
 
@@ -368,14 +369,14 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
             continue
         rate = _rate(text)
         if max(rate["average"], rate["peak"], rate["burst"]) > _UINT_MAX:
-            raise VshError(f"{way} rate larger than maximum {_UINT_MAX}")
+            raise VshError(msg(way + " rate larger than maximum %u", _UINT_MAX))
         if way == "inbound" and not rate["average"] and (rate["burst"] or rate["peak"]) and not rate["floor"]:
-            raise VshError("either inbound average or floor is mandatory")
+            raise VshError(msg("either inbound average or floor is mandatory"))
         if way == "outbound":
             if not rate["average"] and (rate["burst"] or rate["peak"]):
-                raise VshError("outbound average is mandatory")
+                raise VshError(msg("outbound average is mandatory"))
             if rate["floor"]:
-                raise VshError("outbound floor is unsupported yet")
+                raise VshError(msg("outbound floor is unsupported yet"))
         for field in _RATE_FIELDS:
             if field == "average" or rate[field]:
                 params.append(TypedParam(f"{way}.{field}", "uint", rate[field] & _UINT_MAX))
@@ -410,17 +411,17 @@ def cmd_perf(ctx: Session, domain: str, enable: str | None, disable: str | None,
         try:
             set_params(dom, "virDomainSetPerfEvents", params, flags)
         except libvirt.libvirtError as err:
-            raise VshError("Unable to enable/disable perf events", cause=err) from None
+            raise VshError(msg("Unable to enable/disable perf events"), cause=err) from None
     else:
         try:
             params = get_perf_events(dom, flags)
         except libvirt.libvirtError as err:
-            raise VshError("Unable to get perf events", cause=err) from None
+            raise VshError(msg("Unable to get perf events"), cause=err) from None
     if ctx.out.json:
         ctx.out.data({p.field: bool(p.kind == "boolean" and p.value) for p in params})
         return
     for p in params:
-        ctx.out.extra(f"{p.field:<15}: {'enabled' if p.kind == 'boolean' and p.value else 'disabled'}")
+        ctx.out.extra(printf("%-15s: %s", p.field, _("enabled") if p.kind == "boolean" and p.value else _("disabled")))
 
 
 # set-lifecycle-action ---------------------------------------------------------------------------------------
@@ -437,11 +438,11 @@ def cmd_set_lifecycle_action(ctx: Session, domain: str, type: str, action: str, 
 
     flags = affect(ctx)
     if type not in LIFECYCLE_TYPES:
-        raise VshError(f"Invalid lifecycle type '{type}'.")
+        raise VshError(msg("Invalid lifecycle type '%s'.", type))
     if action not in LIFECYCLE_ACTIONS:
-        raise VshError(f"Invalid lifecycle action '{action}'.")
+        raise VshError(msg("Invalid lifecycle action '%s'.", action))
     dom = ctx.lookup.domain(domain)
     try:
         dom.setLifecycleAction(LIFECYCLE_TYPES.index(type), LIFECYCLE_ACTIONS.index(action), flags)
     except libvirt.libvirtError as err:
-        raise VshError("Unable to change lifecycle action.", cause=err) from None
+        raise VshError(msg("Unable to change lifecycle action."), cause=err) from None

@@ -19,6 +19,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Data, Flag, Str
 from vsh.waiting import WAIT_REQUIRES, wait_opts
+from vsh.i18n import fmt, msg
 
 
 def _save_flags(ctx: Session) -> int:
@@ -61,9 +62,9 @@ def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str 
         else:
             dom.save(file)
 
-    with failing(f"Failed to save domain '{domain}' to {file}"):
+    with failing(msg("Failed to save domain '%s' to %s", domain, file)):
         JobWatch(ctx, dom, "Save", verbose).run(call)
-    ctx.out.extra(f"\nDomain '{domain}' saved to {file}")
+    ctx.out.extra(fmt("\nDomain '%s' saved to %s\n", domain, file), end="")
     waiting.settle(ctx, dom, domain, wait, waiting.SHUT_OFF, timeout)
 
 
@@ -80,12 +81,12 @@ def cmd_restore(ctx: Session, file: str, bypass_cache: bool, xml: str | None, ru
                 reset_nvram: bool, wait: bool, timeout: int | None) -> None:
     flags = _save_flags(ctx)
     text = _read_xml(ctx, xml)
-    with failing(f"Failed to restore domain from {file}"):
+    with failing(msg("Failed to restore domain from %s", file)):
         if flags or text is not None:
             ctx.conn.restoreFlags(file, text, flags)
         else:
             ctx.conn.restore(file)
-    ctx.out.extra(f"Domain restored from {file}")
+    ctx.out.extra(fmt("Domain restored from %s\n", file), end="")
     if wait:
         _settle_restored(ctx, file, text, running, paused, timeout)
 
@@ -118,9 +119,9 @@ def cmd_managedsave(ctx: Session, domain: str, bypass_cache: bool, running: bool
                     verbose: bool, wait: bool, timeout: int | None) -> None:
     dom = ctx.lookup.domain(domain)
     flags = _save_flags(ctx)
-    with failing(f"Failed to save domain '{domain}' state"):
+    with failing(msg("Failed to save domain '%s' state", domain)):
         JobWatch(ctx, dom, "Managedsave", verbose).run(lambda: dom.managedSave(flags))
-    ctx.out.extra(f"\nDomain '{domain}' state saved by libvirt")
+    ctx.out.extra(fmt("\nDomain '%s' state saved by libvirt\n", domain), end="")
     waiting.settle(ctx, dom, domain, wait, waiting.SHUT_OFF, timeout)
 
 
@@ -133,14 +134,14 @@ def cmd_managedsave_remove(ctx: Session, domain: str) -> None:
     try:
         has = dom.hasManagedSaveImage(0)
     except libvirt.libvirtError as err:
-        raise VshError("Failed to check for domain managed save image", cause=err) from None
+        raise VshError(msg("Failed to check for domain managed save image"), cause=err) from None
     if not has:
         # virsh's own spelling ("manage save image"), without a newline.
-        ctx.out.extra(f"Domain '{domain}' has no manage save image; removal skipped", end="")
+        ctx.out.extra(fmt("Domain '%s' has no manage save image; removal skipped", domain), end="")
         return
-    with failing(f"Failed to remove managed save image for domain '{domain}'"):
+    with failing(msg("Failed to remove managed save image for domain '%s'", domain)):
         dom.managedSaveRemove(0)
-    ctx.out.extra(f"Removed managedsave image for domain '{domain}'", end="")
+    ctx.out.extra(fmt("Removed managedsave image for domain '%s'", domain), end="")
 
 
 @command("managedsave-edit", group="domain", help="edit XML for a domain's managed save state file",
@@ -164,9 +165,9 @@ def cmd_managedsave_edit(ctx: Session, domain: str, running: bool, paused: bool)
     if ctx.out.json:
         ctx.out.data({"domain": dom.name(), "changed": bool(changed)})
     elif changed:
-        ctx.out.extra(f"Managed save image of Domain '{dom.name()}' XML configuration edited.")
+        ctx.out.extra(fmt("Managed save image of Domain '%s' XML configuration edited.\n", dom.name()), end="")
     else:
-        ctx.out.extra(f"Managed save image of domain '{dom.name()}' XML configuration not changed.")
+        ctx.out.extra(fmt("Managed save image of domain '%s' XML configuration not changed.\n", dom.name()), end="")
 
 
 @command("managedsave-dumpxml", group="domain", help="Domain information of managed save state file in XML",
@@ -194,9 +195,9 @@ def cmd_managedsave_dumpxml(ctx: Session, domain: str, security_info: bool, xpat
 def cmd_managedsave_define(ctx: Session, domain: str, xml: str, running: bool, paused: bool) -> None:
     text = ctx.read_file(xml)
     dom = ctx.lookup.domain(domain)
-    with failing(f"Failed to update {dom.name()} XML configuration"):
+    with failing(msg("Failed to update %s XML configuration", dom.name())):
         dom.managedSaveDefineXML(text, _save_flags(ctx))
-    ctx.out.extra(f"Managed save state file of domain '{dom.name()}' updated.")
+    ctx.out.extra(fmt("Managed save state file of domain '%s' updated.\n", dom.name()), end="")
 
 
 # save images ------------------------------------------------------------------------------
@@ -224,9 +225,9 @@ def cmd_save_image_dumpxml(ctx: Session, file: str, security_info: bool, xpath: 
                Flag("paused", "set domain to be paused on restore")])
 def cmd_save_image_define(ctx: Session, file: str, xml: str, running: bool, paused: bool) -> None:
     text = ctx.read_file(xml)
-    with failing(f"Failed to update {file}"):
+    with failing(msg("Failed to update %s", file)):
         ctx.conn.saveImageDefineXML(file, text, _save_flags(ctx))
-    ctx.out.extra(f"State file {file} updated.")
+    ctx.out.extra(fmt("State file %s updated.\n", file), end="")
 
 
 @command("save-image-edit", group="domain", help="edit XML for a domain's saved state file",
@@ -251,9 +252,9 @@ def cmd_save_image_edit(ctx: Session, file: str, running: bool, paused: bool) ->
     if ctx.out.json:
         ctx.out.data({"file": file, "changed": bool(changed)})
     elif changed:
-        ctx.out.extra(f"State file {file} edited.")
+        ctx.out.extra(fmt("State file %s edited.\n", file), end="")
     else:
-        ctx.out.extra(f"Saved image {file} XML configuration not changed.")
+        ctx.out.extra(fmt("Saved image %s XML configuration not changed.\n", file), end="")
 
 
 # dump ------------------------------------------------------------------------------------
@@ -285,11 +286,10 @@ def cmd_dump(ctx: Session, domain: str, file: str, live: bool, crash: bool, bypa
     dump_format = 0
     if format is not None:
         if not memory_only:
-            raise VshError("--format only works with --memory-only")
+            raise VshError(msg("--format only works with --memory-only"))
         # virsh reads the value quietly: an empty one leaves the default format.
         if format and format not in DUMP_FORMATS:
-            raise VshError(f"format '{format}' is not supported, expecting 'kdump-zlib', 'kdump-lzo', "
-                           "'kdump-snappy', 'win-dmp' or 'elf'")
+            raise VshError(msg("format '%s' is not supported, expecting 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp' or 'elf'", format))
         dump_format = DUMP_FORMATS.index(format) if format else 0
 
     def call() -> None:
@@ -298,6 +298,6 @@ def cmd_dump(ctx: Session, domain: str, file: str, live: bool, crash: bool, bypa
         else:
             dom.coreDump(file, flags)
 
-    with failing(f"Failed to core dump domain '{domain}' to {file}"):
+    with failing(msg("Failed to core dump domain '%s' to %s", domain, file)):
         JobWatch(ctx, dom, "Dump", verbose).run(call)
-    ctx.out.extra(f"\nDomain '{domain}' dumped to {file}")
+    ctx.out.extra(fmt("\nDomain '%s' dumped to %s\n", domain, file), end="")

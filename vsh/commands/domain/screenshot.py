@@ -12,6 +12,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Int, Str
 from vsh.streams import Target
+from vsh.i18n import fmt, msg
 
 
 # screenshot ------------------------------------------------------------------------------
@@ -31,7 +32,7 @@ def cmd_screenshot(ctx: Session, domain: str, file: str | None, screen: int | No
 
     dom = ctx.lookup.domain(domain)
     stream = ctx.conn.newStream(0)
-    with failing(f"could not take a screenshot of {domain}"):
+    with failing(msg("could not take a screenshot of %s", domain)):
         mime = dom.screenshot(stream, screen or 0, 0)
     if file is None:
         # virsh's name: DOMAIN-YYYY-MM-DD-hh:mm:ss plus an extension for the known types.
@@ -42,4 +43,4 @@ def cmd_screenshot(ctx: Session, domain: str, file: str | None, screen: int | No
     if ctx.out.json:
         ctx.out.data({"file": file, "mime": mime})
     else:
-        ctx.out.extra(f"Screenshot saved to {file}, with type of {mime}", end="")
+        ctx.out.extra(fmt("Screenshot saved to %s, with type of %s", file, mime), end="")

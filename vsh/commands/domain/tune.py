@@ -21,6 +21,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, Int, Str
 from vsh.typedparams import shown_value, typed_value
+from vsh.i18n import _, fmt, msg, printf
 
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
@@ -59,7 +60,7 @@ def cmd_setmaxmem(ctx: Session, domain: str, size: str, config: bool, live: bool
     flags = affect(ctx)
     dom = ctx.lookup.domain(domain)
     kib = (ctx.late("size", size) + 1023) // 1024
-    with failing("Unable to change MaxMemorySize"):
+    with failing(msg("Unable to change MaxMemorySize")):
         dom.setMemoryFlags(kib, flags | libvirt.VIR_DOMAIN_MEM_MAXIMUM)
 
 
@@ -96,7 +97,7 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
             count = dom.vcpusFlags(flags)
         except libvirt.libvirtError as err:
             if guest:
-                raise VshError("Failed to retrieve vCPU count from the guest", cause=err) from None
+                raise VshError(msg("Failed to retrieve vCPU count from the guest"), cause=err) from None
             raise
         ctx.out.data({"count": count}, f"{count}\n")
         return
@@ -109,7 +110,7 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
                 rows.append((kind, where, None))
                 continue
             rows.append((kind, where, dom.vcpusFlags(kflag | wflag)))
-    text = "".join(f"{kind:<12} {where:<12} {n:>3}\n" for kind, where, n in rows if n is not None)
+    text = "".join(printf("%-12s %-12s %3d\n", _(kind), _(where), n) for kind, where, n in rows if n is not None)
     ctx.out.data({f"{kind}_{where}": n for kind, where, n in rows}, text)
 
 
@@ -132,7 +133,7 @@ def cmd_setvcpus(ctx: Session, domain: str, count: str, maximum: bool, config: b
     dom = ctx.lookup.domain(domain)
     n = ctx.late("count", count)
     if n <= 0:
-        raise VshError(f"Can't set {n} processors for a VM")
+        raise VshError(msg("Can't set %d processors for a VM", n))
     if flags or current:
         dom.setVcpusFlags(n, flags)
     else:
@@ -188,18 +189,18 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
     for i, rec in enumerate(records):
         if i:
             lines.append("")
-        lines.append(f"{'VCPU:':<15} {rec['vcpu']}")
+        lines.append(printf("%-15s %d", _("VCPU:"), rec["vcpu"]))
         if rec["cpu"] is None:
-            lines += [f"{'CPU:':<15} N/A", f"{'State:':<15} N/A", f"{'CPU time':<15} N/A"]
+            lines += [printf("%-15s %s", _(label), _("N/A")) for label in ("CPU:", "State:", "CPU time")]
         else:
-            lines += [f"{'CPU:':<15} {rec['cpu']}", f"{'State:':<15} {rec['state']}"]
+            lines += [printf("%-15s %d", _("CPU:"), rec["cpu"]), printf("%-15s %s", _("State:"), _(rec["state"]))]
             if rec["cpu_time"] is not None:
-                lines.append(f"{'CPU time:':<15} {rec['cpu_time']:.1f}s")
+                lines.append(printf("%-15s %.1lfs", _("CPU time:"), rec["cpu_time"]))
         if pretty:
-            lines.append(f"{'CPU Affinity:':<15} {format_bitmap(rec['affinity'])} (out of {ncpus})")
+            lines.append(printf("%-15s ", _("CPU Affinity:")) + fmt("%s (out of %d)", format_bitmap(rec["affinity"]), ncpus))
         else:
             on = set(rec["affinity"])
-            lines.append(f"{'CPU Affinity:':<15} " + "".join("y" if c in on else "-" for c in range(ncpus)))
+            lines.append(printf("%-15s ", _("CPU Affinity:")) + "".join("y" if c in on else "-" for c in range(ncpus)))
     ctx.out.data(records, "".join(line + "\n" for line in lines))
 
 
@@ -268,13 +269,13 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
             if title and edited.endswith("\n"):
                 edited = edited[:-1]
             if edited == text:
-                ctx.out.extra(f"Domain {what} not changed\n", end="")
+                ctx.out.extra(fmt("Domain " + what + " not changed\n"), end="")
                 return
             text = edited
         kind = libvirt.VIR_DOMAIN_METADATA_TITLE if title else libvirt.VIR_DOMAIN_METADATA_DESCRIPTION
-        with failing(f"Failed to set new domain {what}"):
+        with failing(msg("Failed to set new domain " + what)):
             dom.setMetadata(kind, text, None, None, flags)
-        ctx.out.extra(f"Domain {what} updated successfully", end="")
+        ctx.out.extra(fmt("Domain " + what + " updated successfully"), end="")
         return
     text = _description(dom, title, config)
     if ctx.out.json:
@@ -282,7 +283,7 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
     elif text:
         ctx.out.write(text)
     else:
-        ctx.out.extra(f"No {what} for domain: {dom.name()}", end="")
+        ctx.out.extra(fmt("No " + what + " for domain: %s", dom.name()), end="")
 
 
 # domhostname -----------------------------------------------------------------
@@ -299,9 +300,9 @@ def cmd_domhostname(ctx: Session, domain: str, source: str | None) -> None:
     if source is not None:
         sources = {"lease": libvirt.VIR_DOMAIN_GET_HOSTNAME_LEASE, "agent": libvirt.VIR_DOMAIN_GET_HOSTNAME_AGENT}
         if source not in sources:
-            raise VshError(f"Unknown data source '{source}'")
+            raise VshError(msg("Unknown data source '%s'", source))
         flags = sources[source]
-    with failing("failed to get hostname"):
+    with failing(msg("failed to get hostname")):
         name = dom.hostname(flags)
     ctx.out.data({"hostname": name}, f"{name}\n")
 
@@ -331,7 +332,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
     dom = ctx.lookup.domain(domain)
     with failing("Failed to get scheduler type"):
         scheduler, nparams = dom.schedulerType()
-    ctx.out.write(f"{'Scheduler':<15}: {scheduler}\n")
+    ctx.out.write(printf("%-15s: %s\n", _("Scheduler"), scheduler))
     if not nparams:
         ctx.out.data({"scheduler": scheduler, "parameters": {}})
         return
@@ -347,12 +348,12 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
 
     def update(field: str, text: str) -> None:
         if field not in params:
-            raise VshError(f"invalid scheduler option: {field}")
+            raise VshError(msg("invalid scheduler option: %s", field))
         updates.append((field, typed_value(field, params[field], text, _SCHED_TYPES)))
 
     for item in set:
         if "=" not in item:
-            raise VshError("Invalid syntax for --set, expecting name=value")
+            raise VshError(msg("Invalid syntax for --set, expecting name=value"))
         field, _eq, text = item.partition("=")
         update(field, text)
     for name, raw in (("cap", cap), ("weight", weight)):
@@ -364,7 +365,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
         duplicate = next((f for i, f in enumerate(fields) if f in fields[:i]), None)
         if duplicate is not None and not ctx.readonly:
             # The Python binding takes a dict, so libvirt's own duplicate check is repeated here.
-            raise VshError(f"invalid argument: parameter '{duplicate}' occurs multiple times")
+            raise VshError(msg("invalid argument: %s", msg("parameter '%s' occurs multiple times", duplicate)))
         values = dict(updates)
         if use_flags:
             dom.setSchedulerParametersFlags(values, flags)
@@ -372,7 +373,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
             dom.setSchedulerParameters(values)
         params = fetch()
     elif live and config:
-        raise VshError("cannot query both live and config at once")
+        raise VshError(msg("cannot query both live and config at once"))
     if ctx.out.json:
         ctx.out.data({"scheduler": scheduler, "parameters": params})
         return

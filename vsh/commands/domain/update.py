@@ -15,6 +15,7 @@ from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
+from vsh.i18n import fmt, msg
 
 
 PERSISTENT = Flag("persistent", "make live change persistent")
@@ -45,9 +46,9 @@ def cmd_update_device(ctx: Session, domain: str, file: str, persistent: bool, co
     xml = ctx.read_file(file)
     if force:
         flags |= libvirt.VIR_DOMAIN_DEVICE_MODIFY_FORCE
-    with failing(f"Failed to update device from {file}"):
+    with failing(msg("Failed to update device from %s", file)):
         dom.updateDeviceFlags(xml, flags)
-    ctx.out.extra("Device updated successfully")
+    ctx.out.extra(fmt("Device updated successfully\n"), end="")
 
 
 # update-memory-device ----------------------------------------------------------------------------
@@ -79,16 +80,16 @@ def cmd_update_memory_device(ctx: Session, domain: str, config: bool, live: bool
         xpath = "/domain/devices/memory"
     mems = select_nodes(ctx, root, xpath)
     if not mems:
-        raise VshError("no memory device found")
+        raise VshError(msg("no memory device found"))
     if len(mems) > 1:
-        raise VshError("multiple memory devices found, use --alias or --node to select one")
+        raise VshError(msg("multiple memory devices found, use --alias or --node to select one"))
     mem = mems[0]
     if requested_size is not None:
         size = ctx.late("requested-size", requested_size)
         kib = -(-size // 1024)
         requested = mem.find("target/requested")
         if requested is None:
-            raise VshError("virtio-mem device is missing <requested/>")
+            raise VshError(msg("virtio-mem device is missing <requested/>"))
         for child in list(requested):
             requested.remove(child)
         requested.text = str(kib)
@@ -110,7 +111,7 @@ def find_changeable_disk(root: Any, path: str) -> Any:
 
     disks = root.findall("devices/disk")
     if not disks:
-        raise VshError("Failed to get disk information")
+        raise VshError(msg("Failed to get disk information"))
     for disk in disks:
         if disk.get("device") is not None and disk.get("device") not in ("cdrom", "floppy"):
             continue
@@ -124,7 +125,7 @@ def find_changeable_disk(root: Any, path: str) -> Any:
             if backing is not None:
                 _remove(backing)
             return found
-    raise VshError(f"No disk found whose source path or target is {path}")
+    raise VshError(msg("No disk found whose source path or target is %s", path))
 
 
 def _remove(el: Any) -> None:
@@ -152,21 +153,21 @@ def update_media(disk: Any, source: str | None, block: bool, path: str, kind: st
     from lxml import etree
 
     if disk.get("device") not in ("cdrom", "floppy"):
-        raise VshError(f"The disk device '{path}' is not removable")
+        raise VshError(msg("The disk device '%s' is not removable", path))
     old = disk.find("source")
     target = disk.find("target")
     indent = _text_before(disk, target) if target is not None else None
     if kind == "eject":
         if old is None:
-            raise VshError(f"The disk device '{path}' doesn't have media")
+            raise VshError(msg("The disk device '%s' doesn't have media", path))
         block, source = False, None
     elif source is None:
-        raise VshError("New disk media source was not specified")
+        raise VshError(msg("New disk media source was not specified"))
     policy = None
     if old is not None:
         current = next((old.get(k) for k in ("file", "dev", "dir", "pool", "name") if old.get(k) is not None), None)
         if current is not None and kind == "insert":
-            raise VshError(f"The disk device '{path}' already has media")
+            raise VshError(msg("The disk device '%s' already has media", path))
         policy = old.get("startupPolicy")
         _remove(old)
     disk.set("type", "block" if block else "file")
@@ -216,7 +217,7 @@ def cmd_change_media(ctx: Session, domain: str, path: str, source: str | None, e
     if print_xml:
         ctx.out.data({"xml": xml}, xml)
         return
-    with failing(f"Failed to complete action {kind} on media"):
+    with failing(msg("Failed to complete action %s on media", kind)):
         dom.updateDeviceFlags(xml, flags)
     ctx.out.write(_MEDIA[kind])
 
@@ -237,14 +238,14 @@ def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, con
     required("interface", interface)
     required("state", state)
     if state not in ("up", "down"):
-        raise VshError(f"invalid link state '{state}'")
+        raise VshError(msg("invalid link state '%s'", state))
     flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG if config else libvirt.VIR_DOMAIN_AFFECT_LIVE
     if dom.isActive() == 0:
         flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
     root = parse_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
     ifaces = root.findall("devices/interface")
     if not ifaces:
-        raise VshError("Failed to extract interface information or no interfaces found")
+        raise VshError(msg("Failed to extract interface information or no interfaces found"))
     wanted = name_key(interface)
     found = None
     for iface in ifaces:
@@ -254,7 +255,7 @@ def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, con
             found = iface
             break
     if found is None:
-        raise VshError(f"interface '{interface}' not found")
+        raise VshError(msg("interface '%s' not found", interface))
     link = found.find("link")
     if link is None:
         link = etree.SubElement(found, "link")
@@ -263,9 +264,9 @@ def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, con
     if print_xml:
         ctx.out.data({"xml": xml}, xml)
         return
-    with failing("Failed to update interface link state"):
+    with failing(msg("Failed to update interface link state")):
         dom.updateDeviceFlags(xml, flags)
-    ctx.out.extra("Device updated successfully")
+    ctx.out.extra(fmt("Device updated successfully\n"), end="")
 
 
 # setvcpu ---------------------------------------------------------------------------------------
@@ -279,7 +280,7 @@ def cmd_setvcpu(ctx: Session, domain: str, vcpulist: str, enable: bool, disable:
                 current: bool) -> None:
     flags = affect(ctx)
     if not (enable or disable):
-        raise VshError("one of --enable, --disable is required")
+        raise VshError(msg("one of --enable, --disable is required"))
     required("vcpulist", vcpulist)
     dom = ctx.lookup.domain(domain)
     dom.setVcpu(vcpulist, 1 if enable else 0, flags)
@@ -302,11 +303,11 @@ def cmd_dompmsuspend(ctx: Session, domain: str, target: str, duration: str | Non
     seconds = ctx.late("duration", duration) or 0
     required("target", target)
     if target not in _TARGETS:
-        raise VshError("Invalid target")
+        raise VshError(msg("Invalid target"))
     # The VIR_NODE_SUSPEND_TARGET_* values are the positions in _TARGETS.
-    with failing(f"Domain '{dom.name()}' could not be suspended"):
+    with failing(msg("Domain '%s' could not be suspended", dom.name())):
         dom.pMSuspendForDuration(_TARGETS.index(target), seconds, 0)
-    ctx.out.extra(f"Domain '{dom.name()}' successfully suspended", end="")
+    ctx.out.extra(fmt("Domain '%s' successfully suspended", dom.name()), end="")
 
 
 @command("dompmwakeup", group="domain", help="wakeup a domain from pmsuspended state",
@@ -314,9 +315,9 @@ def cmd_dompmsuspend(ctx: Session, domain: str, target: str, duration: str | Non
          opts=[DOMAIN(complete="domain:other")])
 def cmd_dompmwakeup(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
-    with failing(f"Domain '{dom.name()}' could not be woken up"):
+    with failing(msg("Domain '%s' could not be woken up", dom.name())):
         dom.pMWakeup(0)
-    ctx.out.extra(f"Domain '{dom.name()}' successfully woken up", end="")
+    ctx.out.extra(fmt("Domain '%s' successfully woken up", dom.name()), end="")
 
 
 # domdirtyrate-calc, dom-fd-associate -------------------------------------------------------------
@@ -341,10 +342,10 @@ def cmd_domdirtyrate_calc(ctx: Session, domain: str, seconds: str | None, mode: 
     flags = 0
     if mode is not None:
         if mode not in _DIRTY_MODES:
-            raise VshError(f"Unknown calculation mode '{mode}'")
+            raise VshError(msg("Unknown calculation mode '%s'", mode))
         flags = getattr(libvirt, "VIR_DOMAIN_DIRTYRATE_MODE_" + mode.upper().replace("-", "_"))
     dom.startDirtyRateCalc(1 if value is None else value, flags)
-    ctx.out.extra("Start to calculate domain's memory dirty rate successfully.")
+    ctx.out.extra(fmt("Start to calculate domain's memory dirty rate successfully.\n"), end="")
 
 
 @command("dom-fd-associate", group="domain", help="associate a FD with a domain",

@@ -11,6 +11,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Flag, Str
 from vsh.typedparams import shown_value
+from vsh.i18n import _, msg
 
 
 @command("domblklist", group="monitor", help="list all domain blocks",
@@ -78,7 +79,7 @@ def cmd_domblkinfo(ctx: Session, domain: str, device: str | None, human: bool, a
 
     dom = ctx.lookup.domain(domain)
     if not all and not device:
-        raise VshError("command 'domblkinfo' requires <device> option")
+        raise VshError(msg("command '%s' requires <%s> option", "domblkinfo", "device"))
     if not all:
         info = dom.blockInfo(device)
         cap, alloc, phy = _blkinfo_text(info, human)
@@ -147,7 +148,7 @@ def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -
         try:
             values = dom.blockStats(device)
         except libvirt.libvirtError as err2:
-            raise VshError(f"Failed to get block stats {domain} {device}", cause=err2) from None
+            raise VshError(msg("Failed to get block stats %s %s", domain, device), cause=err2) from None
         prefix = device
         if human:
             lines.append(f"Device: {device}\n")
@@ -187,7 +188,7 @@ def cmd_domblkerror(ctx: Session, domain: str) -> None:
     errors = dom.diskErrors(0)
     rows = [{"disk": disk, "error": _IO_ERRORS[code] if 0 <= code < 3 else "unknown error"}
             for disk, code in errors.items()]
-    text = "".join(f"{r['disk']}: {r['error']}\n" for r in rows) if rows else "No errors found\n"
+    text = "".join(f"{r['disk']}: {_(r['error'])}\n" for r in rows) if rows else _("No errors found\n")
     ctx.out.data(rows, text)
 
 

@@ -10,6 +10,7 @@ from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Str
+from vsh.i18n import _, msg, printf
 
 
 @command("domiflist", group="monitor", help="list all domain virtual interfaces",
@@ -48,7 +49,7 @@ def cmd_domifstat(ctx: Session, domain: str, interface: str) -> None:
     try:
         values = dom.interfaceStats(interface)
     except libvirt.libvirtError as err:
-        raise VshError(f"Failed to get interface stats {domain} {interface}", cause=err) from None
+        raise VshError(msg("Failed to get interface stats %s %s", domain, interface), cause=err) from None
     stats = {k: v for k, v in zip(_IFSTAT_FIELDS, values) if v >= 0}
     ctx.out.data({"interface": interface, **stats}, "".join(f"{interface} {k} {v}\n" for k, v in stats.items()))
 
@@ -68,9 +69,9 @@ def cmd_domifaddr(ctx: Session, domain: str, interface: str | None, full: bool, 
                "agent": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
                "arp": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP}
     if source is not None and source not in sources:
-        raise VshError(f"Unknown data source '{source}'")
+        raise VshError(msg("Unknown data source '%s'", source))
     dom = ctx.lookup.domain(domain)
-    with failing("Failed to query for interfaces addresses"):
+    with failing(msg("Failed to query for interfaces addresses")):
         ifaces = dom.interfaceAddresses(sources[source or "lease"], 0) or {}
     records: list[dict[str, Any]] = []
     lines: list[str] = []
@@ -92,7 +93,8 @@ def cmd_domifaddr(ctx: Session, domain: str, interface: str | None, full: bool, 
     if ctx.out.json:
         ctx.out.data(records)
         return
-    ctx.out.extra(f" {'Name':<10} {'MAC address':<20} {'Protocol':<8}     Address\n" + "-" * 79)
+    ctx.out.extra(printf(" %-10s %-20s %-8s     %s\n%s%s", _("Name"), _("MAC address"), _("Protocol"), _("Address"),
+                         _("-------------------------------------------------"), _("------------------------------")))
     ctx.out.write("".join(line + "\n" for line in lines))
 
 
@@ -136,7 +138,7 @@ def cmd_domif_getlink(ctx: Session, domain: str, interface: str, config: bool) -
     if not found:
         raise VshError(f"Interface (mac: {mac}) not found." if mac else f"Interface (dev: {interface}) not found.")
     if len(found) > 1:
-        raise VshError("multiple matching interfaces found")
+        raise VshError(msg("multiple matching interfaces found"))
     state = str(found[0].xpath("string(link/@state)")) or "up"
     ctx.out.data({"interface": interface, "state": state}, f"{interface} {state}")
 

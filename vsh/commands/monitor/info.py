@@ -10,6 +10,7 @@ from vsh.errors import from_libvirt
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Flag, Int
+from vsh.i18n import _, fmt, printf
 
 
 @command("dominfo", group="monitor", help="domain information",
@@ -50,33 +51,33 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
     except libvirt.libvirtError as err:
         failure = err
     else:
-        add("state", "State:", domstate.state_name(state), domstate.state_name(state))
+        add("state", "State:", domstate.state_name(state), domstate.state_text(state))
         add("cpus", "CPU(s):", cpus, str(cpus))
         if cpu_time != 0:
             seconds = cpu_time / 1000000000.0
-            add("cpu_time", "CPU time:", seconds, f"{seconds:.1f}s")
+            add("cpu_time", "CPU time:", seconds, fmt("%.1lfs", seconds))
         else:
             obj["cpu_time"] = None
         if max_mem != UINT_MAX:
             add("max_memory_kib", "Max memory:", max_mem, f"{max_mem} KiB")
         else:
-            add("max_memory_kib", "Max memory:", None, "no limit")
+            add("max_memory_kib", "Max memory:", None, _("no limit"))
         add("used_memory_kib", "Used memory:", memory, f"{memory} KiB")
     try:
         persistent = got["persistent"].get()
-        add("persistent", "Persistent:", bool(persistent), "yes" if persistent else "no")
+        add("persistent", "Persistent:", bool(persistent), _("yes") if persistent else _("no"))
     except libvirt.libvirtError:
-        add("persistent", "Persistent:", None, "unknown")
+        add("persistent", "Persistent:", None, _("unknown"))
     try:
         autostart = got["autostart"].get()
-        add("autostart", "Autostart:", bool(autostart), "enable" if autostart else "disable")
+        add("autostart", "Autostart:", bool(autostart), _("enable") if autostart else _("disable"))
     except libvirt.libvirtError:
         obj["autostart"] = None
     try:
         saved = got["saved"].get()
-        add("managed_save", "Managed save:", bool(saved), "yes" if saved else "no")
+        add("managed_save", "Managed save:", bool(saved), _("yes") if saved else _("no"))
     except libvirt.libvirtError:
-        add("managed_save", "Managed save:", None, "unknown")
+        add("managed_save", "Managed save:", None, _("unknown"))
     for key in ("security_model", "security_doi", "security_label", "security_enforcing"):
         obj[key] = None
     obj["messages"] = []
@@ -98,7 +99,7 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
         else:
             if label:
                 add("security_label", "Security label:", label,
-                    f"{label} ({'enforcing' if enforcing else 'permissive'})")
+                    "%s (%s)" % (label, _("enforcing") if enforcing else _("permissive")))
                 obj["security_enforcing"] = bool(enforcing)
     if fatal is None:
         try:
@@ -123,7 +124,8 @@ def cmd_domstate(ctx: Session, domain: str, reason: bool) -> None:
     dom = ctx.lookup.domain(domain)
     state, why = domain_state(dom)
     name, why_name = domstate.state_name(state), domstate.reason_name(state, why)
-    text = f"{name} ({why_name})\n" if reason else f"{name}\n"
+    shown = domstate.state_text(state)
+    text = f"{shown} ({domstate.reason_text(state, why)})\n" if reason else f"{shown}\n"
     ctx.out.data({"state": name, "reason": why_name}, text)
 
 _CONTROL_STATES = ("ok", "background job", "occupied", "error")
@@ -141,12 +143,12 @@ def cmd_domcontrol(ctx: Session, domain: str) -> None:
     obj: dict[str, Any] = {"state": name, "reason": None, "state_time": None}
     if state not in (0, 3):
         obj["state_time"] = state_time / 1000.0
-        text = f"{name} ({state_time / 1000.0:.3f}s)\n"
+        text = printf("%s (%0.3fs)\n", _(name), state_time / 1000.0)
     elif state == 3 and details > 0:
         obj["reason"] = _CONTROL_REASONS[details] if details < len(_CONTROL_REASONS) else "unknown"
-        text = f"{name}: {obj['reason']}\n"
+        text = f"{_(name)}: {_(obj['reason'])}\n"
     else:
-        text = f"{name}\n"
+        text = f"{_(name)}\n"
     ctx.out.data(obj, text)
 
 

@@ -11,6 +11,7 @@ from vsh.output import Column
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Flag
+from vsh.i18n import _, msg
 
 
 _FILTERS = (
@@ -41,7 +42,7 @@ def _matches(lv: Any, dom: Any, flags: int) -> bool:
         return bool(flags & getattr(lv, name))
 
     if has("VIR_CONNECT_LIST_DOMAINS_PERSISTENT", "VIR_CONNECT_LIST_DOMAINS_TRANSIENT"):
-        with failing("Failed to get domain persistence info"):
+        with failing(msg("Failed to get domain persistence info")):
             persistent = dom.isPersistent()
         if not ((on("VIR_CONNECT_LIST_DOMAINS_PERSISTENT") and persistent)
                 or (on("VIR_CONNECT_LIST_DOMAINS_TRANSIENT") and not persistent)):
@@ -49,32 +50,32 @@ def _matches(lv: Any, dom: Any, flags: int) -> bool:
     states = ("VIR_CONNECT_LIST_DOMAINS_RUNNING", "VIR_CONNECT_LIST_DOMAINS_PAUSED",
               "VIR_CONNECT_LIST_DOMAINS_SHUTOFF", "VIR_CONNECT_LIST_DOMAINS_OTHER")
     if has(*states):
-        with failing("Failed to get domain state"):
+        with failing(msg("Failed to get domain state")):
             state = dom.state(0)[0]
         plain = (domstate.RUNNING, domstate.PAUSED, domstate.SHUTOFF)
         if not ((on(states[0]) and state == domstate.RUNNING) or (on(states[1]) and state == domstate.PAUSED)
                 or (on(states[2]) and state == domstate.SHUTOFF) or (on(states[3]) and state not in plain)):
             return False
     if has("VIR_CONNECT_LIST_DOMAINS_AUTOSTART", "VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART"):
-        with failing("Failed to get domain autostart state"):
+        with failing(msg("Failed to get domain autostart state")):
             autostart = dom.autostart()
         if not ((on("VIR_CONNECT_LIST_DOMAINS_AUTOSTART") and autostart)
                 or (on("VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART") and not autostart)):
             return False
     if has("VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE", "VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE"):
-        with failing("Failed to check for managed save image"):
+        with failing(msg("Failed to check for managed save image")):
             saved = dom.hasManagedSaveImage(0)
         if not ((on("VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE") and saved)
                 or (on("VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE") and not saved)):
             return False
     if has("VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT", "VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT"):
-        with failing("Failed to get snapshot count"):
+        with failing(msg("Failed to get snapshot count")):
             count = dom.snapshotNum(0)
         if not ((on("VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT") and count > 0)
                 or (on("VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT") and count == 0)):
             return False
     if has("VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT", "VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT"):
-        with failing("Failed to get checkpoint count"):
+        with failing(msg("Failed to get checkpoint count")):
             count = len(dom.listAllCheckpoints(0))
         if not ((on("VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT") and count > 0)
                 or (on("VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT") and count == 0)):
@@ -91,10 +92,10 @@ def collect_domains(ctx: Session, flags: int) -> list[Any]:
         domains = conn.listAllDomains(flags)
     except libvirt.libvirtError as err:
         if err.get_error_code() != libvirt.VIR_ERR_INVALID_ARG:
-            raise VshError("Failed to list domains", cause=err) from None
+            raise VshError(msg("Failed to list domains"), cause=err) from None
         # An older server: ask for the active/inactive split only and filter here.
         basic = flags & (libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE | libvirt.VIR_CONNECT_LIST_DOMAINS_INACTIVE)
-        with failing("Failed to list domains"):
+        with failing(msg("Failed to list domains")):
             domains = conn.listAllDomains(basic)
         domains = [d for d in domains if _matches(libvirt, d, flags)]
 
@@ -209,8 +210,8 @@ def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id
                 continue
             dom_id = dom.ID()
             row: dict[str, Any] = {"id": str(dom_id) if dom_id >= 0 else "-", "name": dom.name(),
-                                   "state": domstate.SAVED if managed_save and got["saved"]
-                                   else domstate.state_name(state)}
+                                   "state": _(domstate.SAVED) if managed_save and got["saved"]
+                                   else domstate.state_text(state)}
             if title:
                 try:
                     row["title"] = got["title"].get()

@@ -10,6 +10,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Argv, Flag, Int
 from vsh.typedparams import shown_value
+from vsh.i18n import msg
 
 
 # domstats ------------------------------------------------------------------------------
@@ -119,16 +120,16 @@ def cmd_dommemstat(ctx: Session, domain: str, period: str | None, config: bool, 
     seconds = int_opt("period", period)
     if seconds is not None:
         if seconds < 0:
-            raise VshError(f"Invalid collection period value '{seconds}'")
+            raise VshError(msg("Invalid collection period value '%d'", seconds))
         try:
             dom.setMemoryStatsPeriod(seconds, flags)
         except libvirt.libvirtError as err:
-            raise VshError("Unable to change balloon collection period.", cause=err) from None
+            raise VshError(msg("Unable to change balloon collection period."), cause=err) from None
         return
     try:
         stats = dom.memoryStats()
     except libvirt.libvirtError as err:
-        raise VshError(f"Failed to get memory statistics for domain {domain}", cause=err) from None
+        raise VshError(msg("Failed to get memory statistics for domain %s", domain), cause=err) from None
     shown = {k: v for k, v in stats.items() if k in _MEM_TAGS}
     ctx.out.data(shown, "".join(f"{k} {v}\n" for k, v in shown.items()))
 
