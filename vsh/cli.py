@@ -51,6 +51,9 @@ class Options:
         self.on_error = "continue"
         self.config: str | None = None
         self.config_uri: str | None = None  # `uri` from the config file, when -c and the environment name none
+        self.hosts: str | None = None
+        self.parallel = 16
+        self.host_timeout = 10.0
         self.action = ""
         self.args: list[str] = []
 
@@ -104,10 +107,28 @@ def parse_global(argv: list[str]) -> Options:
             opts.on_error = value
         elif name == "config":
             opts.config = value
+        elif name == "hosts":
+            opts.hosts = value
+        elif name == "parallel":
+            opts.parallel = _positive(value or "", "--parallel", int)
+        elif name == "host-timeout":
+            opts.host_timeout = _positive(value or "", "--host-timeout", float)
     walked = scan(argv, apply=apply)
     opts.keepalive = (keep["interval"], keep["count"])
     opts.args = argv[walked.rest:]
+    if opts.hosts is not None and opts.uri is not None:
+        raise _fail("options -c and --hosts are mutually exclusive: -c names one host, --hosts several")
     return opts
+
+
+def _positive(text: str, option: str, kind: type) -> Any:
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if not value > 0 or value != value or value == float("inf"):
+        raise _fail(f"invalid value '{text}' for {option}: a positive number is needed")
+    return value
 
 
 def _debug_level(text: str) -> int:
@@ -370,7 +391,7 @@ def _run(opts: Options, printer: Printer) -> int:
             printer.report(err)
             return 1
         parsed = lambda: invocations  # noqa: E731
-        if len(invocations) == 1:
+        if len(invocations) == 1 and opts.hosts is None:  # --hosts: one thread per connection
             from vsh import rpc
 
             rpc.enable()  # one command, then the process ends: see vsh.rpc on keepalive
@@ -397,6 +418,19 @@ def _run(opts: Options, printer: Printer) -> int:
         for inv in invocations:
             note_parsed(opts.debug, inv, printer)
     session.stop_on_error = opts.on_error == "stop"
+    if opts.hosts is not None:
+        # Every host opens when the first command needs it, all at once (vsh.fleet).
+        from vsh.fleet import Fleet, parse_hosts
+
+        try:
+            session.fleet = Fleet(parse_hosts(opts.hosts), session, opts.parallel, opts.host_timeout,
+                                  opts.readonly)
+        except VshError as err:
+            session.report(err)
+            return 1
+        if needs_libvirt and (args or sys.stdin is None or not sys.stdin.isatty()):
+            # Not before the REPL's prompt: a password prompt would cross it.
+            session.fleet.open_soon()
     if opts.uri is not None:
         # A named URI, even an empty one, opens at start-up (virsh connects before any command).
         try:
@@ -418,7 +452,7 @@ def _run(opts: Options, printer: Printer) -> int:
 
         return run_batch(session, sys.stdin, stop_on_error=(opts.on_error == "stop"))
     finally:
-        if _ending and session.connection.conn is not None:
+        if _ending and (session.connection.conn is not None or session.fleet is not None):
             global _leave_now
             _leave_now = True
         else:

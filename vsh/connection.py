@@ -97,6 +97,8 @@ def default_uri(cli_uri: str | None) -> str | None:
 
 # How many authentication prompts wait for the user (the bounded open does not time them).
 _prompting = 0
+# Connections opened at once (--hosts) ask on the one terminal one after another.
+_prompt_lock = threading.Lock()
 
 
 def _auth_callback(creds: list[list[Any]], opaque: Any) -> int:
@@ -104,15 +106,17 @@ def _auth_callback(creds: list[list[Any]], opaque: Any) -> int:
     global _prompting
     _prompting += 1
     try:
-        return _ask(creds, opaque)
+        with _prompt_lock:
+            return _ask(creds, opaque)
     finally:
         _prompting -= 1
 
 
-def _ask(creds: list[list[Any]], _opaque: Any) -> int:
+def _ask(creds: list[list[Any]], label: Any) -> int:
     """libvirt's default callback, which virsh uses: each prompt on stdout as `PROMPT: `; names
     are read from stdin (end of input answers ""), passwords as getpass(3) reads them (from
-    the controlling terminal without echo, else from stdin); an empty answer takes the default."""
+    the controlling terminal without echo, else from stdin); an empty answer takes the default.
+    `label` (a host's name when several open at once, --hosts) starts each prompt."""
     libvirt = _libvirt()
     for cred in creds:
         kind, prompt, default = cred[0], cred[1], cred[3]
@@ -120,7 +124,7 @@ def _ask(creds: list[list[Any]], _opaque: Any) -> int:
                         libvirt.VIR_CRED_ECHOPROMPT, libvirt.VIR_CRED_REALM):
             continue
         try:
-            sys.stdout.write(f"{prompt}: ")
+            sys.stdout.write(f"{label}: {prompt}: " if label else f"{prompt}: ")
             sys.stdout.flush()
             if kind in (libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT):
                 answer = _read_password()
@@ -202,6 +206,10 @@ class Connection:
         self.conn: Any = None
         self.disconnected = False
         self.in_shell = False  # the REPL's: hints name `connect URI` rather than `-c URI`
+        # --hosts: how long an open may take (seconds; None: the keepalive bound), and the
+        # host's name in authentication prompts.
+        self.open_timeout: float | None = None
+        self.label = ""
         # The canonical URI of the open connection, for the close callback, which must not call
         # libvirt: it may run inside the failing call and would reset that thread's last error.
         self._canonical: str | None = None
@@ -299,15 +307,15 @@ class Connection:
         libvirt = _libvirt()
         auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_ECHOPROMPT, libvirt.VIR_CRED_REALM,
                  libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT, libvirt.VIR_CRED_EXTERNAL],
-                _auth_callback, None]
+                _auth_callback, self.label]
         flags = libvirt.VIR_CONNECT_RO if readonly else 0
         interval, count = self.keepalive
-        if interval <= 0 or not _bounded(uri):
+        if self.open_timeout is None and (interval <= 0 or not _bounded(uri)):
             try:
                 return libvirt.openAuth(uri, auth, flags)
             except libvirt.libvirtError as err:
                 raise _OpenFailed(err) from None
-        bound = interval * (count + 1)
+        bound = interval * (count + 1) if self.open_timeout is None else self.open_timeout
         result: dict[str, Any] = {}
         done = threading.Event()
         lock = threading.Lock()
@@ -345,6 +353,8 @@ class Connection:
                 # A password prompt left behind (Ctrl-C) must not leave the terminal without echo.
                 _restore_terminal(tty)
         if not finished:
+            if self.open_timeout is not None:
+                raise _OpenFailed(None, f"no answer within {bound:g} seconds (--host-timeout)")
             raise _OpenFailed(None, f"no answer from the hypervisor within {bound} seconds "
                                     f"(keepalive interval {interval} s, count {count})")
         if "error" in result:

@@ -54,6 +54,12 @@ OPTIONS: tuple[GlobalOpt, ...] = (
               "batch from stdin: 'continue' (default) or 'stop' at the first failure", "on-error", own=True),
     GlobalOpt(None, "config", REQUIRED, "     --config=FILE",
               "settings, aliases and host groups from FILE (default ~/.config/vsh/config.toml)", "file", own=True),
+    GlobalOpt(None, "hosts", REQUIRED, "     --hosts=LIST",
+              "run every command on these hosts: URIs, URI aliases, @GROUP names, comma-separated", own=True),
+    GlobalOpt(None, "parallel", REQUIRED, "     --parallel=NUM", "--hosts: hosts worked on at once (default 16)",
+              own=True),
+    GlobalOpt(None, "host-timeout", REQUIRED, "     --host-timeout=SECONDS",
+              "--hosts: give up on a host that does not answer (default 10)", own=True),
 )
 
 #: Fixed values offered for an option's value.

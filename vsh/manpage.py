@@ -207,6 +207,37 @@ Plain Click commands in \fI$XDG_CONFIG_HOME/vsh/commands/*.py\fR or in installed
 group \fBuser\fR, and they run in every mode on the session's connection.  An argument
 typed \fBvsh.clicktypes.DOMAIN\fR (or \fBNETWORK\fR, \fBPOOL\fR, \fBVOLUME\fR) completes
 object names as the built\-ins do.
+.SH MANY HOSTS AT ONCE
+\fB\-\-hosts\fR \fILIST\fR runs every command on several hosts at once, through libvirt's remote
+driver and the libvirtd on each host.  \fILIST\fR is comma\-separated: libvirt URIs
+(\fBqemu+ssh://root@h1/system\fR), aliases from \fBuri_aliases\fR in libvirt.conf, and
+\fB@\fR\fIGROUP\fR names from the \fB[groups]\fR table of vsh's configuration file
+(\fIrack3 = ["qemu+ssh://root@h1/system", "h2"]\fR).  \fB\-c\fR keeps its meaning (one host);
+the two do not mix.  \fB\-r\fR applies to every host.
+.PP
+The connections open concurrently, at most \fB\-\-parallel\fR \fIN\fR hosts at a time
+(default 16), each with the keepalive, authentication and reconnect handling of a single
+connection; password prompts come one after another on the terminal, each naming its host.
+A host that is down, refuses, or does not answer within \fB\-\-host\-timeout\fR
+\fISECONDS\fR (default 10; a connected host that stops answering is dropped by keepalive
+after about as long) gives one line \fBerror:\fR \fIHOST\fR\fB:\fR \fIreason\fR and the
+others go on; the command's status is 1 when any host failed.  Ctrl\-C stops all of them.
+.PP
+Output is in the order the hosts were given.  Table commands (\fBlist\fR, \fBnet\-list\fR,
+\fBpool\-list\fR, \fBvol\-list\fR, \fBsnapshot\-list\fR, \fBiface\-list\fR,
+\fBsecret\-list\fR, \fBnwfilter\-list\fR, ...) print one table whose first column \fBHost\fR
+holds the host's name as given, with column widths over all rows.  Other commands prefix
+every line with \fIHOST\fR\fB: \fR (pdsh's convention); error lines read \fBerror:\fR \fIHOST\fR\fB:\fR ...  Under \fB\-\-json\fR
+the output is one list of \fB{"host": \fR\fINAME\fR\fB, "ok": \fR\fItrue|false\fR\fB,
+"result": \fR\fIthe command's JSON\fR\fB, "error": null|\fR\fIthe error object\fR\fB}\fR.
+Every command runs this way, acting ones too (\fBstart web\fR tries every host; a host
+without \fBweb\fR reports virsh's error).  Commands that need no connection (\fBhelp\fR,
+\fBecho\fR, \fBcd\fR) run once; \fBconsole\fR and the \fB*\-edit\fR commands, which hold
+the terminal, run host after host, as do user commands.  One\-shot commands, command strings, batches and the
+interactive shell all work this way; in the shell \fBconnect \-\-hosts\fR \fILIST\fR
+[\fB\-\-readonly\fR] switches to a set of hosts, the prompt says how many
+(\fBvsh (3 hosts) #\fR), completion offers the names of all of them, and \fBconnect\fR
+\fIURI\fR goes back to one.
 .SH INTERACTIVE SHELL
 The prompt is \fBvsh #\fR, or \fBvsh >\fR on a read\-only connection (the \fBprompt\fR
 setting changes it).  Commands, options and object names are offered in a menu while

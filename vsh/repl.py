@@ -59,12 +59,15 @@ class State:
 
     def refresh(self) -> bool:
         """Update the URI; True when the connection changed since the last call."""
-        conn = self.session.connection.conn
+        fleet = self.session.fleet
+        conn = fleet if fleet is not None else self.session.connection.conn
         changed = conn is not self._conn
         if changed:
             self._conn = conn
             uri = self.session.connection.uri
-            if conn is not None:
+            if fleet is not None:
+                uri = fleet_label(fleet)
+            elif conn is not None:
                 try:
                     uri = conn.getURI()
                 except Exception:  # noqa: BLE001 - the toolbar shows what it knows
@@ -79,8 +82,12 @@ def make_prompt(session: Session, state: State | None = None) -> Callable[[], An
     from vsh.replui import prompt_text
 
     def prompt() -> Any:
-        readonly = session.readonly
-        text = prompt_text(session, state.uri if state is not None else (session.connection.uri or ""))
+        fleet = session.fleet
+        readonly = session.readonly if fleet is None else fleet.readonly
+        if fleet is None:
+            text = prompt_text(session, state.uri if state is not None else (session.connection.uri or ""))
+        else:
+            text = f"vsh ({fleet_label(fleet)}) " + ("> " if readonly else "# ")
         if session.out.color:
             return [("class:prompt.readonly" if readonly else "class:prompt", text)]
         return text
@@ -93,7 +100,8 @@ def make_toolbar(state: State) -> Callable[[], Any]:
 
     def toolbar() -> Any:
         status = {None: "-", True: "ok", False: "failed"}[state.last]
-        mode = "read-only" if state.session.readonly else "read-write"
+        fleet = state.session.fleet
+        mode = "read-only" if (state.session.readonly if fleet is None else fleet.readonly) else "read-write"
         return [("class:bottom-toolbar", f" {state.uri} | {mode} | last: "),
                 ("class:status-failed" if state.last is False else "class:bottom-toolbar", status),
                 ("class:bottom-toolbar", " ")]
@@ -161,6 +169,33 @@ def _command_names(line: str) -> list[str]:
         return []
 
 
+def fleet_label(fleet: Any) -> str:
+    from vsh.fleet import describe
+
+    return describe(fleet)
+
+
+def _connect_hosts(session: Session, line: str) -> bool | None:
+    """`connect --hosts LIST` switches to several hosts (vsh.fleet); None for any other line."""
+    if "--hosts" not in line:
+        return None
+    from vsh.fleet import repl_connect
+    from vsh.lexer import split_words
+
+    try:
+        commands = split_words(line)
+        if len(commands) != 1:
+            return None
+        ok = repl_connect(session, commands[0])
+    except VshError as err:
+        session.report(err)
+        ok = False
+    if ok is not None:
+        session.out.extra("")  # the blank line that follows every command, as `connect URI`
+        session.out.flush()
+    return ok
+
+
 def run_repl(session: Session, *, input: Any = None, output: Any = None, history: Any = None) -> int:
     """Read and run lines until `quit`, `exit` or Ctrl-D; the status is 0.
 
@@ -181,6 +216,11 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
     state = State(session)
     connector = completion.Connector(session.connection)
     cache = completion.NameCache(connector.get)
+
+    def names(kind: str, given: dict) -> list[str]:
+        # Several hosts (--hosts): the union of their names.
+        return cache.names(kind, given) if session.fleet is None else session.fleet.names(kind, given)
+
     colour = out.color
     cfg = config.current()
     if history is None:
@@ -193,7 +233,7 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
     prompt_session: Any = PromptSession(
         message=make_prompt(session, state), history=history,
         input=input, output=output,
-        completer=make_completer(cache.names), complete_while_typing=True,
+        completer=make_completer(names), complete_while_typing=True,
         auto_suggest=AutoSuggestFromHistory(), vi_mode=cfg.get("editing_mode") == "vi",
         lexer=replui.make_lexer(replui.known_commands),
         key_bindings=merge_key_bindings([make_key_bindings(), replui.comfort_bindings()]),
@@ -212,8 +252,11 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
                 if not line.strip():
                     continue
                 running = True
-                with pager.paging(out, _command_names(line)):
-                    state.last = session.run_line(line)
+                switched = _connect_hosts(session, line)
+                if switched is None:
+                    with pager.paging(out, _command_names(line)):
+                        switched = session.run_line(line)
+                state.last = switched
             except EOFError:
                 out.out.write("\n")
                 return 0
@@ -233,6 +276,8 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
                 else:
                     cache.invalidate()
                 cache.warm()
+                if session.fleet is not None:
+                    session.fleet.invalidate()
             except KeyboardInterrupt:
                 pass
     finally:

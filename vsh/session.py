@@ -81,6 +81,8 @@ class Session:
         # How one command's words are parsed: virsh's grammar for built-ins; vsh.dispatch (set
         # by vsh.cli and the REPL) adds the user's commands and the Click tree.
         self.parser: Callable[[list[str]], Parsed] = grammar.parse
+        # --hosts: the hosts every command that needs a connection runs on (vsh.fleet.Fleet).
+        self.fleet: Any = None
 
     # state used by command bodies --------------------------------------------------------
     @property
@@ -159,6 +161,8 @@ class Session:
     def run(self, inv: grammar.Invocation) -> bool:
         """Run one parsed built-in: convert its values, connect if it needs to, call its body."""
         spec = inv.spec
+        if spec.connect and self.fleet is not None:
+            return bool(self.fleet.run(inv))  # on every host at once, output merged
         func = spec.func
         assert func is not None, spec.name
 
@@ -255,6 +259,8 @@ class Session:
         self.out.report(err)
 
     def close(self) -> None:
+        if self.fleet is not None:
+            self.fleet.close()
         self.connection.close()
 
     # files -------------------------------------------------------------------------------

@@ -106,6 +106,8 @@ class Call:
         if isinstance(self.context.command, BuiltinCommand):
             with self.context:
                 return self.context.command.invoke(self.context)
+        if session.fleet is not None:
+            return bool(session.fleet.run_user(self))  # --hosts: on every host (vsh.fleet)
         return session.run_body(None, self.name, True, lambda: _run_user(self.context.command, self.name,
                                                                          self.args, root))
 

@@ -139,6 +139,10 @@ def cmd_exit(ctx: Session) -> None:
                Flag("readonly", "read-only connection")])
 def cmd_connect(ctx: Session, name: str | None, readonly: bool) -> None:
     ctx.connection.reconnect(name, readonly, force=True)
+    if ctx.fleet is not None:
+        # From several hosts (--hosts) back to one.
+        ctx.fleet.close()
+        ctx.fleet = None
 
 
 def _alias_listing() -> str:
