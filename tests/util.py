@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import locale
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -136,8 +137,7 @@ def virsh_view(text: str) -> str:
     """vsh's output without what vsh adds to virsh's help: the groups of its own commands in
     `help` (and their names at the end of command-name completion), and its own options
     (`Opt.own`, such as shutdown's --wait) in `help COMMAND`.  `same` compares through it."""
-    from vsh import helptext, registry
-    from vsh.spec import GROUPS
+    from vsh import registry
 
     names = "".join(f"{s.name}\n" for g, specs in registry.by_group().items() if g in OWN_GROUPS
                     for s in specs)
@@ -145,23 +145,27 @@ def virsh_view(text: str) -> str:
         text = text.replace("\nconnect\n" + names, "\nconnect\n")
 
     for group in OWN_GROUPS:
-        head = f" {GROUPS[group]} (help keyword '{group}'):\n"
-        start = text.find(head)
-        if start >= 0:
-            end = text.find("\n\n", start)
-            text = text[:start] + text[end + 2:]
+        # The heading's words are translated in other locales; its keyword never is.
+        found = re.search(rf"^ [^\n]*\W{group}\W*\):\n", text, re.M)
+        if found:
+            end = text.find("\n\n", found.end() + 1)
+            text = text[:found.start()] + text[end + 2:]
     own = {s.name: s for s in registry.all_specs() if any(o.own for o in s.opts)}
-    blocks = text.split("  NAME\n    ")
-    for i, block in enumerate(blocks[1:], 1):
-        spec = own.get(block.split(" - ", 1)[0])
+    # A command's help starts with its (maybe translated) NAME heading, then "    CMD - ...".
+    blocks = re.split(r"(?m)^(?=  \S[^\n]*\n    [\w-]+ - )", text)
+    for i, block in enumerate(blocks):
+        head = re.match(r"  \S[^\n]*\n    ([\w-]+) - ", block)
+        spec = own.get(head.group(1)) if head else None
         if spec is None:
             continue
-        for opt, short in zip(spec.opts, helptext.shortopt_flags(spec)):
+        for opt in spec.opts:
             if opt.own:
-                block = block.replace(" " + helptext.synopsis_part(opt, short), "", 1)
-                block = block.replace(f"    {helptext.option_label(opt, short):<15}  {opt.help}\n", "", 1)
+                # The value's placeholder may be translated; the option's name and help never are.
+                name = re.escape(opt.name)
+                block = re.sub(rf" \[--{name}(?: <[^>]*>)?\]", "", block, count=1)
+                block = re.sub(rf"(?m)^    --{name}(?: <[^>]*>)? +{re.escape(opt.help)}\n", "", block, count=1)
         blocks[i] = block
-    return "  NAME\n    ".join(blocks)
+    return "".join(blocks)
 
 
 MODES = ("argv", "string", "batch")
