@@ -31,7 +31,7 @@ class Options:
         self.keepalive = (5, 6)
         self.keepalive_forced = False
         self.log: str | None = None
-        self.quiet = self.readonly = self.timing = self.json = self.no_color = False
+        self.quiet = self.readonly = self.timing = self.json = self.csv = self.no_color = False
         self.on_error = "continue"
         self.action = ""
         self.args: list[str] = []
@@ -76,8 +76,10 @@ def parse_global(argv: list[str]) -> Options:
             opts.action = "version-long"
         elif name == "version":
             opts.action = "version-long" if value == "long" else "version"
-        elif name == "json":
-            opts.json = True
+        elif name in ("json", "csv"):
+            setattr(opts, name, True)
+            if opts.json and opts.csv:
+                raise _fail("options --json and --csv are mutually exclusive")
         elif name == "no-color":
             opts.no_color = True
         elif name == "on-error":
@@ -170,9 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         opts = parse_global(argv)
     except VshError as err:
-        Printer(json_mode="--json" in argv).report(err)
+        Printer(json_mode="--json" in argv or "--csv" in argv).report(err)
         return 1
-    printer = Printer(quiet=opts.quiet, json_mode=opts.json, no_color=opts.no_color)
+    printer = Printer(quiet=opts.quiet, json_mode=opts.json, csv_mode=opts.csv, no_color=opts.no_color)
     try:
         if opts.action == "help":
             printer.write(usage_text())
@@ -213,6 +215,12 @@ def _env_debug() -> int | None:
     if text is None:
         return None
     return int(text) if re.fullmatch(r"\s*[+-]?[0-9]+", text) and 0 <= int(text) <= 4 else -1
+
+
+def _asks_for_data(args: list[str]) -> bool:
+    """`--json` or `--csv` after the command (`list --bogus --json`): its grammar errors are JSON too."""
+    words = args if len(args) > 1 else args[0].split()
+    return any(w in ("--json", "--csv") for w in words)
 
 
 def _run(opts: Options, printer: object) -> int:
@@ -265,6 +273,8 @@ def _run(opts: Options, printer: object) -> int:
             else:
                 invocations = [parse(list(args))]
         except VshError as err:
+            if _asks_for_data(args):
+                printer.set_mode("json")  # type: ignore[attr-defined]
             printer.report(err)  # type: ignore[attr-defined]
             return 1
         parsed = lambda: invocations  # noqa: E731

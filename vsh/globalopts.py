@@ -46,10 +46,15 @@ OPTIONS: tuple[GlobalOpt, ...] = (
     GlobalOpt("V", None, NONE, "-V", "long version"),
     GlobalOpt(None, "version", OPTIONAL, "     --version[=TYPE]", "version, TYPE is short or long (default short)"),
     GlobalOpt(None, "json", NONE, "     --json", "machine-readable output (JSON) for commands that report data"),
+    GlobalOpt(None, "csv", NONE, "     --csv", "CSV for commands whose output is a table"),
     GlobalOpt(None, "no-color", NONE, "     --no-color", "no colour, even on a terminal (so does NO_COLOR)"),
     GlobalOpt(None, "on-error", REQUIRED, "     --on-error=MODE",
               "batch from stdin: 'continue' (default) or 'stop' at the first failure", "on-error"),
 )
+
+#: virsh's own long options: an abbreviation picks one of them before any of vsh's own.
+VIRSH_LONG = frozenset(("connect", "debug", "escape", "help", "keepalive-interval", "keepalive-count", "log",
+                        "quiet", "readonly", "timing", "version"))
 
 #: Fixed values offered for an option's value.
 CHOICES = {"on-error": ("continue", "stop")}
@@ -125,6 +130,9 @@ def scan(argv: list[str], tolerant: bool = False,
             name, eq, value = word[2:].partition("=")
             matches = [o for o in OPTIONS if o.long == name] or [o for o in OPTIONS if o.long and
                                                                    o.long.startswith(name)]
+            if len(matches) > 1 and any(o.long in VIRSH_LONG for o in matches):
+                # A prefix keeps meaning what it means to virsh (`--c` is --connect, not --csv).
+                matches = [o for o in matches if o.long in VIRSH_LONG]
             if len(matches) != 1 or not name:
                 if tolerant:
                     continue

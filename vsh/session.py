@@ -15,6 +15,7 @@ from vsh.connection import Connection, default_uri
 from vsh.errors import Quit, VshError, from_libvirt
 from vsh.lookup import Lookup
 from vsh.output import OutputError, Printer
+from vsh.schema import tabular
 from vsh.spec import BOOL
 from vsh.values import convert
 
@@ -155,8 +156,14 @@ class Session:
         spec = self.spec = inv.spec
         start = time.monotonic()
         ok = True
+        mode = self.out.mode
+        if inv.output:
+            self.out.set_mode(inv.output)  # `list --json`: this command only
         self.out.text_kept = not spec.json
+        self.out.schema = spec.schema
         try:
+            if self.out.mode == "csv" and spec.json and spec.schema is not None and not tabular(spec.schema):
+                raise VshError(f"command '{spec.name}' prints no table; use --json for its data")
             kwargs = self._values(inv)
             if spec.connect:
                 self.get_conn()
@@ -182,6 +189,9 @@ class Session:
             self.out.write("\n")  # a text-only command's text ends as in text mode
         self.out.text_kept = False
         self.out.flush()
+        self.out.schema = None
+        if self.out.mode != mode:
+            self.out.set_mode(mode)
         self.last_ok = ok
         return ok
 

@@ -11,6 +11,7 @@ import os
 
 from vsh import registry
 from vsh.errors import Quit, VshError
+from vsh.output import is_terminal
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, GROUPS, Str
@@ -45,6 +46,31 @@ def cmd_help(ctx: Session, command: str | None) -> None:
         ctx.out.write(help_text(spec))
         return
     ctx.out.write(helptext.command_help(spec))
+    if ctx.out.json or is_terminal(ctx.out.out):
+        # The shape of the command's JSON: on a terminal and under --json, never in virsh's piped bytes.
+        ctx.out.write(helptext.json_help(spec))
+
+
+@command("schema", group="virsh", help="print the JSON Schema of a command's --json output", connect=False,
+         schema={"type": "object"},
+         desc="Prints the JSON Schema (draft 2020-12) that a command's --json output follows;\n"
+              "    without a command, an object of every data command's schema by name.",
+         opts=[Str("command", "a command that reports data", complete="command")])
+def cmd_schema(ctx: Session, command: str | None) -> None:
+    import json
+
+    from vsh.schema import document
+
+    if command:
+        spec = registry.get(command)
+        if spec is None:
+            raise VshError(f"command '{command}' doesn't exist")
+        if spec.schema is None:
+            raise VshError(f"command '{spec.name}' prints no JSON data")
+        doc = document(spec.schema, spec.name)
+    else:
+        doc = {s.name: document(s.schema, s.name) for s in registry.all_specs() if s.schema is not None}
+    ctx.out.data(doc, json.dumps(doc, indent=2) + "\n")
 
 
 @command("echo", group="virsh", help="echo arguments. Used for internal testing.", connect=False, json=False,
