@@ -54,13 +54,13 @@ def array(kind: Prop) -> dict[str, Any]:
     return {"type": "array", "items": prop(kind)}
 
 
-def value(key: str, kind: Prop = "string") -> dict[str, Any]:
+def single(key: str, kind: Prop = "string") -> dict[str, Any]:
     """A one-key object: `{"uri": "test:///default"}`."""
     return obj({key: kind})
 
 
 #: `{"xml": "<domain ...>"}`: every command that prints an XML document.
-XML = value("xml")
+XML = single("xml")
 
 
 def document(schema: dict[str, Any], name: str) -> dict[str, Any]:

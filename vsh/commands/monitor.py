@@ -2,28 +2,8 @@
 domblklist, domblkinfo, domblkstat, domblkerror, domiflist, domifstat, domifaddr, domif-getlink,
 domcontrol, domtime.
 
-JSON shapes (--json):
-  list      [{"id": int|null, "name", "uuid", "state", "persistent": bool, "autostart": bool,
-              "managed_save": bool, "title": str|null}, ...] (filters apply); with --uuid,
-            --id or --name each object has only those keys ({"uuid", "id", "name"})
-  dominfo   {"id": int|null, "name", "uuid", "os_type", "state", "cpus": int,
-             "cpu_time": float|null (seconds), "max_memory_kib": int|null (null: no limit),
-             "used_memory_kib": int, "persistent": bool|null, "autostart": bool|null,
-             "managed_save": bool|null, "security_model", "security_doi", "security_label",
-             "security_enforcing": bool|null, "messages": [str]}
-  domstate  {"state": str, "reason": str}     (always with the reason)
-  domstats  [{"domain": NAME, "stats": {KEY: value}}]
-  dommemstat  {TAG: value}
-  domblklist, domiflist  a list of row objects with every column
-  domblkinfo  {"capacity", "allocation", "physical"} in bytes (a list with "target" under --all)
-  domblkstat  {"device": DEV, "stats": {FIELD: value}}
-  domifstat   {"interface": DEV, FIELD: value}
-  domblkerror [{"disk": str, "error": str}, ...]  ([] when there are none)
-  domifaddr   [{"name": str, "mac": str|null, "addresses": [{"type": "ipv4"|"ipv6", "address": str,
-               "prefix": int}]}, ...]
-  domif-getlink  {"interface": str, "state": "up"|"down"}
-  domcontrol  {"state": str, "reason": str|null, "state_time": float|null (seconds)}
-  domtime     {"seconds": int, "nseconds": int, "time": str}  (`time`: UTC, "YYYY-MM-DD HH:MM:SS")
+JSON: each command declares its shape (`schema=`, shown by `help CMD` and `vsh schema CMD`),
+in the vocabulary of docs/json.md.
 State and reason strings are virsh's own ("shut off", "booted"; see vsh.domstate).
 """
 from __future__ import annotations
@@ -37,6 +17,7 @@ from vsh.commands.common import (CONFIG, CURRENT, DOM, DOMAIN, DOMIF_INTERFACE, 
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import array, obj, rows
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
@@ -170,6 +151,15 @@ def collect_domains(ctx: Session, flags: int) -> list[Any]:
     return sorted(domains, key=key)
 
 
+def _managed(dom: Any) -> bool:
+    import libvirt
+
+    try:
+        return dom.hasManagedSaveImage(0) > 0
+    except libvirt.libvirtError:
+        return False
+
+
 def _list_record(dom: Any, state: int, managed: bool) -> dict[str, Any]:
     import libvirt
 
@@ -193,7 +183,11 @@ def _list_record(dom: Any, state: int, managed: bool) -> dict[str, Any]:
     }
 
 
-@command("list", group="monitor", help="list domains", desc="Returns list of domains.",
+LIST_ROW = obj(id="integer?", name="string", uuid="string", state="string", persistent="boolean",
+               autostart="boolean", managed_save="boolean", title="string?")
+
+
+@command("list", group="monitor", help="list domains", desc="Returns list of domains.", schema=rows(LIST_ROW),
          opts=[Flag("inactive", "list inactive domains"),
                Flag("all", "list inactive & active domains"),
                Flag("transient", "list transient domains"),
@@ -265,22 +259,23 @@ def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id
             rows.append(row)
         else:
             parts = []
-            # Under --json the layout flags pick the keys, as net-list's --name and --uuid do.
-            record: dict[str, Any] = {}
             if uuid:
                 parts.append(dom.UUIDString())
-                record["uuid"] = parts[-1]
             if id:
                 # With --id alone, only running domains are listed.
                 if dom_id < 0 and not uuid and not name:
                     continue
                 parts.append(id_text)
-                record["id"] = dom_id if dom_id >= 0 else None
             if name:
                 parts.append(dom.name())
-                record["name"] = parts[-1]
+            if ctx.out.json:
+                # --uuid, --id and --name choose text columns; JSON rows keep every key.
+                try:
+                    records.append(_list_record(dom, domain_state(dom)[0], _managed(dom)))
+                except libvirt.libvirtError:
+                    continue  # the domain went away meanwhile
+                continue
             lines.append(" ".join(parts) + "\n")
-            records.append(record)
     if ctx.out.json:
         ctx.out.data(records)
         return
@@ -296,17 +291,23 @@ def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id
 # dominfo, domstate ---------------------------------------------------------------------------
 
 @command("dominfo", group="monitor", help="domain information",
-         desc="Returns basic information about the domain.", opts=[DOM()])
+         desc="Returns basic information about the domain.", opts=[DOM()],
+         schema=obj(id="integer?", name="string", uuid="string?", os_type="string?", state="string?",
+                    vcpus="integer?", cpu_time_ns="integer?", max_memory_kib="integer?", memory_kib="integer?",
+                    persistent="boolean?", autostart="boolean?", managed_save="boolean?",
+                    security_model="string?", security_doi="string?", security_label="string?",
+                    security_enforcing="boolean?", messages=array("string")))
 def cmd_dominfo(ctx: Session, domain: str) -> None:
     import libvirt
 
     dom = get_domain(ctx, domain)
     items: list[tuple[str, str, Any, str]] = []
-    obj: dict[str, Any] = {}
+    record: dict[str, Any] = {k: None for k in ("id", "name", "uuid", "os_type", "state", "vcpus", "cpu_time_ns",
+                                                 "max_memory_kib", "memory_kib")}
 
     def add(key: str, label: str, value: Any, text: str) -> None:
         items.append((key, label, value, text))
-        obj[key] = value
+        record[key] = value
 
     failure: Exception | None = None
     dom_id = dom.ID()
@@ -327,17 +328,15 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
         failure = err
     else:
         add("state", "State:", domstate.state_name(state), domstate.state_name(state))
-        add("cpus", "CPU(s):", cpus, str(cpus))
+        add("vcpus", "CPU(s):", cpus, str(cpus))
         if cpu_time != 0:
             seconds = cpu_time / 1000000000.0
-            add("cpu_time", "CPU time:", seconds, f"{seconds:.1f}s")
-        else:
-            obj["cpu_time"] = None
+            add("cpu_time_ns", "CPU time:", cpu_time, f"{seconds:.1f}s")
         if max_mem != UINT_MAX:
             add("max_memory_kib", "Max memory:", max_mem, f"{max_mem} KiB")
         else:
             add("max_memory_kib", "Max memory:", None, "no limit")
-        add("used_memory_kib", "Used memory:", memory, f"{memory} KiB")
+        add("memory_kib", "Used memory:", memory, f"{memory} KiB")
     try:
         persistent = dom.isPersistent()
         add("persistent", "Persistent:", bool(persistent), "yes" if persistent else "no")
@@ -347,15 +346,15 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
         autostart = dom.autostart()
         add("autostart", "Autostart:", bool(autostart), "enable" if autostart else "disable")
     except libvirt.libvirtError:
-        obj["autostart"] = None
+        record["autostart"] = None
     try:
         saved = dom.hasManagedSaveImage(0)
         add("managed_save", "Managed save:", bool(saved), "yes" if saved else "no")
     except libvirt.libvirtError:
         add("managed_save", "Managed save:", None, "unknown")
     for key in ("security_model", "security_doi", "security_label", "security_enforcing"):
-        obj[key] = None
-    obj["messages"] = []
+        record[key] = None
+    record["messages"] = []
     fatal: Exception | None = None
     try:
         model, doi = ctx.conn.getSecurityModel()
@@ -375,7 +374,7 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
             if label:
                 add("security_label", "Security label:", label,
                     f"{label} ({'enforcing' if enforcing else 'permissive'})")
-                obj["security_enforcing"] = bool(enforcing)
+                record["security_enforcing"] = bool(enforcing)
     if fatal is None:
         try:
             messages = dom.messages(0) or []
@@ -383,18 +382,19 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
             messages = []
         for i, message in enumerate(messages):
             items.append(("messages", "Messages:" if i == 0 else "", message, message))
-        obj["messages"] = list(messages)
+        record["messages"] = list(messages)
     # virsh stops at a security failure; a failed GetInfo only fails the command at the end.
     failure = fatal or failure
     if not ctx.out.json:
         ctx.out.kv(items, width=15)
     if failure is not None:
         raise from_libvirt(failure)
-    ctx.out.data(obj)
+    ctx.out.data(record)
 
 
 @command("domstate", group="monitor", help="domain state", desc="Returns state about a domain.",
-         opts=[DOM(), Flag("reason", "also print reason for the state")])
+         opts=[DOM(), Flag("reason", "also print reason for the state")],
+         schema=obj(state="string", reason="string"))
 def cmd_domstate(ctx: Session, domain: str, reason: bool) -> None:
     dom = get_domain(ctx, domain)
     state, why = domain_state(dom)
@@ -470,7 +470,9 @@ def _stats_flags(libvirt: Any, opts: dict[str, bool]) -> tuple[int, int]:
                Flag("enforce", "enforce requested stats parameters"),
                Flag("backing", "add backing chain information to block stats"),
                Flag("nowait", "report only stats that are accessible instantly"),
-               Argv("domain", "list of domains to get stats for", complete="domain")])
+               Argv("domain", "list of domains to get stats for", complete="domain")],
+         schema=rows(obj({"name": "string", "state": "string?", "reason": "string?"},
+                         extra="string|integer|number|boolean")))
 def cmd_domstats(ctx: Session, domain: list[str], raw: bool, **opts: bool) -> None:
     import libvirt
 
@@ -486,7 +488,9 @@ def cmd_domstats(ctx: Session, domain: list[str], raw: bool, **opts: bool) -> No
     for dom, params in records:
         lines = [f"Domain: '{dom.name()}'\n"] + [f"  {k}={shown_value(v)}\n" for k, v in params.items()]
         blocks.append("".join(lines))
-    ctx.out.data([{"domain": dom.name(), "stats": params} for dom, params in records], "\n".join(blocks))
+    from vsh.statkeys import stats_row
+
+    ctx.out.data([stats_row(dom.name(), params) for dom, params in records], "\n".join(blocks))
 
 
 # The stats fields libvirt types as signed; every other integer field is unsigned.
@@ -505,13 +509,18 @@ def _unsigned(key: str, value: Any) -> Any:
 
 _MEM_TAGS = ("swap_in", "swap_out", "major_fault", "minor_fault", "unused", "available", "usable", "actual",
              "rss", "last_update", "disk_caches", "hugetlb_pgalloc", "hugetlb_pgfail")
+# Their JSON keys: sizes in KiB (libvirt's unit), the last update in seconds since the epoch.
+_MEM_KEYS = {t: t + ("_kib" if t in ("swap_in", "swap_out", "unused", "available", "usable", "actual", "rss",
+                                     "disk_caches") else "_seconds" if t == "last_update" else "")
+             for t in _MEM_TAGS}
 
 
 @command("dommemstat", group="monitor", help="get memory statistics for a domain",
          desc="Get memory statistics for a running domain.",
          opts=[DOMAIN(complete="domain:active"), Int("period", "period in seconds to set collection", conv=None, empty_ok=True,
                              named_only=True), CONFIG, LIVE, CURRENT],
-         exclusive=[("current", "live"), ("current", "config")])
+         exclusive=[("current", "live"), ("current", "config")],
+         schema=obj({_MEM_KEYS[t]: "integer?" for t in _MEM_TAGS}))
 def cmd_dommemstat(ctx: Session, domain: str, period: str | None, config: bool, live: bool,
                    current: bool) -> None:
     import libvirt
@@ -535,7 +544,7 @@ def cmd_dommemstat(ctx: Session, domain: str, period: str | None, config: bool, 
     except libvirt.libvirtError as err:
         raise VshError(f"Failed to get memory statistics for domain {domain}", cause=err) from None
     shown = {k: v for k, v in stats.items() if k in _MEM_TAGS}
-    ctx.out.data(shown, "".join(f"{k} {v}\n" for k, v in shown.items()))
+    ctx.out.data({_MEM_KEYS[t]: stats.get(t) for t in _MEM_TAGS}, "".join(f"{k} {v}\n" for k, v in shown.items()))
 
 
 # block devices -------------------------------------------------------------------------
@@ -543,7 +552,8 @@ def cmd_dommemstat(ctx: Session, domain: str, period: str | None, config: bool, 
 @command("domblklist", group="monitor", help="list all domain blocks",
          desc="Get the summary of block devices for a domain.",
          opts=[DOMAIN(), Flag("inactive", "get inactive rather than running configuration"),
-               Flag("details", "additionally display the type and device value")])
+               Flag("details", "additionally display the type and device value")],
+         schema=rows(type="string?", device="string?", target="string", source="string?"))
 def cmd_domblklist(ctx: Session, domain: str, inactive: bool, details: bool) -> None:
     import libvirt
 
@@ -599,7 +609,9 @@ def _blkinfo_text(info: list[int], human: bool) -> list[str]:
          desc="Get block device size info for a domain.",
          opts=[DOMAIN(), Str("device", "block device", complete="domain-disk", empty_ok=True),
                Flag("human", "Human readable output"), Flag("all", "display all block devices info")],
-         exclusive=[("all", "device")])
+         exclusive=[("all", "device")],
+         schema=rows(target="string?", capacity_bytes="integer", allocation_bytes="integer",
+                     physical_bytes="integer"))
 def cmd_domblkinfo(ctx: Session, domain: str, device: str | None, human: bool, all: bool) -> None:
     import libvirt
 
@@ -609,6 +621,11 @@ def cmd_domblkinfo(ctx: Session, domain: str, device: str | None, human: bool, a
     if not all:
         info = dom.blockInfo(device)
         cap, alloc, phy = _blkinfo_text(info, human)
+        if ctx.out.json:
+            # One row, as --all gives one per disk.
+            ctx.out.data([{"target": device, "capacity_bytes": info[0], "allocation_bytes": info[1],
+                           "physical_bytes": info[2]}])
+            return
         ctx.out.kv([("capacity", "Capacity:", info[0], cap), ("allocation", "Allocation:", info[1], alloc),
                     ("physical", "Physical:", info[2], phy)])
         return
@@ -616,7 +633,7 @@ def cmd_domblkinfo(ctx: Session, domain: str, device: str | None, human: bool, a
 
     active = dom.isActive() == 1
     root = etree.fromstring(dom.XMLDesc(0).encode())
-    rows = []
+    found = []
     for disk in root.xpath("./devices/disk"):
         protocol = _xstr(disk, "./source/@protocol")
         target = _xstr(disk, "./target/@dev")
@@ -630,14 +647,14 @@ def cmd_domblkinfo(ctx: Session, domain: str, device: str | None, human: bool, a
                         and err.get_error_domain() == libvirt.VIR_FROM_STORAGE):
                     raise
         cap, alloc, phy = _blkinfo_text(info, human)
-        rows.append({"target": target, "capacity": info[0], "allocation": info[1], "physical": info[2],
-                     "_text": (cap, alloc, phy)})
+        found.append({"target": target, "capacity_bytes": info[0], "allocation_bytes": info[1],
+                      "physical_bytes": info[2], "_text": (cap, alloc, phy)})
     ctx.out.table([Column("target", "Target"),
                    Column("capacity", "Capacity"), Column("allocation", "Allocation"),
                    Column("physical", "Physical")],
                   [{"target": r["target"], "capacity": r["_text"][0], "allocation": r["_text"][1],
-                    "physical": r["_text"][2]} for r in rows],
-                  json_obj=[{k: v for k, v in r.items() if k != "_text"} for r in rows])
+                    "physical": r["_text"][2]} for r in found],
+                  json_obj=[{k: v for k, v in r.items() if k != "_text"} for r in found])
 
 
 # (field, legacy name, human label) in the order virsh prints block statistics.
@@ -654,10 +671,24 @@ _BLKSTAT_FIELDS = (
 )
 
 
+def _blk_key(field: str) -> str:
+    """A block stats field as a JSON key: times in nanoseconds, `errs` spelt out."""
+    return "errors" if field == "errs" else field + "_ns" if field.endswith("_times") else field
+
+
+def _blkstat_record(device: str, params: dict[str, Any]) -> dict[str, Any]:
+    record: dict[str, Any] = {"target": device}
+    record.update({_blk_key(f): params.get(f) for f, _legacy, _label in _BLKSTAT_FIELDS})
+    record.update({_blk_key(f): v for f, v in params.items() if _blk_key(f) not in record})
+    return record
+
+
 @command("domblkstat", group="monitor", help="get device block stats for a domain",
          desc="Get device block stats for a running domain. See man page or use --human for explanation of fields",
          opts=[DOMAIN(complete="domain:active"), Str("device", "block device", complete="domain-disk", empty_ok=True),
-               Flag("human", "print a more human readable output")])
+               Flag("human", "print a more human readable output")],
+         schema=obj({"target": "string", **{_blk_key(f): "integer?" for f, _l, _t in _BLKSTAT_FIELDS}},
+                    extra="integer|number"))
 def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -> None:
     import libvirt
 
@@ -684,7 +715,7 @@ def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -
             if value >= 0:
                 lines.append(f"{prefix} {(label if human else legacy):<{width}} {value}\n")
                 stats[field] = value
-        ctx.out.data({"device": device, "stats": stats}, "".join(lines))
+        ctx.out.data(_blkstat_record(device, stats), "".join(lines))
         return
     prefix = device
     if human:
@@ -699,14 +730,15 @@ def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -
     for field, value in params.items():
         if field not in done:
             lines.append(f"{prefix} {field} {shown_value(value)}\n")
-    ctx.out.data({"device": device, "stats": params}, "".join(lines))
+    ctx.out.data(_blkstat_record(device, params), "".join(lines))
 
 
 # interfaces ----------------------------------------------------------------------------
 
 @command("domiflist", group="monitor", help="list all domain virtual interfaces",
          desc="Get the summary of virtual interfaces for a domain.",
-         opts=[DOMAIN(), Flag("inactive", "get inactive rather than running configuration")])
+         opts=[DOMAIN(), Flag("inactive", "get inactive rather than running configuration")],
+         schema=rows(interface="string?", type="string?", source="string?", model="string?", mac="string?"))
 def cmd_domiflist(ctx: Session, domain: str, inactive: bool) -> None:
     import libvirt
 
@@ -731,7 +763,8 @@ _IFSTAT_FIELDS = ("rx_bytes", "rx_packets", "rx_errs", "rx_drop", "tx_bytes", "t
 @command("domifstat", group="monitor", help="get network interface stats for a domain",
          desc="Get network interface stats for a running domain.",
          opts=[DOMAIN(complete="domain:active"), Data("interface", "interface device specified by name or MAC Address",
-                              complete="domain-interface", late=True)])
+                              complete="domain-interface", late=True)],
+         schema=obj({"interface": "string", **{f: "integer?" for f in _IFSTAT_FIELDS}}))
 def cmd_domifstat(ctx: Session, domain: str, interface: str) -> None:
     import libvirt
 
@@ -742,7 +775,8 @@ def cmd_domifstat(ctx: Session, domain: str, interface: str) -> None:
     except libvirt.libvirtError as err:
         raise VshError(f"Failed to get interface stats {domain} {interface}", cause=err) from None
     stats = {k: v for k, v in zip(_IFSTAT_FIELDS, values) if v >= 0}
-    ctx.out.data({"interface": interface, **stats}, "".join(f"{interface} {k} {v}\n" for k, v in stats.items()))
+    text = "".join(f"{interface} {k} {v}\n" for k, v in stats.items())
+    ctx.out.data({"interface": interface, **{k: stats.get(k) for k in _IFSTAT_FIELDS}}, text)
 
 
 # domcontrol, domblkerror -------------------------------------------------------------------------
@@ -754,35 +788,36 @@ _CONTROL_REASONS = ("none", "unknown", "monitor failure", "internal (locking) er
 
 
 @command("domcontrol", group="monitor", help="domain control interface state",
-         desc="Returns state of a control interface to the domain.", opts=[DOM(complete="domain:active")])
+         desc="Returns state of a control interface to the domain.", opts=[DOM(complete="domain:active")],
+         schema=obj(state="string", reason="string?", state_time_seconds="number?"))
 def cmd_domcontrol(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain)
     state, details, state_time = dom.controlInfo(0)
     name = _CONTROL_STATES[state] if 0 <= state < len(_CONTROL_STATES) else "unknown"
-    obj: dict[str, Any] = {"state": name, "reason": None, "state_time": None}
+    record: dict[str, Any] = {"state": name, "reason": None, "state_time_seconds": None}
     if state not in (0, 3):
-        obj["state_time"] = state_time / 1000.0
+        record["state_time_seconds"] = state_time / 1000.0
         text = f"{name} ({state_time / 1000.0:.3f}s)\n"
     elif state == 3 and details > 0:
-        obj["reason"] = _CONTROL_REASONS[details] if details < len(_CONTROL_REASONS) else "unknown"
-        text = f"{name}: {obj['reason']}\n"
+        record["reason"] = _CONTROL_REASONS[details] if details < len(_CONTROL_REASONS) else "unknown"
+        text = f"{name}: {record['reason']}\n"
     else:
         text = f"{name}\n"
-    ctx.out.data(obj, text)
+    ctx.out.data(record, text)
 
 
 _IO_ERRORS = ("no error", "unspecified error", "no space")
 
 
 @command("domblkerror", group="monitor", help="Show errors on block devices", desc="Show block device errors",
-         opts=[DOM(complete="domain:active")])
+         opts=[DOM(complete="domain:active")], schema=rows(target="string", error="string"))
 def cmd_domblkerror(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain)
     errors = dom.diskErrors(0)
-    rows = [{"disk": disk, "error": _IO_ERRORS[code] if 0 <= code < 3 else "unknown error"}
-            for disk, code in errors.items()]
-    text = "".join(f"{r['disk']}: {r['error']}\n" for r in rows) if rows else "No errors found\n"
-    ctx.out.data(rows, text)
+    found = [{"target": disk, "error": _IO_ERRORS[code] if 0 <= code < 3 else "unknown error"}
+             for disk, code in errors.items()]
+    text = "".join(f"{r['target']}: {r['error']}\n" for r in found) if found else "No errors found\n"
+    ctx.out.data(found, text)
 
 
 # domifaddr ------------------------------------------------------------------------------------------
@@ -792,7 +827,9 @@ def cmd_domblkerror(ctx: Session, domain: str) -> None:
          opts=[DOM(complete="domain:active"), Str("interface", "network interface name", complete="domain-interface"),
                Flag("full", "always display names and MACs of interfaces"),
                Str("source", "address source: 'lease', 'agent', or 'arp'",
-                   choices=("lease", "agent", "arp"))])
+                   choices=("lease", "agent", "arp"))],
+         schema=rows(interface="string", mac="string?",
+                     addresses=rows(type="string", address="string?", prefix="integer?")))
 def cmd_domifaddr(ctx: Session, domain: str, interface: str | None, full: bool, source: str | None) -> None:
     import libvirt
 
@@ -811,7 +848,7 @@ def cmd_domifaddr(ctx: Session, domain: str, interface: str | None, full: bool, 
             continue
         mac = info.get("hwaddr")
         addrs = info.get("addrs") or []
-        records.append({"name": name, "mac": mac, "addresses": [
+        records.append({"interface": name, "mac": mac, "addresses": [
             {"type": "ipv6" if a.get("type") == libvirt.VIR_IP_ADDR_TYPE_IPV6 else "ipv4",
              "address": a.get("addr"), "prefix": a.get("prefix")} for a in addrs]})
         if not addrs:
@@ -853,7 +890,8 @@ def mac_text(text: str) -> str:
 
 @command("domif-getlink", group="monitor", help="get link state of a virtual interface",
          desc="Get link state of a domain's virtual interface.",
-         opts=[DOM(), DOMIF_INTERFACE, Alias("persistent", "config"), Flag("config", "Get persistent interface state")])
+         opts=[DOM(), DOMIF_INTERFACE, Alias("persistent", "config"), Flag("config", "Get persistent interface state")],
+         schema=obj(interface="string", state="string"))
 def cmd_domif_getlink(ctx: Session, domain: str, interface: str, config: bool) -> None:
     import libvirt
 
@@ -880,7 +918,8 @@ def cmd_domif_getlink(ctx: Session, domain: str, interface: str, config: bool) -
                Flag("pretty", "print domain's time in human readable form"),
                Flag("sync", "instead of setting given time, synchronize from domain's RTC"),
                Int("time", "time to set", conv="long", late=True)],
-         exclusive=[("time", "now"), ("time", "sync"), ("now", "sync")])
+         exclusive=[("time", "now"), ("time", "sync"), ("now", "sync")],
+         schema=obj(time="string?", time_seconds="integer", time_ns="integer"))
 def cmd_domtime(ctx: Session, domain: str, now: bool, pretty: bool, sync: bool, time: str | None) -> None:
     import time as clock
 
@@ -900,6 +939,10 @@ def cmd_domtime(ctx: Session, domain: str, now: bool, pretty: bool, sync: bool, 
         shown = clock.strftime("%Y-%m-%d %H:%M:%S", clock.gmtime(secs))
     except (OverflowError, OSError, ValueError):
         shown = "(null)"
-    ctx.out.data({"seconds": secs, "nseconds": got.get("nseconds", 0), "time": shown})
+    try:
+        iso: str | None = clock.strftime("%Y-%m-%dT%H:%M:%SZ", clock.gmtime(secs))
+    except (OverflowError, OSError, ValueError):
+        iso = None
+    ctx.out.data({"time": iso, "time_seconds": secs, "time_ns": secs * 1000000000 + got.get("nseconds", 0)})
     # virsh prints the time without a newline; the blank line after every command ends it.
     ctx.out.write(f"Time: {shown}" if pretty else f"Time: {secs}")

@@ -10,13 +10,15 @@ from __future__ import annotations
 from vsh.commands.common import DOM, WRAP, XPATH, dump_xml, get_domain
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.schema import XML, single
 from vsh.session import Session
 from vsh.spec import Flag
 
 
 # domid, domname, domuuid, dumpxml ----------------------------------------------------------------
 
-@command("domid", group="domain", help="convert a domain name or UUID to domain id",
+@command("domid", schema=single("id", "integer?"),
+         group="domain", help="convert a domain name or UUID to domain id",
          opts=[DOM("domain name or uuid", complete="domain:active")])
 def cmd_domid(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain, by_id=False)
@@ -24,14 +26,16 @@ def cmd_domid(ctx: Session, domain: str) -> None:
     ctx.out.data({"id": dom_id if dom_id >= 0 else None}, (str(dom_id) if dom_id >= 0 else "-") + "\n")
 
 
-@command("domname", group="domain", help="convert a domain id or UUID to domain name",
+@command("domname", schema=single("name"),
+         group="domain", help="convert a domain id or UUID to domain name",
          opts=[DOM("domain id or uuid", complete="domain-uuid")])
 def cmd_domname(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain, by_name=False)
     ctx.out.data({"name": dom.name()}, dom.name() + "\n")
 
 
-@command("domuuid", group="domain", help="convert a domain name or id to domain UUID",
+@command("domuuid", schema=single("uuid"),
+         group="domain", help="convert a domain name or id to domain UUID",
          opts=[DOM("domain id or name")])
 def cmd_domuuid(ctx: Session, domain: str) -> None:
     import libvirt
@@ -44,7 +48,8 @@ def cmd_domuuid(ctx: Session, domain: str) -> None:
     ctx.out.data({"uuid": uuid}, uuid + "\n")
 
 
-@command("dumpxml", group="domain", help="domain information in XML",
+@command("dumpxml", schema=XML,
+         group="domain", help="domain information in XML",
          desc="Output the domain information as an XML dump to stdout.",
          opts=[DOM(), Flag("inactive", "show inactive defined XML"),
                Flag("security-info", "include security sensitive information in XML dump"),

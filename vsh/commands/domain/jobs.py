@@ -10,6 +10,7 @@ from typing import Any
 from vsh.commands.common import DOMAIN
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.schema import obj
 from vsh.session import Session
 from vsh.spec import Flag
 
@@ -103,7 +104,8 @@ def _job_lines(kind: int, p: dict[str, Any]) -> list[str]:
     return out
 
 
-@command("domjobinfo", group="domain", help="domain job information",
+@command("domjobinfo", schema=obj(type="string", type_code="integer", stats=obj({}, extra="integer|number|string|boolean")),
+         group="domain", help="domain job information",
          desc="Returns information about jobs running on a domain.",
          opts=[DOMAIN(complete="domain:active"), Flag("completed", "return statistics of a recently completed job"),
                Flag("keep-completed", "don't destroy statistics of a recently completed job when reading"),

@@ -23,6 +23,7 @@ from vsh.commands.common import DOM, get_domain, required
 from vsh.errors import VshError
 from vsh.jobs import JobWatch
 from vsh.registry import command
+from vsh.schema import obj, single
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
 
@@ -287,7 +288,8 @@ def cmd_migrate_setmaxdowntime(ctx: Session, domain: str, downtime: str) -> None
     dom.migrateSetMaxDowntime(min(value, LONG_MAX), 0)  # libvirt-python's bound; see migrate-setspeed
 
 
-@command("migrate-getmaxdowntime", group="domain", help="get maximum tolerable downtime",
+@command("migrate-getmaxdowntime", schema=single("downtime_ms", "integer"),
+         group="domain", help="get maximum tolerable downtime",
          desc="Get maximum tolerable downtime of a domain which is being live-migrated to another host.",
          opts=[DOM(complete="domain:active")])
 def cmd_migrate_getmaxdowntime(ctx: Session, domain: str) -> None:
@@ -296,7 +298,8 @@ def cmd_migrate_getmaxdowntime(ctx: Session, domain: str) -> None:
     ctx.out.data({"downtime_ms": downtime}, f"{downtime}\n")
 
 
-@command("migrate-compcache", group="domain", help="get/set compression cache size",
+@command("migrate-compcache", schema=single("cache_bytes", "integer"),
+         group="domain", help="get/set compression cache size",
          desc="Get/set size of the cache (in bytes) used for compressing repeatedly transferred memory pages "
               "during live migration.",
          opts=[DOM(complete="domain:active"),
@@ -331,7 +334,8 @@ def cmd_migrate_setspeed(ctx: Session, domain: str, bandwidth: str, postcopy: bo
     dom.migrateSetMaxSpeed(value, libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY if postcopy else 0)
 
 
-@command("migrate-getspeed", group="domain", help="Get the maximum migration bandwidth",
+@command("migrate-getspeed", schema=obj(bandwidth_mib_per_second="integer", postcopy="boolean"),
+         group="domain", help="Get the maximum migration bandwidth",
          desc="Get the maximum migration bandwidth (in MiB/s) for a domain.",
          opts=[DOM(complete="domain:active"), Flag("postcopy", "get post-copy migration bandwidth")])
 def cmd_migrate_getspeed(ctx: Session, domain: str, postcopy: bool) -> None:
@@ -339,7 +343,7 @@ def cmd_migrate_getspeed(ctx: Session, domain: str, postcopy: bool) -> None:
 
     dom = get_domain(ctx, domain)
     bandwidth = dom.migrateGetMaxSpeed(libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY if postcopy else 0)
-    ctx.out.data({"bandwidth_mib_s": bandwidth, "postcopy": postcopy}, f"{bandwidth}\n")
+    ctx.out.data({"bandwidth_mib_per_second": bandwidth, "postcopy": postcopy}, f"{bandwidth}\n")
 
 
 @command("migrate-postcopy", group="domain", help="Switch running migration from pre-copy to post-copy",

@@ -18,6 +18,7 @@ from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain
 from vsh.cpulist import format_bitmap
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import array, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, Int, Str
 from vsh.typedparams import shown_value, typed_value
@@ -72,7 +73,9 @@ def cmd_setmaxmem(ctx: Session, domain: str, size: str, config: bool, live: bool
 
 # vcpucount, setvcpus -------------------------------------------------------------------------------
 
-@command("vcpucount", group="domain", help="domain vcpu counts",
+@command("vcpucount", schema=obj(count="integer?", maximum_config="integer?", maximum_live="integer?",
+                    current_config="integer?", current_live="integer?"),
+         group="domain", help="domain vcpu counts",
          desc="Returns the number of virtual CPUs used by the domain.",
          opts=[DOM(),
                Flag("maximum", "get maximum count of vcpus"),
@@ -104,7 +107,9 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
             if guest:
                 raise VshError("Failed to retrieve vCPU count from the guest", cause=err) from None
             raise
-        ctx.out.data({"count": count}, f"{count}\n")
+        record: dict[str, Any] = {"count": count, **{f"{k}_{w}": None for k in ("maximum", "current")
+                                                        for w in ("config", "live")}}
+        ctx.out.data(record, f"{count}\n")
         return
     running = dom.isActive() == 1
     rows: list[tuple[str, str, int | None]] = []
@@ -115,7 +120,7 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
                 continue
             rows.append((kind, where, dom.vcpusFlags(kflag | wflag)))
     text = "".join(f"{kind:<12} {where:<12} {n:>3}\n" for kind, where, n in rows if n is not None)
-    ctx.out.data({f"{kind}_{where}": n for kind, where, n in rows}, text)
+    ctx.out.data({"count": None, **{f"{kind}_{where}": n for kind, where, n in rows}}, text)
 
 
 @command("setvcpus", group="domain", help="change number of virtual CPUs",
@@ -163,7 +168,9 @@ def _config_vcpus(dom: Any) -> list[int]:
     return list(range(int(vcpu.get("current", total)) if vcpu is not None else total))
 
 
-@command("vcpuinfo", group="domain", help="detailed domain vcpu information",
+@command("vcpuinfo", schema=rows(vcpu="integer", cpu="integer?", state="string?", cpu_time_ns="integer?",
+                     affinity=array("integer"), cpus="integer"),
+         group="domain", help="detailed domain vcpu information",
          desc="Returns basic information about the domain virtual CPUs.",
          opts=[DOM(), Flag("pretty", "return human readable output")])
 def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
@@ -181,13 +188,13 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
         # An inactive domain has no vCPU threads: virsh shows the pinning of the definition.
         pins = dom.vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_CONFIG)
         for n in _config_vcpus(dom):
-            records.append({"vcpu": n, "cpu": None, "state": None, "cpu_time": None,
+            records.append({"vcpu": n, "cpu": None, "state": None, "cpu_time_ns": None,
                             "affinity": [c for c, on in enumerate(pins[n]) if on], "cpus": ncpus})
     else:
         for (number, vstate, cpu_time, cpu), cpumap in zip(infos, maps):
             records.append({"vcpu": number, "cpu": cpu,
                             "state": _VCPU_STATES[vstate] if 0 <= vstate < 3 else "no state",
-                            "cpu_time": cpu_time / 1e9 if cpu_time else None,
+                            "cpu_time_ns": cpu_time or None,
                             "affinity": [c for c, on in enumerate(cpumap) if on], "cpus": ncpus})
     lines: list[str] = []
     for i, rec in enumerate(records):
@@ -198,8 +205,8 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
             lines += [f"{'CPU:':<15} N/A", f"{'State:':<15} N/A", f"{'CPU time':<15} N/A"]
         else:
             lines += [f"{'CPU:':<15} {rec['cpu']}", f"{'State:':<15} {rec['state']}"]
-            if rec["cpu_time"] is not None:
-                lines.append(f"{'CPU time:':<15} {rec['cpu_time']:.1f}s")
+            if rec["cpu_time_ns"] is not None:
+                lines.append(f"{'CPU time:':<15} {rec['cpu_time_ns'] / 1e9:.1f}s")
         if pretty:
             lines.append(f"{'CPU Affinity:':<15} {format_bitmap(rec['affinity'])} (out of {ncpus})")
         else:
@@ -236,7 +243,8 @@ def _edit_text(ctx: Session, text: str) -> str:
             pass
 
 
-@command("desc", group="domain", help="show or set domain's description or title",
+@command("desc", schema=obj(title="string?", description="string?"),
+         group="domain", help="show or set domain's description or title",
          desc="Allows setting or modifying the description or title of a domain.",
          opts=[DOM(),
                Flag("live", "modify/get running state"),
@@ -271,7 +279,7 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
         return
     text = _description(dom, title, config)
     if ctx.out.json:
-        ctx.out.data({what: text})
+        ctx.out.data({"title": text if title else None, "description": None if title else text})
     elif text:
         ctx.out.write(text)
     else:
@@ -280,7 +288,8 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
 
 # domhostname -----------------------------------------------------------------
 
-@command("domhostname", group="domain", help="print the domain's hostname",
+@command("domhostname", schema=single("hostname"),
+         group="domain", help="print the domain's hostname",
          opts=[DOM(complete="domain:active"), Str("source", "address source: 'lease' or 'agent'", empty_ok=True,
                                                       choices=("agent", "lease"))])
 def cmd_domhostname(ctx: Session, domain: str, source: str | None) -> None:
@@ -309,7 +318,8 @@ _SCHED_TYPES = {"cpu_shares": "ullong", "global_period": "ullong", "global_quota
                 "weight": "uint", "cap": "uint", "reservation": "llong", "limit": "llong", "shares": "int"}
 
 
-@command("schedinfo", group="domain", help="show/set scheduler parameters", desc="Show/Set scheduler parameters.",
+@command("schedinfo", schema=obj(scheduler="string", parameters=obj({}, extra="integer|number|string|boolean")),
+         group="domain", help="show/set scheduler parameters", desc="Show/Set scheduler parameters.",
          opts=[DOM(),
                Int("weight", "weight for XEN_CREDIT", conv=None, named_only=True, late=True),
                Int("cap", "cap for XEN_CREDIT", conv=None, named_only=True, late=True),

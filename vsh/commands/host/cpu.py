@@ -16,6 +16,7 @@ from typing import Any
 from vsh.commands import common
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
+from vsh.schema import XML, array, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
 
@@ -52,7 +53,8 @@ def _strings(**values: str | None) -> None:
         common.required(name, value)
 
 
-@command("nodecpumap", group="host", help="node cpu map",
+@command("nodecpumap", schema=obj(present="integer", online="integer", cpus=array("integer")),
+         group="host", help="node cpu map",
          desc="Displays the node's total number of CPUs, the number of online CPUs and the list of online CPUs.",
          opts=[Flag("pretty", "return human readable output")])
 def cmd_nodecpumap(ctx: Session, pretty: bool) -> None:
@@ -85,7 +87,9 @@ def _ratio(part: float, total: float) -> float:
     return part / total * 100
 
 
-@command("nodecpustats", group="host", help="Prints cpu stats of the node.",
+@command("nodecpustats", schema=obj({**{f"{label}_ns": "integer?" for _f, label in CPU_FIELDS},
+                    **{f"{label}_percent": "number?" for label in ["usage"] + [lb for _f, lb in CPU_FIELDS]}}),
+         group="host", help="Prints cpu stats of the node.",
          desc="Returns cpu stats of the node, in nanoseconds.",
          opts=[Int("cpu", "prints specified cpu statistics only.", complete="node-cpu"),
                Flag("percent", "prints by percentage during 1 second.")])
@@ -109,22 +113,30 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
             if k in stats:
                 stats[k] = (int(v) - stats[k]) % 2**64
     rows = [(label, stats[field]) for field, label in CPU_FIELDS if field in stats]
+    # Every key always: the counters in nanoseconds (since boot; with --percent, over the
+    # second measured) and, with --percent, the shares of that second.
+    record: dict[str, Any] = {f"{label}_ns": None for _field, label in CPU_FIELDS}
+    record.update({f"{label}_percent": None for label in ["usage"] + [label for _f, label in CPU_FIELDS]})
+    if "utilization" not in stats:
+        record.update({f"{label}_ns": value for label, value in rows})
     if not percent:
-        ctx.out.data(dict(rows), "".join(f"{label + ':':<15} {value:20d}\n" for label, value in rows))
+        ctx.out.data(record, "".join(f"{label + ':':<15} {value:20d}\n" for label, value in rows))
         return
     if "utilization" in stats:
         usage = stats["utilization"]
         idle = (100 - usage) % 2**64
-        ctx.out.data({"usage": usage, "idle": idle}, f"{'usage:':<15} {usage:5d}%\n{'idle:':<15} {idle:5d}%\n")
+        record.update(usage_percent=usage, idle_percent=idle)
+        ctx.out.data(record, f"{'usage:':<15} {usage:5d}%\n{'idle:':<15} {idle:5d}%\n")
         return
     total = float(sum(value for _label, value in rows))
     values = [("usage", _ratio(float(stats.get("user", 0) + stats.get("kernel", 0)), total))]
     values += [(label, _ratio(float(value), total)) for label, value in rows]
-    obj = {label: (None if math.isnan(v) or math.isinf(v) else v) for label, v in values}
-    ctx.out.data(obj, "".join(f"{label + ':':<15} {_c_float(v)}%\n" for label, v in values))
+    record.update({f"{label}_percent": (None if math.isnan(v) or math.isinf(v) else v) for label, v in values})
+    ctx.out.data(record, "".join(f"{label + ':':<15} {_c_float(v)}%\n" for label, v in values))
 
 
-@command("maxvcpus", group="host", help="connection vcpu maximum",
+@command("maxvcpus", schema=single("max_vcpus", "integer"),
+         group="host", help="connection vcpu maximum",
          desc="Show maximum number of virtual CPUs for guests on this connection.",
          opts=[Str("type", "domain type", empty_ok=True, choices=VIRT_TYPES)])
 def cmd_maxvcpus(ctx: Session, type: str | None) -> None:
@@ -155,21 +167,23 @@ def cmd_maxvcpus(ctx: Session, type: str | None) -> None:
     ctx.out.data({"max_vcpus": vcpus}, f"{vcpus}\n")
 
 
-@command("cpu-models", group="host", help="CPU models", desc="Get the CPU models for an arch.",
+@command("cpu-models", schema=rows(name="string"),
+         group="host", help="CPU models", desc="Get the CPU models for an arch.",
          opts=[Data("arch", "architecture", empty_ok=True, choices=ARCHES)])
 def cmd_cpu_models(ctx: Session, arch: str) -> None:
     _strings(arch=arch)
     with failing("failed to get CPU model names"):
         models = ctx.conn.getCPUModelNames(arch, 0)
     if ctx.out.json:
-        ctx.out.data(list(models))
+        ctx.out.data([{"name": m} for m in models])
     elif not models:
         ctx.out.extra("all CPU models are accepted")
     else:
         ctx.out.write("".join(m + "\n" for m in models))
 
 
-@command("domcapabilities", group="host", help="domain capabilities",
+@command("domcapabilities", schema=XML,
+         group="host", help="domain capabilities",
          desc="Returns capabilities of emulator with respect to host and libvirt.",
          opts=[VIRTTYPE(), EMULATOR("emulatorbin"), ARCH("domain architecture (/domain/os/type/@arch)"), MACHINE()])
 def cmd_domcapabilities(ctx: Session, virttype: str | None, emulatorbin: str | None, arch: str | None,
@@ -237,7 +251,8 @@ def _compare_report(ctx: Session, path: str, result: int, texts: dict[str, str],
         raise VshError("")
 
 
-@command("cpu-compare", group="host", help="compare host CPU with a CPU described by an XML file",
+@command("cpu-compare", schema=obj(file="string", result="string"),
+         group="host", help="compare host CPU with a CPU described by an XML file",
          desc="compare CPU with host CPU",
          opts=[common.FILE("file containing an XML CPU description"),
                Flag("error", "report error if CPUs are incompatible"),
@@ -264,7 +279,8 @@ def _baseline_flags(features: bool, migratable: bool) -> int:
                          migratable=(migratable, libvirt.VIR_CONNECT_BASELINE_CPU_MIGRATABLE))
 
 
-@command("cpu-baseline", group="host", help="compute baseline CPU",
+@command("cpu-baseline", schema=XML,
+         group="host", help="compute baseline CPU",
          desc="Compute baseline CPU for a set of given CPUs.",
          opts=[common.FILE("file containing XML CPU descriptions"),
                Flag("features", "Show features that are part of the CPU model type"),
@@ -280,7 +296,8 @@ def cmd_cpu_baseline(ctx: Session, file: str, features: bool, migratable: bool) 
     ctx.out.xml(xml)
 
 
-@command("hypervisor-cpu-compare", group="host",
+@command("hypervisor-cpu-compare", schema=obj(file="string", result="string"),
+         group="host",
          help="compare a CPU with the CPU created by a hypervisor on the host",
          desc="compare CPU with hypervisor CPU",
          opts=[common.FILE("file containing an XML CPU description"), VIRTTYPE(), EMULATOR(), ARCH(), MACHINE(),
@@ -304,7 +321,8 @@ def cmd_hypervisor_cpu_compare(ctx: Session, file: str, virttype: str | None, em
         failure)
 
 
-@command("hypervisor-cpu-baseline", group="host", help="compute baseline CPU usable by a specific hypervisor",
+@command("hypervisor-cpu-baseline", schema=XML,
+         group="host", help="compute baseline CPU usable by a specific hypervisor",
          desc="Compute baseline CPU for a set of given CPUs. The result will be tailored to the specified "
               "hypervisor.",
          opts=[Str("file", "file containing XML CPU descriptions", complete="file", empty_ok=True), VIRTTYPE(),
