@@ -29,7 +29,7 @@ def prop(kind: Prop) -> dict[str, Any]:
     return {"type": types[0] if len(types) == 1 else types}
 
 
-def obj(props: dict[str, Prop] | None = None, extra: Prop | None = None, **kw: Prop) -> dict[str, Any]:
+def obj(props: dict[str, Prop] | None = None, /, *, extra: Prop | None = None, **kw: Prop) -> dict[str, Any]:
     """An object with exactly these keys, all present; `extra` admits other keys of that type
     (libvirt's open-ended stats)."""
     merged = {**(props or {}), **kw}
@@ -96,7 +96,7 @@ def shape_lines(schema: dict[str, Any], indent: int = 0) -> list[str]:
     """The shape as `help` and the man page show it: one key per line, nested keys indented."""
     pad = " " * indent
     if "anyOf" in schema:
-        inner = next((s for s in schema["anyOf"] if s.get("type") != "null"), {})
+        inner: dict[str, Any] = next((s for s in schema["anyOf"] if s.get("type") != "null"), {})
         return shape_lines(inner, indent) if inner.get("type") in ("object", "array") else [pad + _type_words(schema)]
     kind = schema.get("type")
     if kind == "array" and (schema.get("items") or {}).get("type") == "object":
@@ -128,3 +128,13 @@ def _object_lines(schema: dict[str, Any], indent: int) -> list[str]:
     if isinstance(extra, dict):
         lines.append(f"{pad}{'...':<{width}}  other keys: {_type_words(extra)}")
     return lines
+
+
+#: `{"name": "test", "changed": true}`: what an edit command reports (edit, net-edit, ...).
+EDITED = obj(name="string", changed="boolean")
+
+#: An edit that may rename or clone (snapshot-edit, checkpoint-edit): `from` is the name before.
+EDITED_FROM = obj({"name": "string", "changed": "boolean", "from": "string"})
+
+#: Libvirt's open-ended typed parameters passed through under snake_case keys.
+PARAMS = obj({}, extra="string|integer|number|boolean")

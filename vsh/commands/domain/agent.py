@@ -18,6 +18,7 @@ from typing import Any
 from vsh.commands.common import DOM, get_domain, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import PARAMS, array, rows, single
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
@@ -31,7 +32,8 @@ def _mountpoints(domain_opt: str) -> list[Any]:
     return [_RUNNING, Argv("mountpoint", f"mountpoint path to be {domain_opt}", complete="domain-mountpoint")]
 
 
-@command("domfsfreeze", group="domain", help="Freeze domain's mounted filesystems.",
+@command("domfsfreeze", schema=single("count", "integer"),
+         group="domain", help="Freeze domain's mounted filesystems.",
          desc="Freeze domain's mounted filesystems.", opts=_mountpoints("frozen"))
 def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     dom = get_domain(ctx, domain)
@@ -41,7 +43,8 @@ def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     ctx.out.extra(f"Froze {count} filesystem(s)")
 
 
-@command("domfsthaw", group="domain", help="Thaw domain's mounted filesystems.",
+@command("domfsthaw", schema=single("count", "integer"),
+         group="domain", help="Thaw domain's mounted filesystems.",
          desc="Thaw domain's mounted filesystems.", opts=_mountpoints("thawed"))
 def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     dom = get_domain(ctx, domain)
@@ -51,7 +54,8 @@ def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     ctx.out.extra(f"Thawed {count} filesystem(s)")
 
 
-@command("domfsinfo", group="domain", help="Get information of domain's mounted filesystems.",
+@command("domfsinfo", schema=rows(mountpoint="string", name="string", type="string", targets=array("string")),
+         group="domain", help="Get information of domain's mounted filesystems.",
          desc="Get information of domain's mounted filesystems.", opts=[_RUNNING])
 def cmd_domfsinfo(ctx: Session, domain: str) -> None:
     from vsh.output import Column
@@ -59,14 +63,14 @@ def cmd_domfsinfo(ctx: Session, domain: str) -> None:
     dom = get_domain(ctx, domain)
     with failing("Unable to get filesystem information"):
         infos = dom.fsInfo(0)
-    rows = [{"mountpoint": m, "name": n, "type": t, "target": list(aliases or [])} for m, n, t, aliases in infos]
+    rows = [{"mountpoint": m, "name": n, "type": t, "targets": list(aliases or [])} for m, n, t, aliases in infos]
     if not rows:
         ctx.out.data([])
         # virsh prints this line without a newline; the blank line after every command ends it.
         ctx.out.extra("No filesystems are mounted in the domain", end="")
         return
     columns = [Column("mountpoint", "Mountpoint"), Column("name", "Name"), Column("type", "Type"),
-               Column("target", "Target", text=",".join)]
+               Column("targets", "Target", text=",".join)]
     ctx.out.table(columns, rows)
 
 
@@ -99,7 +103,13 @@ def _typed_lines(params: dict[str, Any], width: int) -> str:
     return "".join(f"{field:<{width}}: {shown_value(value)}\n" for field, value in params.items())
 
 
-@command("guestinfo", group="domain", help="query information about the guest (via agent)",
+def _snake(params: dict[str, Any]) -> dict[str, Any]:
+    """The agent's dotted fields (`fs.0.name`) as JSON keys (`fs_0_name`)."""
+    return {k.replace(".", "_").replace("-", "_"): v for k, v in params.items()}
+
+
+@command("guestinfo", schema=PARAMS,
+         group="domain", help="query information about the guest (via agent)",
          desc="Use the guest agent to query various information from guest's point of view",
          opts=[_RUNNING, *(Flag(name, text) for name, text, _flag in _GUEST_INFO_GROUPS)])
 def cmd_guestinfo(ctx: Session, domain: str, user: bool, os: bool, timezone: bool, hostname: bool,
@@ -115,10 +125,11 @@ def cmd_guestinfo(ctx: Session, domain: str, user: bool, os: bool, timezone: boo
             types |= getattr(libvirt, flag)
     dom = get_domain(ctx, domain)
     params = dom.guestInfo(types, 0)
-    ctx.out.data(params, _typed_lines(params, 20))
+    ctx.out.data(_snake(params), _typed_lines(params, 20))
 
 
-@command("guestvcpus", group="domain", help="query or modify state of vcpu in the guest (via agent)",
+@command("guestvcpus", schema=PARAMS,
+         group="domain", help="query or modify state of vcpu in the guest (via agent)",
          desc="Use the guest agent to query or set cpu state from guest's point of view",
          opts=[_RUNNING, Str("cpulist", "list of cpus to enable or disable"),
                Flag("enable", "enable cpus specified by cpulist"),
@@ -137,7 +148,7 @@ def cmd_guestvcpus(ctx: Session, domain: str, cpulist: str | None, enable: bool,
 
         # libvirt-python returns None instead of raising here; the libvirt error is still the thread's last.
         raise libvirt.libvirtError("virDomainGetGuestVcpus() failed")
-    ctx.out.data(params, _typed_lines(params, 15))
+    ctx.out.data(_snake(params), _typed_lines(params, 15))
 
 
 @command("guest-agent-timeout", group="domain", help="Set the guest agent timeout",
@@ -164,7 +175,8 @@ def cmd_set_user_password(ctx: Session, domain: str, user: str, password: str, e
     ctx.out.extra(f"Password set successfully for {user} in {dom.name()}", end="")
 
 
-@command("get-user-sshkeys", group="domain", help="list authorized SSH keys for given user (via agent)",
+@command("get-user-sshkeys", schema=single("keys", array("string")),
+         group="domain", help="list authorized SSH keys for given user (via agent)",
          desc="Use the guest agent to query authorized SSH keys for given user",
          opts=[_RUNNING, Data("user", "user to list authorized keys for", empty_ok=True)])
 def cmd_get_user_sshkeys(ctx: Session, domain: str, user: str) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import XML, nullable, obj
 from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Flag, Int, Opt, Str
 
@@ -304,7 +305,8 @@ def cmd_blockcommit(ctx: Session, domain: str, path: str, bandwidth: str | None,
 
 # blockcopy ----------------------------------------------------------------------------------
 
-@command("blockcopy", group="domain", help="Start a block copy operation.",
+@command("blockcopy", schema=XML,
+         group="domain", help="Start a block copy operation.",
          desc="Copy a disk backing image chain to dest.",
          opts=[common.DOM(complete="domain:active"), PATH("fully-qualified path of source disk"),
                Str("dest", "path of the copy to create", empty_ok=True), _BANDWIDTH,
@@ -458,7 +460,10 @@ def cmd_blockpull(ctx: Session, domain: str, path: str, bandwidth: str | None, b
 _NO_BYTES: set[int] = set()
 
 
-@command("blockjob", group="domain", help="Manage active block operations",
+@command("blockjob", schema=obj(target="string", job=nullable(obj(type="string", type_code="integer",
+                                                     bandwidth_bytes_per_second="integer", cur="integer",
+                                                     end="integer"))),
+         group="domain", help="Manage active block operations",
          desc="Query, adjust speed, or cancel active block operations.",
          opts=[common.DOM(complete="domain:active"), PATH(),
                Flag("abort", "abort the active job on the specified disk"),
@@ -519,14 +524,15 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
             speed <<= 20
     if not job:
         if ctx.out.json:
-            ctx.out.data({"disk": path, "job": None})
+            ctx.out.data({"target": path, "job": None})
         elif not raw:
             ctx.out.extra(f"No current block job for {path}", end="")
         return
     kind, cur, end = int(job.get("type", 0)), int(job.get("cur", 0)), int(job.get("end", 0))
     if ctx.out.json:
-        ctx.out.data({"disk": path, "job": {"type": job_type_name(kind), "type_code": kind, "bandwidth": speed,
-                                            "bandwidth_unit": unit, "cur": cur, "end": end}})
+        per_second = speed << 20 if unit == "MiB/s" else speed
+        ctx.out.data({"target": path, "job": {"type": job_type_name(kind), "type_code": kind,
+                                              "bandwidth_bytes_per_second": per_second, "cur": cur, "end": end}})
         return
     if raw:
         # virsh prints a type it has no name for as "(null)".

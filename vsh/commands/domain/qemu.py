@@ -191,7 +191,12 @@ def _qmp_wrap(words: list[str]) -> str:
     return json_text(command_obj)
 
 
-@command("qemu-monitor-command", group="domain", help="QEMU Monitor Command", desc="QEMU Monitor Command",
+#: The JSON Schema of a passthrough command: QEMU's reply as QEMU gives it ({"result": TEXT} when not JSON).
+_REPLY: dict[str, Any] = {"description": "the reply QEMU gives, as it gives it"}
+
+
+@command("qemu-monitor-command", schema=_REPLY,
+         group="domain", help="QEMU Monitor Command", desc="QEMU Monitor Command",
          opts=[_RUNNING, Flag("hmp", "command is in human monitor protocol"),
                Flag("pretty", "pretty-print any qemu monitor protocol output"),
                Flag("return-value", "extract the value of the 'return' key from the returned string"),
@@ -227,7 +232,8 @@ def cmd_qemu_monitor_command(ctx: Session, domain: str, hmp: bool, pretty: bool,
     ctx.out.data(plain(parsed), json_text(parsed, pretty).strip())
 
 
-@command("qemu-agent-command", group="domain", help="QEMU Guest Agent Command",
+@command("qemu-agent-command", schema=_REPLY,
+         group="domain", help="QEMU Guest Agent Command",
          desc="Run an arbitrary qemu guest agent command; use at your own risk",
          opts=[_RUNNING, Int("timeout", "timeout seconds. must be positive.", named_only=True, late=True),
                Flag("async", "execute command without waiting for timeout"),

@@ -14,6 +14,7 @@ from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.jobs import JobWatch
 from vsh.registry import command
+from vsh.schema import EDITED, XML, obj
 from vsh.session import Session
 from vsh.spec import Data, Flag, Str
 
@@ -121,7 +122,8 @@ def cmd_managedsave_remove(ctx: Session, domain: str) -> None:
     ctx.out.extra(f"Removed managedsave image for domain '{domain}'", end="")
 
 
-@command("managedsave-edit", group="domain", help="edit XML for a domain's managed save state file",
+@command("managedsave-edit", schema=EDITED,
+         group="domain", help="edit XML for a domain's managed save state file",
          desc="Edit the domain XML associated with the managed save state file",
          opts=[common.DOMAIN(complete="domain:managedsave"), Flag("running", "set domain to be running on start"),
                Flag("paused", "set domain to be paused on start")],
@@ -140,14 +142,15 @@ def cmd_managedsave_edit(ctx: Session, domain: str, running: bool, paused: bool)
 
     changed = edit_xml(ctx, lambda: dom.managedSaveGetXMLDesc(libvirt.VIR_DOMAIN_XML_SECURE), define)
     if ctx.out.json:
-        ctx.out.data({"domain": dom.name(), "changed": bool(changed)})
+        ctx.out.data({"name": dom.name(), "changed": bool(changed)})
     elif changed:
         ctx.out.extra(f"Managed save image of Domain '{dom.name()}' XML configuration edited.")
     else:
         ctx.out.extra(f"Managed save image of domain '{dom.name()}' XML configuration not changed.")
 
 
-@command("managedsave-dumpxml", group="domain", help="Domain information of managed save state file in XML",
+@command("managedsave-dumpxml", schema=XML,
+         group="domain", help="Domain information of managed save state file in XML",
          desc="Dump XML of domain information for a managed save state file to stdout.",
          opts=[common.DOMAIN(complete="domain:managedsave"), Flag("security-info", "include security sensitive information in XML dump"),
                common.XPATH(), common.WRAP])
@@ -179,7 +182,8 @@ def cmd_managedsave_define(ctx: Session, domain: str, xml: str, running: bool, p
 
 # save images ------------------------------------------------------------------------------
 
-@command("save-image-dumpxml", group="domain", help="saved state domain information in XML",
+@command("save-image-dumpxml", schema=XML,
+         group="domain", help="saved state domain information in XML",
          desc="Dump XML of domain information for a saved state file to stdout.",
          opts=[Data("file", "saved state file to read", complete="file"),
                Flag("security-info", "include security sensitive information in XML dump"),
@@ -207,7 +211,8 @@ def cmd_save_image_define(ctx: Session, file: str, xml: str, running: bool, paus
     ctx.out.extra(f"State file {file} updated.")
 
 
-@command("save-image-edit", group="domain", help="edit XML for a domain's saved state file",
+@command("save-image-edit", schema=obj(file="string", changed="boolean"),
+         group="domain", help="edit XML for a domain's saved state file",
          desc="Edit the domain XML associated with a saved state file",
          opts=[Data("file", "saved state file to edit", complete="file"),
                Flag("running", "set domain to be running on restore"),

@@ -10,6 +10,7 @@ import os
 from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import obj
 from vsh.session import Session
 from vsh.spec import Int, Str
 from vsh.streams import abort_stream, failed_transfer, open_target, recv_all
@@ -20,7 +21,8 @@ from vsh.streams import abort_stream, failed_transfer, open_target, recv_all
 _EXTENSIONS = {"image/x-portable-pixmap": ".ppm", "image/png": ".png"}
 
 
-@command("screenshot", group="domain",
+@command("screenshot", schema=obj(file="string", mime="string?"),
+         group="domain",
          help="take a screenshot of a current domain console and store it into a file",
          desc="screenshot of a current domain console",
          opts=[common.DOMAIN(complete="domain:active"), Str("file", "where to store the screenshot", complete="file"),

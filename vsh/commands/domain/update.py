@@ -13,6 +13,7 @@ from vsh.commands.common import (CONFIG, CURRENT, DOM, DOMIF_INTERFACE, LIVE, ge
     parse_fds, parse_xml, required, select_nodes)
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import XML
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
 
@@ -65,7 +66,8 @@ def cmd_update_device(ctx: Session, domain: str, file: str, persistent: bool, co
 
 # update-memory-device ----------------------------------------------------------------------------
 
-@command("update-memory-device", group="domain", help="update memory device of a domain",
+@command("update-memory-device", schema=XML,
+         group="domain", help="update memory device of a domain",
          desc="Update values of a memory device of a domain",
          opts=[DOM(), CONFIG, LIVE, CURRENT,
                Flag("print-xml", "print updated memory device XML instead of executing the change"),
@@ -197,7 +199,8 @@ _MEDIA = {"eject": "Successfully ejected media.", "insert": "Successfully insert
           "update": "Successfully updated media."}
 
 
-@command("change-media", group="domain", help="Change media of CD or floppy drive",
+@command("change-media", schema=XML,
+         group="domain", help="Change media of CD or floppy drive",
          desc="Change media of CD or floppy drive.",
          opts=[DOM(), Data("path", "Fully-qualified path or target of disk device", complete="domain-disk",
                            empty_ok=True),
@@ -236,7 +239,8 @@ def cmd_change_media(ctx: Session, domain: str, path: str, source: str | None, e
 
 # domif-setlink --------------------------------------------------------------------
 
-@command("domif-setlink", group="domain", help="set link state of a virtual interface",
+@command("domif-setlink", schema=XML,
+         group="domain", help="set link state of a virtual interface",
          desc="Set link state of a domain's virtual interface. This command wraps usage of update-device command.",
          opts=[DOM(), DOMIF_INTERFACE, Data("state", "new state of the device", empty_ok=True,
                                                  complete="domain-interface-state"),
