@@ -165,8 +165,15 @@ def object_filter(name: str, value: str) -> str:
     return value
 
 
+#: The JSON Schema of an event command: `--list` gives rows of event names; the events it
+#: waits for are another shape (the `{"type": "object"}` branch, for the event commands to declare).
+EVENTS_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "array", "items": {
+    "type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"], "additionalProperties": False}},
+    {"type": "object"}]}
+
+
 def list_events(ctx: Session, events: Sequence[str]) -> None:
-    ctx.out.data(list(events), "".join(f"{e}\n" for e in events))
+    ctx.out.data([{"name": e} for e in events], "".join(f"{e}\n" for e in events))
 
 
 def pick_event(event: str | None, events: Sequence[str], required: str) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from vsh.commands import common
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.schema import XML
 from vsh.session import Session
 from vsh.spec import Flag, Str
 
@@ -37,7 +38,8 @@ def cmd_backup_begin(ctx: Session, domain: str, backupxml: str | None, checkpoin
     ctx.out.print("Backup started")
 
 
-@command("backup-dumpxml", group="backup", help="Dump XML for an ongoing domain block backup job",
+@command("backup-dumpxml", schema=XML,
+         group="backup", help="Dump XML for an ongoing domain block backup job",
          desc="Backup Dump XML", opts=[common.DOM(complete="domain:active"), common.XPATH(), common.WRAP])
 def cmd_backup_dumpxml(ctx: Session, domain: str, xpath: str | None, wrap: bool) -> None:
     dom = common.get_domain(ctx, domain)

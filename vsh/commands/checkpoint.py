@@ -28,6 +28,7 @@ from vsh.editor import Failure, report_edit
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import EDITED_FROM, XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Argv, Flag, Str
 from vsh.values import split_items
@@ -84,7 +85,8 @@ def _diskspec(buf: Buffer, spec: str) -> None:
     buf.add("/>\n")
 
 
-@command("checkpoint-create-as", group="checkpoint", help="Create a checkpoint from a set of args",
+@command("checkpoint-create-as", schema=XML,
+         group="checkpoint", help="Create a checkpoint from a set of args",
          desc="Create a checkpoint from arguments for use in future incremental backups",
          opts=[common.DOMAIN(complete="domain:active"), Str("name", "name of checkpoint", late=True),
                Str("description", "description of checkpoint", late=True),
@@ -139,7 +141,9 @@ def _parent(chk: Any) -> str | None:
         raise VshError("unable to determine if checkpoint has parent", cause=err) from None
 
 
-@command("checkpoint-info", group="checkpoint", help="checkpoint information",
+@command("checkpoint-info", schema=obj(name="string", domain="string", parent="string?", children="integer",
+                                       descendants="integer"),
+         group="checkpoint", help="checkpoint information",
          desc="Returns basic information about a checkpoint.",
          opts=[common.DOMAIN(complete="domain:checkpoint"), CHECKPOINTNAME()])
 def cmd_checkpoint_info(ctx: Session, domain: str, checkpointname: str | None) -> None:
@@ -160,7 +164,8 @@ def cmd_checkpoint_info(ctx: Session, domain: str, checkpointname: str | None) -
     ])
 
 
-@command("checkpoint-dumpxml", group="checkpoint", help="Dump XML for a domain checkpoint",
+@command("checkpoint-dumpxml", schema=XML,
+         group="checkpoint", help="Dump XML for a domain checkpoint",
          desc="Checkpoint Dump XML",
          opts=[common.DOMAIN(complete="domain:checkpoint"), CHECKPOINTNAME(),
                Flag("security-info", "include security sensitive information in XML dump"),
@@ -182,7 +187,8 @@ def cmd_checkpoint_dumpxml(ctx: Session, domain: str, checkpointname: str | None
     common.dump_xml(ctx, chk.getXMLDesc(flags), xpath, wrap)
 
 
-@command("checkpoint-parent", group="checkpoint", help="Get the name of the parent of a checkpoint",
+@command("checkpoint-parent", schema=single("parent"),
+         group="checkpoint", help="Get the name of the parent of a checkpoint",
          desc="Extract the checkpoint's parent, if any",
          opts=[common.DOMAIN(complete="domain:checkpoint"), CHECKPOINTNAME("find parent of checkpoint name")])
 def cmd_checkpoint_parent(ctx: Session, domain: str, checkpointname: str | None) -> None:
@@ -216,7 +222,8 @@ def cmd_checkpoint_delete(ctx: Session, domain: str, checkpointname: str | None,
                   else f"Domain checkpoint {name} deleted")
 
 
-@command("checkpoint-list", group="checkpoint", help="List checkpoints for a domain", desc="Checkpoint List",
+@command("checkpoint-list", schema=rows(name="string", creation_time_seconds="integer", parent="string?"),
+         group="checkpoint", help="List checkpoints for a domain", desc="Checkpoint List",
          opts=[common.DOMAIN(complete="domain:checkpoint"), Flag("parent", "add a column showing parent checkpoint"),
                Flag("roots", "list only checkpoints without parents"),
                Flag("leaves", "list only checkpoints without children"),
@@ -259,17 +266,18 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
     for chk, chk_name in zip(chks, names):
         root = etree.fromstring(chk.getXMLDesc(0).encode("utf-8"))
         created = root.findtext("creationTime")
-        rows.append({"name": chk_name, "creation_time": int(created) if created else 0,
+        rows.append({"name": chk_name, "creation_time_seconds": int(created) if created else 0,
                      "parent": root.findtext("parent/name") or None})
     columns = [Column("name", "Name"),
-               Column("creation_time", "Creation Time",
+               Column("creation_time_seconds", "Creation Time",
                       lambda v: time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(v)))]
     if parent:
         columns.append(Column("parent", "Parent", lambda v: v or ""))
     ctx.out.table(columns, rows)
 
 
-@command("checkpoint-edit", group="checkpoint", help="edit XML for a checkpoint",
+@command("checkpoint-edit", schema=EDITED_FROM,
+         group="checkpoint", help="edit XML for a checkpoint",
          desc="Edit the domain checkpoint XML for a named checkpoint",
          opts=[DOM(complete="domain:checkpoint"),
                Str("checkpointname", "checkpoint name", empty_ok=True, complete="checkpoint")])

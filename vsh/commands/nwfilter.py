@@ -21,6 +21,7 @@ from vsh.editor import edit_xml
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import EDITED, XML, rows
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt
 
@@ -54,7 +55,8 @@ def _list(ctx: Session) -> list[Any]:
     return found
 
 
-@command("nwfilter-list", group="filter", help="list network filters", desc="Returns list of network filters.")
+@command("nwfilter-list", schema=rows(uuid="string", name="string"),
+         group="filter", help="list network filters", desc="Returns list of network filters.")
 def cmd_nwfilter_list(ctx: Session) -> None:
     filters = sorted(_list(ctx), key=lambda f: common.name_key(f.name()))
     rows = [{"uuid": f.UUIDString(), "name": f.name()} for f in filters]
@@ -86,7 +88,8 @@ def cmd_nwfilter_undefine(ctx: Session, nwfilter: str) -> None:
     ctx.out.extra(f"Network filter {nwfilter} undefined")
 
 
-@command("nwfilter-dumpxml", group="filter", help="network filter information in XML",
+@command("nwfilter-dumpxml", schema=XML,
+         group="filter", help="network filter information in XML",
          desc="Output the network filter information as an XML dump to stdout.",
          opts=[NWFILTER(), common.XPATH(), common.WRAP])
 def cmd_nwfilter_dumpxml(ctx: Session, nwfilter: str, xpath: str | None, wrap: bool) -> None:
@@ -94,7 +97,8 @@ def cmd_nwfilter_dumpxml(ctx: Session, nwfilter: str, xpath: str | None, wrap: b
     common.dump_xml(ctx, obj.XMLDesc(0), xpath, wrap)
 
 
-@command("nwfilter-binding-list", group="filter", help="list network filter bindings",
+@command("nwfilter-binding-list", schema=rows(port_dev="string", filter="string"),
+         group="filter", help="list network filter bindings",
          desc="Returns list of network filter bindings.")
 def cmd_nwfilter_binding_list(ctx: Session) -> None:
     with failing("Failed to list network filter bindings"):
@@ -130,7 +134,8 @@ def cmd_nwfilter_binding_delete(ctx: Session, binding: str) -> None:
     ctx.out.extra(f"Network filter binding on {binding} deleted")
 
 
-@command("nwfilter-binding-dumpxml", group="filter", help="network filter information in XML",
+@command("nwfilter-binding-dumpxml", schema=XML,
+         group="filter", help="network filter information in XML",
          desc="Output the network filter information as an XML dump to stdout.",
          opts=[BINDING("network filter binding portdev"), common.XPATH(), common.WRAP])
 def cmd_nwfilter_binding_dumpxml(ctx: Session, binding: str, xpath: str | None, wrap: bool) -> None:
@@ -145,7 +150,8 @@ def cmd_nwfilter_binding_dumpxml(ctx: Session, binding: str, xpath: str | None, 
     common.dump_xml(ctx, xml, None, wrap)
 
 
-@command("nwfilter-edit", group="filter", help="edit XML configuration for a network filter",
+@command("nwfilter-edit", schema=EDITED,
+         group="filter", help="edit XML configuration for a network filter",
          desc="Edit the XML configuration for a network filter.",
          opts=[Data("nwfilter", "network filter name or uuid", complete="nwfilter")])
 def cmd_nwfilter_edit(ctx: Session, nwfilter: str) -> None:
@@ -153,7 +159,7 @@ def cmd_nwfilter_edit(ctx: Session, nwfilter: str) -> None:
     edited = edit_xml(ctx, lambda: nwf.XMLDesc(0), lambda xml: ctx.conn.nwfilterDefineXML(xml))
     name = nwf.name() if edited is None else edited.name()
     if ctx.out.json:
-        ctx.out.data({"nwfilter": name, "changed": edited is not None})
+        ctx.out.data({"name": name, "changed": edited is not None})
     elif edited is None:
         ctx.out.extra(f"Network filter {name} XML configuration not changed.")
     else:

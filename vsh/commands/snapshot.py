@@ -32,6 +32,7 @@ from vsh.editor import Failure, report_edit
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import EDITED_FROM, XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Str
 from vsh.values import split_items
@@ -142,7 +143,8 @@ def _diskspec(ctx: Session, buf: Buffer, spec: str) -> None:
         buf.add("/>\n")
 
 
-@command("snapshot-create-as", group="snapshot", help="Create a snapshot from a set of args",
+@command("snapshot-create-as", schema=XML,
+         group="snapshot", help="Create a snapshot from a set of args",
          desc="Create a snapshot (disk and RAM) from arguments",
          opts=[common.DOMAIN(), Str("name", "name of snapshot", late=True),
                Str("description", "description of snapshot", late=True),
@@ -208,7 +210,8 @@ def _parent(snap: Any) -> str | None:
         raise VshError("unable to determine if snapshot has parent", cause=err) from None
 
 
-@command("snapshot-current", group="snapshot", help="Get or set the current snapshot",
+@command("snapshot-current", schema=obj(name="string", xml="string?"),
+         group="snapshot", help="Get or set the current snapshot",
          desc="Get or set the current snapshot",
          opts=[common.DOMAIN(complete="domain:snapshot"), Flag("name", "list the name, rather than the full xml"),
                Flag("security-info", "include security sensitive information in XML dump"),
@@ -234,9 +237,13 @@ def cmd_snapshot_current(ctx: Session, domain: str, name: bool, security_info: b
     snap = dom.snapshotCurrent(0)
     if name:
         # virsh prints the name without a newline; the blank line after the command ends it.
-        ctx.out.data({"name": snap.getName()}, snap.getName())
+        ctx.out.data({"name": snap.getName(), "xml": None}, snap.getName())
         return
-    ctx.out.xml(snap.getXMLDesc(ctx.flags(security_info=(security_info, libvirt.VIR_DOMAIN_XML_SECURE))))
+    xml = snap.getXMLDesc(ctx.flags(security_info=(security_info, libvirt.VIR_DOMAIN_XML_SECURE)))
+    if ctx.out.json:
+        ctx.out.data({"name": snap.getName(), "xml": xml})
+        return
+    ctx.out.xml(xml)
 
 
 def _xml_facts(xml: str) -> tuple[str, bool, str | None, int]:
@@ -255,7 +262,9 @@ def _xml_facts(xml: str) -> tuple[str, bool, str | None, int]:
     return state, external, parent or None, int(created) if created else 0
 
 
-@command("snapshot-info", group="snapshot", help="snapshot information",
+@command("snapshot-info", schema=obj(name="string", domain="string", current="boolean", state="string",
+                                     location="string", parent="string?", children="integer", descendants="integer", metadata="boolean"),
+         group="snapshot", help="snapshot information",
          desc="Returns basic information about a snapshot.",
          opts=[common.DOMAIN(complete="domain:snapshot"), SNAPSHOTNAME(), Flag("current", "info on current snapshot")])
 def cmd_snapshot_info(ctx: Session, domain: str, snapshotname: str | None, current: bool) -> None:
@@ -284,7 +293,8 @@ def cmd_snapshot_info(ctx: Session, domain: str, snapshotname: str | None, curre
     ])
 
 
-@command("snapshot-dumpxml", group="snapshot", help="Dump XML for a domain snapshot", desc="Snapshot Dump XML",
+@command("snapshot-dumpxml", schema=XML,
+         group="snapshot", help="Dump XML for a domain snapshot", desc="Snapshot Dump XML",
          opts=[common.DOMAIN(complete="domain:snapshot"), Data("snapshotname", "snapshot name",
                                      complete="snapshot"),
                Flag("security-info", "include security sensitive information in XML dump"),
@@ -299,7 +309,8 @@ def cmd_snapshot_dumpxml(ctx: Session, domain: str, snapshotname: str, security_
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
-@command("snapshot-parent", group="snapshot", help="Get the name of the parent of a snapshot",
+@command("snapshot-parent", schema=single("parent"),
+         group="snapshot", help="Get the name of the parent of a snapshot",
          desc="Extract the snapshot's parent, if any",
          opts=[common.DOMAIN(complete="domain:snapshot"), SNAPSHOTNAME("find parent of snapshot name"),
                Flag("current", "find parent of current snapshot")])
@@ -393,6 +404,8 @@ def list_names(ctx: Session, objs: list[Any], start: Any, parent_of: Callable[[A
         order.sort(key=lambda i: common.name_key(objs[i].getName()))
     objs = [objs[i] for i in order]
     names = [o.getName() for o in objs]
+    if ctx.out.json:
+        return objs, names  # --tree and --name shape the text only: JSON rows have every key
     if tree:
         parents = [parents[i] for i in order]
         ctx.out.data([{"name": n, "parent": p} for n, p in zip(names, parents)],
@@ -432,7 +445,8 @@ def tree_lines(names: list[str], parents: list[str | None]) -> list[str]:
     return lines
 
 
-@command("snapshot-list", group="snapshot", help="List snapshots for a domain", desc="Snapshot List",
+@command("snapshot-list", schema=rows(name="string", creation_time_seconds="integer", state="string", parent="string?"),
+         group="snapshot", help="List snapshots for a domain", desc="Snapshot List",
          opts=[common.DOMAIN(complete="domain:snapshot"), Flag("parent", "add a column showing parent snapshot"),
                Flag("roots", "list only snapshots without parents"),
                *[Flag(n, h) for n, h, _f in LIST_FILTERS],
@@ -475,9 +489,9 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
     rows = []
     for snap, snap_name in zip(snaps, names):
         state, _external, snap_parent, created = _xml_facts(snap.getXMLDesc(0))
-        rows.append({"name": snap_name, "creation_time": created, "state": state, "parent": snap_parent})
+        rows.append({"name": snap_name, "creation_time_seconds": created, "state": state, "parent": snap_parent})
     columns = [Column("name", "Name"),
-               Column("creation_time", "Creation Time",
+               Column("creation_time_seconds", "Creation Time",
                       lambda v: time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(v))),
                Column("state", "State", state=True)]
     if parent:
@@ -485,7 +499,8 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
     ctx.out.table(columns, rows)
 
 
-@command("snapshot-edit", group="snapshot", help="edit XML for a snapshot",
+@command("snapshot-edit", schema=EDITED_FROM,
+         group="snapshot", help="edit XML for a snapshot",
          desc="Edit the domain snapshot XML for a named snapshot",
          opts=[DOM(complete="domain:snapshot"),
                Str("snapshotname", "snapshot name", empty_ok=True, complete="snapshot"),

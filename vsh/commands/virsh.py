@@ -13,6 +13,7 @@ from vsh import registry
 from vsh.errors import Quit, VshError
 from vsh.output import is_terminal
 from vsh.registry import command
+from vsh.schema import single
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, GROUPS, Str
 from vsh.values import split_list
@@ -119,7 +120,8 @@ def cmd_cd(ctx: Session, dir: str | None) -> None:
         raise VshError(f"cd: {err.strerror}: {target}") from None
 
 
-@command("pwd", group="virsh", help="print the current directory", connect=False,
+@command("pwd", schema=single("cwd"),
+         group="virsh", help="print the current directory", connect=False,
          desc="Print the current directory.")
 def cmd_pwd(ctx: Session) -> None:
     cwd = os.getcwd()

@@ -274,7 +274,8 @@ def _cpu_field(field: str, value: Any) -> str:
     return f"\t{field:<12} {shown_value(value)}\n"
 
 
-@command("cpu-stats", schema=obj(cpus=rows(obj({"cpu": "integer"}, extra="integer")), total=nullable(obj({}, extra="integer"))),
+@command("cpu-stats", schema=obj(cpus=rows(obj({"cpu": "integer"}, extra="integer")), total=nullable(obj({},
+                                 extra="integer"))),
          group="domain", help="show domain cpu statistics",
          desc="Display per-CPU and total statistics about the domain's CPUs",
          opts=[DOMAIN(complete="domain:active"), Flag("total", "Show total statistics only"),

@@ -104,7 +104,8 @@ def _job_lines(kind: int, p: dict[str, Any]) -> list[str]:
     return out
 
 
-@command("domjobinfo", schema=obj(type="string", type_code="integer", stats=obj({}, extra="integer|number|string|boolean")),
+@command("domjobinfo", schema=obj(type="string", type_code="integer", stats=obj({},
+                                  extra="integer|number|string|boolean")),
          group="domain", help="domain job information",
          desc="Returns information about jobs running on a domain.",
          opts=[DOMAIN(complete="domain:active"), Flag("completed", "return statistics of a recently completed job"),

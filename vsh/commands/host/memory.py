@@ -276,7 +276,8 @@ def cmd_allocpages(ctx: Session, pagesize: str, pagecount: str, cellno: str | No
         _libvirt_call(ctx.conn.allocPages, {kib: count}, cell, 1, flags)
 
 
-@command("nodememstats", schema=obj({f"{field}_kib": "integer?" for field in ("total", "free", "buffers", "cached")}, extra="integer"),
+@command("nodememstats", schema=obj({f"{field}_kib": "integer?" for field in ("total", "free", "buffers", "cached")},
+                                    extra="integer"),
          group="host", help="Prints memory stats of the node.",
          desc="Returns memory stats of the node, in kilobytes.",
          opts=[Int("cell", "prints specified cell statistics only.")])

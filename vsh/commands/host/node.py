@@ -32,7 +32,8 @@ def cmd_hostname(ctx: Session) -> None:
     ctx.out.data({"hostname": name}, name + "\n")
 
 
-@command("version", schema=obj(library="string", api_type="string", api="string", hypervisor="string?", daemon="string?"),
+@command("version", schema=obj(library="string", api_type="string", api="string", hypervisor="string?",
+                               daemon="string?"),
          group="host", help="show version", desc="Display the system version information.",
          opts=[Flag("daemon", "report daemon version too")])
 def cmd_version(ctx: Session, daemon: bool) -> None:
