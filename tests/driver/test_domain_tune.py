@@ -99,9 +99,11 @@ def test_domcontrol_domblkerror() -> None:
 
 def test_json() -> None:
     r = vsh("--json", "-c", URI, "vcpucount test")
-    assert json.loads(r.out) == {"maximum_config": 2, "maximum_live": 2, "current_config": 2, "current_live": 2}
+    assert json.loads(r.out) == {"count": None, "maximum_config": 2, "maximum_live": 2, "current_config": 2,
+                                 "current_live": 2}
     r = vsh("--json", "-c", URI, "vcpucount test --active")
-    assert json.loads(r.out) == {"count": 2}
+    assert json.loads(r.out) == {"count": 2, "maximum_config": None, "maximum_live": None, "current_config": None,
+                                 "current_live": None}
     r = vsh("--json", "-c", URI, "desc test x")
     assert r.out == "" and r.rc == 0
     r = vsh("--json", "-c", URI, "desc test")

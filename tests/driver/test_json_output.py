@@ -64,7 +64,7 @@ def test_json_after_the_command_makes_its_grammar_error_json() -> None:
 
 def test_json_word_after_double_dash_is_data() -> None:
     out, err, rc = vsh("echo", "--", "--json")
-    assert (out, rc) == ("--json\n\n", 0)
+    assert (out, rc) == ("--json\n", 0)
 
 
 def test_json_and_csv_together_are_an_error() -> None:

@@ -194,7 +194,7 @@ def test_vol_single_values_json(host: dict[str, str]) -> None:
     assert _json(host, "vol-path a.raw --pool pool1") == {"path": f"{root}/pool1/a.raw"}
     assert _json(host, "vol-key a.raw --pool pool1") == {"key": f"{root}/pool1/a.raw"}
     assert _json(host, "vol-name {root}/pool1/a.raw") == {"name": "a.raw"}
-    assert _json(host, "vol-pool {root}/pool1/a.raw") == {"pool": "pool1"}
+    assert _json(host, "vol-pool {root}/pool1/a.raw")["name"] == "pool1"
     assert _json(host, "vol-pool --uuid {root}/pool1/a.raw") == {"uuid": "33333333-3333-3333-3333-333333333333"}
 
 

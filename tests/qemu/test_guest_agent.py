@@ -126,7 +126,7 @@ def test_json(uri: str) -> None:
     assert info["hostname"] == linuxguest.GUEST_HOSTNAME and info["fs.0.mountpoint"] == "/mnt/data"
     assert isinstance(info["fs.count"], int)
     out, err, rc = vsh(uri, f"domfsinfo {D}", "--json")
-    assert json.loads(out) == [{"mountpoint": "/mnt/data", "name": "vda", "type": "ext2", "target": ["vda"]}]
+    assert json.loads(out) == [{"mountpoint": "/mnt/data", "name": "vda", "type": "ext2", "targets": ["vda"]}]
     out, err, rc = vsh(uri, f"domtime {D}", "--json")
     assert isinstance(json.loads(out)["seconds"], int)
     out, err, rc = vsh(uri, f"domfsfreeze {D}; domfsthaw {D}", "--json")

@@ -3,8 +3,7 @@
 A backup is a domain job: `domjobinfo` reports it while it runs and `domjobabort` ends it;
 `blockjob --info` shows each disk's part of it as a "Backup" job.
 
-JSON (--json): backup-dumpxml -> ``{"xml": TEXT}``; backup-begin only acts and prints
-nothing on stdout under --json.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

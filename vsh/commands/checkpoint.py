@@ -1,21 +1,13 @@
 """Checkpoint commands: checkpoint-create, checkpoint-create-as, checkpoint-list, checkpoint-info,
 checkpoint-dumpxml, checkpoint-parent and checkpoint-delete.
 
-JSON (--json): checkpoint-list gives an array of objects with `name`, `creation_time`
-(seconds since the epoch, an integer) and `parent` (null for a root); with --name an array
-of {"name": NAME}; with --tree an array of {"name": NAME, "parent": NAME or null}.
-checkpoint-info gives one object: `name`, `domain`, `parent` (null without one),
-`children` and `descendants` (integers).  checkpoint-dumpxml and checkpoint-create-as
---print-xml give {"xml": TEXT}; checkpoint-parent {"parent": NAME}.  checkpoint-create,
-checkpoint-create-as and checkpoint-delete print nothing under --json.
-
 checkpoint-edit: a checkpoint's XML in $EDITOR, redefined through the shared loop (vsh.editor).
 
 As in virsh, the edited XML is redefined (VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE); a new
 name in it is refused (the second checkpoint it made is dropped again), and every failure
 once the checkpoint is found ends with `Failed to update NAME`.
 
-JSON (--json): {"checkpoint": NAME, "changed": bool, "from": NAME}.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -2,13 +2,9 @@
 iface-undefine, iface-start, iface-destroy, iface-begin, iface-commit, iface-rollback,
 iface-bridge and iface-unbridge.
 
-JSON (--json): iface-list gives an array of objects {"name", "active" (boolean), "mac"};
-iface-name gives {"name": NAME}, iface-mac {"mac": MAC}, iface-dumpxml {"xml": TEXT}.
-The other commands print nothing under --json.
-
 iface-edit: a host interface's inactive XML in $EDITOR, defined through the shared loop (vsh.editor).
 
-JSON (--json): {"interface": NAME, "changed": bool}, NAME being the defined interface's name.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -2,9 +2,7 @@
 domblklist, domblkinfo, domblkstat, domblkerror, domiflist, domifstat, domifaddr, domif-getlink,
 domcontrol, domtime.
 
-JSON: each command declares its shape (`schema=`, shown by `help CMD` and `vsh schema CMD`),
-in the vocabulary of docs/json.md.
-State and reason strings are virsh's own ("shut off", "booted"; see vsh.domstate).
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

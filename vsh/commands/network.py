@@ -2,18 +2,10 @@
 net-info, net-dumpxml, net-autostart, net-name, net-uuid, net-update, net-dhcp-leases and the
 net-port-* commands.
 
-JSON (--json): net-list gives an array of objects; with the table (the default) each has
-`name`, `active`, `autostart` (null when unknown) and `persistent` (booleans); with
---name only `name`, with --uuid only `uuid`.  net-info gives one object: `name`, `uuid`,
-`active`, `persistent`, `autostart`, `bridge` (null without a bridge).  net-dumpxml gives
-{"xml": TEXT}, net-name {"name": NAME}, net-uuid {"uuid": UUID}.  net-dhcp-leases gives
-an array of objects: `expiry_time` (seconds since the epoch), `mac`, `protocol`,
-`ip_address`, `prefix`, `hostname`, `client_id` (null when unknown); net-port-list an
-array of {"uuid": UUID}; net-port-dumpxml {"xml": TEXT}.  The other commands print nothing
-under --json.
-
 net-event waits for network events (vsh.eventwatch); net-edit edits the XML in $EDITOR
-(vsh.editor) and under --json prints {"network": NAME, "changed": bool}.
+(vsh.editor).
+
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -2,12 +2,9 @@
 nodedev-destroy, nodedev-define, nodedev-undefine, nodedev-start, nodedev-detach (alias
 nodedev-dettach), nodedev-reattach, nodedev-reset and nodedev-autostart.
 
-JSON (--json): nodedev-list gives an array of {"name": NAME, "parent": PARENT or null};
-nodedev-info one object: `name`, `parent` (null without one), `active`, `persistent`
-and `autostart` (booleans, null when libvirt cannot tell); nodedev-dumpxml {"xml": TEXT}.
-The other commands print nothing under --json.
-
 nodedev-event waits for node device events (vsh.eventwatch).
+
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

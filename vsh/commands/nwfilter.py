@@ -2,15 +2,11 @@
 nwfilter-dumpxml, nwfilter-binding-list, nwfilter-binding-create, nwfilter-binding-delete and
 nwfilter-binding-dumpxml.
 
-JSON (--json): nwfilter-list gives an array of {"uuid": UUID, "name": NAME};
-nwfilter-binding-list an array of {"port_dev": DEV, "filter": NAME}; nwfilter-dumpxml and
-nwfilter-binding-dumpxml {"xml": TEXT}.  The other commands print nothing under --json.
-
 nwfilter-edit: a network filter's XML in $EDITOR, defined through the shared loop (vsh.editor).
 
-JSON (--json): {"nwfilter": NAME, "changed": bool}, NAME being the defined filter's name.
-
 The module keeps virsh's own name (virsh-nwfilter.c) for the 'filter' group.
+
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -2,17 +2,10 @@
 pool-start, pool-destroy, pool-undefine, pool-info, pool-dumpxml, pool-refresh, pool-autostart,
 pool-build, pool-delete, pool-name, pool-uuid, pool-capabilities, find-storage-pool-sources(-as).
 
-JSON (--json): pool-list gives an array of objects: `name`, `active` and `autostart`
-(booleans; autostart null when unknown); with --details instead `name`, `state` (virsh's
-word: "running", "inactive", ...), `autostart`, `persistent`, and `capacity`,
-`allocation`, `available` in bytes (null unless the pool is running or degraded); with
---name / --uuid only those keys.  pool-info gives one object with `name`, `uuid`,
-`state`, `persistent`, `autostart` and, for a running pool, the three sizes in bytes.
-pool-name gives {"name": NAME}, pool-uuid {"uuid": UUID}; pool-dumpxml, --print-xml,
-pool-capabilities and the find commands {"xml": TEXT}.  The others print nothing.
-
 pool-event waits for storage pool events (vsh.eventwatch); pool-edit edits the XML in
-$EDITOR (vsh.editor) and under --json prints {"pool": NAME, "changed": bool}.
+$EDITOR (vsh.editor).
+
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -1,12 +1,9 @@
 """Secret commands: secret-list, secret-define, secret-dumpxml, secret-set-value,
 secret-get-value and secret-undefine.
 
-JSON (--json): secret-list gives an array of {"uuid": UUID, "usage_type": TYPE or null,
-"usage_id": ID or null} (null for an unused secret); secret-dumpxml gives {"xml": TEXT};
-secret-get-value {"value": BASE64} (with --plain {"value": TEXT}, undecodable bytes
-escaped).  The other commands print nothing under --json.
-
 secret-event waits for secret events (vsh.eventwatch).
+
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

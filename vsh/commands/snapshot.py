@@ -1,16 +1,6 @@
 """Snapshot commands: snapshot-create, snapshot-create-as, snapshot-list, snapshot-info,
 snapshot-dumpxml, snapshot-current, snapshot-parent, snapshot-revert and snapshot-delete.
 
-JSON (--json): snapshot-list gives an array of objects with `name`, `creation_time` (seconds
-since the epoch, an integer), `state` and `parent` (null for a root); with --name an array of
-{"name": NAME}; with --tree an array of {"name": NAME, "parent": NAME or null} in tree order.
-snapshot-info gives one object: `name`, `domain`, `current` (boolean), `state`, `location`
-("internal"/"external"), `parent` (null without one), `children` and `descendants`
-(integers), `metadata` (boolean).  snapshot-dumpxml, snapshot-current (without --name) and
-snapshot-create-as --print-xml give {"xml": TEXT}; snapshot-current --name {"name": NAME};
-snapshot-parent {"parent": NAME}.  snapshot-create, snapshot-create-as, snapshot-revert and
-snapshot-delete print nothing under --json.
-
 snapshot-edit: a snapshot's XML in $EDITOR, redefined through the shared loop (vsh.editor).
 
 As in virsh, the edited XML is redefined (VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE).  A new
@@ -19,8 +9,7 @@ without either the new one is dropped again and the command fails.  --current to
 with --snapshotname also makes the snapshot current, and then even unchanged text is
 redefined.  Every failure once the snapshot is found ends with `Failed to update NAME`.
 
-JSON (--json): {"snapshot": NAME (the name it has now), "changed": bool, "from": NAME
-(the name it had)}.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

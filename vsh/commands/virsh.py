@@ -52,7 +52,9 @@ def cmd_help(ctx: Session, command: str | None) -> None:
         ctx.out.write(helptext.json_help(spec))
 
 
+# vsh's own command: hidden like `complete`, so that `help` lists exactly virsh's commands.
 @command("schema", group="virsh", help="print the JSON Schema of a command's --json output", connect=False,
+         hidden=True,
          schema={"type": "object"},
          desc="Prints the JSON Schema (draft 2020-12) that a command's --json output follows;\n"
               "    without a command, an object of every data command's schema by name.",

@@ -2,12 +2,7 @@
 vol-info, vol-dumpxml, vol-path, vol-key, vol-name, vol-pool, vol-resize, vol-wipe, vol-delete.
 
 A volume is found by name inside --pool when given, else by key, else by path.
-JSON (--json): vol-list gives an array of objects with `name` and `path` (and with
---details `type`, `capacity`, `allocation`, sizes in bytes); vol-info one object with
-`name`, `type`, `capacity` and `allocation` (`physical` instead with --physical);
-vol-path, vol-key, vol-name give {"path"|"key"|"name": TEXT}; vol-pool {"pool": NAME}
-or {"uuid": UUID}; vol-dumpxml and --print-xml {"xml": TEXT}.  The commands that change
-something print nothing under --json.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 
 vol-upload and vol-download move the bytes through a virStream (vsh.streams), with a
 progress bar on a terminal; they report no data under --json.

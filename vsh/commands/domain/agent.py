@@ -4,12 +4,7 @@ guest-agent-timeout, set-user-password, set-user-sshkeys, get-user-sshkeys.
 They all go through libvirt to the qemu-guest-agent inside the guest, so a guest without a connected agent
 fails with libvirt's own line (`error: Guest agent is not responding: ...`), as in virsh.
 
-JSON shapes (--json; commands that only change something print nothing there, failures are JSON errors):
-  domfsfreeze, domfsthaw  {"count": int}
-  domfsinfo          [{"mountpoint": str, "name": str, "type": str, "target": [str, ...]}, ...]
-  guestinfo          {field: int|str|bool, ...}  (libvirt's typed parameters, e.g. "os.id", "fs.0.name")
-  guestvcpus         {"vcpus": str, "online": str, "offlinable": str}  (cpu lists, as the agent reports them)
-  get-user-sshkeys   {"keys": [str, ...]}
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

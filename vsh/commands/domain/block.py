@@ -6,11 +6,7 @@ path-keyed and the target-keyed one) end the wait, the job is polled every 0.5 s
 its progress (`--verbose`: virsh's ``\\rBlock Pull: [ 45 %]`` text in a pipe, a bar
 on a terminal), and Ctrl-C or --timeout abort the job.
 
-JSON (--json): blockjob (info mode) -> ``{"disk": PATH, "job": null}`` when no job runs,
-else ``{"disk": PATH, "job": {"type": NAME, "type_code": N, "bandwidth": N,
-"bandwidth_unit": "bytes/s" | "MiB/s", "cur": N, "end": N}}``; blockcopy --print-xml ->
-``{"xml": TEXT}``.  The other commands (and blockjob's --abort/--pivot/--bandwidth
-modes) only act: nothing on stdout under --json, the exit status tells.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

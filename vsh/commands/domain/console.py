@@ -1,9 +1,6 @@
 """Consoles and displays of a domain: console, domdisplay, vncdisplay, ttyconsole.
 
-JSON shapes (--json): domdisplay gives {"displays": [{"type": "vnc", "uri": "vnc://..."}]}
-(one entry, or every display with --all); vncdisplay gives {"listen": "127.0.0.1" or null,
-"display": 0, "text": "127.0.0.1:0"}; ttyconsole gives {"tty": "/dev/pts/N"}.
-`console` is interactive and has no JSON form.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -3,11 +3,7 @@ iothreadset, iothreaddel; cpu-stats.
 
 CPU lists are read as virsh reads them (vsh.cpulist: `0-3,^2`, `r` for every host CPU).
 
-JSON shapes (--json; the setting commands print nothing there, failures are JSON errors):
-  vcpupin       [{"vcpu": int, "affinity": [int]}, ...]  (query mode; host CPU numbers)
-  emulatorpin   {"affinity": [int]}  (query mode)
-  iothreadinfo  [{"iothread": int, "affinity": [int]}, ...]  ([] when the domain has none)
-  cpu-stats     {"cpus": [{"cpu": N, FIELD: value}], "total": {FIELD: value}}  (times in nanoseconds)
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """Domain devices: attach-device, detach-device(-alias), attach-disk, detach-disk, attach/detach-interface.
 
-The commands print only informational lines, so under --json they print nothing, except
-`detach-disk`, `attach-interface` and `detach-interface` with --print-xml, which print {"xml": str}.  Failures are
-JSON errors as everywhere.
+The commands print only informational lines, so under --json they print nothing, except with --print-xml
+(each declares that shape beside its options, vsh.schema).
 """
 from __future__ import annotations
 

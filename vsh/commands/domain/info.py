@@ -1,8 +1,6 @@
 """Domain identity and XML: domid, domname, domuuid, dumpxml.
 
-JSON shapes (--json):
-  domid     {"id": int|null}    domname {"name": str}    domuuid {"uuid": str}
-  dumpxml   {"xml": str}        (with --xpath: the printed nodes as one string)
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Domain jobs: domjobinfo, domjobabort.
 
-JSON (--json): domjobinfo -> ``{"type": NAME, "type_code": N, "stats": {FIELD: value}}``;
-domjobabort prints nothing.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -9,11 +9,7 @@ Ctrl-C, which aborts the job (virDomainAbortJob; libvirt then fails the migratio
 "operation aborted ... canceled by client") and leaves the guest running on the source.  virsh
 aborts only on a terminal; vsh on SIGINT anywhere.  A second Ctrl-C stops waiting.
 
-JSON shapes (--json; migrate, migrate-setmaxdowntime, migrate-setspeed and migrate-postcopy
-report no data and print nothing but errors):
-  migrate-getspeed        {"bandwidth_mib_s": int, "postcopy": bool}
-  migrate-getmaxdowntime  {"downtime_ms": int}
-  migrate-compcache       {"cache_bytes": int}
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -2,13 +2,7 @@
 domlaunchsecinfo, domsetlaunchsecstate, domxml-from-native, domxml-to-native, qemu-attach
 and lxc-enter-namespace.
 
-JSON shapes (--json; the acting commands print nothing there, failures are JSON errors):
-  metadata            {"uri": str, "metadata": str} when showing; {"changed": bool} with --edit;
-                      nothing with --set or --remove
-  domlaunchsecinfo    {field: int|str|bool|float, ...} (libvirt's typed parameters)
-  domxml-from-native  {"xml": str}
-  domxml-to-native    {"native": str} (for qemu-argv: the command line)
-  qemu-attach         {"domain": str, "pid": int}
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

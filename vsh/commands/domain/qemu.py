@@ -6,13 +6,10 @@ written the way libvirt 9.0 writes it with yajl: numbers keep their original tex
 they are, and pretty output indents by two spaces, puts an empty object or array on three lines and ends
 with a newline.
 
-JSON shapes (--json):
-  qemu-monitor-command  {"result": str} with --hmp, otherwise the monitor's reply (with --return-value its
-                        "return" member) as a JSON value
-  qemu-agent-command    the agent's reply as a JSON value ({"result": str} if it is not JSON)
-  qemu-monitor-event    {"events": [{"event": str, "domain": str, "seconds": int, "micros": int,
-                        "details": JSON value|null, "timestamp": str (with --timestamp)}, ...],
-                        "end": "done"|"timeout"|"interrupted", "received": int}, streamed as events arrive
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
+qemu-monitor-event streams {"events": [{"event": str, "domain": str, "seconds": int, "micros": int,
+"details": JSON value|null, "timestamp": str (with --timestamp)}, ...], "end": "done"|"timeout"|"interrupted",
+"received": int}.
 """
 from __future__ import annotations
 

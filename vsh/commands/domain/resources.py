@@ -3,15 +3,7 @@
 The typed parameters go through vsh.capi, so that fields keep their C types and virsh's
 calls (count, then fetch; set exactly what was given) are the ones made.
 
-JSON shapes (--json; the setting commands print nothing there, failures are JSON errors):
-  memtune       {"hard_limit": int|null, "soft_limit": int|null, "swap_hard_limit": int|null, ...}
-                (KiB; null: unlimited)
-  numatune      {"numa_mode": str|null, "numa_nodeset": str}
-  blkiotune     {"weight": int, "device_weight": str, "device_read_iops_sec": str, ...}
-  blkdeviotune  {"total_bytes_sec": int, ..., "group_name": str, ...}
-  domiftune     {"inbound.average": int, "inbound.peak": int, ..., "outbound.burst": int}
-  perf          {"cmt": bool, "mbmt": bool, ...}  (after setting: the events just set)
-  (every object has the fields the driver reports, in its order; {} when it reports none)
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

@@ -1,14 +1,6 @@
 """Domain tuning: setmem, setmaxmem, vcpucount, setvcpus, vcpuinfo, desc, domhostname, schedinfo.
 
-JSON shapes (--json; the setting commands print nothing there, failures are JSON errors):
-  vcpucount    {"maximum_config": int|null, "maximum_live": int|null, "current_config": int|null,
-                "current_live": int|null} without selection options (null: not asked or the
-                domain is not running); {"count": int} with them
-  vcpuinfo     [{"vcpu": int, "cpu": int|null, "state": str|null, "cpu_time": float|null (seconds),
-                 "affinity": [int], "cpus": int (host CPUs)}, ...]  (null: the domain is not running)
-  desc         {"description": str} or {"title": str} when showing; nothing when setting
-  domhostname  {"hostname": str}
-  schedinfo    {"scheduler": str, "parameters": {name: int|float|bool|str}}
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

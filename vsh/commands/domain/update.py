@@ -1,9 +1,7 @@
 """Changing a domain's devices in place: update-device, update-memory-device, change-media,
 domif-setlink, setvcpu, dompmsuspend, dompmwakeup, domdirtyrate-calc, dom-fd-associate.
 
-JSON shapes: every --print-xml
-(`change-media`, `domif-setlink`, `update-memory-device`) prints {"xml": str}.  The other commands
-only act, so under --json they print nothing; failures are JSON errors as everywhere.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

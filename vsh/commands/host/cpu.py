@@ -1,12 +1,7 @@
 """Host CPU commands: nodecpumap, nodecpustats, maxvcpus, cpu-models, cpu-compare, cpu-baseline,
 hypervisor-cpu-compare, hypervisor-cpu-baseline and domcapabilities.
 
-JSON (--json): nodecpumap gives {"present": N, "online": N, "cpus": [N...]}; nodecpustats an
-object of virsh's labels ("user", "system", "idle", "iowait", "intr") in nanoseconds, or with
---percent the percentages ("usage" first; null where virsh prints nan); maxvcpus
-{"max_vcpus": N}; cpu-models an array of model names; cpu-compare and hypervisor-cpu-compare
-{"file": PATH, "result": "identical"|"superset"|"incompatible"} (incompatible still fails);
-cpu-baseline, hypervisor-cpu-baseline and domcapabilities {"xml": TEXT}.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 

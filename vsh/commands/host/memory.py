@@ -1,13 +1,7 @@
 """Host memory and node commands: freecell, freepages, allocpages, nodememstats, node-memory-tune,
 nodesuspend, sysinfo and nodesevinfo.
 
-JSON (--json): freecell gives {"total_kib": N} without options, {"cell": N, "free_kib": N} with
---cellno, and {"cells": [{"cell": N, "free_kib": N}...], "total_kib": N} with --all; freepages
-gives an array of {"cell": N, "pages": [{"size_kib": N, "free": N}...]} (one entry without
---all); nodememstats an object of libvirt's fields ("total", "free", "buffers", "cached")
-in KiB; node-memory-tune (reading) an object of libvirt's fields ("shm_pages_to_scan", ...);
-nodesevinfo an object of libvirt's SEV fields; sysinfo {"xml": TEXT}.  allocpages,
-nodesuspend and node-memory-tune (setting) print nothing under --json.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
