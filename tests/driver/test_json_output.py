@@ -122,3 +122,26 @@ def test_help_shows_the_shape_under_json_but_not_in_virsh_text() -> None:
     assert "JSON" not in text
     shown, _, _ = vsh("--json", "help", "list")
     assert shown.startswith(text.rstrip("\n")) and "  JSON (--json and --csv; 'schema list'" in shown
+
+
+def test_json_after_the_command_through_the_click_tree() -> None:
+    """The REPL's path (the Click tree) reads `--json` after a command as the direct entry does."""
+    res = run(VSH, ["-c", URI, "domid test --json; domid test"], env={"VSH_TREE": "1"})
+    assert (res.out, res.rc) == ('{"id":1}\n1\n\n', 0)
+
+
+def test_json_after_the_command_in_the_repl_session() -> None:
+    from vsh.output import Printer
+    from vsh.session import Session
+    from vsh.tree import TREE
+
+    out, err = io.StringIO(), io.StringIO()
+    session = Session(Printer(out, err), uri=URI, interactive=True)
+    TREE.attach(session)
+    assert not session.run_line("domstate test --csv")  # not a table: refused
+    assert "prints no table" in json.loads(err.getvalue())["error"]["message"]
+    assert session.run_line("list --all --csv")
+    assert session.run_line("domid test --json")
+    session.close()
+    assert out.getvalue().splitlines()[-2:] == ["1,test," + json.loads(vsh("--json", "domuuid", "test")[0])["uuid"]
+                                                + ",running,true,false,false,", '{"id":1}']

@@ -85,8 +85,8 @@ DAEMON_RUNS = [
 # Data commands these runs do not reach, with where their output is checked instead.
 ELSEWHERE = {
     "domjobinfo": "needs a running job (QEMU tier)",
-    "guestinfo": "needs a guest agent (QEMU tier)",
-    "guestvcpus": "needs a guest agent (QEMU tier)",
+    "guestinfo": "validated in tests/qemu/test_guest_agent.py",
+    "guestvcpus": "validated in tests/qemu/test_guest_agent.py",
     "get-user-sshkeys": "needs a guest agent (QEMU tier)",
     "domfsfreeze": "needs a guest agent (QEMU tier)",
     "domfsthaw": "needs a guest agent (QEMU tier)",
