@@ -48,7 +48,7 @@ def _strings(**values: str | None) -> None:
         common.required(name, value)
 
 
-@command("nodecpumap", schema=obj(present="integer", online="integer", cpus=array("integer")),
+@command("nodecpumap", schema=obj(present="integer", online="integer", online_cpus=array("integer")),
          group="host", help="node cpu map",
          desc="Displays the node's total number of CPUs, the number of online CPUs and the list of online CPUs.",
          opts=[Flag("pretty", "return human readable output")])
@@ -59,7 +59,7 @@ def cmd_nodecpumap(ctx: Session, pretty: bool) -> None:
         present, cpumap, online = ctx.conn.getCPUMap(0)
     shown = format_cpumap(cpumap) if pretty else "".join("y" if on else "-" for on in cpumap[:present])
     text = f"{'CPUs present:':<15} {present}\n{'CPUs online:':<15} {online}\n{'CPU map:':<15} {shown}\n"
-    ctx.out.data({"present": present, "online": online, "cpus": cpus_of(cpumap)}, text)
+    ctx.out.data({"present": present, "online": online, "online_cpus": cpus_of(cpumap)}, text)
 
 
 #: virsh's order and labels of the node CPU statistics, by libvirt field.
@@ -100,6 +100,7 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
         return
     known = {field for field, _label in CPU_FIELDS} | {"utilization"}
     stats = {k: int(v) for k, v in first.items() if k in known}
+    absolute = dict(stats)  # the counters since boot, for the JSON
     if percent and "utilization" not in stats:
         time.sleep(1)
         with failing("Unable to get node cpu stats"):
@@ -107,13 +108,12 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
         for k, v in second.items():
             if k in stats:
                 stats[k] = (int(v) - stats[k]) % 2**64
+                absolute[k] = int(v)
     rows = [(label, stats[field]) for field, label in CPU_FIELDS if field in stats]
-    # Every key always: the counters in nanoseconds (since boot; with --percent, over the
-    # second measured) and, with --percent, the shares of that second.
-    record: dict[str, Any] = {f"{label}_ns": None for _field, label in CPU_FIELDS}
+    # Every key always: the counters since boot in nanoseconds and, with --percent, the
+    # shares of the second measured.
+    record: dict[str, Any] = {f"{label}_ns": absolute.get(field) for field, label in CPU_FIELDS}
     record.update({f"{label}_percent": None for label in ["usage"] + [label for _f, label in CPU_FIELDS]})
-    if "utilization" not in stats:
-        record.update({f"{label}_ns": value for label, value in rows})
     if not percent:
         ctx.out.data(record, "".join(f"{label + ':':<15} {value:20d}\n" for label, value in rows))
         return
