@@ -69,7 +69,8 @@ def test_nothing_happens(line: str) -> None:
 
 
 def test_json() -> None:
-    assert json.loads(vsh("--json", "-c", DEFAULT, "event --list").out)[:2] == ["lifecycle", "reboot"]
+    assert json.loads(vsh("--json", "-c", DEFAULT, "event --list").out)[:2] == [{"name": "lifecycle"},
+                                                                               {"name": "reboot"}]
     result = vsh("--json", "-c", DEFAULT, "event --all --timeout 1")
     assert json.loads(result.out) == {"events": [], "end": "timeout", "received": 0}
     assert result.rc == 1

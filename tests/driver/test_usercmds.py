@@ -239,7 +239,7 @@ def test_tree_mirrors_the_declarations_without_importing_modules() -> None:
                           env={"XDG_CONFIG_HOME": "/nonexistent", "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0, proc.stderr
     count, rest = proc.stdout.split(" ", 1)
-    assert int(count) == 275  # virsh's 274 and the hidden `complete`
+    assert int(count) == 276  # virsh's 274, the hidden `complete` and vsh's hidden `schema`
     assert rest.startswith("[] ")
     assert "('--pool', True, False)" in rest and "('--build', False, True)" in rest
     assert rest.rstrip().endswith("start a (previously defined) inactive pool")
