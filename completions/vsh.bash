@@ -29,7 +29,7 @@ _vsh_complete()
             -r|--readonly) args+=(-r) ;;
             -c|--connect) (( j + 1 < cword )) && args+=(-c "${words[j+1]}"); (( j++ )) ;;
             --connect=*) args+=(-c "${words[j]#--connect=}") ;;
-            -d|-e|-k|-K|-l|--debug|--escape|--keepalive-interval|--keepalive-count|--log|--on-error) (( j++ )) ;;
+            -d|-e|-k|-K|-l|--debug|--escape|--keepalive-interval|--keepalive-count|--log|--on-error|--config) (( j++ )) ;;
             --) break ;;
             -*) ;;
             *) break ;;

@@ -20,7 +20,7 @@ function __vsh_complete
                 end
             case '--connect=*'
                 set -a args -c (string replace -- --connect= '' $words[$i])
-            case -d -e -k -K -l --debug --escape --keepalive-interval --keepalive-count --log --on-error
+            case -d -e -k -K -l --debug --escape --keepalive-interval --keepalive-count --log --on-error --config
                 set i (math $i + 1)
             case --
                 break

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from typing import Any, NamedTuple, Sequence
 
-import pytest
 
 from tests.support import forkserver
+from tests.support.libvirtd import unavailable
 
 VIRSH = shutil.which("virsh")
 VSH = [sys.executable, "-m", "vsh"]
@@ -22,7 +22,8 @@ class Result(NamedTuple):
     rc: int
 
 
-def _env(extra: dict[str, str] | None) -> dict[str, str]:
+def clean_env(extra: dict[str, str] | None) -> dict[str, str]:
+    """The environment both programs run in: no default URI, no NO_COLOR, the C locale, plus `extra`."""
     env = dict(os.environ)
     for key in ("VIRSH_DEFAULT_CONNECT_URI", "LIBVIRT_DEFAULT_URI", "NO_COLOR"):
         env.pop(key, None)
@@ -40,10 +41,10 @@ def run(prog: Sequence[str], args: Sequence[str], stdin: str | None = None,
     point as `python -m vsh`; `process=True`, or VSH_TEST_SUBPROCESS=1 in the environment, starts
     a real process instead, as does an environment that Python or libvirt read at start-up.
     """
-    full = _env(env)
+    full = clean_env(env)
     if not process and list(prog) == VSH and not os.environ.get("VSH_TEST_SUBPROCESS") \
             and (cwd is None or os.path.isdir(cwd)):
-        server = forkserver.shared(_env(None))
+        server = forkserver.shared(clean_env(None))
         if not server.needs_process(full):
             encoding = locale.getpreferredencoding(False)
             while True:
@@ -52,7 +53,7 @@ def run(prog: Sequence[str], args: Sequence[str], stdin: str | None = None,
                                               timeout, cmd=[*prog, *args])
                     break
                 except forkserver.Busy:
-                    server = forkserver.shared(_env(None))
+                    server = forkserver.shared(clean_env(None))
             return Result(_text(out, encoding), _text(err, encoding), rc)
     proc = subprocess.run([*prog, *args], input=stdin if stdin is not None else "", capture_output=True,
                           text=True, env=full, cwd=cwd, timeout=timeout)
@@ -78,7 +79,7 @@ def run_bytes(prog: Sequence[str], args: Sequence[str | bytes], stdin: bytes = b
         for fd in close:
             os.close(fd)
 
-    proc = subprocess.run([*prog, *args], input=stdin, stdout=stdout, stderr=subprocess.PIPE, env=_env(None),
+    proc = subprocess.run([*prog, *args], input=stdin, stdout=stdout, stderr=subprocess.PIPE, env=clean_env(None),
                           preexec_fn=before if close else None, cwd=cwd, timeout=timeout)
     return Result((proc.stdout or b"").decode("utf-8", "surrogateescape"),
                   proc.stderr.decode("utf-8", "surrogateescape"), proc.returncode)
@@ -90,6 +91,14 @@ def vsh(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
     return run(VSH, args, stdin, env, cwd, process=process)
 
 
+def need_virsh() -> str:
+    """The real virsh; without it a test is skipped locally but fails in CI (CI=true), where the
+    differential tier must run, as the daemon tiers do (tests.support.libvirtd.unavailable)."""
+    if VIRSH is None:
+        unavailable("virsh is not installed")
+    return VIRSH
+
+
 def virsh(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
           cwd: str | None = None) -> Result:
     """Run the real virsh, the oracle.
@@ -98,8 +107,7 @@ def virsh(*args: str, stdin: str | None = None, env: dict[str, str] | None = Non
     thread and its command loop race); as each run there starts from the same fresh host, a run
     that hangs is run once more.
     """
-    if VIRSH is None:
-        pytest.skip("virsh is not installed")
+    need_virsh()
     try:
         return run([VIRSH], args, stdin, env, cwd)
     except subprocess.TimeoutExpired:
@@ -113,10 +121,47 @@ def same(*args: str, stdin: str | None = None, env: dict[str, str] | None = None
     """Run the same arguments through virsh and vsh; assert identical stdout, stderr, status."""
     expected = virsh(*args, stdin=stdin, env=env, cwd=cwd)
     got = vsh(*args, stdin=stdin, env=env, cwd=cwd)
+    got = got._replace(out=virsh_view(got.out))
     assert got.out == expected.out, f"stdout differs for {args!r}"
     assert got.err == expected.err, f"stderr differs for {args!r}"
     assert got.rc == expected.rc, f"exit status differs for {args!r}"
     return got
+
+
+#: The groups of vsh's own commands, which virsh's `help` does not list.
+OWN_GROUPS = ("live",)
+
+
+def virsh_view(text: str) -> str:
+    """vsh's output without what vsh adds to virsh's help: the groups of its own commands in
+    `help` (and their names at the end of command-name completion), and its own options
+    (`Opt.own`, such as shutdown's --wait) in `help COMMAND`.  `same` compares through it."""
+    from vsh import helptext, registry
+    from vsh.spec import GROUPS
+
+    names = "".join(f"{s.name}\n" for g, specs in registry.by_group().items() if g in OWN_GROUPS
+                    for s in specs)
+    if text.endswith("\nconnect\n" + names) or text.endswith("\nconnect\n" + names + "\n"):
+        text = text.replace("\nconnect\n" + names, "\nconnect\n")
+
+    for group in OWN_GROUPS:
+        head = f" {GROUPS[group]} (help keyword '{group}'):\n"
+        start = text.find(head)
+        if start >= 0:
+            end = text.find("\n\n", start)
+            text = text[:start] + text[end + 2:]
+    own = {s.name: s for s in registry.all_specs() if any(o.own for o in s.opts)}
+    blocks = text.split("  NAME\n    ")
+    for i, block in enumerate(blocks[1:], 1):
+        spec = own.get(block.split(" - ", 1)[0])
+        if spec is None:
+            continue
+        for opt, short in zip(spec.opts, helptext.shortopt_flags(spec)):
+            if opt.own:
+                block = block.replace(" " + helptext.synopsis_part(opt, short), "", 1)
+                block = block.replace(f"    {helptext.option_label(opt, short):<15}  {opt.help}\n", "", 1)
+        blocks[i] = block
+    return "  NAME\n    ".join(blocks)
 
 
 MODES = ("argv", "string", "batch")
@@ -179,6 +224,7 @@ def same_in_mode(mode: str, script: str, *opts: str, words: Sequence[str] | None
         rc = raw.rc if raw.rc else 1 if failed else 0
         expected = Result(without_banner(raw.out, text), raw.err, rc)
         got = vsh(*opts, stdin=text, env=env, cwd=cwd)
+    got = got._replace(out=virsh_view(got.out))
     assert got.out == expected.out, f"stdout differs for {mode} {script!r}"
     assert got.err == expected.err, f"stderr differs for {mode} {script!r}"
     assert got.rc == expected.rc, f"exit status differs for {mode} {script!r}"
@@ -212,3 +258,41 @@ def host_copy(name: str, folder: str | os.PathLike[str], **subs: str) -> str:
     with open(path, "w", encoding="utf-8") as dst:
         dst.write(text)
     return "test://" + path
+
+
+def json_documents(text: str) -> list[Any]:
+    """The JSON documents printed one after another (a --json command string or event stream)."""
+    import json
+
+    decoder, docs, i = json.JSONDecoder(), [], 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            return docs
+        doc, i = decoder.raw_decode(text, i)
+        docs.append(doc)
+
+
+def write_xml_files(folder: Any, texts: dict[str, str]) -> dict[str, str]:
+    """Write each text to FOLDER/NAME.xml; the paths by name (what a test's `files` fixture holds)."""
+    paths = {}
+    for name, text in texts.items():
+        path = os.path.join(str(folder), f"{name}.xml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        paths[name] = path
+    return paths
+
+
+def finish_pty(proc: Any) -> int:
+    """End a REPL in a pseudo-terminal with Ctrl-D (pexpect); sent again if it landed between two
+    prompts, where the terminal is in cooked mode and eats it.  Returns the exit status."""
+    import pexpect
+
+    for _attempt in range(5):
+        proc.send("\x04")
+        if proc.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=2) == 0:
+            break
+    proc.close()
+    return int(proc.exitstatus) if proc.exitstatus is not None else -1  # -1: killed by a signal

@@ -1,4 +1,4 @@
 """`python -m vsh`."""
-from vsh.cli import main
+from vsh.cli import program
 
-raise SystemExit(main())
+raise SystemExit(program())

@@ -53,7 +53,7 @@ _LIB: Any = None
 def _lib() -> Any:
     global _LIB
     if _LIB is None:
-        import libvirtmod  # type: ignore[import-not-found]
+        import libvirtmod
 
         _LIB = ctypes.CDLL(libvirtmod.__file__)
     return _LIB

@@ -8,17 +8,33 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from vsh.errors import Quit, VshError
-
+from vsh.errors import Bug, Quit, VshError, interrupted
 from vsh.globalopts import GlobalOpt, scan, usage_block
+
+if TYPE_CHECKING:
+    from vsh.output import Printer
 
 
 def usage_options() -> str:
-    """The head of `vsh --help`: the synopsis and the global options (virsh's layout)."""
-    return ("\nvsh [options]... [<command_string>]\nvsh [options]... <command> [args...]\n\n" + usage_block() +
-            "  commands (non interactive mode):\n\n")
+    """The head of `vsh --help`: the synopsis and the global options (virsh's layout).
+
+    In virsh's catalog this is one message, virsh's own options only: translated, it gets
+    vsh's options (in English) before its last line.
+    """
+    from vsh import i18n
+
+    head = "\n%s [options]... [<command_string>]\n%s [options]... <command> [args...]\n\n"
+    tail = "  commands (non interactive mode):\n\n"
+    if not i18n.translating():
+        return i18n.printf(head, "vsh", "vsh") + usage_block() + tail
+    from vsh.globalopts import OPTIONS, OWN, usage_lines
+
+    virsh_opts = tuple(o for o in OPTIONS if o.long not in OWN)
+    text = i18n.fmt(head + "  options:\n" + usage_lines(virsh_opts) + tail, "vsh", "vsh")
+    at = text.rstrip("\n").rfind("\n") + 1
+    return text[:at] + usage_lines(tuple(o for o in OPTIONS if o.long in OWN)) + text[at:]
 
 
 class Options:
@@ -33,6 +49,8 @@ class Options:
         self.log: str | None = None
         self.quiet = self.readonly = self.timing = self.json = self.csv = self.no_color = False
         self.on_error = "continue"
+        self.config: str | None = None
+        self.config_uri: str | None = None  # `uri` from the config file, when -c and the environment name none
         self.action = ""
         self.args: list[str] = []
 
@@ -86,6 +104,8 @@ def parse_global(argv: list[str]) -> Options:
             if value not in ("stop", "continue"):
                 raise _fail(f"invalid value '{value}' for --on-error: use 'stop' or 'continue'")
             opts.on_error = value
+        elif name == "config":
+            opts.config = value
     walked = scan(argv, apply=apply)
     opts.keepalive = (keep["interval"], keep["count"])
     opts.args = argv[walked.rest:]
@@ -100,7 +120,9 @@ def _debug_level(text: str) -> int:
         raise _fail("option -d takes a numeric argument")
     level = parsed[0]
     if level < 0 or level > 4:
-        sys.stderr.write(f"error: ignoring debug level {level} out of range [0-4]\n")
+        from vsh.i18n import _, fmt
+
+        sys.stderr.write(_("error: ") + fmt("ignoring debug level %d out of range [%d-%d]", level, 0, 4) + "\n")
         return -1
     return level
 
@@ -140,9 +162,11 @@ def _version_text(long: bool) -> str:
 def usage_text() -> str:
     from vsh.helptext import group_listing
 
+    from vsh.i18n import _
+
     return (usage_options() + group_listing(header=False, keyword_colon=False) +
-            "\n  (specify help <group> for details about the commands in the group)\n\n"
-            "  (specify help <command> for details about the command)\n\n")
+            _("\n  (specify help <group> for details about the commands in the group)\n") +
+            _("\n  (specify help <command> for details about the command)\n\n"))
 
 
 def _act_on_sigint() -> None:
@@ -156,8 +180,41 @@ def _act_on_sigint() -> None:
         pass
 
 
+# Set by program(): the process ends right after this run (see program()).
+_ending = False
+# Set when such a run is over with its connection still open.
+_leave_now = False
+
+
+def program() -> int:
+    """The `vsh` program (its console script and `python -m vsh`): main(), then the end.
+
+    After a run the process ends here without closing the connection: closing a remote one
+    costs two more round trips (unregistering the close callback, the close itself) that tell
+    the daemon nothing it does not learn from the socket closing, and the interpreter's own
+    teardown would make them anyway.  Everything written is flushed first.  main() itself, as
+    other Python code calls it, closes the connection and returns.
+    """
+    global _ending
+    _ending = True
+    status = main()
+    if _leave_now:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(status)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run vsh; returns the exit status (0 success, 1 failure)."""
+    return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         # Buffer stdout even under PYTHONUNBUFFERED; the runner flushes after every command.
@@ -168,13 +225,26 @@ def main(argv: list[str] | None = None) -> int:
 
     guard_std_streams()
     _act_on_sigint()
+    from vsh import i18n
 
+    i18n.setup()
     try:
         opts = parse_global(argv)
     except VshError as err:
         Printer(json_mode="--json" in argv or "--csv" in argv).report(err)
         return 1
+    cfg = _read_config(opts)  # before an early open: the file may make it read-only
+    if opts.json or opts.csv:
+        i18n.english_messages()
+    if not opts.action:
+        _open_early(opts)
     printer = Printer(quiet=opts.quiet, json_mode=opts.json, csv_mode=opts.csv, no_color=opts.no_color)
+    for level, text in cfg.problems:
+        if level == "error":
+            printer.error([text], {"error": {"message": text}})
+        else:
+            printer.warn(text)
+    printer.pager = cfg.pager
     try:
         if opts.action == "help":
             printer.write(usage_text())
@@ -184,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return _run(opts, printer)
     except KeyboardInterrupt:
-        printer.error(["interrupted"])
+        printer.report(interrupted())
         return 1
     except BrokenPipeError:
         # The reader of a pipe went away (`vsh list | head -1`); nothing more to say.
@@ -195,12 +265,31 @@ def main(argv: list[str] | None = None) -> int:
         lose_stdout()
         printer.error([f"cannot write output: {err.strerror}"])
         return 1
-    except Exception as err:  # noqa: BLE001 - the last line of defence: never a traceback
-        printer.error([f"internal error: {type(err).__name__}: {err}",
-                       "this is a bug in vsh; run with VSH_TRACEBACK=1 to see where it happened"])
-        if os.environ.get("VSH_TRACEBACK"):
-            raise
+    except Exception as err:  # noqa: BLE001 - a bug outside any command: never a traceback
+        printer.report(Bug(err))
         return 1
+
+
+def _read_config(opts: Options) -> Any:
+    """The config file's defaults under the command line's options (a missing file costs a stat)."""
+    from vsh import config
+
+    cfg = config.load(opts.config)
+    for key, given, source in (("uri", opts.uri is not None, "-c"), ("readonly", opts.readonly, "-r"),
+                               ("json", opts.json, "--json"), ("timing", opts.timing, "-t"),
+                               ("quiet", opts.quiet, "-q"), ("color", opts.no_color, "--no-color")):
+        if given:
+            config.override(key, opts.uri if key == "uri" else key != "color", source)
+    if "NO_COLOR" in os.environ and not opts.no_color:
+        config.override("color", False, "NO_COLOR")
+    opts.readonly = opts.readonly or cfg.get("readonly")
+    opts.json = opts.json or (cfg.get("json") and not opts.csv)  # --csv wins over `json = true`
+    opts.no_color = opts.no_color or not cfg.get("color")
+    cfg.pager = config.pager_command(cfg.get("pager"))
+    if opts.uri is None and not os.environ.get("VIRSH_DEFAULT_CONNECT_URI") and not os.environ.get(
+            "LIBVIRT_DEFAULT_URI"):
+        opts.config_uri = cfg.get("uri")
+    return cfg
 
 
 _BAD_DEBUG = "VIRSH_DEBUG not set with a valid numeric value"
@@ -223,17 +312,33 @@ def _asks_for_data(args: list[str]) -> bool:
     return any(w in ("--json", "--csv") for w in words)
 
 
-def _run(opts: Options, printer: object) -> int:
-    from vsh.connection import silence_libvirt
+def _open_early(opts: Options) -> None:
+    args = opts.args
+    if (opts.uri and opts.debug == -1 and opts.log is None and not opts.keepalive_forced
+            and not os.environ.get("VIRSH_DEBUG") and not os.environ.get("VIRSH_LOG_FILE")
+            and (args or not (sys.stdin is not None and sys.stdin.isatty()))):
+        # A remote open is several round trips: let them run while the command is parsed.
+        # Not where ssh could ask for a password on the terminal before a bad command string
+        # is reported (virsh reports it without connecting).
+        from vsh.connection import open_early, own_prompts
+
+        if not (own_prompts(opts.uri) and sys.stdin is not None and sys.stdin.isatty()):
+            open_early(opts.uri, opts.readonly, opts.keepalive)
+
+
+def _run(opts: Options, printer: Printer) -> int:
+    args = opts.args
+    from vsh.connection import prepare_libvirt
     from vsh.session import Session, note_debug
 
-    args = opts.args
     # virsh's vshInitDebug runs before its options and again after them: VIRSH_DEBUG sets the
     # level first, -d while the options are read, and VIRSH_DEBUG again after them where -d
     # left the default (ERROR); a bad value is reported each time.  -l wins over VIRSH_LOG_FILE.
     env_level = _env_debug()
     if env_level == -1:
-        sys.stderr.write(f"error: {_BAD_DEBUG}\n")
+        from vsh.i18n import _
+
+        sys.stderr.write(_("error: ") + _(_BAD_DEBUG) + "\n")
     reading_level = opts.debug if opts.debug >= 0 or env_level is None else env_level
     if opts.log is None:
         opts.log = os.environ.get("VIRSH_LOG_FILE") or None
@@ -242,53 +347,56 @@ def _run(opts: Options, printer: object) -> int:
         from vsh.logfile import open_log
 
         try:
-            printer.log = open_log(opts.log)  # type: ignore[attr-defined]
+            printer.log = open_log(opts.log)
         except OSError:
-            printer.error(["failed to open the log file. check the log file path"])  # type: ignore[attr-defined]
+            printer.error(["failed to open the log file. check the log file path"])
             return 1
     if env_level is not None and opts.debug in (-1, 4):
         if env_level == -1:
-            printer.error([_BAD_DEBUG])  # type: ignore[attr-defined]
+            printer.error([_BAD_DEBUG])
         else:
             opts.debug = env_level
-    from vsh import grammar
+    from vsh import dispatch, grammar
+    from vsh.config import expand_aliases
 
-    parse = grammar.parse
-    if os.environ.get("VSH_TREE"):
-        # Every command through the Click tree, as the REPL runs them (the tests compare both).
-        from vsh.tree import TREE
-
-        parse = lambda words: TREE.parse(None, words)  # noqa: E731
+    # VSH_TREE=1 sends every command through the Click tree, as the REPL does (the tests compare both).
+    parse: Callable[[list[str]], Any] = dispatch.parse_in_tree if os.environ.get("VSH_TREE") else dispatch.parse
     # Parse before connecting, as virsh does: a bad command string runs nothing.
     parsed: Callable[[], list] | None = None
     if args:
         try:
             if len(args) == 1:
-                from vsh.lexer import split_words
-
                 if not args[0]:
                     return 1  # virsh rejects an empty command string silently
-                note_debug(reading_level, 1, f'commands: "{args[0]}"', printer)  # type: ignore[arg-type]
-                invocations = [parse(words) for words in split_words(args[0])]
+                note_debug(reading_level, 1, f'commands: "{args[0]}"', printer)
+                invocations = grammar.parse_line(args[0], parse, expand_aliases)
+            elif args[0].startswith("#"):
+                invocations = []  # a comment, as in a command string: virsh runs nothing
             else:
-                invocations = [parse(list(args))]
+                invocations = [parse(words) for words in expand_aliases([list(args)])]
         except VshError as err:
             if _asks_for_data(args):
-                printer.set_mode("json")  # type: ignore[attr-defined]
-            printer.report(err)  # type: ignore[attr-defined]
+                printer.set_mode("json")
+            printer.report(err)
             return 1
         parsed = lambda: invocations  # noqa: E731
+        if len(invocations) == 1:
+            from vsh import rpc
+
+            rpc.enable()  # one command, then the process ends: see vsh.rpc on keepalive
     # Like virsh, commands read from stdin (a terminal or not) run in interactive mode.
     interactive = not args
+    # help, echo and the like never touch libvirt: they do not import it (a connection that opens
+    # later prepares it then, see vsh.connection).
+    needs_libvirt = parsed is None or opts.uri is not None or any(getattr(getattr(inv, "spec", None), "connect", True) for inv in invocations)
     try:
-        silence_libvirt()
-        from vsh import rawbytes
-
-        rawbytes.install()
+        if needs_libvirt:
+            prepare_libvirt()
     except ImportError:
-        printer.error(["libvirt-python is not installed; run the set-up command from the README"])  # type: ignore[attr-defined]
+        printer.error(["libvirt-python is not installed; run the set-up command from the README"])
         return 1
-    session = Session(printer, uri=opts.uri, readonly=opts.readonly, timing=opts.timing,  # type: ignore[arg-type]
+    session = Session(printer, uri=opts.uri if opts.uri is not None else opts.config_uri,
+                      readonly=opts.readonly, timing=opts.timing,
                       escape=opts.escape, keepalive=opts.keepalive,
                       keepalive_forced=opts.keepalive_forced, debug=opts.debug,
                       interactive=interactive)
@@ -297,7 +405,7 @@ def _run(opts: Options, printer: object) -> int:
         from vsh.session import note_parsed
 
         for inv in invocations:
-            note_parsed(opts.debug, inv, printer)  # type: ignore[arg-type]
+            note_parsed(opts.debug, inv, printer)
     session.stop_on_error = opts.on_error == "stop"
     if opts.uri is not None:
         # A named URI, even an empty one, opens at start-up (virsh connects before any command).
@@ -320,4 +428,8 @@ def _run(opts: Options, printer: object) -> int:
 
         return run_batch(session, sys.stdin, stop_on_error=(opts.on_error == "stop"))
     finally:
-        session.close()
+        if _ending and session.connection.conn is not None:
+            global _leave_now
+            _leave_now = True
+        else:
+            session.close()

@@ -47,6 +47,10 @@ class Spot(NamedTuple):
 Names = Callable[[str, dict], list]
 
 
+#: The name source of the completion running now, for a user command's object-name arguments.
+USER_NAMES: Names | None = None
+
+
 # where is the cursor ----------------------------------------------------------------------
 
 def locate(words: list[str], prefix: str) -> Spot:
@@ -59,10 +63,12 @@ def locate(words: list[str], prefix: str) -> Spot:
     if not words:
         return Spot("command", prefix=prefix)
     spec = registry.get(words[0])
-    if spec is None:  # after an unknown command virsh offers command names again
-        return Spot("command", prefix=prefix)
-    if spec.click is not None:
-        return Spot("user", spec, prefix=prefix, given={"argv": list(words[1:])})
+    if spec is None:
+        from vsh import usercmds
+
+        if usercmds.find(words[0]) is not None:
+            return Spot("user", prefix=prefix, given={"command": words[0], "argv": list(words[1:])})
+        return Spot("command", prefix=prefix)  # after an unknown command virsh offers command names again
     walk = grammar.walk_words(spec, list(words[1:]), tolerant=True)
     given = walk.values
     if walk.pending is not None:
@@ -86,10 +92,12 @@ def candidates(spot: Spot, names: Names) -> list[Candidate]:
     """The candidates for a spot; `names` supplies object names (see NameCache.names)."""
     if spot.kind == "command":
         return command_names(spot.prefix)
-    if spot.kind == "user" and spot.spec is not None:
+    if spot.kind == "user":
         from vsh.usercmds import complete
 
-        return [Candidate(t, m) for t, m in complete(spot.spec, spot.given["argv"], spot.prefix)]
+        global USER_NAMES
+        USER_NAMES = names  # what vsh.clicktypes' object-name types complete from
+        return [Candidate(t, m) for t, m in complete(spot.given["command"], spot.given["argv"], spot.prefix)]
     if spot.kind == "option":
         return option_names(spot)
     if spot.kind == "value" and spot.opt is not None:
@@ -105,7 +113,9 @@ def candidates(spot: Spot, names: Names) -> list[Candidate]:
 
 def command_names(prefix: str) -> list[Candidate]:
     """Command names in virsh's order: its groups, and each group's commands, as `help` lists them."""
-    return [Candidate(s.name, s.help) for specs in registry.by_group().values() for s in specs
+    from vsh import usercmds
+
+    return [Candidate(s.name, s.help) for specs in registry.by_group(usercmds.entries()).values() for s in specs
             if s.name.startswith(prefix)]
 
 
@@ -151,8 +161,8 @@ def _items(spot: Spot, opt: Opt, names: Names, prefix: str) -> list[tuple[str, s
         return [(c.text, c.meta) for c in command_names(prefix)]  # virsh offers no group keywords
     if kind == "keycode":
         return [(w, "") for w in _keycode_names(given) if w.startswith(prefix)]
-    if kind in ("uri", "pool-type", "event"):
-        words = URIS if kind == "uri" else pool_types() if kind == "pool-type" else _events(spot.spec)
+    if kind in ("uri", "event"):
+        words = URIS if kind == "uri" else _events(spot.spec)
         return [(w, "") for w in words if w.startswith(prefix)]
     if kind not in FETCHERS:
         return []
@@ -182,13 +192,6 @@ def _keycode_names(given: dict) -> list[str]:
 
     codeset = given.get("codeset") or "linux"
     return list(keycodes.NAMES.get("qnum" if codeset == "rfb" else codeset, {}))
-
-
-def pool_types() -> tuple[str, ...]:
-    """virsh's storage pool types, from the pool commands' own list."""
-    from vsh.commands.pool import POOL_TYPES
-
-    return POOL_TYPES
 
 
 def _events(spec: CommandSpec | None) -> tuple[str, ...]:
@@ -461,11 +464,11 @@ for _joined in _JOINED_FILTERS:
 
 
 #: Completers that need no connection.
-STATIC_COMPLETERS = ("file", "dir", "command", "uri", "pool-type", "event", "keycode")
+STATIC_COMPLETERS = ("file", "dir", "command", "uri", "event", "keycode")
 
 
 def known_completers() -> set[str]:
-    """Every completer name a declaration may use (checked by registry.check_specs)."""
+    """Every completer name a declaration may use (checked by vsh.selftest)."""
     return set(FETCHERS) | set(STATIC_COMPLETERS)
 
 
@@ -529,6 +532,26 @@ class NameCache:
             entry.names, entry.stamp, entry.stale = names, time.monotonic(), False
             self._busy.discard(key)
         entry.done.set()
+
+    def cached(self, kind: str) -> list[str]:
+        """Names of `kind` (any state filter) already fetched; never fetches (did-you-mean hints)."""
+        with self._lock:
+            found = {n for key, entry in self._entries.items() if key[0].partition(":")[0] == kind
+                     for n in entry.names}
+        return sorted(found)
+
+    def warm(self, kinds: Iterable[str] = ("domain", "network", "pool")) -> None:
+        """Start refreshing these names in the background, waiting for nothing (after each command)."""
+        for kind in kinds:
+            key = (kind,)
+            with self._lock:
+                entry = self._entries.setdefault(key, _Entry())
+                if key in self._busy:
+                    continue
+                self._busy.add(key)
+                entry.done.clear()
+            threading.Thread(target=self._refresh, args=(key, entry, kind, {}), name="vsh-complete",
+                             daemon=True).start()
 
     def invalidate(self) -> None:
         """Names may have changed (a command ran): refresh on next use, serving these meanwhile."""

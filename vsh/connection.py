@@ -17,9 +17,12 @@ import time
 from typing import Any, Callable
 
 from vsh.errors import VshError
+from vsh.i18n import _, msg, shown
 
 _loop_started = False
 _loop_lock = threading.Lock()
+# A connection being opened ahead of need (open_early): (uri, readonly, keepalive), done, result.
+_early: tuple[tuple[Any, ...], threading.Event, dict[str, Any]] | None = None
 
 
 def _libvirt() -> Any:
@@ -56,11 +59,32 @@ def silence_libvirt() -> None:
     _libvirt().registerErrorHandler(lambda _ctx, _err: None, None)
 
 
-def _connect_hint(uri: str | None) -> str:
-    """What to try after a failed open (shown on a terminal only)."""
+def prepare_libvirt() -> None:
+    """libvirt-python as vsh uses it: quiet (vsh reports errors itself) and carrying raw bytes
+    (vsh.rawbytes).  Once per process, before the first libvirt object exists."""
+    global _prepared
+    with _prepare_lock:
+        if _prepared:
+            return
+        silence_libvirt()
+        from vsh import rawbytes
+
+        rawbytes.install()
+        _prepared = True
+
+
+_prepared = False
+_prepare_lock = threading.Lock()
+
+
+def _connect_hint(uri: str | None, in_shell: bool = False) -> str:
+    """What to try after a failed open (shown on a terminal only), in the words that work there:
+    `connect URI` inside the REPL, `-c URI` on a command line."""
     if uri is None and not os.environ.get("LIBVIRT_DEFAULT_URI"):
-        return ("no URI was given and libvirt's default is not reachable: name one with -c URI "
-                "(e.g. -c test:///default, -c qemu:///system) or set LIBVIRT_DEFAULT_URI")
+        how = "connect" if in_shell else "-c"
+        return (f"no URI was given and libvirt's default is not reachable: name one with {how} URI "
+                f"(e.g. {how} test:///default, {how} qemu:///system), set LIBVIRT_DEFAULT_URI, "
+                "or set uri in ~/.config/vsh/config.toml")
     return "check that the URI is right and, for a remote or qemu:/// URI, that libvirtd is running there"
 
 
@@ -86,32 +110,80 @@ def _auth_callback(creds: list[list[Any]], opaque: Any) -> int:
 
 
 def _ask(creds: list[list[Any]], _opaque: Any) -> int:
+    """libvirt's default callback, which virsh uses: each prompt on stdout as `PROMPT: `; names
+    are read from stdin (end of input answers ""), passwords as getpass(3) reads them (from
+    the controlling terminal without echo, else from stdin); an empty answer takes the default."""
     libvirt = _libvirt()
     for cred in creds:
         kind, prompt, default = cred[0], cred[1], cred[3]
-        text = f"{prompt}: " if not default else f"{prompt} [{default}]: "
+        if kind not in (libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT, libvirt.VIR_CRED_AUTHNAME,
+                        libvirt.VIR_CRED_ECHOPROMPT, libvirt.VIR_CRED_REALM):
+            continue
         try:
+            sys.stdout.write(f"{prompt}: ")
+            sys.stdout.flush()
             if kind in (libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT):
-                if not sys.stdin.isatty():
-                    return -1
-                import getpass
-
-                answer = getpass.getpass(text)
-            elif kind in (libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_ECHOPROMPT, libvirt.VIR_CRED_REALM):
-                if not sys.stdin.isatty():
-                    if default:
-                        cred[4] = default
-                        continue
-                    return -1
-                sys.stderr.write(text)
-                sys.stderr.flush()
-                answer = sys.stdin.readline().rstrip("\n")
+                answer = _read_password()
             else:
-                continue
-        except (EOFError, KeyboardInterrupt):
+                answer = sys.stdin.readline() if sys.stdin is not None else ""
+                answer = answer[:-1] if answer.endswith("\n") else answer
+        except (EOFError, KeyboardInterrupt, OSError, ValueError):
             return -1
-        cred[4] = answer or default or ""
+        cred[4] = default if not answer and default else answer
     return 0
+
+
+def _read_password() -> str:
+    """getpass(3): from the controlling terminal, echo off, when there is one; else a line of stdin."""
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        return line[:-1] if line.endswith("\n") else line
+    os.close(tty)
+    import getpass
+
+    return getpass.getpass("")
+
+
+def open_early(uri: str, readonly: bool, keepalive: tuple[int, int]) -> None:
+    """Start opening a URI named with -c on a thread, while start-up goes on.
+
+    Opening a remote connection takes several round trips (authentication list, features, the
+    open itself, the close callback); they overlap with importing and parsing the command.  The
+    session's first open of the same URI takes the result (connection or error), so what the user
+    sees is the same as opening it then.  Callers leave it alone where the open could print
+    something of its own (-d, a log file, a forced keepalive).
+    """
+    global _early
+    helper = Connection(uri, readonly, keepalive)
+    done = threading.Event()
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result["conn"] = helper.connect(uri, readonly)
+        except BaseException as err:  # noqa: BLE001 - handed to the session's open
+            result["error"] = err
+        finally:
+            done.set()
+
+    _early = ((uri, readonly, keepalive), done, result)
+    threading.Thread(target=work, name="libvirt-open-early", daemon=True).start()
+
+
+def _take_early(key: tuple[Any, ...]) -> Any:
+    """The connection open_early made for `key` (waiting for it), or None when there is none."""
+    global _early
+    if _early is None or _early[0] != key:
+        return None
+    _key, done, result = _early
+    _early = None
+    while not done.wait(0.05):  # in slices, so that Ctrl-C is seen
+        pass
+    if "error" in result:
+        raise result["error"]
+    return result["conn"]
 
 
 class Connection:
@@ -126,9 +198,10 @@ class Connection:
         self.keepalive_forced = keepalive_forced
         # virsh's -d debug lines (level, text); the session sets it.
         self.note: Callable[[int, str], None] = lambda _level, _text: None
-        self.report = report or (lambda msg: sys.stderr.write(f"error: {msg}\n"))
+        self.report = report or (lambda msg: sys.stderr.write(_("error: ") + shown(msg) + "\n"))
         self.conn: Any = None
         self.disconnected = False
+        self.in_shell = False  # the REPL's: hints name `connect URI` rather than `-c URI`
         # The canonical URI of the open connection, for the close callback, which must not call
         # libvirt: it may run inside the failing call and would reset that thread's last error.
         self._canonical: str | None = None
@@ -156,7 +229,7 @@ class Connection:
         except _OpenFailed as failed:
             text = ("Failed to reconnect to the hypervisor" if self.disconnected
                     else "failed to connect to the hypervisor")
-            raise VshError(text, cause=failed.cause, hint=_connect_hint(target)) from None
+            raise VshError(text, cause=failed.cause, hint=_connect_hint(target, self.in_shell)) from None
         libvirt = _libvirt()
         if name is not None:
             self.uri = name
@@ -190,7 +263,12 @@ class Connection:
             raise (from_libvirt(failed.cause) if failed.cause is not None else VshError("")) from None
 
     def _connect(self, uri: str | None, readonly: bool) -> Any:
+        early = _take_early((uri, readonly, self.keepalive))
+        return early if early is not None else self.connect(uri, readonly)
+
+    def connect(self, uri: str | None, readonly: bool) -> Any:
         """virsh's virshConnect: open with auth, then keepalive (which -k/-K make mandatory)."""
+        prepare_libvirt()
         libvirt = _libvirt()
         start_event_loop()
         conn = self._open_bounded(uri, readonly)
@@ -306,7 +384,7 @@ class Connection:
         except libvirt.libvirtError:
             alive = -1
         if alive == 0:
-            raise VshError("no valid connection")
+            raise VshError(msg("no valid connection"))
         return self.conn
 
     def close(self) -> None:
@@ -341,6 +419,12 @@ def _bounded(uri: str | None) -> bool:
     if not sep or scheme == "test":
         return False
     return scheme.partition("+")[2] in ("", "unix", "tcp", "tls")
+
+
+def own_prompts(uri: str) -> bool:
+    """Whether opening `uri` runs a program that may ask on the terminal itself (ssh, ext)."""
+    scheme, sep, _rest = uri.partition(":")
+    return bool(sep) and scheme.partition("+")[2] in ("ssh", "libssh", "libssh2", "ext")
 
 
 def _terminal_state() -> tuple[int, Any] | None:

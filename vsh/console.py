@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from vsh.errors import VshError, from_libvirt
+from vsh.i18n import msg
 
 _CHUNK = 1024
 
@@ -173,10 +174,10 @@ def run_console(ctx: Any, dom: Any, devname: str | None = None, force: bool = Fa
 
     state = dom.state()[0]
     if state == libvirt.VIR_DOMAIN_SHUTOFF:
-        raise VshError("The domain is not running")
+        raise VshError(msg("The domain is not running"))
     stdin = sys.stdin.fileno() if sys.stdin is not None else 0
     if not os.isatty(stdin):
-        raise VshError("Cannot run interactive console without a controlling TTY")
+        raise VshError(msg("Cannot run interactive console without a controlling TTY"))
     for line in banner(dom.name(), ctx.escape):
         ctx.out.extra(line)
     ctx.out.flush()

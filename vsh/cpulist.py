@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from vsh.errors import VshError
+from vsh.i18n import msg
 
 #: virsh parses CPU lists into bitmaps of this many bits.
 CPULIST_BITS = 1024
@@ -23,7 +24,7 @@ class BitmapError(ValueError):
     """libvirt's own error for a malformed bitmap (virsh prints it as the second line)."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(f"invalid argument: Failed to parse bitmap '{text}'")
+        super().__init__(msg("invalid argument: %s", msg("Failed to parse bitmap '%s'", text)))
 
 
 def _skip(text: str, i: int) -> int:
@@ -133,10 +134,10 @@ def parse_cpulist(text: str, maxcpu: int) -> tuple[bool, ...]:
     try:
         bits = parse_bitmap(text)
     except BitmapError as err:
-        raise VshError(f"Invalid cpulist '{text}'", cause=err) from None
+        raise VshError(msg("Invalid cpulist '%s'", text), cause=err) from None
     if not bits:
-        raise VshError(f"Invalid cpulist '{text}'")
+        raise VshError(msg("Invalid cpulist '%s'", text))
     last = max(bits)
     if last >= maxcpu:
-        raise VshError(f"CPU {last} in cpulist '{text}' exceed the maxcpu {maxcpu}")
+        raise VshError(msg("CPU %d in cpulist '%s' exceed the maxcpu %d", last, text, maxcpu))
     return tuple(n in bits for n in range(maxcpu))

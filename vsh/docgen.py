@@ -23,18 +23,24 @@ def render_index() -> str:
     for spec in registry.all_specs():
         lines.append(f"    {spec.name!r}: {registry.module_of(spec.name)!r},")
     lines.append("}")
+    # `help` and `help GROUP` print these when the user has no commands of their own, so that
+    # they import no command module at all.
+    from vsh import helptext
+
+    lines += ["", "# The text of `help` for the built-in commands.", f"LISTING = {helptext.group_listing(users=False)!r}",
+              "", "# The text of `help GROUP` for each group of built-in commands.", "GROUP_BLOCKS = {"]
+    for group, specs in registry.by_group().items():
+        lines.append(f"    {group!r}: {helptext.group_block(group, specs)!r},")
+    lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def artefacts() -> dict[str, Callable[[], str]]:
     """Relative path -> renderer, for every generated file."""
+    from vsh import manpage
+
     files: dict[str, Callable[[], str]] = {"vsh/commands/_index.py": render_index}
-    try:
-        from vsh import manpage
-    except ImportError:
-        manpage = None  # type: ignore[assignment]
-    if manpage is not None:
-        files.update(manpage.artefacts())
+    files.update(manpage.artefacts())
     return files
 
 

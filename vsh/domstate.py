@@ -34,6 +34,20 @@ REASONS: dict[int, tuple[str, ...]] = {
 SAVED = "saved"
 
 
+def state_text(state: int) -> str:
+    """The state's name as virsh shows it, in the user's language (JSON keeps state_name)."""
+    from vsh.i18n import _
+
+    return _(state_name(state))
+
+
+def reason_text(state: int, reason: int) -> str:
+    """The reason's name as virsh shows it, in the user's language."""
+    from vsh.i18n import _
+
+    return _(reason_name(state, reason))
+
+
 def state_name(state: int) -> str:
     """virshDomainStateToString: the name of a virDomainState number."""
     return STATES[state] if 0 <= state < len(STATES) else "no state"

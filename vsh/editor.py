@@ -20,6 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable
 
 from vsh.errors import VshError, from_libvirt
+from vsh.i18n import _, msg
 
 if TYPE_CHECKING:
     from vsh.session import Session
@@ -176,7 +177,7 @@ def write_temp(doc: str) -> str:
     try:
         fd, path = tempfile.mkstemp(prefix="vsh", suffix=".xml", dir=tmpdir or "/")
     except OSError as err:
-        raise VshError(f"g_mkstemp_full: failed to create temporary file: {err.strerror}") from None
+        raise VshError(msg("g_mkstemp_full: failed to create temporary file: %s", err.strerror)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(doc.encode("utf-8", "surrogateescape"))
@@ -185,14 +186,14 @@ def write_temp(doc: str) -> str:
             os.unlink(path)
         except OSError:
             pass
-        raise VshError(f"write: {path}: failed to write to temporary file: {err.strerror}") from None
+        raise VshError(msg("write: %s: failed to write to temporary file: %s", path, err.strerror)) from None
     return path
 
 
 def read_back(path: str) -> str:
     """The edited text, read as virsh's virFileReadAll does (its two error lines included)."""
     def failed(strerror: str, what: str) -> VshError:
-        return VshError(f"{path}: failed to read temporary file: {strerror}",
+        return VshError(msg("%s: failed to read temporary file: %s", path, strerror),
                         cause=_Line(f"Failed to {what} file '{path}': {strerror}"))
 
     try:
@@ -225,8 +226,7 @@ def editor_argv(path: str) -> list[str]:
     if set(editor) <= _PLAIN:
         return [editor, path]
     if not set(path) <= _PLAIN:
-        raise VshError(f"{path}: temporary filename contains shell meta or other unacceptable "
-                       "characters (is $TMPDIR wrong?)")
+        raise VshError(msg("%s: temporary filename contains shell meta or other unacceptable characters (is $TMPDIR wrong?)", path))
     return ["sh", "-c", f"{editor} {path}"]
 
 
@@ -267,9 +267,9 @@ def run_editor(ctx: Any, path: str) -> None:
             ctx.out.err.flush()
             status = 127 if err.errno == errno.ENOENT else 126
     if status < 0:
-        raise VshError(f"internal error: Child process ({command_text(argv)}) unexpected fatal signal {-status}")
+        raise VshError(msg("internal error: %s", f"Child process ({command_text(argv)}) unexpected fatal signal {-status}"))
     if status > 0:
-        raise VshError(f"internal error: Child process ({command_text(argv)}) unexpected exit status {status}")
+        raise VshError(msg("internal error: %s", f"Child process ({command_text(argv)}) unexpected exit status {status}"))
 
 
 class _sigint_to_child:
@@ -334,7 +334,7 @@ def ask(ctx: Any, msg: str, relax_avail: bool, failure: BaseException | None = N
     answer = "n"
     try:
         while True:
-            stream.write(f"\r{msg} Try again? {choices}: ")
+            stream.write(f"\r{_(msg)} {_('Try again?')} {choices}: ")
             stream.flush()
             try:
                 byte = os.read(fd, 1)

@@ -48,6 +48,30 @@ class VshError(Exception):
         return {"error": obj}
 
 
+class Bug(VshError):
+    """An error vsh did not expect, reported by the one handler for them (vsh.session for a
+    command, vsh.cli and vsh.repl around it): virsh's `error:` line naming it, a line saying
+    it is a bug, and with VSH_TRACEBACK=1 the traceback after them."""
+
+    def __init__(self, err: BaseException) -> None:
+        super().__init__(f"internal error: {type(err).__name__}: {err}")
+        self.trailer = ""
+        import os
+
+        if os.environ.get("VSH_TRACEBACK"):
+            import traceback
+
+            self.trailer = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+
+    def lines(self) -> list[str]:
+        return [self.message, "this is a bug in vsh; run with VSH_TRACEBACK=1 to see where it happened"]
+
+
+def interrupted() -> VshError:
+    """Ctrl-C (or SIGINT) stopped a command or the program."""
+    return VshError("interrupted")
+
+
 class Quit(Exception):
     """Raised by `quit`/`exit` to end the REPL or a command string."""
 

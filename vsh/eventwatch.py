@@ -1,28 +1,31 @@
 """Watching libvirt events, for the event commands (event, net-event, pool-event, nodedev-event,
-secret-event): their shared options, the wait and the printing.
+secret-event, and qemu-monitor-event's printing): their shared options, the wait and the printing.
 
 Callbacks are registered on libvirt's default event loop, which vsh.connection runs on
 a thread from before the connection opens; the command waits for the first event (or,
 with --loop, until --timeout or Ctrl-C) and prints each one as virsh does, flushing so a
 pipe sees it at once.
 
-JSON (--json): one document, streamed as events arrive so a long --loop can be read
-incrementally: ``{"events": [EVENT, ...], "end": "done"|"timeout"|"interrupted",
-"received": N}``.  EVENT is ``{"event": "lifecycle", "domain": NAME, ...typed fields}``
-(``network``, ``pool``, ``device`` or ``secret`` instead of ``domain``), with
-``"timestamp"`` when --timestamp is given.  ``--list`` gives a list of names.
+JSON (--json): JSON Lines, one compact object per event, flushed as it arrives, so that
+``vsh --json event --all --loop | jq`` works live:
+``{"timestamp": "2026-12-06T08:52:28.123Z", "event": "lifecycle", "object_type": "domain",
+"object": NAME, "detail": {...typed fields}}`` (object_type ``network``, ``pool``, ``device``
+or ``secret`` for the other commands; the secret's UUID is its name), then one last line
+``{"end": "done"|"timeout"|"interrupted", "received": N}``.  ``--list`` gives a list of names.
 """
 from __future__ import annotations
 
 import builtins
 import threading
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 from vsh import eventnames as names
 from vsh.errors import VshError
 from vsh.session import Session
 from vsh.spec import Flag, Int, Opt, Str
+from vsh.values import empty_option
+from vsh.i18n import _, fmt, msg
 
 
 _TIMEOUT_CONV = Int("timeout", "timeout seconds", conv="puint")
@@ -59,7 +62,7 @@ def timeout_seconds(raw: str | None) -> int | None:
 
     value = convert(_TIMEOUT_CONV, raw)
     if value == 0 or value > (2**31 - 1) // 1000:
-        raise VshError(f"Numeric value '{value}' for <timeout> option is malformed or out of range")
+        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", value, "timeout"))
     return value
 
 
@@ -69,6 +72,24 @@ def _timestamp() -> str:
 
     now = datetime.now(timezone.utc)
     return now.strftime("%Y-%m-%d %H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+
+
+#: The keys naming an event's object, per kind of object.
+_OBJECT_KEYS = ("domain", "network", "pool", "device", "secret")
+
+
+def json_line(fields: dict[str, Any]) -> dict[str, Any]:
+    """One event as its JSON Lines object: the time it was printed (UTC, ISO 8601), the event's
+    name, what it is about, and its own fields as `detail`."""
+    from datetime import datetime, timezone
+
+    rest = dict(fields)
+    event = rest.pop("event")
+    kind = next((k for k in _OBJECT_KEYS if k in rest), None)
+    name = rest.pop(kind) if kind is not None else None
+    now = datetime.now(timezone.utc)
+    return {"timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
+            "event": event, "object_type": kind, "object": name, "detail": rest}
 
 
 class Waiter:
@@ -88,14 +109,12 @@ class Waiter:
             # One-shot mode prints only the first event, as virsh's callbacks do.
             if self.closed or (not self.loop and self.count):
                 return
-            stamp = _timestamp() if self.timestamp else ""
             if self.json:
                 import json
 
-                if stamp:
-                    obj["timestamp"] = stamp
-                self.out.out.write(("{\"events\": [\n" if not self.count else ",\n") + json.dumps(obj))
+                self.out.out.write(json.dumps(json_line(obj), separators=(",", ":")) + "\n")
             else:
+                stamp = _timestamp() if self.timestamp else ""
                 self.out.write(f"{stamp}: {text}" if stamp else text)
             self.out.flush()
             self.count += 1
@@ -147,29 +166,37 @@ class Waiter:
         if self.json:
             import json
 
-            head = "{\"events\": [" if not self.count else "\n"
-            self.out.out.write(f"{head}], \"end\": {json.dumps(how)}, \"received\": {self.count}}}\n")
+            self.out.out.write(json.dumps({"end": how, "received": self.count}, separators=(",", ":")) + "\n")
         else:
             if how == "interrupted":
-                self.out.write("event loop interrupted\n")
+                self.out.write(_("event loop interrupted\n"))
             elif how == "timeout":
-                self.out.write("event loop timed out\n")
-            self.out.write(f"events received: {self.count}\n")
+                self.out.write(_("event loop timed out\n"))
+            self.out.write(fmt("events received: %d\n", self.count))
         self.out.flush()
 
 
 def object_filter(name: str, value: str) -> str:
     """The object filter; virsh checks for an empty one only when it gets there."""
     if value == "":
-        raise VshError(f"Failed to get option '{name}': Option argument is empty")
+        raise VshError(empty_option(name))
     return value
 
 
-#: The JSON Schema of an event command: `--list` gives rows of event names; the events it
-#: waits for are another shape (the `{"type": "object"}` branch, for the event commands to declare).
+#: The JSON Schema of an event command's output: `--list` gives rows of event names; waiting
+#: prints JSON Lines, one object per event, then one saying how the wait ended (Waiter.finish).
+EVENT_LINE: dict[str, Any] = {
+    "type": "object", "properties": {"timestamp": {"type": "string"}, "event": {"type": "string"},
+                                     "object_type": {"type": ["string", "null"]},
+                                     "object": {"type": ["string", "null"]}, "detail": {"type": "object"}},
+    "required": ["timestamp", "event", "object_type", "object", "detail"], "additionalProperties": False}
+END_LINE: dict[str, Any] = {
+    "type": "object", "properties": {"end": {"enum": ["done", "timeout", "interrupted"]},
+                                     "received": {"type": "integer"}},
+    "required": ["end", "received"], "additionalProperties": False}
 EVENTS_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "array", "items": {
     "type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"], "additionalProperties": False}},
-    {"type": "object"}]}
+    EVENT_LINE, END_LINE]}
 
 
 def list_events(ctx: Session, events: Sequence[str]) -> None:
@@ -180,7 +207,7 @@ def pick_event(event: str | None, events: Sequence[str], required: str) -> int:
     if event is None:
         raise VshError(required)
     if event not in events:
-        raise VshError(f"unknown event type {event}")
+        raise VshError(msg("unknown event type %s", event))
     return events.index(event)
 
 
@@ -220,34 +247,58 @@ def _lookup_soft(ctx: Session, fn: Callable[[], Any]) -> tuple[Any, list[str]]:
 
 # objects other than domains ---------------------------------------------------------------
 
-def simple_event(ctx: Session, events: Sequence[str], event: str | None, loop: bool, timeout: str | None,
-                  timestamp: bool, lookup: Callable[[], Any] | None, register_name: str, deregister_name: str,
-                  fmt: Callable[[str], Callable[..., tuple[str, dict[str, Any]]]]) -> None:
-    """net-event, pool-event, nodedev-event and secret-event: one event type, one object or all."""
-    event_id = pick_event(event, events, "either --list or --event <type> is required")
+class ObjectEvents(NamedTuple):
+    """What net-event, pool-event, nodedev-event and secret-event differ in.
+
+    `key` is the option naming the object and the JSON object_type; `what` words it in text;
+    `lookup(ctx, name)` finds it; `strict`: a failed lookup ends the command (nodedev-event),
+    where the others report it and listen to every object, as virsh does.
+    """
+
+    events: Sequence[str]
+    lifecycle: Sequence[str]
+    key: str
+    what: str
+    register: str
+    deregister: str
+    ident: Callable[[Any], str]
+    lookup: Callable[[Session, str], Any]
+    strict: bool = False
+
+
+def object_event(ctx: Session, kind: ObjectEvents, target: str | None, event: str | None, loop: bool,
+                 timeout: str | None, list_only: bool, timestamp: bool) -> None:
+    """The one body of the *-event commands of objects other than domains."""
+    if list_only:
+        list_events(ctx, kind.events)
+        return
+    event_id = pick_event(event, kind.events, "either --list or --event <type> is required")
     seconds = timeout_seconds(timeout)
-    obj, pending = _lookup_soft(ctx, lookup) if lookup is not None else (None, [])
+    obj: Any = None
+    pending: builtins.list[str] = []
+    if target is not None:
+        if kind.strict:
+            obj = kind.lookup(ctx, object_filter(kind.key, target))
+        else:
+            # An empty name is reported as a failed lookup is: then every object is listened to.
+            obj, pending = _lookup_soft(ctx, lambda: kind.lookup(ctx, object_filter(kind.key, target)))
     conn = ctx.conn
     waiter = Waiter(ctx, loop, timestamp)
+    render = _object_formatter(kind, kind.events[event_id])
 
     def register() -> builtins.list[int]:
-        cb = waiter.callback(fmt(events[event_id]))
-        return [getattr(conn, register_name)(obj, event_id, cb, None)]
+        return [getattr(conn, kind.register)(obj, event_id, waiter.callback(render), None)]
 
-    listen(ctx, waiter, seconds, register, getattr(conn, deregister_name), pending)
+    listen(ctx, waiter, seconds, register, getattr(conn, kind.deregister), pending)
 
 
-def object_formatter(what: str, key: str, lifecycle: Sequence[str], ident: Callable[[Any], str],
-                      ) -> Callable[[str], Callable[..., tuple[str, dict[str, Any]]]]:
-    def for_event(event: str) -> Callable[..., tuple[str, dict[str, Any]]]:
-        def fmt(obj: Any, *a: Any) -> tuple[str, dict[str, Any]]:
-            n = ident(obj)
-            fields: dict[str, Any] = {"event": event, key: n}
-            if event == "lifecycle":
-                fields["type"] = names.name(lifecycle, a[0])
-                return f"event 'lifecycle' for {what} {n}: {fields['type']}\n", fields
-            return f"event '{event}' for {what} {n}\n", fields
+def _object_formatter(kind: ObjectEvents, event: str) -> Callable[..., tuple[str, dict[str, Any]]]:
+    def render(obj: Any, *a: Any) -> tuple[str, dict[str, Any]]:
+        n = kind.ident(obj)
+        fields: dict[str, Any] = {"event": event, kind.key: n}
+        if event == "lifecycle":
+            fields["type"] = names.name(kind.lifecycle, a[0])
+            return fmt("event 'lifecycle' for " + kind.what + " %s: %s\n", n, _(fields["type"])), fields
+        return fmt("event '%s' for " + kind.what + " %s\n", event, n), fields
 
-        return fmt
-
-    return for_event
+    return render

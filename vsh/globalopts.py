@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from vsh.errors import VshError
+from vsh.i18n import msg
 
 NONE, REQUIRED, OPTIONAL = "none", "required", "optional"
 
@@ -23,6 +24,7 @@ class GlobalOpt(NamedTuple):
     label: str
     help: str
     complete: str | None = None
+    own: bool = False  # vsh's own, not virsh's: an abbreviation that fits a virsh option too is virsh's
 
     @property
     def key(self) -> str:
@@ -45,30 +47,38 @@ OPTIONS: tuple[GlobalOpt, ...] = (
     GlobalOpt("v", None, NONE, "-v", "short version"),
     GlobalOpt("V", None, NONE, "-V", "long version"),
     GlobalOpt(None, "version", OPTIONAL, "     --version[=TYPE]", "version, TYPE is short or long (default short)"),
-    GlobalOpt(None, "json", NONE, "     --json", "machine-readable output (JSON) for commands that report data"),
-    GlobalOpt(None, "csv", NONE, "     --csv", "CSV for commands whose output is a table"),
-    GlobalOpt(None, "no-color", NONE, "     --no-color", "no colour, even on a terminal (so does NO_COLOR)"),
+    GlobalOpt(None, "json", NONE, "     --json", "machine-readable output (JSON) for commands that report data",
+              own=True),
+    GlobalOpt(None, "csv", NONE, "     --csv", "CSV for commands whose output is a table", own=True),
+    GlobalOpt(None, "no-color", NONE, "     --no-color", "no colour, even on a terminal (so does NO_COLOR)", own=True),
     GlobalOpt(None, "on-error", REQUIRED, "     --on-error=MODE",
-              "batch from stdin: 'continue' (default) or 'stop' at the first failure", "on-error"),
+              "batch from stdin: 'continue' (default) or 'stop' at the first failure", "on-error", own=True),
+    GlobalOpt(None, "config", REQUIRED, "     --config=FILE",
+              "settings, aliases and host groups from FILE (default ~/.config/vsh/config.toml)", "file", own=True),
 )
-
-#: virsh's own long options: an abbreviation picks one of them before any of vsh's own.
-VIRSH_LONG = frozenset(("connect", "debug", "escape", "help", "keepalive-interval", "keepalive-count", "log",
-                        "quiet", "readonly", "timing", "version"))
 
 #: Fixed values offered for an option's value.
 CHOICES = {"on-error": ("continue", "stop")}
 
 
-def usage_block() -> str:
-    """The options part of `vsh --help`, in virsh's layout (a long label gets a line of its own)."""
+#: The global options vsh adds to virsh's.
+OWN = ("json", "no-color", "on-error")
+
+
+def usage_lines(options: tuple[GlobalOpt, ...] = OPTIONS) -> str:
+    """Options as `vsh --help` lists them, in virsh's layout (a long label gets a line of its own)."""
     lines = []
-    for opt in OPTIONS:
+    for opt in options:
         if len(opt.label) > 23:
             lines.append(f"    {opt.label}\n{'':28}{opt.help}")
         else:
             lines.append(f"    {opt.label:<24}{opt.help}")
-    return "  options:\n" + "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
+
+
+def usage_block() -> str:
+    """The options part of `vsh --help`."""
+    return "  options:\n" + usage_lines()
 
 
 def valued_words(skip: tuple[str, ...] = ("c",)) -> list[str]:
@@ -86,7 +96,7 @@ class Scan(NamedTuple):
     pending: GlobalOpt | None
 
 
-class _Given(list):  # type: ignore[type-arg]
+class _Given(list):
     def __init__(self, apply: Callable[[GlobalOpt, str | None], None] | None) -> None:
         super().__init__()
         self.apply = apply
@@ -105,7 +115,7 @@ def _both(opt: GlobalOpt) -> str:
 
 
 def _unsupported(word: str) -> VshError:
-    return VshError(f"unsupported option '{word}'. See --help.")
+    return VshError(msg("unsupported option '%s'. See --help.", word))
 
 
 def scan(argv: list[str], tolerant: bool = False,
@@ -130,9 +140,8 @@ def scan(argv: list[str], tolerant: bool = False,
             name, eq, value = word[2:].partition("=")
             matches = [o for o in OPTIONS if o.long == name] or [o for o in OPTIONS if o.long and
                                                                    o.long.startswith(name)]
-            if len(matches) > 1 and any(o.long in VIRSH_LONG for o in matches):
-                # A prefix keeps meaning what it means to virsh (`--c` is --connect, not --csv).
-                matches = [o for o in matches if o.long in VIRSH_LONG]
+            if len(matches) > 1 and len([o for o in matches if not o.own]) == 1:
+                matches = [o for o in matches if not o.own]  # `--con` stays virsh's --connect
             if len(matches) != 1 or not name:
                 if tolerant:
                     continue
@@ -159,7 +168,7 @@ def scan(argv: list[str], tolerant: bool = False,
                 if tolerant:
                     j += 1
                     continue
-                raise VshError(f"unsupported option '-{ch}'. See --help.")
+                raise VshError(msg("unsupported option '-%c'. See --help.", ch))
             opt = found[0]
             if opt.kind == REQUIRED:
                 value = word[j + 1:]

@@ -10,32 +10,48 @@ Every error here rejects the whole command string before anything runs.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from vsh import registry
 from vsh.errors import VshError
 from vsh.spec import ALIAS, ARGV, BOOL, DATA, INT, CommandSpec, Opt
+from vsh.i18n import msg
 
 
 class Invocation:
-    """A parsed command: its spec and the raw option values (str, list of str, or True).
+    """A parsed built-in command: its spec and the raw option values (str, list of str, or True).
 
     `notes` are error lines the parser reported without rejecting the command (virsh
-    does that only for `help`, whose bad options it skips; vsh adds user-command load failures).
+    does that only for `help`, whose bad options it skips).  Like the Click tree's parsed
+    commands (vsh.tree), it says what virsh's -d shows for it and runs in a session.
     """
 
-    __slots__ = ("spec", "values", "words", "notes", "context", "output")
+    __slots__ = ("spec", "values", "words", "notes", "output")
 
     def __init__(self, spec: CommandSpec, values: dict[str, Any], words: list[str],
                  notes: list[str] | None = None, output: str = "") -> None:
         self.spec, self.values, self.words = spec, values, words
         self.notes = notes or []
-        self.context: Any = None  # the click.Context when parsed through vsh.tree
         # "json" or "csv" when given after the command (`list --all --json`), else "".
         self.output = output
 
     def given(self, name: str) -> bool:
         return name in self.values
+
+    def debug_lines(self) -> list[str]:
+        """What virsh's parser prints at -d 0/1: one line per option value."""
+        lines = []
+        for name, value in self.values.items():
+            opt = self.spec.option(name)
+            if opt is None:
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                kind, text = ("bool", "(none)") if opt.type == BOOL else ("optdata", item)
+                lines.append(f"{self.spec.name}: {name}({kind}): {text}")
+        return lines
+
+    def run(self, session: Any) -> bool:
+        return bool(session.run(self))
 
 
 class GrammarErrors(VshError):
@@ -49,30 +65,33 @@ class GrammarErrors(VshError):
         return list(self.messages)
 
 
+class UnknownCommand(GrammarErrors):
+    """No built-in has this name.  The caller (vsh.dispatch) looks for a user command and,
+    failing that, adds what only it knows: user-command load failures and a hint."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__([msg("unknown command: '%s'", name)])
+        self.name = name
+
+
 def parse(words: list[str]) -> Invocation:
     """Parse one command (its name first) against its declaration."""
     name = words[0]
     spec = registry.get(name)
     if spec is None:
-        raise GrammarErrors(_user_problems() + [f"unknown command: '{name}'"],
-                            hint=_suggest(name, [s.name for s in registry.listed_specs()], "") or
-                            "'help' lists the commands")
-    if spec.click is not None:
-        # A user command parses its own arguments, with Click's grammar, when it runs.
-        args, output = _user_output(spec, list(words[1:]))
-        return Invocation(spec, {"argv": args}, list(words), _user_problems(), output)
+        raise UnknownCommand(name)
     walk = walk_words(spec, words[1:])
     if walk.help:
         inv = help_for(spec.name, words)
         inv.output = walk.output
         return inv
-    missing = []
+    missing: list[str] = []
     for opt in spec.opts:
         if opt.required and opt.name not in walk.values:
             if opt.type in (DATA, ARGV):
-                missing.append(f"command '{spec.name}' requires <{opt.name}> option")
+                missing.append(msg("command '%s' requires <%s> option", spec.name, opt.name))
             else:
-                missing.append(f"command '{spec.name}' requires --{opt.name} option")
+                missing.append(msg("command '%s' requires --%s option", spec.name, opt.name))
     if missing:
         raise GrammarErrors(missing)
     return Invocation(spec, walk.values, list(words), walk.notes, walk.output)
@@ -87,9 +106,10 @@ def output_word(spec: CommandSpec, word: str) -> str:
     return mode if mode and spec.option(word[2:]) is None else ""
 
 
-def _user_output(spec: CommandSpec, args: list[str]) -> tuple[list[str], str]:
-    """A user command's words without `--json`/`--csv` (before any `--`), unless it has such an option."""
-    own = {name for param in spec.click.params for name in getattr(param, "opts", ())}
+def user_output(command: Any, args: list[str]) -> tuple[list[str], str]:
+    """A user command's words without `--json`/`--csv` (before any `--`), unless its click.Command
+    has such an option; and "json" or "csv" when one was given, else ""."""
+    own = {name for param in command.params for name in getattr(param, "opts", ())}
     kept: list[str] = []
     output = ""
     for n, word in enumerate(args):
@@ -100,6 +120,39 @@ def _user_output(spec: CommandSpec, args: list[str]) -> tuple[list[str], str]:
             continue
         kept.append(word)
     return kept, output
+
+
+def parse_line(line: str, parser: Callable[[list[str]], Any] | None = None,
+               expand: Callable[[list[list[str]]], list[list[str]]] | None = None) -> list[Any]:
+    """Parse a whole command string, command by command, as virsh reads it: the first error in
+    reading order wins, so a bad command or option comes before a later missing `"`.
+    `expand` turns one command into the commands it stands for (the user's aliases)."""
+    from vsh.lexer import LexError, iter_words
+
+    one = parser or parse
+    invocations: list[Any] = []
+    try:
+        for words in iter_words(line):
+            invocations.extend(one(cmd) for cmd in (expand([words]) if expand else [words]))
+    except LexError as err:
+        if err.partial:
+            _check_partial(err.partial, one)
+        raise
+    return invocations
+
+
+def _check_partial(words: list[str], one: Callable[[list[str]], Any]) -> None:
+    """Raise the error virsh finds in the words of a command read before a quoting error: an
+    unknown command, an unknown or repeated option, surplus data (not what needs the end)."""
+    spec = registry.get(words[0])
+    if spec is None:
+        one(words[:1])  # unknown unless it names a user command (whose own grammar reads later)
+        return
+    try:
+        walk_words(spec, words[1:])
+    except VshError as err:
+        if not err.message.startswith("expected syntax"):
+            raise
 
 
 def is_option(word: str) -> bool:
@@ -154,16 +207,18 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             if not walk.slots:
                 if tolerant or (spec.name == "help" and "command" in values):
                     continue
-                raise VshError(f"unexpected data '{word}'")
+                raise VshError(msg("unexpected data '%s'", word))
             opt = walk.slots[0]
             walk.take(opt, word)
             continue
         mode = output_word(spec, word)
         if mode:
             if walk.output and walk.output != mode:
-                raise VshError("options --json and --csv are mutually exclusive")
+                raise VshError(msg("options --json and --csv are mutually exclusive"))
             walk.output = mode
             continue
+        if word.startswith("--help=") and not tolerant:
+            raise VshError("invalid '=' after option --help")
         if word == "--help":
             # virsh keeps parsing: a grammar error after `--help` still rejects the command.
             walk.help = True
@@ -181,22 +236,22 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
         if found is None:
             if tolerant or spec.name == "help":
                 continue
-            raise VshError(f"command '{spec.name}' doesn't support option --{optname}",
-                           hint=_suggest(optname, [o.name for o in spec.visible_opts], "--") or
+            raise VshError(msg("command '%s' doesn't support option --%s", spec.name, optname),
+                           hint=suggest(optname, [o.name for o in spec.visible_opts], "--") or
                            f"'help {spec.name}' lists its options")
         opt = found
         if opt.type == ALIAS:
             target, teq, tval = opt.target.partition("=")
             if teq:
                 if inline is not None and not tolerant:
-                    raise VshError(f"invalid '=' after option --{opt.name}")
+                    raise VshError(msg("invalid '=' after option --%s", opt.name))
                 inline = tval
             aliased = spec.option(target) if tolerant else _find(spec, target, values)
             assert aliased is not None
             opt = aliased
         if opt.type == BOOL:
             if inline is not None and not tolerant:
-                raise VshError(f"invalid '=' after option --{opt.name}")
+                raise VshError(msg("invalid '=' after option --%s", opt.name))
             values[opt.name] = True
             continue
         if inline is None:
@@ -205,22 +260,11 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
                     walk.pending = opt
                     return walk
                 kind = "number" if opt.type == INT else "string"
-                raise VshError(f"expected syntax: --{opt.name} <{kind}>")
+                raise VshError(msg("expected syntax: --%s <%s>", opt.name, kind))
             inline = words[i]
             i += 1
         walk.take(opt, inline)
     return walk
-
-
-def _user_problems() -> list[str]:
-    """Load failures of user command files, the first time anything looks for user commands."""
-    from vsh import usercmds
-
-    found = usercmds.discover()
-    if found.reported:
-        return []
-    found.reported = True
-    return list(found.problems)
 
 
 def _find(spec: CommandSpec, name: str, values: dict[str, Any]) -> Opt | None:
@@ -228,7 +272,7 @@ def _find(spec: CommandSpec, name: str, values: dict[str, Any]) -> Opt | None:
     if opt is None:
         return None
     if opt.type not in (ARGV, ALIAS) and opt.name in values:
-        raise VshError(f"option --{name} already seen")
+        raise VshError(msg("option --%s already seen", name))
     return opt
 
 
@@ -239,7 +283,7 @@ def help_for(name: str, words: list[str] | None = None) -> Invocation:
     return Invocation(spec, {"command": name}, words or ["help", name])
 
 
-def _suggest(word: str, names: list[str], prefix: str) -> str:
+def suggest(word: str, names: list[str], prefix: str) -> str:
     """A "did you mean" hint for a mistyped command or option name (shown on a terminal only)."""
     import difflib
 

@@ -8,9 +8,10 @@ never fails and records each token's span, for completion of a half-typed line.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from vsh.errors import VshError
+from vsh.i18n import msg
 
 _BLANK = " \t"
 _ENDS = " \t;\n"
@@ -25,13 +26,26 @@ class Token(NamedTuple):
     open_quote: str = ""  # the quote left open at the end of the line (tolerant mode)
 
 
+class LexError(VshError):
+    """A dangling backslash or a missing `"`; `partial` are the words of the command read before it
+    (virsh reads a command string word by word, so an error in those words comes first)."""
+
+    def __init__(self, message: str, partial: list[str]) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
 def split_line(line: str, tolerant: bool = False) -> list[list[Token]]:
     """Split a command string into commands, each a list of tokens.
 
     Empty commands (as in ``;;``) are dropped.  In strict mode a dangling backslash or a
-    missing closing double quote raises VshError with virsh's wording.
+    missing closing double quote raises LexError with virsh's wording.
     """
-    commands: list[list[Token]] = []
+    return list(iter_commands(line, tolerant))
+
+
+def iter_commands(line: str, tolerant: bool = False) -> Iterator[list[Token]]:
+    """The commands of a line one at a time, each as soon as it is read (see split_line)."""
     current: list[Token] = []
     pos, n = 0, len(line)
     while True:
@@ -43,21 +57,53 @@ def split_line(line: str, tolerant: bool = False) -> list[list[Token]]:
         if ch in ";\n":
             pos += 1
             if current:
-                commands.append(current)
+                yield current
                 current = []
             continue
         if ch == "#":
             nl = line.find("\n", pos)
             pos = n if nl < 0 else nl + 1
             if current:
-                commands.append(current)
+                yield current
                 current = []
             continue
-        token, pos = _read_token(line, pos, tolerant)
+        try:
+            token, pos = _read_token(line, pos, tolerant)
+            if not current and token.text.startswith("#"):
+                # A command word that is `#` only after quote removal ('#x', \#x) comments out
+                # its command up to the next `;` or line end; its words are read but never fail.
+                pos = _skip_command(line, pos, tolerant)
+                continue
+        except VshError as err:
+            raise LexError(err.message, [t.text for t in current]) from None
         current.append(token)
     if current:
-        commands.append(current)
-    return commands
+        yield current
+
+
+def _skip_command(line: str, pos: int, tolerant: bool) -> int:
+    """Where the rest of a commented-out command ends (at its `;` or line break).
+
+    virsh reads its words without reporting a missing `"`, but a dangling backslash
+    still rejects the string."""
+    n = len(line)
+    while pos < n:
+        ch = line[pos]
+        if ch in _BLANK or (ch == "\\" and line.startswith("\n", pos + 1)):
+            pos += 2 if ch == "\\" else 1
+        elif ch in ";\n":
+            return pos
+        elif ch == "#":
+            nl = line.find("\n", pos)
+            return n if nl < 0 else nl
+        else:
+            try:
+                pos = _read_token(line, pos, tolerant)[1]
+            except VshError as err:
+                if err.message != 'missing "':
+                    raise
+                return n
+    return pos
 
 
 def _read_token(line: str, pos: int, tolerant: bool) -> tuple[Token, int]:
@@ -77,7 +123,7 @@ def _read_token(line: str, pos: int, tolerant: bool) -> tuple[Token, int]:
             if pos >= n:
                 if tolerant:
                     break
-                raise VshError("dangling \\")
+                raise VshError(msg("dangling \\"))
             if line[pos] == "\n":
                 pos += 1
                 continue
@@ -88,14 +134,20 @@ def _read_token(line: str, pos: int, tolerant: bool) -> tuple[Token, int]:
         out.append(line[pos])
         pos += 1
     if double and not tolerant:
-        raise VshError('missing "')
+        raise VshError(msg('missing "'))
     quote = '"' if double else "'" if single else ""
     return Token("".join(out), start, pos, quote), pos
 
 
 def split_words(line: str) -> list[list[str]]:
     """Strict split into plain words per command: what the command runner consumes."""
-    return [[t.text for t in cmd] for cmd in split_line(line)]
+    return list(iter_words(line))
+
+
+def iter_words(line: str) -> Iterator[list[str]]:
+    """The plain words of each command, one command at a time (strict)."""
+    for cmd in iter_commands(line):
+        yield [t.text for t in cmd]
 
 
 _SHELL_SPECIAL = frozenset("\r\t\n !\"#$&'()*;<>?[\\]^`{|}~")

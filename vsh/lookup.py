@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from vsh.errors import VshError
-from vsh.values import split_list
+from vsh.values import empty_option, split_list
+from vsh.i18n import msg
 
 UUID_LEN = 36
 
@@ -29,6 +30,15 @@ class Lookup:
         self.note: Callable[[int, str], None] = lambda _level, _text: None
 
     def domain(self, name: str, by_id: bool = True, by_uuid: bool = True, by_name: bool = True) -> Any:
+        """A command's <domain> option as virsh reads it (virshCommandOptDomainBy): an empty
+        value is refused here, not before, then ID, UUID and name are tried as allowed."""
+        if name == "":
+            raise VshError(empty_option("domain"))
+        self.note(1, f"found option <domain>: {name}")
+        return self.find_domain(name, by_id, by_uuid, by_name)
+
+    def find_domain(self, name: str, by_id: bool = True, by_uuid: bool = True, by_name: bool = True) -> Any:
+        """A domain by ID, UUID or name (virshLookupDomainBy), for names that are no <domain> option."""
         import libvirt
 
         conn = self._conn()
@@ -43,7 +53,7 @@ class Lookup:
             self.note(0, "<domain> trying as domain NAME")
             dom = _try(libvirt, conn.lookupByName, name)
         if dom is None:
-            raise VshError(f"failed to get domain '{name}'")
+            raise VshError(msg("failed to get domain '%s'", name))
         return dom
 
     def network(self, name: str, by_uuid: bool = True, by_name: bool = True) -> Any:
@@ -68,7 +78,8 @@ class Lookup:
                 return getattr(conn, method)(name)
             except libvirt.libvirtError as err:
                 last = err
-        raise VshError(f"failed to get {what} '{name}'", cause=last)
+        # virsh's msgids name the kind of object: "failed to get pool '%s'", ...
+        raise VshError(msg("failed to get " + what + " '%s'", name), cause=last)
 
     def volume(self, name: str, pool: str | None = None, pool_opt: str | None = "pool") -> Any:
         """A volume by name within `pool`, else by key, else by path.
@@ -83,7 +94,7 @@ class Lookup:
         if pool is not None:
             pool_obj = self.pool(pool)
             if pool_obj.isActive() != 1:
-                raise VshError(f"pool '{pool}' is not active")
+                raise VshError(msg("pool '%s' is not active", pool))
         vol = None
         last: Exception | None = None
         for how in ("name", "key", "path"):
@@ -101,12 +112,12 @@ class Lookup:
                 last = err
         if vol is None:
             if pool_obj is not None or pool_opt is None:
-                raise VshError(f"failed to get vol '{name}'", cause=last)
-            raise VshError(f"failed to get vol '{name}', specifying --{pool_opt} might help", cause=last)
+                raise VshError(msg("failed to get vol '%s'", name), cause=last)
+            raise VshError(msg("failed to get vol '%s', specifying --%s might help", name, pool_opt), cause=last)
         if pool_obj is not None:
             vol_pool = vol.storagePoolLookupByVolume()
             if vol_pool.name() != pool_obj.name():
-                raise VshError(f"Requested volume '{name}' is not in pool '{pool_obj.name()}'")
+                raise VshError(msg("Requested volume '%s' is not in pool '%s'", name, pool_obj.name()))
         return vol
 
 
@@ -128,7 +139,7 @@ class Lookup:
                 return conn.interfaceLookupByMACString(name)
         except libvirt.libvirtError as err:
             cause = err
-        raise VshError(f"failed to get interface '{name}'", cause=cause)
+        raise VshError(msg("failed to get interface '%s'", name), cause=cause)
 
     def nodedev(self, name: str, by_wwn: bool = True) -> Any:
         """By name, or by SCSI host WWN pair for 'wwnn,wwpn' (virsh's vshFindNodeDevice).
@@ -142,15 +153,15 @@ class Lookup:
             if by_wwn and "," in name:
                 parts = split_list(name)
                 if len(parts) != 2:
-                    raise VshError(f"Malformed device value '{name}'")
+                    raise VshError(msg("Malformed device value '%s'", name))
                 for wwn in parts:
                     digits = wwn[2:] if wwn.startswith("0x") else wwn
                     if len(digits) != 16 or any(c not in "0123456789abcdefABCDEF" for c in digits):
-                        raise VshError(f"internal error: Malformed wwn: {wwn}")
+                        raise VshError(msg("internal error: %s", msg("Malformed wwn: %s", wwn)))
                 return conn.nodeDeviceLookupSCSIHostByWWN(parts[0], parts[1], 0)
             return conn.nodeDeviceLookupByName(name)
         except libvirt.libvirtError as err:
-            raise VshError(f"Could not find matching device '{name}'", cause=err) from None
+            raise VshError(msg("Could not find matching device '%s'", name), cause=err) from None
 
     def secret(self, name: str) -> Any:
         """By UUID only; libvirt's line follows virsh's."""
@@ -159,7 +170,7 @@ class Lookup:
         try:
             return self._conn().secretLookupByUUIDString(name)
         except libvirt.libvirtError as err:
-            raise VshError(f"failed to get secret '{name}'", cause=err) from None
+            raise VshError(msg("failed to get secret '%s'", name), cause=err) from None
 
     def nwfilter(self, name: str) -> Any:
         return self._uuid_or_name("nwfilter", name, "nwfilterLookupByUUIDString", "nwfilterLookupByName")
@@ -171,7 +182,7 @@ class Lookup:
         try:
             return self._conn().nwfilterBindingLookupByPortDev(portdev)
         except libvirt.libvirtError as err:
-            raise VshError(f"failed to get nwfilter binding '{portdev}'", cause=err) from None
+            raise VshError(msg("failed to get nwfilter binding '%s'", portdev), cause=err) from None
 
 
 def _is_mac(text: str) -> bool:

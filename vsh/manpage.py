@@ -48,10 +48,10 @@ def command_section(spec: CommandSpec) -> list[str]:
     """One command: its summary, synopsis, description and options, as `help CMD` shows them."""
     from vsh.helptext import shortopt_flags, option_label, synopsis_part
 
-    if spec.click is not None:
+    if spec.group == "user":
         from vsh.usercmds import help_text
 
-        return [f".SS {esc(spec.name)}", esc(spec.help), ".PP", ".nf", esc(help_text(spec).rstrip("\n")), ".fi"]
+        return [f".SS {esc(spec.name)}", esc(spec.help), ".PP", ".nf", esc(help_text(spec.name).rstrip("\n")), ".fi"]
     flags = shortopt_flags(spec)
     visible = [(o, s) for o, s in zip(spec.opts, flags) if o.type != ALIAS]
     out = [f".SS {esc(spec.name)}", esc(spec.help), ".PP",
@@ -201,17 +201,123 @@ Opening a remote connection to a daemon that never answers gives up after the ke
 bound (interval times count plus one, 35 seconds by default); virsh waits forever.
 \fB\-k 0\fR restores virsh's behaviour.
 .TP
+.B Where virsh repeats itself
+\fBdetach\-interface \-\-persistent \-\-print\-xml\fR prints the interface's XML once (virsh
+prints it twice); \fBiface\-destroy\fR exits 0 when it destroyed the interface (virsh 9.0
+exits 1 after its success message).  \fBself\-test \-\-completers\-missing\fR lists vsh's own options that
+complete nothing, fewer than virsh's.
+.B Waiting (\-\-wait)
+\fBshutdown\fR, \fBreboot\fR, \fBdestroy\fR, \fBstart\fR, \fBcreate\fR, \fBsuspend\fR,
+\fBresume\fR, \fBsave\fR, \fBmanagedsave\fR, \fBrestore\fR and \fBundefine\fR accept
+\fB\-\-wait\fR: the command returns only once the domain is where the operation leads (shut
+off, running again after a reboot, paused, running, gone), driven by libvirt's lifecycle
+events with a poll every half second as a fallback.  \fB\-\-timeout\fR \fISECONDS\fR bounds
+the wait: when it runs out, one line such as \fBerror: timed out after 30 seconds waiting
+for domain 'web' to be shut off; it is running\fR and status 1.
+\fBshutdown \-\-wait \-\-timeout\fR \fIN\fR \fB\-\-force\fR destroys the domain when it did not shut
+off in time and says so.  These options are vsh's own: they are never filled from bare
+words, so virsh's grammar of each command is unchanged, and without \fB\-\-wait\fR every
+command behaves as virsh's.  \fBhelp\fR marks them with \fB(vsh)\fR.
+.TP
+.B Commands of vsh's own
+The group \fBlive\fR (listed last by \fBhelp\fR) holds \fBwait\fR (block until a domain is in
+a state, has an IP address, or its guest agent answers) and \fBtop\fR (a live view of the
+domains).  Off a terminal, or with \fB\-\-stream\fR, \fBtop\fR prints one sample per
+\fB\-\-delay\fR as plain text, as CSV with \fB\-\-csv\fR (columns \fBtimestamp, host, id, name,
+state, cpu_percent, vcpus, memory_kib, memory_percent, block_rd_bytes_per_s,
+block_wr_bytes_per_s, net_rx_bytes_per_s, net_tx_bytes_per_s, cpu_time_s\fR; new columns are
+only ever added at the end), or as JSON Lines under \fB\-\-json\fR.  %CPU is computed as
+virt\-top does: the domain's CPU time over the elapsed time times the host's CPU count.
+.TP
+.B Event streams
+Under \fB\-\-json\fR, \fBevent\fR, \fBnet\-event\fR, \fBpool\-event\fR, \fBnodedev\-event\fR,
+\fBsecret\-event\fR and \fBqemu\-monitor\-event\fR print JSON Lines: one compact object per
+event, flushed as it arrives (\fBtimestamp\fR, \fBevent\fR, \fBobject_type\fR, \fBobject\fR,
+\fBdetail\fR), and a last line \fB{"end": ..., "received": N}\fR, so
+\fBvsh \-\-json event \-\-all \-\-loop | jq\fR works live.
+.TP
 .B User commands
 Plain Click commands in \fI$XDG_CONFIG_HOME/vsh/commands/*.py\fR or in installed packages
 (entry point group \fBvsh.commands\fR) join the command tree: \fBhelp\fR lists them in the
-group \fBuser\fR, and they run in every mode on the session's connection.
+group \fBuser\fR, and they run in every mode on the session's connection.  An argument
+typed \fBvsh.clicktypes.DOMAIN\fR (or \fBNETWORK\fR, \fBPOOL\fR, \fBVOLUME\fR) completes
+object names as the built\-ins do.
 .SH INTERACTIVE SHELL
-The prompt is \fBvsh #\fR, or \fBvsh >\fR on a read\-only connection.  Tab completes
-commands, options and object names; a line typed with a backslash at its end continues on
-the next line (virsh's shell reports \fBdangling \e\fR; a batch on standard input does too);
-Ctrl\-C cancels the line being typed or interrupts the running command;
-Ctrl\-D, \fBquit\fR or \fBexit\fR leave the shell with status 0.  The bottom toolbar shows
-the connection URI, whether it is read\-only, and whether the last command succeeded.
+The prompt is \fBvsh #\fR, or \fBvsh >\fR on a read\-only connection (the \fBprompt\fR
+setting changes it).  Commands, options and object names are offered in a menu while
+typing (Tab cycles through it); a line typed before is suggested in grey as the line
+starts like it, and the right arrow takes the suggestion.  The command word, options,
+values and quoted text are coloured as typed (on a colour terminal).  A line typed with a
+backslash at its end continues on the next line, after a \fB>\fR marker (virsh's shell
+reports \fBdangling \e\fR; a batch on standard input does too); a line longer than the
+screen wraps after a different marker (\fB\(->\fR).
+.PP
+Ctrl\-X Ctrl\-E (or \fBv\fR in vi's command mode) opens the line in \fB$VISUAL\fR or
+\fB$EDITOR\fR; the edited text comes back to the prompt, to run with Enter.  Ctrl\-C
+cancels the line being typed or interrupts the running command; Ctrl\-D, \fBquit\fR or
+\fBexit\fR leave the shell with status 0.  The bottom toolbar shows the connection URI,
+whether it is read\-only, and whether the last command succeeded.
+.PP
+Output taller than the terminal goes through a pager: the \fBpager\fR setting, else
+\fB$PAGER\fR, else \fBless \-SRXF\fR.  Only the interactive shell pages, only onto a
+terminal: never a batch, a pipe or a one\-shot command, and never commands that stream or
+use the terminal themselves (\fBconsole\fR, \fBevent\fR, the editors).
+.PP
+A mistyped object name (\fBdominfo tset\fR) gets a \fBhint: did you mean 'test'?\fR from
+the names already cached for completion.  After a failed connection the hint names
+\fBconnect\fR \fIURI\fR (on a command line it names \fB\-c\fR \fIURI\fR).
+.PP
+\fBset\fR [\fINAME\fR [\fIVALUE\fR]] shows or changes a setting of the session:
+\fBjson\fR, \fBpager\fR (on, off or a command), \fBtiming\fR, \fBquiet\fR and
+\fBcolor\fR, each \fBon\fR or \fBoff\fR (\fBhelp set\fR lists them).  \fBconfig\fR
+prints the settings in effect, as TOML, each with a comment saying where it came from
+(the config file and line, an option, the environment, \fBset\fR or the default), then the
+aliases and host groups.  Neither word is a virsh command, and \fBhelp\fR leaves both out
+of virsh's listing.
+.SH CONFIGURATION
+\fBvsh\fR reads one TOML file: \fB\-\-config\fR \fIFILE\fR, else \fB$VSH_CONFIG\fR, else
+\fI$XDG_CONFIG_HOME/vsh/config.toml\fR (default \fI~/.config/vsh/config.toml\fR).  A
+missing default file is no file.  The file is never written by \fBvsh\fR.
+.PP
+.nf
+.RS
+[defaults]
+uri = "qemu:///system"      # after \-c and the environment, before libvirt.conf
+readonly = false            # as \-r
+json = false                # as \-\-json
+color = true                # false: as \-\-no\-color
+pager = true                # true, false, or a command such as "less \-S"
+history_size = 10000        # history entries the shell loads
+editing_mode = "emacs"      # or "vi"
+prompt = "vsh {mark} "      # {uri} {host} {driver} {mark} ({mark} is # or >) {ro}
+
+[aliases]
+ll = "list \-\-all"
+up = "start web; start db"
+
+[groups]
+lab = ["qemu+ssh://lab1/system", "qemu+ssh://lab2/system"]
+.RE
+.fi
+.PP
+The connection URI is chosen as virsh chooses it: \fB\-c\fR, then
+\fBVIRSH_DEFAULT_CONNECT_URI\fR, then \fBLIBVIRT_DEFAULT_URI\fR, then \fBuri\fR from this
+file, then libvirt's own configuration.  Options on the command line and \fBset\fR win
+over the file.
+.PP
+An alias runs its command string as a command string runs; words given after the alias
+are added to its last command (\fBll \-\-name\fR runs \fBlist \-\-all \-\-name\fR).  An
+alias may use another.  An alias never replaces a built\-in command: one named like one
+is ignored with a warning (an alias named like a user command is the one that runs).  \fBhelp\fR lists the aliases after the commands, and
+\fBhelp\fR \fIALIAS\fR shows what it runs.  Aliases work in every mode: one\-shot,
+command strings, batches and the interactive shell.
+.PP
+Host groups name lists of URIs for commands that act on many hosts.
+.PP
+A bad file never stops \fBvsh\fR: a TOML syntax error is one \fBerror:\fR line naming the
+file, the line and the key, and the defaults apply; an unknown key, a value of the wrong
+type or an alias named like a command is one \fBwarning:\fR line naming the file, the line
+and the key, and that key is ignored.
 .SH SHELL COMPLETION
 \fIcompletions/vsh.bash\fR (bash), \fIcompletions/_vsh\fR (zsh) and
 \fIcompletions/vsh.fish\fR (fish) call
@@ -249,6 +355,13 @@ and again after them, where \fB\-d\fR left the default.
 The log file when \fB\-l\fR is not given.  The log holds every error and the debug lines
 from the debug level up, one line each, as virsh writes them.
 .TP
+.BR LC_ALL ", " LC_MESSAGES ", " LC_NUMERIC ", " LANG ", " LANGUAGE
+The user's language, read as virsh reads it: messages virsh also prints (table headers,
+labels, state names, help, \fBerror:\fR lines, libvirt's own messages) come from libvirt's
+catalog (text domain \fIlibvirt\fR, Debian's \fBlibvirt\-l10n\fR), numbers carry the
+locale's decimal separator, byte for byte as virsh prints them.  vsh's own messages and
+\fB\-\-json\fR output stay English.
+.TP
 .B NO_COLOR
 When set (to any value), no colour at all.
 .TP
@@ -256,12 +369,36 @@ When set (to any value), no colour at all.
 The editor the \fB*\-edit\fR commands start, \fBVISUAL\fR first; \fBvi\fR when neither is
 set.
 .TP
+.B VSH_RPC_IN_FLIGHT
+How many libvirt calls of one command may wait for their answers at once (default 5,
+libvirtd's \fImax_client_requests\fR).  Commands that ask the same of many objects (\fBlist\fR,
+\fBdominfo\fR, \fBvol\-list \-\-details\fR, \fBsnapshot\-list \-\-tree\fR, ...) send their calls
+together on the one connection, which on a remote link saves most of the waiting; the output is
+the same.  1 sends them one after another.
+.TP
 .B XDG_STATE_HOME
 Where the interactive history is kept (default \fI~/.local/state\fR).
+.TP
+.B VSH_TRACEBACK
+When set, an error vsh did not expect (reported as \fBinternal error\fR, with a line saying
+it is a bug in vsh) is followed by its Python traceback.
+.TP
+.B XDG_CONFIG_HOME
+Where the config file and user commands are (default \fI~/.config\fR).
+.TP
+.B VSH_CONFIG
+The config file, when \fB\-\-config\fR is not given.
+.TP
+.B PAGER
+The interactive shell's pager when the config file names none (default \fBless \-SRXF\fR).
 .SH FILES
 .TP
 .I $XDG_STATE_HOME/vsh/history
 The interactive shell's history, created with mode 0600 in a folder with mode 0700.
+.TP
+.I $XDG_CONFIG_HOME/vsh/config.toml
+Settings, aliases and host groups (see \fBCONFIGURATION\fR; default
+\fI~/.config/vsh/config.toml\fR).
 .TP
 .I $XDG_CONFIG_HOME/vsh/commands/*.py
 Commands of the user's own, as Click commands (default \fI~/.config/vsh/commands/\fR).
@@ -277,7 +414,10 @@ def render_man(users: str = "none") -> str:
     out += [".SH COMMANDS",
             "Commands are grouped as \\fBhelp\\fR lists them; \\fBhelp\\fR \\fIGROUP\\fR shows a group "
             "and \\fBhelp\\fR \\fICOMMAND\\fR one command."]
-    for group, specs in registry.by_group(users).items():
+    from vsh import usercmds
+
+    extra = [] if users == "none" else usercmds.entries(packaged_only=users == "packaged")
+    for group, specs in registry.by_group(extra).items():
         out += [f'.SH "{GROUPS[group].upper()} COMMANDS"', f"Help keyword: \\fB{esc(group)}\\fR."]
         for spec in specs:
             out += command_section(spec)

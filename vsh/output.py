@@ -12,12 +12,22 @@ import os
 import sys
 from typing import IO, Any, Callable, Iterable, NamedTuple, Sequence
 
+from vsh.i18n import _, printf, shown, translating
+
 _STATE_COLOURS = {
     "running": "32", "idle": "32", "active": "32", "yes": "32",
     "paused": "33", "pmsuspended": "33", "in shutdown": "33", "building": "33",
     "shut off": "2", "inactive": "2", "no": "2",
     "crashed": "31", "blocked": "31", "inaccessible": "31", "degraded": "31",
 }
+
+
+def _state_colour(text: str) -> str | None:
+    """The colour of a state name, also when it is shown in the user's language."""
+    colour = _STATE_COLOURS.get(text)
+    if colour is None and translating():
+        colour = {_(name): code for name, code in _STATE_COLOURS.items()}.get(text)
+    return colour
 
 
 def display_width(text: str) -> int:
@@ -164,7 +174,7 @@ def guard_std_streams() -> None:
             stream.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
-    sys.stdout = GuardedStream(sys.stdout if sys.stdout is not None else _ClosedStream())  # type: ignore[assignment]
+    sys.stdout = GuardedStream(sys.stdout if sys.stdout is not None else _ClosedStream())
 
 
 def lose_stdout() -> None:
@@ -235,7 +245,8 @@ def csv_text(obj: Any, schema: dict[str, Any] | None) -> str:
 
 
 class Column(NamedTuple):
-    """A table column: the JSON key, the header text, how a value is shown as text."""
+    """A table column: the JSON key, the header text (virsh's msgid: shown in the user's
+    language), how a value is shown as text."""
 
     key: str
     title: str
@@ -279,6 +290,11 @@ class Printer:
         self.color_err = colour_wanted(self.err, no_color)
         #: The JSON Schema of the running command's output (vsh.schema): CSV takes its header from it.
         self.schema: dict[str, Any] | None = None
+        self.no_color_setting = no_color  # --no-color, `color = false` or `set color off`
+        # The REPL's pager command for output taller than the terminal (vsh.pager); None: no pager.
+        self.pager: str | None = None
+        # The REPL's did-you-mean for an error without a hint of its own (object names).
+        self.suggest: Callable[[Any], str] | None = None
         # Set while a text-only command (help, echo: `json=False`) runs: its text is its
         # output, so --json keeps it (errors stay JSON objects).
         self.text_kept = False
@@ -289,7 +305,7 @@ class Printer:
         """Switch the output format ("text", "json", "csv"), for one command or the session."""
         self.mode = mode
         self.json = mode != "text"
-        self.color = colour_wanted(self.out, self.no_color) and not self.json
+        self.color = colour_wanted(self.out, self.no_color_setting) and not self.json
 
     # plain text -------------------------------------------------------------------
     def write(self, text: str) -> None:
@@ -318,11 +334,12 @@ class Printer:
         scripts see exactly virsh's lines.
         """
         self.out.flush()
+        lines = list(lines)
         if self.log is not None:
             from vsh.logfile import ERROR
 
             for line in lines:
-                self.log(ERROR, line)
+                self.log(ERROR, shown(line))
         if self.json and obj is not None:
             import json
 
@@ -330,9 +347,12 @@ class Printer:
                 obj = {"error": {**obj["error"], "source": "vsh"}}  # not from libvirt: vsh's own
             self.err.write(json.dumps(obj) + "\n")
             return
+        prefix = _("error: ")
+        if self.color_err:
+            word = prefix.rstrip()
+            prefix = f"\x1b[1;31m{word}\x1b[0m{prefix[len(word):]}"
         for line in lines:
-            prefix = "\x1b[1;31merror:\x1b[0m " if self.color_err else "error: "
-            self.err.write(prefix + line + "\n")
+            self.err.write(prefix + shown(line) + "\n")
         if hint and self.hints:
             self.err.write(("\x1b[2mhint:\x1b[0m " if self.color_err else "hint: ") + hint + "\n")
         self.err.flush()
@@ -345,8 +365,12 @@ class Printer:
             return False
 
     def report(self, err: Any) -> None:
-        """Print a VshError: its lines, its JSON form, its hint."""
-        self.error(err.lines(), err.as_json(), err.hint)
+        """Print a VshError: its lines, its JSON form, its hint (and a bug's traceback, when asked for)."""
+        hint = err.hint or (self.suggest(err) if self.suggest is not None and self.hints else "")
+        self.error(err.lines(), err.as_json(), hint)
+        trailer = getattr(err, "trailer", "")
+        if trailer:
+            self.err.write(trailer)
 
     def warn(self, text: str) -> None:
         self.err.write(f"warning: {text}\n")
@@ -373,7 +397,7 @@ class Printer:
             return
         # Under -q virsh leaves out the header and its rule, and sizes the columns by the rows alone.
         header = not self.quiet
-        cells = ([[c.title for c in columns]] if header else []) + [
+        cells = ([[_(c.title) for c in columns]] if header else []) + [
             [table_text(_cell(c, r.get(c.key))) for c in columns] for r in rows]
         if not cells:
             return
@@ -382,23 +406,27 @@ class Printer:
         for n, row in enumerate(cells):
             parts = []
             for i, text in enumerate(row):
-                shown = self._paint(columns[i], text, header=(header and n == 0))
+                painted = self._paint(columns[i], text, header=(header and n == 0))
                 if i < len(row) - 1:
-                    shown += " " * (widths[i] - display_width(text) + 3)
-                parts.append(shown)
+                    painted += " " * (widths[i] - display_width(text) + 3)
+                parts.append(painted)
             lines.append(" " + "".join(parts))
             if header and n == 0:
                 lines.append("-" * sum(w + 3 for w in widths))
         self.out.write("\n".join(lines) + "\n")
 
     def kv(self, items: Sequence[tuple[str, str, Any, str]], width: int = 15, sep: str = " ") -> None:
-        """A key/value block: (json key, label, typed value, text) per line, label padded."""
+        """A key/value block: (json key, label, typed value, text) per line.
+
+        The label is virsh's msgid, shown in the user's language and padded as printf's
+        `%-15s` pads: by bytes, so a label with non-ASCII letters comes out misaligned, as in virsh.
+        """
         if self.json:
             self.data({k: v for k, _label, v, _text in items})
             return
         lines = []
         for _key, label, _value, text in items:
-            lines.append(f"{label:<{width}}{sep}{self._paint_value(text)}")
+            lines.append(printf("%-*s", width, _(label)) + sep + self._paint_value(text))
         self.out.write("\n".join(lines) + ("\n" if lines else ""))
 
     def xml(self, text: str) -> None:
@@ -418,11 +446,9 @@ class Printer:
             return text
         if header:
             return f"\x1b[1m{text}\x1b[0m"
-        if col.state and text in _STATE_COLOURS:
-            return f"\x1b[{_STATE_COLOURS[text]}m{text}\x1b[0m"
-        return text
+        colour = _state_colour(text) if col.state else None
+        return f"\x1b[{colour}m{text}\x1b[0m" if colour else text
 
     def _paint_value(self, text: str) -> str:
-        if self.color and text in _STATE_COLOURS:
-            return f"\x1b[{_STATE_COLOURS[text]}m{text}\x1b[0m"
-        return text
+        colour = _state_colour(text) if self.color else None
+        return f"\x1b[{colour}m{text}\x1b[0m" if colour else text

@@ -12,6 +12,8 @@ import os
 import sys
 from typing import IO, Any
 
+from vsh.i18n import _
+
 TEXT = "text"  # virsh's "\rLabel: [ NN %]" on stderr
 BAR = "bar"  # a rich progress bar on stderr
 NONE = "none"
@@ -141,7 +143,7 @@ class Progress:
             self.out.flush()
         except (OSError, ValueError):
             pass
-        self.err.write(f"\r{self.label}: [{percent:3d} %]")
+        self.err.write(f"\r{_(self.label)}: [{percent:3d} %]")
         self.err.flush()
 
 

@@ -1,4 +1,4 @@
-"""The command tree: the @command decorator, lazy loading per module, and check_specs().
+"""The declarations: the @command decorator and lazy loading per module.
 
 A one-shot command imports only the module that declares it, found through the
 generated index in vsh/commands/_index.py (``python -m vsh.docgen --write`` refreshes
@@ -9,10 +9,9 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable, Iterable
 
-from vsh.spec import ARGV, BOOL, DATA, GROUPS, CommandSpec, Opt
+from vsh.spec import GROUPS, CommandSpec, Opt
 
 _SPECS: dict[str, CommandSpec] = {}
-_USER: dict[str, CommandSpec] = {}
 _ALL_LOADED = False
 
 
@@ -74,43 +73,17 @@ GROUP_HOMES: dict[str, str] = {g: g for g in GROUPS if g not in ("filter", "user
 GROUP_HOMES["filter"] = "nwfilter"
 
 
-def get(name: str) -> CommandSpec | None:
-    """The spec of a command by name: a built-in, else a user command (vsh.usercmds)."""
-    spec = get_builtin(name)
-    if spec is not None:
-        return spec
-    return user_spec(name)
-
-
-def user_spec(name: str) -> CommandSpec | None:
-    """A user command's declaration; looking for one loads the user's command files once."""
-    from vsh import usercmds
-
-    spec = _USER.get(name)
-    if spec is None:
-        found = usercmds.find(name)
-        if found is None:
-            return None
-        spec = _USER[name] = usercmds.spec_for(found)
-    return spec
-
-
-def user_specs() -> list[CommandSpec]:
-    """Every user command, sorted by name."""
-    from vsh import usercmds
-
-    for found in usercmds.discover().commands.values():
-        user_spec(found.name)
-    return [_USER[k] for k in sorted(_USER)]
-
-
 #: virsh's command aliases (VSH_CMD_FLAG_ALIAS): the old name runs, and `help` shows, the new
 #: command; like virsh, listings and completion leave the alias out.
 COMMAND_ALIASES: dict[str, str] = {"nodedev-dettach": "nodedev-detach"}
 
 
-def get_builtin(name: str) -> CommandSpec | None:
-    """The spec of a built-in command by name, importing only its module when the index knows it."""
+def get(name: str) -> CommandSpec | None:
+    """A built-in command's declaration by name, importing only the module the index names.
+
+    The generated index is the truth (a test keeps it fresh), so a name it does not know
+    is no built-in and costs no import; only a tree without an index loads every module.
+    """
     name = COMMAND_ALIASES.get(name, name)
     spec = _SPECS.get(name)
     if spec is not None:
@@ -118,17 +91,11 @@ def get_builtin(name: str) -> CommandSpec | None:
     try:
         from vsh.commands._index import INDEX
     except ImportError:  # the index is generated; a fresh tree may not have it yet
-        INDEX = {}
+        load_all()
+        return _SPECS.get(name)
     module = INDEX.get(name)
     if module is not None:
-        try:
-            _load(module)
-        except ImportError:
-            pass
-        spec = _SPECS.get(name)
-        if spec is not None:
-            return spec
-    load_all()
+        _load(module)
     return _SPECS.get(name)
 
 
@@ -146,28 +113,14 @@ def all_specs() -> list[CommandSpec]:
     return [_SPECS[k] for k in sorted(_SPECS)]
 
 
-def listed_specs() -> list[CommandSpec]:
-    """What `help` and command-name completion offer: the built-ins, then the user's own commands."""
-    return [s for s in all_specs() + user_specs() if not s.hidden]
-
-
-def by_group(users: str = "all") -> dict[str, list[CommandSpec]]:
+def by_group(extra: Iterable[CommandSpec] = ()) -> dict[str, list[CommandSpec]]:
     """Listed commands per group in virsh's group order; hidden commands and empty groups are left out.
 
-    `users` says which user commands join (in the "user" group): "all", "packaged" (those
-    from installed packages, for a man page) or "none" (the committed man page).
+    `extra` are more entries to list, the user's own commands (vsh.usercmds.entries()).
     """
     from vsh.helporder import RANK
 
-    if users == "none":
-        listed = [s for s in all_specs() if not s.hidden]
-    else:
-        listed = listed_specs()
-        if users == "packaged":
-            from vsh import usercmds
-
-            found = usercmds.discover().commands
-            listed = [s for s in listed if s.click is None or found[s.name].packaged]
+    listed = [s for s in all_specs() if not s.hidden] + list(extra)
     groups: dict[str, list[CommandSpec]] = {g: [] for g in GROUPS}
     for spec in sorted(listed, key=lambda s: (RANK.get(s.name, len(RANK)), s.name)):
         groups[spec.group].append(spec)
@@ -179,60 +132,3 @@ def module_of(name: str) -> str:
     spec = get(name)
     assert spec is not None and spec.func is not None
     return spec.func.__module__.removeprefix("vsh.commands.")
-
-
-def check_specs() -> list[str]:
-    """Problems in the declarations (virsh's self-test); an empty list means all is well."""
-    from vsh.completion import known_completers
-
-    completers = known_completers()
-    problems: list[str] = []
-    for spec in all_specs():
-        where = f"command '{spec.name}'"
-        if not spec.help:
-            problems.append(f"{where}: empty help")
-        seen_optional = False
-        names = set()
-        for i, opt in enumerate(spec.opts):
-            if opt.name in names:
-                problems.append(f"{where}: option --{opt.name} declared twice")
-            names.add(opt.name)
-            if opt.type == "alias":
-                if spec.option(opt.target.split("=")[0]) is None:
-                    problems.append(f"{where}: alias --{opt.name} points nowhere")
-                continue
-            if not opt.help:
-                problems.append(f"{where}: option --{opt.name} has empty help")
-            if opt.type == BOOL and opt.required:
-                problems.append(f"{where}: flag --{opt.name} cannot be required")
-            if opt.type == ARGV and i != len(spec.opts) - 1:
-                problems.append(f"{where}: list option --{opt.name} must come last")
-            if opt.type == DATA and not opt.required:
-                problems.append(f"{where}: data option --{opt.name} must be required")
-            if opt.positional:
-                if opt.required and seen_optional and opt.type != ARGV:
-                    problems.append(f"{where}: required --{opt.name} after an optional one")
-                if not opt.required:
-                    seen_optional = True
-            elif opt.type == BOOL:
-                seen_optional = True
-            if opt.complete and opt.complete not in completers:
-                problems.append(f"{where}: option --{opt.name} names unknown completer '{opt.complete}'")
-            if opt.comma and not (opt.complete or opt.choices):
-                problems.append(f"{where}: list option --{opt.name} has nothing to complete its items from")
-            if (opt.type != BOOL and opt.name in ("domain", "network", "pool", "vol", "interface", "secret")
-                    and not opt.complete):
-                problems.append(f"{where}: object option --{opt.name} has no completer")
-        for group in spec.exclusive + [tuple(r) for r in spec.requires]:
-            for n in group:
-                if spec.option(n) is None:
-                    problems.append(f"{where}: constraint names unknown option --{n}")
-        if spec.func is None:
-            problems.append(f"{where}: no body")
-        elif spec.group in GROUP_HOMES and spec.func.__module__.startswith("vsh.commands."):
-            # Only vsh.commands is searched for commands, so a declaration elsewhere (a test's) is no stray.
-            home = spec.func.__module__.removeprefix("vsh.commands.").split(".")[0]
-            if home != GROUP_HOMES[spec.group]:
-                problems.append(f"{where}: declared in vsh.commands.{home}, not in its group's home "
-                                f"vsh.commands.{GROUP_HOMES[spec.group]}")
-    return problems

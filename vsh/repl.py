@@ -1,10 +1,13 @@
 """The interactive shell: a prompt_toolkit loop over the same command tree and parser.
 
-Each line goes through `Session.run_line` with the Click tree (vsh.tree) as its parser, so
-built-in and user commands are dispatched alike; the grammar is the one a command string uses.  What the
-REPL adds: persistent history, Tab completion from vsh.completion (object names from a
+Each line goes through `Session.run_line` with the Click tree (vsh.tree, through
+vsh.dispatch) as its parser, so built-in and user commands are dispatched alike; the grammar
+is the one a command string uses.  What the
+REPL adds: persistent history, completion while typing from vsh.completion (object names from a
 background-refreshed cache), backslash continuation lines, Ctrl-C to cancel a line or
-interrupt a command, and a bottom toolbar with the URI, read-only state and last status.
+interrupt a command, and a bottom toolbar with the URI, read-only state and last status;
+vsh.replui supplies the highlighting, Ctrl-X Ctrl-E, the prompt format and the object-name
+hints, vsh.pager the pager, vsh.config the settings (vi mode, history size).
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import os
 from typing import Any, Callable
 
 from vsh import completion
-from vsh.errors import Quit, VshError
+from vsh.errors import Bug, Quit, VshError, interrupted
 from vsh.session import Session
 
 BANNER = ("Welcome to vsh, the virtualization interactive terminal.\n\n"
@@ -28,16 +31,20 @@ def history_path() -> str:
     return os.path.join(base, "vsh", "history")
 
 
-def open_history(path: str) -> Any:
-    """A FileHistory whose file is private (0600, in a 0700 folder): commands may hold secrets."""
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
+def open_history(path: str, size: int = 10000) -> Any:
+    """A FileHistory whose file is private (0600, in a 0700 folder): commands may hold secrets.
+
+    Only the newest `size` entries are loaded (the `history_size` setting)."""
+    from prompt_toolkit.history import InMemoryHistory
+
+    from vsh.replui import sized_history
 
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
     except OSError:
         return InMemoryHistory()
-    return FileHistory(path)
+    return sized_history(path, size)
 
 
 class State:
@@ -66,12 +73,14 @@ class State:
         return changed
 
 
-def make_prompt(session: Session) -> Callable[[], Any]:
-    """`vsh # `, or `vsh > ` on a read-only connection, as virsh; coloured only where colour is allowed."""
+def make_prompt(session: Session, state: State | None = None) -> Callable[[], Any]:
+    """`vsh # `, or `vsh > ` on a read-only connection, as virsh (or the `prompt` setting);
+    coloured only where colour is allowed."""
+    from vsh.replui import prompt_text
 
     def prompt() -> Any:
         readonly = session.readonly
-        text = "vsh > " if readonly else "vsh # "
+        text = prompt_text(session, state.uri if state is not None else (session.connection.uri or ""))
         if session.out.color:
             return [("class:prompt.readonly" if readonly else "class:prompt", text)]
         return text
@@ -125,10 +134,15 @@ def make_completer(names: completion.Names) -> Any:
 
     from vsh.lexer import quote
 
+    from vsh.replui import vsh_words
+
     class VshCompleter(Completer):
         def get_completions(self, document: Any, _event: Any) -> Any:
             text = document.text_before_cursor
             start, found = completion.complete_text(text, names)
+            word = text.lstrip()
+            if not any(ch in word for ch in " \t;\n"):  # on the command word: aliases and vsh's own too
+                found = found + vsh_words(word)
             for cand in found:
                 yield Completion(quote(cand.text), start_position=start - len(text),
                                  display=cand.text, display_meta=cand.meta)
@@ -136,8 +150,15 @@ def make_completer(names: completion.Names) -> Any:
     return ThreadedCompleter(VshCompleter())
 
 
-def _continuation(width: int, _line: int, _soft: int) -> str:
-    return "> ".rjust(width)
+def _command_names(line: str) -> list[str]:
+    """The commands a line runs (aliases expanded), to know whether its output may be paged."""
+    from vsh.config import expand_aliases
+    from vsh.lexer import split_words
+
+    try:
+        return [words[0] for words in expand_aliases(split_words(line)) if words]
+    except VshError:
+        return []
 
 
 def run_repl(session: Session, *, input: Any = None, output: Any = None, history: Any = None) -> int:
@@ -150,9 +171,10 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
     from prompt_toolkit.output import ColorDepth
     from prompt_toolkit.styles import Style
 
-    from vsh.tree import TREE
+    from vsh import config, dispatch, pager, replui
 
-    TREE.attach(session)
+    session.parser = dispatch.parse_in_tree
+    session.connection.in_shell = True  # the connection hint names `connect URI`
     out = session.out
     out.extra(BANNER)
     out.flush()
@@ -160,14 +182,26 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
     connector = completion.Connector(session.connection)
     cache = completion.NameCache(connector.get)
     colour = out.color
+    cfg = config.current()
+    if history is None:
+        history = open_history(history_path(), cfg.get("history_size"))
+    out.suggest = replui.object_hint(cache)
+    cache.warm()
+    from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+    from prompt_toolkit.key_binding import merge_key_bindings
+
     prompt_session: Any = PromptSession(
-        message=make_prompt(session), history=history if history is not None else open_history(history_path()),
+        message=make_prompt(session, state), history=history,
         input=input, output=output,
-        completer=make_completer(cache.names), complete_while_typing=False,
-        key_bindings=make_key_bindings(), bottom_toolbar=make_toolbar(state),
-        prompt_continuation=_continuation, enable_history_search=False,
+        completer=make_completer(cache.names), complete_while_typing=True,
+        auto_suggest=AutoSuggestFromHistory(), vi_mode=cfg.get("editing_mode") == "vi",
+        lexer=replui.make_lexer(replui.known_commands),
+        key_bindings=merge_key_bindings([make_key_bindings(), replui.comfort_bindings()]),
+        bottom_toolbar=make_toolbar(state),
+        prompt_continuation=replui.continuation(replui.wrap_marker(getattr(out.out, "encoding", None))),
+        enable_history_search=False,
         style=Style.from_dict({"prompt": "bold ansigreen", "prompt.readonly": "bold ansiyellow",
-                               "status-failed": "bold ansired" if colour else "bold"}),
+                               "status-failed": "bold ansired" if colour else "bold", **replui.STYLES}),
         color_depth=None if colour else ColorDepth.MONOCHROME,
     )
     try:
@@ -178,7 +212,8 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
                 if not line.strip():
                     continue
                 running = True
-                state.last = session.run_line(line)
+                with pager.paging(out, _command_names(line)):
+                    state.last = session.run_line(line)
             except EOFError:
                 out.out.write("\n")
                 return 0
@@ -187,16 +222,17 @@ def run_repl(session: Session, *, input: Any = None, output: Any = None, history
             except KeyboardInterrupt:
                 # At the prompt Ctrl-C cancels the line; a command it stops is a failure.
                 if running:
-                    session.report(VshError("interrupted"))
+                    session.report(interrupted())
                     state.last = False
-            except Exception as err:  # noqa: BLE001 - a bug in one command must not end the shell
-                session.report(VshError(f"internal error: {type(err).__name__}: {err}"))
+            except Exception as err:  # noqa: BLE001 - a bug outside any command must not end the shell
+                session.report(Bug(err))
                 state.last = False
             try:
                 if state.refresh():
                     cache.clear()
                 else:
                     cache.invalidate()
+                cache.warm()
             except KeyboardInterrupt:
                 pass
     finally:

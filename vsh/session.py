@@ -2,22 +2,26 @@
 
 It runs parsed commands the way virsh does: convert option values, check exclusive and
 required-together options, call the body, report failures as `error:` lines, and print
-the blank line (or the timing) that follows every command.
+the blank line (or the timing) that follows every command.  It is the one boundary for
+errors inside a command: vsh's own (VshError) and libvirt's are the command's failure,
+anything else is reported as a bug (vsh.errors.Bug) and fails only that command.
 """
 from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from vsh import grammar
+from vsh.config import expand_aliases
 from vsh.connection import Connection, default_uri
-from vsh.errors import Quit, VshError, from_libvirt
+from vsh.errors import Bug, Quit, VshError, from_libvirt, interrupted
 from vsh.lookup import Lookup
 from vsh.output import OutputError, Printer
 from vsh.schema import tabular
 from vsh.spec import BOOL
 from vsh.values import convert
+from vsh.i18n import msg, system_error
 
 def note_debug(debug: int, level: int, text: str, out: Printer) -> None:
     """virsh's vshDebug: shown when -d was given and `level` (0 debug .. 4 error) reaches it,
@@ -32,19 +36,22 @@ def note_debug(debug: int, level: int, text: str, out: Printer) -> None:
             out.log(level, text)
 
 
-def note_parsed(debug: int, inv: grammar.Invocation, out: Printer) -> None:
-    """The line virsh's parser prints at -d 0/1 for every option of a parsed command."""
-    if not 0 <= debug <= 1:
-        return
-    for name, value in inv.values.items():
-        opt = inv.spec.option(name)
-        if opt is None or inv.spec.click is not None:
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            if opt.type == BOOL:
-                note_debug(debug, 1, f"{inv.spec.name}: {name}(bool): (none)", out)
-            else:
-                note_debug(debug, 1, f"{inv.spec.name}: {name}(optdata): {item}", out)
+class Parsed(Protocol):
+    """A parsed command: a built-in through virsh's grammar (grammar.Invocation) or a command
+    of the Click tree (tree.Call).  `notes` are error lines to print before anything runs."""
+
+    notes: list[str]
+
+    def debug_lines(self) -> list[str]: ...
+
+    def run(self, session: Session) -> bool: ...
+
+
+def note_parsed(debug: int, parsed: Parsed, out: Printer) -> None:
+    """The lines virsh's parser prints at -d 0/1 for every option of a parsed command."""
+    if 0 <= debug <= 1:
+        for line in parsed.debug_lines():
+            note_debug(debug, 1, line, out)
 
 
 class Session:
@@ -63,16 +70,18 @@ class Session:
         self.lookup = Lookup(self.get_conn)
         self.connection.note = self.debug_note
         self.lookup.note = lambda level, text: self.debug_note(
-            level, f"{self.spec.name if self.spec is not None else ''}: {text}")
+            level, f"{self.name}: {text}")
         self.last_ok = True
         # Failed commands so far (a batch fails when any did); `stop_on_error` (--on-error=stop)
         # ends a command string or batch at the first failure, also inside one line.
         self.failures = 0
         self.stop_on_error = False
-        self.spec: Any = None  # the command running now
-        # How one command's words become an invocation: virsh's grammar, or the Click tree
-        # (vsh.tree) in the REPL and under VSH_TREE=1; both end in grammar.parse.
-        self.parser: Callable[[list[str]], grammar.Invocation] = grammar.parse
+        self.spec: Any = None  # the built-in running now (None for a user command)
+        self.name = ""  # the name of the command running now
+        self.values: dict[str, Any] = {}  # its converted option values, by parameter name
+        # How one command's words are parsed: virsh's grammar for built-ins; vsh.dispatch (set
+        # by vsh.cli and the REPL) adds the user's commands and the Click tree.
+        self.parser: Callable[[list[str]], Parsed] = grammar.parse
 
     # state used by command bodies --------------------------------------------------------
     @property
@@ -86,13 +95,17 @@ class Session:
     def readonly(self) -> bool:
         return self.connection.readonly
 
-    @staticmethod
-    def flags(**pairs: Any) -> int:
-        """OR together the libvirt flags whose options are true: flags(live=(True, FLAG))."""
+    def flags(self, **bits: int) -> int:
+        """The libvirt flags of the running command's options that are set, OR'ed together.
+
+        Keywords are the body's parameter names (a trailing `_` is dropped, so `async_=` stands
+        for --async): ``ctx.flags(config=VIR_DOMAIN_AFFECT_CONFIG, live=VIR_DOMAIN_AFFECT_LIVE)``.
+        Each reads the value the body received, so the option is named once.
+        """
         value = 0
-        for given, flag in pairs.values():
-            if given:
-                value |= flag
+        for name, bit in bits.items():
+            if self.values[name.removesuffix("_")]:
+                value |= bit
         return value
 
     # -d: virsh's debug lines --------------------------------------------------------------
@@ -101,16 +114,13 @@ class Session:
         note_debug(self.debug, level, text, self.out)
 
     # running -----------------------------------------------------------------------------
-    def run_line(self, line: str, parse: Callable[[list[str]], grammar.Invocation] | None = None) -> bool:
+    def run_line(self, line: str, parse: Callable[[list[str]], Parsed] | None = None) -> bool:
         """Parse a whole command string, then run each command; the last status wins.
 
-        `parse` is how one command's words become an invocation: virsh's grammar straight
-        away, or through the Click tree (vsh.tree), which ends in the same grammar.
+        `parse` is how one command's words are parsed (the session's parser by default).
         """
-        from vsh.lexer import split_words
-
         try:
-            invocations = [(parse or self.parser)(words) for words in split_words(line)]
+            invocations = grammar.parse_line(line, parse or self.parser, expand_aliases)
         except VshError as err:
             self.failures += 1
             self.report(err)
@@ -119,29 +129,25 @@ class Session:
             note_parsed(self.debug, inv, self.out)
         return self.run_all(invocations)
 
-    def run_argv(self, words: list[str], parse: Callable[[list[str]], grammar.Invocation] | None = None) -> bool:
+    def run_argv(self, words: list[str], parse: Callable[[list[str]], Parsed] | None = None) -> bool:
         """One command given as separate words: no ';' splitting, no quote processing."""
         try:
-            invocation = (parse or self.parser)(words)
+            invocations = [(parse or self.parser)(cmd) for cmd in expand_aliases([words])]
         except VshError as err:
             self.report(err)
             return False
-        note_parsed(self.debug, invocation, self.out)
-        return self.run_all([invocation])
+        for invocation in invocations:
+            note_parsed(self.debug, invocation, self.out)
+        return self.run_all(invocations)
 
-    def run_all(self, invocations: list[grammar.Invocation]) -> bool:
+    def run_all(self, invocations: list[Parsed]) -> bool:
         for inv in invocations:
             for note in inv.notes:
                 self.report(VshError(note))
         ok = True
         for inv in invocations:
             try:
-                if inv.context is None:
-                    ok = self.run(inv)
-                else:
-                    # Parsed through the Click tree: dispatch through it too (it ends in self.run).
-                    inv.context.find_root().obj = self
-                    ok = inv.context.command.invoke(inv.context)
+                ok = inv.run(self)
             except Quit:
                 ok = True
                 raise
@@ -152,22 +158,38 @@ class Session:
         return ok
 
     def run(self, inv: grammar.Invocation) -> bool:
-        """Run one parsed command; report its failure; print what follows every command."""
-        spec = self.spec = inv.spec
+        """Run one parsed built-in: convert its values, connect if it needs to, call its body."""
+        spec = inv.spec
+        func = spec.func
+        assert func is not None, spec.name
+
+        def body() -> None:
+            kwargs = self.values = self._values(inv)
+            if spec.connect:
+                self.get_conn()
+            func(self, **kwargs)
+
+        return self.run_body(spec, spec.name, spec.json, body, inv.output)
+
+    def run_body(self, spec: Any, name: str, json: bool, body: Callable[[], None], output: str = "") -> bool:
+        """Run one command's body; report its failure; print what follows every command.
+
+        `json` says whether the command prints JSON under --json (otherwise its text is kept);
+        `output` is the format asked for after the command ("json", "csv"), for it alone.
+        """
+        self.spec, self.name = spec, name
         start = time.monotonic()
         ok = True
         mode = self.out.mode
-        if inv.output:
-            self.out.set_mode(inv.output)  # `list --json`: this command only
-        self.out.text_kept = not spec.json
-        self.out.schema = spec.schema
+        if output:
+            self.out.set_mode(output)  # `list --json`: this command only
+        self.out.text_kept = not json
+        self.out.schema = spec.schema if spec is not None else None
         try:
-            if self.out.mode == "csv" and spec.json and spec.schema is not None and not tabular(spec.schema):
-                raise VshError(f"command '{spec.name}' prints no table; use --json for its data")
-            kwargs = self._values(inv)
-            if spec.connect:
-                self.get_conn()
-            spec.func(self, **kwargs)  # type: ignore[misc]
+            schema = self.out.schema
+            if self.out.mode == "csv" and json and schema is not None and not tabular(schema):
+                raise VshError(msg("command '%s' prints no table; use --json for its data", name))
+            body()
         except (Quit, OutputError, BrokenPipeError):
             raise  # stdout itself failed: the program reports that once and stops (vsh.cli)
         except VshError as err:
@@ -175,10 +197,10 @@ class Session:
             self.report(err)
         except KeyboardInterrupt:
             ok = False
-            self.report(VshError("interrupted"))
-        except Exception as err:  # noqa: BLE001 - libvirt and OS errors become error lines
+            self.report(interrupted())
+        except Exception as err:  # noqa: BLE001 - the boundary: libvirt's errors, then bugs
             ok = False
-            self.report(self._wrap(err))
+            self.report(self._failure(err))
         if self.timing:
             # virsh prints the timing even under -q; under --json it goes to stderr.
             text = f"\n(Time: {(time.monotonic() - start) * 1000:.3f} ms)\n\n"
@@ -190,8 +212,8 @@ class Session:
         self.out.text_kept = False
         self.out.flush()
         self.out.schema = None
-        if self.out.mode != mode:
-            self.out.set_mode(mode)
+        if output:
+            self.out.set_mode(mode)  # back to the run's format after `list --json`
         self.last_ok = ok
         return ok
 
@@ -200,10 +222,10 @@ class Session:
         for group in spec.exclusive:
             given = [n for n in group if inv.given(n)]
             if len(given) > 1:
-                raise VshError(f"Options --{given[0]} and --{given[1]} are mutually exclusive")
+                raise VshError(msg("Options --%s and --%s are mutually exclusive", given[0], given[1]))
         for opt_name, needed in spec.requires:
             if inv.given(opt_name) and not inv.given(needed):
-                raise VshError(f"Option --{needed} is required by option --{opt_name}")
+                raise VshError(msg("Option --%s is required by option --%s", needed, opt_name))
         kwargs: dict[str, Any] = {}
         for opt in spec.visible_opts:
             raw = inv.values.get(opt.name)
@@ -220,7 +242,10 @@ class Session:
         assert opt is not None, name
         return convert(opt, raw) if raw is not None else None
 
-    def _wrap(self, err: Exception) -> VshError:
+    def _failure(self, err: Exception) -> VshError:
+        """A libvirt error a body let through is the command's failure, reported as virsh's
+        vshReportError reports the last error; an OS error likewise, as errno's words; anything
+        else is a bug."""
         import sys
 
         libvirt = sys.modules.get("libvirt")
@@ -230,7 +255,7 @@ class Session:
             return from_libvirt(err)
         if isinstance(err, OSError):
             return VshError(f"{err.strerror or err}" + (f": {err.filename}" if err.filename else ""))
-        return VshError(f"{type(err).__name__}: {err}")
+        return Bug(err)
 
     def report(self, err: VshError) -> None:
         if not err.lines():
@@ -258,7 +283,7 @@ class Session:
         try:
             fd = os.open(path, os.O_RDONLY)
         except OSError as err:
-            raise VshError(f"Failed to open file '{path}': {err.strerror}") from None
+            raise VshError(system_error(msg("Failed to open file '%s'", path), err.strerror or str(err))) from None
         chunks: list[bytes] = []
         size = 0
         try:
@@ -269,9 +294,9 @@ class Session:
                 chunks.append(chunk)
                 size += len(chunk)
         except OSError as err:
-            raise VshError(f"Failed to read file '{path}': {err.strerror}") from None
+            raise VshError(system_error(msg("Failed to read file '%s'", path), err.strerror or str(err))) from None
         finally:
             os.close(fd)
         if size > limit:
-            raise VshError(f"Failed to read file '{path}': {os.strerror(75)}")
+            raise VshError(system_error(msg("Failed to read file '%s'", path), os.strerror(75)))
         return b"".join(chunks).decode("utf-8", "surrogateescape")

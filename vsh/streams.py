@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from vsh.errors import VshError
+from vsh.errors import VshError, failing
+from vsh.i18n import msg
 
 
 #: virStreamSendAll/RecvAll's chunk: one RPC message's payload (VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX).
@@ -159,6 +160,51 @@ def open_target(path: str, message: str) -> tuple[int, bool]:
         return os.open(path, os.O_WRONLY | os.O_TRUNC), False
     except OSError:
         raise VshError(message) from None
+
+
+class Target:
+    """The file a received stream goes into (screenshot, vol-download): opened as virsh opens it,
+    closed once, and removed when the command fails after creating it.
+
+    Use it as a context manager around everything that follows the open.
+    """
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.fd, self.created = open_target(path, message)
+        self.done = False
+
+    def __enter__(self) -> Target:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if not self.done and self.created:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+    def receive(self, stream: Any, bar: Any, failure: str, finish_failure: str, partial: str | None,
+                is_block: bool = False, sparse: bool = False) -> None:
+        """The end of a download in virsh's order: all of the stream into the file, close the
+        file, finish the stream; a failure aborts the stream and says what became of the file."""
+        try:
+            recv_all(stream, self.fd, is_block, bar, sparse)
+        except BaseException as err:
+            abort_stream(stream)
+            raise failed_transfer(failure, err, partial, self.created) from None
+        fd, self.fd = self.fd, -1
+        try:
+            os.close(fd)
+        except OSError:
+            abort_stream(stream)
+            raise VshError(msg("cannot close file %s", self.path)) from None
+        with failing(finish_failure):
+            stream.finish()
+        self.done = True
 
 
 class TransferError(VshError):

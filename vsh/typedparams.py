@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from vsh.errors import VshError
+from vsh.i18n import _, msg
 
 TYPE_NAMES = {"int": "int", "uint": "unsigned int", "llong": "long long", "ullong": "unsigned long long",
               "double": "double"}
@@ -30,7 +31,7 @@ def param_text(value: Any) -> str:
 def shown_value(value: Any) -> str:
     """vshGetTypedParamValue: how schedinfo, memtune, blkiotune and friends print a value."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, float):
         return f"{value:f}"
     return str(value)
@@ -53,7 +54,7 @@ def typed_value(field: str, current: Any, text: str, types: Mapping[str, str] | 
             return True
         if text.lower() == "false" or text == "0":
             return False
-        raise VshError(f"invalid argument: Invalid boolean value for field '{field}'")
+        raise VshError(msg("invalid argument: %s", msg("Invalid boolean value for field '%s'", field)))
     if kind == "string":
         return text
     if kind == "double":
@@ -66,4 +67,4 @@ def typed_value(field: str, current: Any, text: str, types: Mapping[str, str] | 
         value = whole(text, lo, hi, wrap)
         if value is not None:
             return value
-    raise VshError(f"invalid argument: Invalid value for field '{field}': expected {TYPE_NAMES[kind]}")
+    raise VshError(msg("invalid argument: %s", msg("Invalid value for field '%s': expected " + TYPE_NAMES[kind], field)))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from vsh.errors import VshError
+from vsh.i18n import msg, printf
 
 _UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
 
@@ -23,7 +24,7 @@ def pretty_capacity(value: int) -> tuple[float, str]:
 def format_capacity(value: int) -> str:
     """A size as virsh prints it in tables and info blocks: "%.2lf %s" ("1.50 GiB")."""
     number, unit = pretty_capacity(value)
-    return f"{number:.2f} {unit}"
+    return printf("%.2lf %s", number, unit)
 
 
 def parse_size(text: str) -> int:
@@ -37,6 +38,6 @@ def parse_size(text: str) -> int:
     try:
         return parse_scaled(text, 1)
     except ValueError:
-        raise VshError(f"Malformed size {text}") from None
+        raise VshError(msg("Malformed size %s", text)) from None
     except Exception as detail:  # noqa: BLE001 - vsh.values reports libvirt's second line this way
-        raise VshError(f"Malformed size {text}", cause=detail) from None
+        raise VshError(msg("Malformed size %s", text), cause=detail) from None

@@ -8,6 +8,8 @@ for them:
   (default ``~/.config/vsh/commands/``);
 - every entry point of the group ``vsh.commands`` of an installed package.
 
+They are ordinary children of the Click tree (vsh.tree), which parses and runs them; this
+module only finds them and words what concerns them (help, completion, load failures).
 A command runs with vsh's session as Click's context object (``click.pass_obj``):
 ``session.conn`` is the connection (opened lazily, honouring ``-c``, ``-r``, keepalive and
 reconnect), ``session.lookup`` finds objects by name, ID or UUID, ``session.out`` prints
@@ -21,14 +23,14 @@ import os
 import sys
 from typing import Any
 
-from vsh.spec import Argv, CommandSpec
+from vsh.spec import CommandSpec
 
 #: The help keyword and title of the user commands' group.
 GROUP = "user"
 ENTRY_POINT_GROUP = "vsh.commands"
 
 
-class UserCommand:
+class Found:
     """One discovered command: the Click command and where it came from."""
 
     __slots__ = ("name", "command", "origin", "packaged")
@@ -41,7 +43,7 @@ class Discovery:
     """What one look found: the commands by name, and one message per source that failed."""
 
     def __init__(self) -> None:
-        self.commands: dict[str, UserCommand] = {}
+        self.commands: dict[str, Found] = {}
         self.problems: list[str] = []
         self.reported = False
 
@@ -66,13 +68,33 @@ def _files() -> list[str]:
     return [os.path.join(folder, n) for n in names if n.endswith(".py") and not n.startswith((".", "_"))]
 
 
+def _may_have_entry_points() -> bool:
+    """Whether any installed distribution declares the group, read from the entry_points.txt
+    files on sys.path: far cheaper than importing importlib.metadata (~40 ms) to learn that
+    none does, which is the usual case."""
+    needle = f"[{ENTRY_POINT_GROUP}]"
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                try:
+                    with open(os.path.join(folder or ".", name, "entry_points.txt"), encoding="utf-8") as fh:
+                        if needle in fh.read():
+                            return True
+                except (OSError, UnicodeDecodeError):
+                    continue
+    return False
+
+
 def _entry_points() -> list[Any]:
+    if not _may_have_entry_points():
+        return []
     from importlib.metadata import entry_points
 
-    try:
-        return list(entry_points(group=ENTRY_POINT_GROUP))
-    except TypeError:  # Python 3.9: entry_points() takes no keywords
-        return list(entry_points().get(ENTRY_POINT_GROUP, ()))  # type: ignore[attr-defined]
+    return list(entry_points(group=ENTRY_POINT_GROUP))
 
 
 def _describe(err: BaseException) -> str:
@@ -121,14 +143,14 @@ def discover() -> Discovery:
 
     def add(cmd: Any, origin: str, packaged: bool) -> None:
         name = cmd.name or ""
-        if registry.get_builtin(name) is not None:
+        if registry.get(name) is not None:
             found.problems.append(f"user command '{name}' in {origin} has the name of a built-in command; "
                                   "it is ignored")
         elif name in found.commands:
             found.problems.append(f"user command '{name}' in {origin} is already defined in "
                                   f"{found.commands[name].origin}; it is ignored")
         else:
-            found.commands[name] = UserCommand(name, cmd, origin, packaged)
+            found.commands[name] = Found(name, cmd, origin, packaged)
 
     for point in points:
         origin = f"package entry point '{point.name} = {point.value}'"
@@ -155,72 +177,56 @@ def discover() -> Discovery:
 
 def report_problems(printer: Any) -> None:
     """Print each load failure once per process, as `error:` lines on stderr."""
+    for problem in take_problems():
+        printer.error([problem], {"error": {"message": problem, "source": "vsh"}})
+
+
+def take_problems() -> list[str]:
+    """The load failures, the first time anything asks (they are reported once per process)."""
     found = discover()
-    if found.problems and not found.reported:
-        found.reported = True
-        for problem in found.problems:
-            printer.error([problem], {"error": {"message": problem, "source": "vsh"}})
+    if found.reported:
+        return []
+    found.reported = True
+    return list(found.problems)
 
 
-def find(name: str) -> UserCommand | None:
+def find(name: str) -> Found | None:
     return discover().commands.get(name)
 
 
-def spec_for(user: UserCommand) -> CommandSpec:
-    """A declaration for the registry: listed in the "user" group, run through the session."""
-    cmd = user.command
-    short = cmd.get_short_help_str(limit=60) if hasattr(cmd, "get_short_help_str") else (cmd.help or "")
-    spec = CommandSpec(name=user.name, group=GROUP, help=short or "(no help)", desc=cmd.help or "",
-                       opts=[Argv("argv", "arguments, parsed by the command itself")],
-                       func=_runner(cmd), connect=False)
-    spec.click = cmd
-    return spec
+def entries(packaged_only: bool = False) -> list[CommandSpec]:
+    """The user's commands as `help`, the man page and completion list them (group "user").
+
+    These entries only list a command: it is parsed and run by the Click tree (vsh.tree).
+    `packaged_only` keeps those of installed packages (for a man page).
+    """
+    listed = []
+    for found in discover().commands.values():
+        if packaged_only and not found.packaged:
+            continue
+        cmd = found.command
+        short = cmd.get_short_help_str(limit=60) if hasattr(cmd, "get_short_help_str") else (cmd.help or "")
+        listed.append(CommandSpec(name=found.name, group=GROUP, help=short or "(no help)", desc=cmd.help or "",
+                                  opts=[], connect=False))
+    return listed
 
 
-def specs() -> list[CommandSpec]:
-    return [spec_for(u) for u in discover().commands.values()]
-
-
-def _runner(cmd: Any) -> Any:
-    def run(ctx: Any, argv: list[str]) -> None:
-        import click
-
-        from vsh.errors import VshError
-
-        ctx.out.flush()
-        try:
-            result = cmd.main(args=list(argv), prog_name=cmd.name, obj=ctx, standalone_mode=False)
-        except click.exceptions.Abort:
-            raise KeyboardInterrupt from None
-        except click.ClickException as err:
-            raise VshError(err.format_message()) from None
-        finally:
-            try:
-                sys.stdout.flush()
-            except (OSError, ValueError):
-                pass
-        # With standalone_mode=False, Click hands back ctx.exit(N)'s code as the result.
-        if isinstance(result, int) and not isinstance(result, bool) and result != 0:
-            raise VshError("")
-
-    return run
-
-
-def help_text(spec: CommandSpec) -> str:
+def help_text(name: str) -> str:
     """`help NAME` for a user command: Click's own help page."""
     import click
 
-    cmd = spec.click
-    with click.Context(cmd, info_name=spec.name) as ctx:
-        return cmd.get_help(ctx) + "\n"
+    cmd = discover().commands[name].command
+    with click.Context(cmd, info_name=name) as ctx:
+        return str(cmd.get_help(ctx)) + "\n"
 
 
-def complete(spec: CommandSpec, args: list[str], incomplete: str) -> list[tuple[str, str]]:
+def complete(name: str, args: list[str], incomplete: str) -> list[tuple[str, str]]:
     """Click's own completion for a user command's arguments: (text, description) pairs."""
     from click.shell_completion import ShellComplete
 
+    cmd = discover().commands[name].command
     try:
-        items = ShellComplete(spec.click, {}, spec.name, "_VSH_COMPLETE").get_completions(args, incomplete)
+        items = ShellComplete(cmd, {}, name, "_VSH_COMPLETE").get_completions(args, incomplete)
     except Exception:  # noqa: BLE001 - completion must never break typing
         return []
     return [(str(item.value), item.help or "") for item in items if item.type == "plain"]

@@ -5,6 +5,7 @@ from typing import Any
 
 from vsh.errors import VshError
 from vsh.spec import ARGV, BOOL, Opt
+from vsh.i18n import msg
 
 INT_MAX = 2**31 - 1
 UINT_MAX = 2**32 - 1
@@ -59,13 +60,13 @@ def scale_integer(value: int, suffix: str, scale: int, limit: int) -> int:
         elif suffix[1].lower() == "b" and len(suffix) == 2:
             base = 1000
         else:
-            raise _Detail(f"invalid argument: unknown suffix '{suffix}'")
+            raise _Detail(msg("invalid argument: %s", msg("unknown suffix '%s'", suffix)))
         power = "kmgtpe".find(suffix[0].lower()) + 1
         if power == 0:
-            raise _Detail(f"invalid argument: unknown suffix '{suffix}'")
+            raise _Detail(msg("invalid argument: %s", msg("unknown suffix '%s'", suffix)))
         factor = base**power
     if value and value > limit // factor:
-        raise _Detail(f"numerical overflow: value too large: {value}{suffix}")
+        raise _Detail(msg("numerical overflow: %s", msg("value too large: %llu%s", value, suffix)))
     return value * factor
 
 
@@ -75,6 +76,11 @@ def parse_scaled(text: str, scale: int = 1, limit: int = ULLONG_MAX) -> int:
     if parsed is None or parsed[0] < 0 or parsed[0] > ULLONG_MAX or text.lstrip().startswith("-"):
         raise ValueError(text)
     return scale_integer(parsed[0], parsed[1], scale, limit)
+
+
+def empty_option(name: str) -> str:
+    """virsh's words for an option given as '' where it needs a value (vshCommandOptStringReq)."""
+    return msg("Failed to get option '%s': %s", name, msg("Option argument is empty"))
 
 
 def convert(opt: Opt, raw: Any) -> Any:
@@ -88,16 +94,16 @@ def convert(opt: Opt, raw: Any) -> Any:
     conv = opt.conv
     if conv is None:
         if raw == "" and not opt.empty_ok:
-            raise VshError(f"Failed to get option '{opt.name}': Option argument is empty")
+            raise VshError(empty_option(opt.name))
         return raw
     if conv == "scaled":
         try:
             return parse_scaled(raw, opt.scale)
         except _Detail as detail:
-            raise VshError(f"Scaled numeric value '{raw}' for <{opt.name}> option is malformed or out of range",
-                           cause=_Message(str(detail))) from None
+            raise VshError(msg("Scaled numeric value '%s' for <%s> option is malformed or out of range", raw, opt.name),
+                           cause=_Message(detail.args[0])) from None
         except ValueError:
-            raise VshError(f"Scaled numeric value '{raw}' for <{opt.name}> option is malformed or out of range") from None
+            raise VshError(msg("Scaled numeric value '%s' for <%s> option is malformed or out of range", raw, opt.name)) from None
     bounds = {
         "int": (-(2**31), INT_MAX, False),
         "uint": (0, UINT_MAX, True),
@@ -109,7 +115,7 @@ def convert(opt: Opt, raw: Any) -> Any:
     }[conv]
     value = whole(raw, bounds[0], bounds[1], bounds[2])
     if value is None:
-        raise VshError(f"Numeric value '{raw}' for <{opt.name}> option is malformed or out of range")
+        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", raw, opt.name))
     return value
 
 
@@ -117,7 +123,7 @@ class _Message(Exception):
     """A plain second error line that does not come from libvirt itself."""
 
     def get_error_message(self) -> str:
-        return str(self)
+        return self.args[0]  # a vsh.i18n.Message: shown in the user's language
 
 
 def split_items(text: str) -> list[str | None]:
@@ -148,10 +154,10 @@ def split_list(text: str) -> list[str]:
 
 def convert_scaled(name: str, raw: str, scale: int = 1, limit: int = ULLONG_MAX) -> int:
     """vshCommandOptScaledInt with its own bound (freepages, allocpages): the value or virsh's error."""
-    message = f"Scaled numeric value '{raw}' for <{name}> option is malformed or out of range"
+    message = msg("Scaled numeric value '%s' for <%s> option is malformed or out of range", raw, name)
     try:
         return parse_scaled(raw, scale, limit)
     except _Detail as detail:
-        raise VshError(message, cause=_Message(str(detail))) from None
+        raise VshError(message, cause=_Message(detail.args[0])) from None
     except ValueError:
         raise VshError(message) from None

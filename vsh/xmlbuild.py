@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from vsh.errors import VshError
+from vsh.i18n import msg
 
 
 def child(parent: Any, tag: str, text: str | None = None, attrs: Mapping[str, str] | None = None) -> Any:
@@ -24,7 +25,7 @@ def child(parent: Any, tag: str, text: str | None = None, attrs: Mapping[str, st
         if text is not None:
             el.text = text
     except ValueError as err:  # lxml refuses control characters that virsh would pass on
-        raise VshError(f"XML error: {err}") from None
+        raise VshError(msg("XML error: %s", err)) from None
     return el
 
 
@@ -34,7 +35,7 @@ def root(tag: str, attrs: Mapping[str, str] | None = None) -> Any:
     try:
         return etree.Element(tag, dict(attrs or {}))
     except ValueError as err:
-        raise VshError(f"XML error: {err}") from None
+        raise VshError(msg("XML error: %s", err)) from None
 
 
 def write(el: Any, level: int = 0, escape: bool = False) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from vsh.errors import VshError
+from vsh.i18n import msg
 
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -43,7 +44,7 @@ def select(xml: str, xpath: str, wrap: bool) -> tuple[str, str]:
     except etree.XPathError as err:
         diagnostics, result = _diagnostic(xpath, err), []
     if not isinstance(result, list):
-        raise VshError(f"internal error: Incorrect xpath '{xpath}'")
+        raise VshError(msg("internal error: %s", msg("Incorrect xpath '%s'", xpath)))
     nodes = [_node(item) for item in result]
     # lxml leaves the document node out of results; it comes first in document order.
     if not diagnostics and root.xpath(f"count(({xpath})[not(..)])"):

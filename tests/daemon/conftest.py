@@ -24,11 +24,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.daemon)
 
 
-def _start(workdir: Path) -> Libvirtd:
+def _start(workdir: Path, extra_config: str = "") -> Libvirtd:
     missing = missing_requirements()
     if missing:
         unavailable(f"daemon tier needs: {', '.join(missing)}")
-    daemon = Libvirtd(workdir)
+    daemon = Libvirtd(workdir, extra_config=extra_config)
     try:
         daemon.start()
     except DaemonError as err:
@@ -41,6 +41,17 @@ def _start(workdir: Path) -> Libvirtd:
 def libvirtd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Libvirtd]:
     """One daemon shared by the session: for tests that neither change its state nor stop it."""
     daemon = _start(tmp_path_factory.mktemp("libvirtd"))
+    try:
+        yield daemon
+    finally:
+        daemon.close()
+
+
+@pytest.fixture(scope="module")
+def one_request_libvirtd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Libvirtd]:
+    """A daemon that serves one call of a client at a time (max_client_requests = 1): the others
+    wait in its queue."""
+    daemon = _start(tmp_path_factory.mktemp("libvirtd"), "max_client_requests = 1")
     try:
         yield daemon
     finally:

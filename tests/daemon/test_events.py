@@ -15,7 +15,7 @@ import libvirt
 import pytest
 
 from tests.support.libvirtd import DaemonError, Libvirtd, find_tool, missing_requirements, unavailable
-from tests.util import VSH, _env
+from tests.util import VSH, clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: ", re.M)
@@ -61,7 +61,7 @@ DOMAIN_XML = """<domain type='test'>
 def _spawn(prog: list[str], uri: str, line: str) -> subprocess.Popen[str]:
     """A listener that says "ready" once connected, just before it registers its callbacks."""
     return subprocess.Popen([*prog, "-c", uri, f"echo ready; {line}"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env(None), cwd=str(ROOT))
+                            stderr=subprocess.PIPE, text=True, env=clean_env(None), cwd=str(ROOT))
 
 
 def _ready(*procs: subprocess.Popen[str]) -> None:
@@ -126,7 +126,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tup
             procs = {line: (_spawn(["virsh"], uri, line), _spawn(VSH, uri, line)) for line in LISTENERS}
             json_proc = subprocess.Popen([*VSH, "--json", "-c", uri, "event --all --loop --timeout 6"],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                         env=_env(None), cwd=str(ROOT))
+                                         env=clean_env(None), cwd=str(ROOT))
             _ready(*(p for pair in procs.values() for p in pair))
             _cause_events(conn)
             results = {line: (_collect(a), _collect(b)) for line, (a, b) in procs.items()}
@@ -175,12 +175,19 @@ def test_one_shot_stops_after_the_first_event(scenario: dict[str, tuple]) -> Non
                               "", 0)
 
 
-def test_json_is_one_typed_document(scenario: dict[str, tuple]) -> None:
+def test_json_is_one_line_per_event(scenario: dict[str, tuple]) -> None:
     out, err, rc = scenario["json"]
     assert rc == 0 and err == ""
-    doc = json.loads(out)
-    assert doc["end"] == "timeout" and doc["received"] == len(doc["events"]) == 9
-    assert doc["events"][0] == {"event": "lifecycle", "domain": "test", "type": "Suspended", "detail": "Paused"}
+    lines = out.splitlines()
+    docs = [json.loads(line) for line in lines]
+    # Compact objects, one per line, then how the wait ended.
+    assert all(": " not in line and ", " not in line for line in lines[:1])
+    assert docs[-1] == {"end": "timeout", "received": 9} and len(docs) == 10
+    stamps = [d.pop("timestamp") for d in docs[:-1]]
+    assert stamps == sorted(stamps)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp) for stamp in stamps)
+    assert docs[0] == {"event": "lifecycle", "object_type": "domain", "object": "test",
+                       "detail": {"type": "Suspended", "detail": "Paused"}}
 
 
 def test_ctrl_c_ends_a_loop_cleanly(fresh_libvirtd: Libvirtd) -> None:
@@ -224,3 +231,30 @@ def test_a_lost_daemon_ends_the_wait(fresh_libvirtd: Libvirtd) -> None:
     assert got == expected
     assert got[0] == "event 'lifecycle' for domain 'test': Suspended Paused\nevents received: 1\n\n"
     assert "error: internal error: client socket is closed\n" in got[1]
+
+
+def test_json_lines_arrive_as_events_happen(fresh_libvirtd: Libvirtd) -> None:
+    """Under --json each event is a line of its own the moment it happens, not at the end of the wait."""
+    uri = fresh_libvirtd.tcp_uri
+    proc = subprocess.Popen([*VSH, "--json", "-c", uri, "echo ready; event --all --loop --timeout 30"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(None),
+                            cwd=str(ROOT))
+    conn = libvirt.open(uri)
+    try:
+        _ready(proc)
+        assert proc.stdout is not None
+        dom = conn.lookupByName("test")
+        dom.suspend()
+        first = json.loads(proc.stdout.readline())  # while the listener still waits
+        assert proc.poll() is None
+        dom.resume()
+        second = json.loads(proc.stdout.readline())
+        proc.send_signal(signal.SIGINT)
+        rest = [json.loads(line) for line in proc.stdout.read().splitlines()]
+        proc.wait(timeout=30)
+    finally:
+        conn.close()
+    assert (first["event"], first["object"], first["detail"]) == ("lifecycle", "test",
+                                                                  {"type": "Suspended", "detail": "Paused"})
+    assert second["detail"] == {"type": "Resumed", "detail": "Unpaused"}
+    assert rest == [{"end": "interrupted", "received": 2}]

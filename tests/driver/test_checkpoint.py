@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from util import same, vsh
+from util import same, vsh, write_xml_files
 
 URI = "test:///default"
 
@@ -39,11 +39,7 @@ K2 = """<domaincheckpoint>
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("chk")
-    out = {}
-    for name, text in (("k1", K1), ("k2", K2)):
-        path = root / f"{name}.xml"
-        path.write_text(text)
-        out[name] = str(path)
+    out = write_xml_files(root, {"k1": K1, "k2": K2})
     out["missing"] = str(root / "missing.xml")
     out["redefine"] = (f"checkpoint-create test {out['k1']} --redefine; "
                        f"checkpoint-create test --xmlfile {out['k2']} --redefine")

@@ -2,13 +2,12 @@
 reset, suspend, resume, autostart), compared with virsh on the test driver."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-from util import host_uri, same, vsh
+from util import host_uri, same, vsh, write_xml_files
 
 URI = "test:///default"
 
@@ -37,11 +36,7 @@ INVALID = """<domain type='test'>
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("domain")
-    out = {}
-    for name, text in (("d1", DOMAIN), ("bad", INVALID), ("broken", "<domain\n")):
-        path = root / f"{name}.xml"
-        path.write_text(text)
-        out[name] = str(path)
+    out = write_xml_files(root, {"d1": DOMAIN, "bad": INVALID, "broken": "<domain\n"})
     # virsh refuses XML files over 10 MiB; exactly 10 MiB is read (and then fails to parse).
     (root / "big.xml").write_text("<domain>" + " " * (10 * 1024 * 1024) + "</domain>")
     (root / "exact.xml").write_text(" " * (10 * 1024 * 1024))
@@ -156,7 +151,6 @@ def test_start_force_boot_readonly(files: dict[str, str]) -> None:
     same("-r", "-c", files["uri"], "start alpha --force-boot")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("vsh.console") is None, reason="vsh.console not written yet")
 @pytest.mark.parametrize("line", ["start alpha --console", "start alpha --console; list",
                                   "create {d1} --console", "create {d1} --console; list"])
 def test_console_without_terminal(files: dict[str, str], line: str) -> None:

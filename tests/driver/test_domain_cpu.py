@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from util import host_uri, same, vsh
+from util import host_uri, json_documents, same, vsh
 from vsh import completion
 from vsh.cpulist import format_bitmap, parse_bitmap, parse_cpulist
 from vsh.errors import VshError
@@ -139,21 +138,10 @@ def test_quiet_and_readonly() -> None:
                           "iothreadset test 1 --poll-grow 1; iothreaddel test 1; vcpupin test; emulatorpin test")
 
 
-def _docs(text: str) -> list[Any]:
-    decoder, docs, i = json.JSONDecoder(), [], 0
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-            continue
-        doc, i = decoder.raw_decode(text, i)
-        docs.append(doc)
-    return docs
-
-
 def test_json(guest: Path) -> None:
     res = vsh("--json", "-c", URI, f"define {guest}; vcpupin tr; vcpupin tr --vcpu 3; emulatorpin tr; "
                                    "iothreadinfo tr; iothreadinfo test")
-    docs = _docs(res.out)
+    docs = json_documents(res.out)
     assert docs[-5:] == [
         [{"vcpu": 0, "affinity": list(range(8))}, {"vcpu": 1, "affinity": [2, 3]},
          {"vcpu": 2, "affinity": list(range(8))}, {"vcpu": 3, "affinity": [5]}],

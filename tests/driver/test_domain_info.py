@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from util import Result, host_uri, same, virsh, vsh
+from util import Result, host_uri, same, virsh, vsh, write_xml_files
 
 URI = "test:///default"
 
@@ -44,11 +44,7 @@ line2 &amp; '\u00e9'</description>
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("dominfo")
-    out = {}
-    for name, text in (("wide", WIDE), ("rich", RICH)):
-        path = root / f"{name}.xml"
-        path.write_text(text, encoding="utf-8")
-        out[name] = str(path)
+    out = write_xml_files(root, {"wide": WIDE, "rich": RICH})
     # One domain in every interesting condition: shut off with a managed save image and a
     # title, paused and transient, shut off with a snapshot, running.
     out["uri"] = host_uri("domains")

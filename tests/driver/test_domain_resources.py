@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from util import same, vsh
+from util import json_documents, same, vsh
 from vsh import completion
 
 URI = "test:///default"
@@ -159,23 +158,12 @@ def test_quiet_and_readonly() -> None:
                           "perf test --enable cmt; set-lifecycle-action test crash destroy; memtune test; perf test")
 
 
-def _docs(text: str) -> list[Any]:
-    decoder, docs, i = json.JSONDecoder(), [], 0
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-            continue
-        doc, i = decoder.raw_decode(text, i)
-        docs.append(doc)
-    return docs
-
-
 def test_json() -> None:
     res = vsh("--json", "-c", URI, "memtune test --hard-limit 2G; memtune test; numatune test; blkiotune test; "
                                    "blkdeviotune test vda; domiftune test testnet0; perf test --enable cmt; "
                                    "perf test --disable cmt")
     assert res.rc == 0 and res.err == ""
-    mem, numa, blkio, iotune, iface, enabled, perf = _docs(res.out)
+    mem, numa, blkio, iotune, iface, enabled, perf = json_documents(res.out)
     assert mem == {"hard_limit_kib": 2097152, "soft_limit_kib": None, "swap_hard_limit_kib": None,
                    "min_guarantee_kib": None}
     assert numa == {"numa_mode": "strict", "numa_nodeset": ""}

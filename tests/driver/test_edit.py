@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from util import VSH, Result, host_uri, same, virsh, vsh
+from util import VSH, Result, host_uri, need_virsh, same, virsh, vsh
 
 URI = "test:///default"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -298,8 +298,7 @@ def transcript(prog: list[str], args: list[str], env: dict[str, str], answers: l
 
 def both(args: list[str], env: dict[str, str], answers: list[str]) -> tuple[str, int]:
     """The same session through virsh and vsh: identical but for vsh's lines about kept changes."""
-    if shutil.which("virsh") is None:
-        pytest.skip("virsh is not installed")
+    need_virsh()
     expected = transcript(["virsh"], args, env, answers)
     got = transcript(VSH, args, env, answers)
     normal = re.sub(r"error: your changes are kept in \S+\r\n", "", got[0]).replace(NO_ANSWER_VSH, NO_ANSWER_VIRSH)

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.util import VIRSH, VSH, _env, same, vsh
+from tests.util import VIRSH, VSH, clean_env, need_virsh, same, vsh
 
 DEFAULT = "test:///default"
 COMMANDS = ["event", "net-event", "pool-event", "nodedev-event", "secret-event"]
@@ -59,11 +59,10 @@ def test_option_errors(line: str) -> None:
 ])
 def test_nothing_happens(line: str) -> None:
     """With no other client nothing changes: the wait times out and the command fails quietly."""
-    if VIRSH is None:
-        pytest.skip("virsh is not installed")
+    need_virsh()
     # Both wait out the same timeout, so run them side by side.
     procs = [subprocess.Popen([*prog, "-c", DEFAULT, line], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env=_env(None)) for prog in ([VIRSH], VSH)]
+                              text=True, env=clean_env(None)) for prog in ([VIRSH], VSH)]
     expected, got = ((*p.communicate(timeout=60), p.returncode) for p in procs)
     assert got == expected
 
@@ -72,5 +71,5 @@ def test_json() -> None:
     assert json.loads(vsh("--json", "-c", DEFAULT, "event --list").out)[:2] == [{"name": "lifecycle"},
                                                                                {"name": "reboot"}]
     result = vsh("--json", "-c", DEFAULT, "event --all --timeout 1")
-    assert json.loads(result.out) == {"events": [], "end": "timeout", "received": 0}
+    assert [json.loads(line) for line in result.out.splitlines()] == [{"end": "timeout", "received": 0}]
     assert result.rc == 1

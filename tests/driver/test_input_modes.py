@@ -19,16 +19,14 @@ from typing import Sequence
 
 import pytest
 
-from util import MODES, VIRSH, VSH, Result, host_uri, run_bytes, same, same_in_mode, virsh, vsh, without_banner
+from util import MODES, VSH, Result, host_uri, need_virsh, run_bytes, same, same_in_mode, virsh, vsh, without_banner
 
 URI = "test:///default"
 TWO_WAYS = ("string", "batch")  # the modes that lex a script and run several commands
 
 
 def _virsh() -> list[str]:
-    if VIRSH is None:
-        pytest.skip("virsh is not installed")
-    return [VIRSH]
+    return [need_virsh()]
 
 
 def _bytes_args(mode: str, script: bytes, words: Sequence[bytes] | None) -> tuple[list[bytes], bytes]:
@@ -600,7 +598,7 @@ def test_positional_completion_offers_the_same_names(completion_uri: str, words:
 
 
 def test_check_specs_reports_an_unknown_completer() -> None:
-    from vsh import registry
+    from vsh import registry, selftest
     from vsh.spec import Str
 
     name = "zz-bogus-completer"
@@ -609,9 +607,9 @@ def test_check_specs_reports_an_unknown_completer() -> None:
                      opts=[Str("thing", "a value", complete="no-such-completer"),
                            Str("items", "a list", comma=True)])(lambda ctx, thing, items: None)
     try:
-        problems = registry.check_specs()
+        problems = selftest.check_specs()
     finally:
         registry._SPECS.pop(name)
     assert problems == [f"command '{name}': option --thing names unknown completer 'no-such-completer'",
                         f"command '{name}': list option --items has nothing to complete its items from"]
-    assert registry.check_specs() == []
+    assert selftest.check_specs() == []

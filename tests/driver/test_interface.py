@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from util import same, vsh
+from util import same, vsh, write_xml_files
 
 URI = "test:///default"
 
@@ -27,11 +27,7 @@ BAD = "<interface type='bogus'/>\n"
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("iface")
-    out = {}
-    for name, text in (("i", IFACE), ("a", LOWER), ("bad", BAD)):
-        path = root / f"{name}.xml"
-        path.write_text(text)
-        out[name] = str(path)
+    out = write_xml_files(root, {"i": IFACE, "a": LOWER, "bad": BAD})
     return out
 
 

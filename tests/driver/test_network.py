@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from util import VIRSH, VSH, host_uri, run_bytes, same, vsh
+from util import VIRSH, VSH, host_uri, run_bytes, same, vsh, write_xml_files
 
 URI = "test:///default"
 
@@ -35,11 +35,7 @@ DHCP_HOST = "<host mac='00:11:22:33:44:66' name='h' ip='192.168.122.66'/>\n"
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("net")
-    out = {}
-    for name, text in (("n", NETWORK), ("hd", HOSTDEV), ("bad", BAD), ("host", DHCP_HOST)):
-        path = root / f"{name}.xml"
-        path.write_text(text)
-        out[name] = str(path)
+    out = write_xml_files(root, {"n": NETWORK, "hd": HOSTDEV, "bad": BAD, "host": DHCP_HOST})
     out["uri"] = host_uri("networks")
     return out
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from util import same, vsh
+from util import same, vsh, write_xml_files
 
 URI = "test:///default"
 
@@ -33,11 +33,7 @@ WWN = "2000000012341234,1000000012341234"
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("nodedev")
-    out = {}
-    for name, text in (("v", VPORT), ("bad", NOT_A_DEVICE)):
-        path = root / f"{name}.xml"
-        path.write_text(text)
-        out[name] = str(path)
+    out = write_xml_files(root, {"v": VPORT, "bad": NOT_A_DEVICE})
     return out
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from util import host_copy, same, vsh
+from util import host_copy, same, vsh, write_xml_files
 
 URI = "test:///default"
 
@@ -25,11 +25,8 @@ SOURCE = "<source><host name='nfs.example.org'/></source>\n"
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("pool")
-    out = {"root": str(root)}
-    for name, text in (("p", POOL), ("bad", NOT_A_POOL), ("src", SOURCE)):
-        path = root / f"{name}.xml"
-        path.write_text(text.format(root=root))
-        out[name] = str(path)
+    out = {"root": str(root), **write_xml_files(root, {name: text.format(root=root) for name, text in
+                                                       (("p", POOL), ("bad", NOT_A_POOL), ("src", SOURCE))})}
     out["uri"] = host_copy("pools", root, root=str(root))
     return out
 

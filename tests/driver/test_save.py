@@ -12,20 +12,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
-from util import VIRSH, Result, _env, vsh
+from util import VIRSH, Result, clean_env, need_virsh, vsh
 
 URI = "test:///default"
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _virsh(args: tuple[str, ...], cwd: Path, env: dict[str, str] | None) -> Result:
-    if VIRSH is None:
-        pytest.skip("virsh is not installed")
+    need_virsh()
     for _attempt in range(6):
         try:
-            proc = subprocess.run([VIRSH, *args], capture_output=True, stdin=subprocess.DEVNULL, env=_env(env),
+            proc = subprocess.run([VIRSH, *args], capture_output=True, stdin=subprocess.DEVNULL, env=clean_env(env),
                                   cwd=cwd, timeout=3)
         except subprocess.TimeoutExpired:
             continue
@@ -35,7 +33,7 @@ def _virsh(args: tuple[str, ...], cwd: Path, env: dict[str, str] | None) -> Resu
 
 def _vsh(args: tuple[str, ...], cwd: Path, env: dict[str, str] | None) -> Result:
     proc = subprocess.run([sys.executable, "-m", "vsh", *args], capture_output=True, stdin=subprocess.DEVNULL,
-                          env=_env({"PYTHONPATH": str(ROOT), **(env or {})}), cwd=cwd, timeout=60)
+                          env=clean_env({"PYTHONPATH": str(ROOT), **(env or {})}), cwd=cwd, timeout=60)
     return Result(proc.stdout.decode(), proc.stderr.decode(), proc.returncode)
 
 

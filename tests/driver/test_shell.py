@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from util import same, virsh, vsh
+from util import same, virsh, virsh_view, vsh
 
 URI = "test:///default"
 
@@ -42,6 +42,32 @@ GRAMMAR_CASES = [
     "dominfo x; quit; echo hi",
     "pwd",
     "cd /tmp",
+    # A command word that is '#' only after quote removal comments out its command.
+    "'#x' y; echo z",
+    "echo a; '#x' y; echo z",
+    "'#x' y\necho z",
+    '"#" y; echo z',
+    "\\#x y; echo z",
+    "'#x' 'y; echo z'",
+    "'#x' \"y; echo z",
+    "'#x' #y; echo z",
+    "'#x' y\\",
+    "'#x' y; nosuch",
+    "echo '#x' y",
+    # --help takes no value.
+    "echo --help=data",
+    "list --foo --help=x",
+    # virsh's hidden self-test of its command tables.
+    "self-test",
+    "help self-test",
+    "self-test x",
+    # The first error in reading order: a bad command or option before a later missing quote.
+    'nosuch "a',
+    'echo --xml --xml "a',
+    "list --foo a\\",
+    'echo a; nosuch b "c',
+    'dominfo a b "c',
+    'dominfo --domain "c',
 ]
 
 
@@ -50,7 +76,22 @@ def test_command_string_matches_virsh(line: str) -> None:
     same("-c", URI, line)
 
 
-@pytest.mark.parametrize("argv", [["echo", "a;", "b"], ["list", ";"], ["echo", "--", "--x"], ["echo", "a b"]])
+@pytest.mark.parametrize("seed", range(0, 300, 50))
+def test_generated_grammar_matches_virsh(seed: int) -> None:
+    """Seeded strings of quotes, escapes, comments, separators and options: the same bytes, and
+    the first error in reading order (a bad command before a later missing quote)."""
+    from support.scripts import grammar_line
+
+    problems = []
+    for line in map(grammar_line, range(seed, seed + 50)):
+        want, got = virsh("-c", URI, line), vsh("-c", URI, line)
+        if want != got:
+            problems.append(f"{line!r}: virsh {want!r}, vsh {got!r}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("argv", [["echo", "a;", "b"], ["list", ";"], ["echo", "--", "--x"], ["echo", "a b"],
+                                  ["#x", "y"], ["#"]])
 def test_argv_words_match_virsh(argv: list[str]) -> None:
     same("-c", URI, *argv)
 
@@ -92,7 +133,7 @@ def test_help_listing_is_virshs_restricted_to_implemented_commands() -> None:
     from vsh import registry
 
     implemented = {s.name for s in registry.all_specs()}
-    assert vsh("help").out == _filtered_virsh_help(implemented)
+    assert virsh_view(vsh("help").out) == _filtered_virsh_help(implemented)
 
 
 @pytest.mark.parametrize("line,hint", [("lst", "hint: did you mean 'list'?"),

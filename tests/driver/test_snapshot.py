@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from util import same, vsh
+from util import same, vsh, write_xml_files
 
 URI = "test:///default"
 
@@ -59,11 +59,7 @@ R3 = f"""<domainsnapshot>
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root: Path = tmp_path_factory.mktemp("snap")
-    out = {}
-    for name, text in (("r1", R1), ("r2", R2), ("r3", R3)):
-        path = root / f"{name}.xml"
-        path.write_text(text)
-        out[name] = str(path)
+    out = write_xml_files(root, {"r1": R1, "r2": R2, "r3": R3})
     out["missing"] = str(root / "missing.xml")
     out["redefine"] = (f"snapshot-create test {out['r1']} --redefine; "
                        f"snapshot-create test --xmlfile {out['r2']} --redefine --current; "

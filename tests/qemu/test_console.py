@@ -31,7 +31,7 @@ def _virsh(uri: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["virsh", "-c", uri, *args], capture_output=True, text=True, timeout=60)
 
 
-def _env() -> dict[str, str]:
+def clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRSH_DEFAULT_CONNECT_URI", "LIBVIRT_DEFAULT_URI")}
     env.update(LC_ALL="C", NO_COLOR="1", TERM="xterm")
     return env
@@ -42,7 +42,7 @@ def spawn(prog: str, *args: str) -> pexpect.spawn:
     import io
 
     cmd = ["virsh"] if prog == "virsh" else VSH
-    child = pexpect.spawn(cmd[0], [*cmd[1:], *args], timeout=30, env=_env(), cwd=str(ROOT))
+    child = pexpect.spawn(cmd[0], [*cmd[1:], *args], timeout=30, env=clean_env(), cwd=str(ROOT))
     child.logfile_read = io.BytesIO()
     return child
 
@@ -150,7 +150,7 @@ def test_console_is_raw_and_restores_the_terminal(console_guest: tuple[str, str]
     vsh = " ".join(VSH)
     script = (f"stty -g; echo BEFORE-DONE; {vsh} -c {uri} console {name}; echo RC=$?; stty -g; "
               f"{vsh} -c {uri} console {name}; echo RC=$?; stty -g")
-    child = pexpect.spawn("bash", ["--norc", "--noprofile", "-c", script], timeout=30, env=_env(), cwd=str(ROOT))
+    child = pexpect.spawn("bash", ["--norc", "--noprofile", "-c", script], timeout=30, env=clean_env(), cwd=str(ROOT))
     child.expect(r"([^\r\n]+)\r\nBEFORE-DONE\r\n")
     before = child.match.group(1)
     assert b":" in before  # stty -g's colon-separated modes

@@ -53,7 +53,7 @@ class Pair(NamedTuple):
     folder: Path
 
 
-def _env(**extra: str) -> dict[str, str]:
+def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRSH_DEFAULT_CONNECT_URI", "LIBVIRT_DEFAULT_URI",
                                                           "NO_COLOR")}
     env.update(LC_ALL="C", PYTHONPATH=str(ROOT), **extra)
@@ -71,7 +71,7 @@ def _prog(prog: str) -> list[str]:
 def run(prog: str, uri: str, *args: str) -> Result:
     """One command through virsh or vsh in a pipe; carriage returns kept (the progress uses them)."""
     proc = subprocess.run([*_prog(prog), "-c", uri, *args], capture_output=True, stdin=subprocess.DEVNULL,
-                          env=_env(), cwd=str(ROOT), timeout=120)
+                          env=clean_env(), cwd=str(ROOT), timeout=120)
     return Result(proc.stdout.decode(), proc.stderr.decode(), proc.returncode)
 
 
@@ -105,7 +105,7 @@ def percentages(label: str, err: str) -> list[int]:
 def spawn(prog: str, *args: str, **env: str) -> pexpect.spawn:
     """virsh or vsh on a fresh pseudo-terminal; what it shows is kept in `.logfile_read`."""
     cmd = _prog(prog)
-    child = pexpect.spawn(cmd[0], [*cmd[1:], *args], timeout=60, env=_env(TERM="xterm", **env), cwd=str(ROOT),
+    child = pexpect.spawn(cmd[0], [*cmd[1:], *args], timeout=60, env=clean_env(TERM="xterm", **env), cwd=str(ROOT),
                           dimensions=(24, 132))
     child.logfile_read = io.BytesIO()
     return child
@@ -290,7 +290,7 @@ def test_migrate_tuning_like_virsh(pair: Pair) -> None:
 
 
 def run_json(uri: str, *args: str) -> Result:
-    proc = subprocess.run([*VSH, "--json", "-c", uri, *args], capture_output=True, text=True, env=_env(),
+    proc = subprocess.run([*VSH, "--json", "-c", uri, *args], capture_output=True, text=True, env=clean_env(),
                           cwd=str(ROOT), timeout=60, stdin=subprocess.DEVNULL)
     return Result(proc.stdout, proc.stderr, proc.returncode)
 
@@ -314,7 +314,7 @@ def test_ctrl_c_aborts_the_migration_and_the_guest_stays(pair: Pair) -> None:
     home(pair, pair.fill)
     proc = subprocess.Popen([*VSH, "-c", pair.a, "migrate", "--live", "--unsafe", "--verbose", pair.fill, pair.b,
                              *LOOPBACK_MIGRATION, "--bandwidth", "1"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=_env(), cwd=str(ROOT))
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=clean_env(), cwd=str(ROOT))
     try:
         head, found = _read_until(proc.stderr, rb"Migration: \[ *[1-9]\d* %\]", 60)
         assert found, head
@@ -338,7 +338,7 @@ def test_timeout_switches_to_postcopy(pair: Pair) -> None:
     home(pair, pair.fill)
     events = subprocess.Popen([*VSH, "-c", pair.a, "event", "--domain", pair.fill, "--event", "lifecycle", "--loop"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                              env=_env(), cwd=str(ROOT))
+                              env=clean_env(), cwd=str(ROOT))
     try:
         # Wait until the event command listens: it reports a pause and resume of the guest.
         seen = b""

@@ -106,4 +106,4 @@ def test_json(uri: str) -> None:
     out, err, rc = vsh(uri, f"qemu-monitor-command {D} --hmp 'info status'", "--json")
     assert json.loads(out) == {"result": "VM status: running\r\n"}
     out, err, rc = vsh(uri, "qemu-monitor-event --timeout 1", "--json")
-    assert rc == 1 and json.loads(out) == {"events": [], "end": "timeout", "received": 0}
+    assert rc == 1 and [json.loads(line) for line in out.splitlines()] == [{"end": "timeout", "received": 0}]

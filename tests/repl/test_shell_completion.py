@@ -47,7 +47,7 @@ def domain_slot_command() -> str:
     for spec in registry.all_specs():
         if [o.complete for o in spec.opts if o.positional][:1] == ["domain"] and spec.option("domain"):
             return spec.name
-    pytest.skip("no command with a domain slot is registered")
+    raise AssertionError("no command with a domain slot is registered")
 
 
 def test_bash_script_registers_itself() -> None:

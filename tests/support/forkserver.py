@@ -41,6 +41,9 @@ PRELOAD = ("libvirt", "vsh.cli", "vsh.output", "vsh.session", "vsh.grammar", "vs
 _STARTUP_PREFIXES = ("PYTHON", "LIBVIRT_DEBUG", "LIBVIRT_LOG_")
 
 
+_LOCALE = ("LC_ALL", "LC_MESSAGES", "LC_NUMERIC", "LANG", "LANGUAGE")
+
+
 def _ctype(env: dict[str, str]) -> str:
     for key in ("LC_ALL", "LC_CTYPE", "LANG"):
         if env.get(key):
@@ -56,6 +59,9 @@ def needs_process(env: dict[str, str], server_env: dict[str, str], server_path: 
     elsewhere.
     """
     if _ctype(env) != _ctype(server_env):
+        return True
+    # vsh takes the whole locale from these at start-up, as virsh does (messages, numbers).
+    if any(env.get(key) != server_env.get(key) for key in _LOCALE):
         return True
     for key in set(env) | set(server_env):
         if key.startswith(_STARTUP_PREFIXES) and env.get(key) != server_env.get(key):

@@ -142,6 +142,16 @@ def build_image(path: Path, size: int = IMAGE_SIZE) -> Path:
     return path
 
 
+def own_copy(image: Path, folder: Path, name: str, *, vnc: bool = False) -> Path:
+    """A guest of a test module's own: a copy of the boot image in `folder` and domain XML for it
+    named `name`; returns the XML file."""
+    disk = folder / "disk.img"
+    shutil.copyfile(image, disk)
+    xml = folder / f"{name}.xml"
+    xml.write_text(domain_xml(disk, name=name, vnc=vnc))
+    return xml
+
+
 def domain_xml(image: Path, name: str = GUEST_NAME, *, vnc: bool = True) -> str:
     """Domain XML for the guest: TCG, 32 MiB, one vCPU, the image as IDE disk, a pty serial console and,
     with `vnc`, a VNC display on loopback (for `vncdisplay` and `domdisplay`)."""

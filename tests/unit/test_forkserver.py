@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.support import forkserver
-from tests.util import VSH, _env, vsh
+from tests.util import VSH, clean_env, vsh
 
 URI = "test:///default"
 
 
 def _server() -> forkserver.ForkServer:
-    return forkserver.shared(_env(None))
+    return forkserver.shared(clean_env(None))
 
 
 def _real(args: list[str], env: dict[str, str], cwd: str, stdin: bytes | None) -> tuple[bytes, bytes, int]:
@@ -33,7 +33,7 @@ def _real(args: list[str], env: dict[str, str], cwd: str, stdin: bytes | None) -
 
 def _both(args: list[str], extra: dict[str, str] | None = None, cwd: str = "/",
           stdin: bytes | None = b"") -> tuple[bytes, bytes, int]:
-    env = _env(extra)
+    env = clean_env(extra)
     assert not _server().needs_process(env)
     forked = _server().run(args, env, cwd, stdin, 60)
     assert forked == _real(args, env, cwd, stdin)
@@ -53,7 +53,7 @@ def test_stdin_closed_is_a_closed_descriptor() -> None:
 
 
 def test_stdout_closed_is_reported_like_a_fresh_process() -> None:
-    env = _env(None)
+    env = clean_env(None)
     fork_err_r, fork_err_w = os.pipe()
     job = _server().spawn(["-c", URI, "list --name"], env, "/", (None, None, fork_err_w))
     os.close(fork_err_w)
@@ -81,7 +81,7 @@ def test_exit_status_and_errors() -> None:
 def test_a_signal_is_reported_as_subprocess_does() -> None:
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
-    job = _server().spawn(["-c", URI], _env(None), "/", (in_r, out_w, out_w))  # waits for a batch line
+    job = _server().spawn(["-c", URI], clean_env(None), "/", (in_r, out_w, out_w))  # waits for a batch line
     os.close(in_r)
     os.close(out_w)
     try:
@@ -95,7 +95,7 @@ def test_a_signal_is_reported_as_subprocess_does() -> None:
 
 
 def test_timeout_kills_the_run_and_the_server_goes_on() -> None:
-    env = _env(None)
+    env = clean_env(None)
     with pytest.raises(subprocess.TimeoutExpired):
         _server().run(["-c", URI, "event --loop --all"], env, "/", b"", 0.5)
     assert _server().run(["-c", URI, "list --name"], env, "/", b"", 60) == (b"test\n\n", b"", 0)
@@ -103,7 +103,7 @@ def test_timeout_kills_the_run_and_the_server_goes_on() -> None:
 
 def test_startup_settings_need_a_real_process() -> None:
     server = _server()
-    base = _env(None)
+    base = clean_env(None)
     assert not server.needs_process(base)
     assert server.needs_process({**base, "LC_ALL": "C.UTF-8"})
     assert server.needs_process({**base, "PYTHONIOENCODING": "latin-1"})
@@ -113,6 +113,6 @@ def test_startup_settings_need_a_real_process() -> None:
 
 
 def test_each_run_starts_from_the_server_not_from_the_run_before() -> None:
-    env = _env(None)
+    env = clean_env(None)
     assert _server().run(["-c", URI, "destroy test"], env, "/", b"", 60)[2] == 0
     assert _server().run(["-c", URI, "domstate test"], env, "/", b"", 60) == (b"running\n\n", b"", 0)

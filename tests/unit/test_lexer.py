@@ -25,6 +25,10 @@ from vsh.lexer import quote, split_line, split_words
     ('echo ""', [["echo", ""]]),
     ('echo "a;b"', [["echo", "a;b"]]),
     ("", []),
+    ("'#x' y; b", [["b"]]),
+    ("a; \\#x 'y; z'\nb", [["a"], ["b"]]),
+    ("'#x' \"y; b", []),
+    ("a '#x'", [["a", "#x"]]),
 ])
 def test_split(line: str, expected: list[list[str]]) -> None:
     assert split_words(line) == expected

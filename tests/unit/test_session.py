@@ -167,3 +167,27 @@ def test_a_body_that_raises_becomes_an_error_line(session: tuple[Session, io.Str
     spec = CommandSpec("probe", "virsh", "a probe", "", [], func=body, connect=False)
     assert not s.run(Invocation(spec, {}, ["probe"]))
     assert err.getvalue() == "error: No such file or directory: /nonexistent\n"
+
+
+@pytest.mark.parametrize("traceback", [False, True])
+def test_an_unexpected_error_is_reported_as_a_bug_and_fails_only_its_command(
+        session: tuple[Session, io.StringIO, io.StringIO], monkeypatch: pytest.MonkeyPatch, traceback: bool) -> None:
+    s, out, err = session
+    if traceback:
+        monkeypatch.setenv("VSH_TRACEBACK", "1")
+    else:
+        monkeypatch.delenv("VSH_TRACEBACK", raising=False)
+
+    def body(ctx: Any, **_values: Any) -> None:
+        raise KeyError("surprise")
+
+    broken = CommandSpec("probe", "virsh", "a probe", "", [], func=body, connect=False)
+    spec, calls = _probe()
+    assert s.run_all([Invocation(broken, {}, ["probe"]), Invocation(spec, {"name": "x"}, ["probe"])])
+    assert len(calls) == 1 and s.failures == 1
+    lines = err.getvalue().splitlines()
+    assert lines[:2] == ["error: internal error: KeyError: 'surprise'",
+                         "error: this is a bug in vsh; run with VSH_TRACEBACK=1 to see where it happened"]
+    assert (lines[2:3] == ["Traceback (most recent call last):"]) == traceback
+    assert lines[-1:] == (["KeyError: 'surprise'"] if traceback else lines[1:2])
+    assert out.getvalue() == "\n\n"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from vsh.commands import common
-from vsh.commands.common import DOM, get_domain, required
+from vsh.commands.common import DOMAIN, required
 from vsh.commands.snapshot import list_names
 from vsh.editor import Failure, report_edit
 from vsh.errors import VshError, failing
@@ -25,6 +25,7 @@ from vsh.session import Session
 from vsh.spec import Argv, Flag, Str
 from vsh.values import split_items
 from vsh.xmlbuild import Buffer
+from vsh.i18n import fmt, msg
 
 
 def CHECKPOINTNAME(help: str = "checkpoint name") -> Any:
@@ -36,9 +37,9 @@ def _create(ctx: Session, dom: Any, xml: str, flags: int, source: str | None) ->
     name = chk.getName()
     # virsh ends these messages without a newline; the blank line after the command ends them.
     if source is not None:
-        ctx.out.extra(f"Domain checkpoint {name} created from '{source}'", end="")
+        ctx.out.extra(fmt("Domain checkpoint %s created from '%s'", name, source), end="")
     else:
-        ctx.out.extra(f"Domain checkpoint {name} created", end="")
+        ctx.out.extra(fmt("Domain checkpoint %s created", name), end="")
 
 
 @command("checkpoint-create", group="checkpoint", help="Create a checkpoint from XML",
@@ -52,9 +53,9 @@ def cmd_checkpoint_create(ctx: Session, domain: str, xmlfile: str | None, redefi
                           redefine_validate: bool, quiesce: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(redefine=(redefine, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE),
-                      redefine_validate=(redefine_validate, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE),
-                      quiesce=(quiesce, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE))
+    flags = ctx.flags(redefine=libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE,
+                      redefine_validate=libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE,
+                      quiesce=libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE)
     dom = ctx.lookup.domain(domain)
     xmlfile = ctx.late("xmlfile", xmlfile)
     xml = "<domaincheckpoint/>" if xmlfile is None else ctx.read_file(xmlfile)
@@ -68,7 +69,7 @@ def _diskspec(buf: Buffer, spec: str) -> None:
         assert item is not None
         key = next((k for k in ("checkpoint", "bitmap") if k not in found and item.startswith(k + "=")), None)
         if key is None:
-            raise VshError(f"unable to parse diskspec: {spec}")
+            raise VshError(msg("unable to parse diskspec: %s", spec))
         found[key] = item[len(key) + 1:]
     buf.escape("<disk name='%s'", items[0])
     for key in ("checkpoint", "bitmap"):
@@ -89,7 +90,7 @@ def cmd_checkpoint_create_as(ctx: Session, domain: str, name: str | None, descri
                              print_xml: bool, quiesce: bool, diskspec: list[str]) -> None:
     import libvirt
 
-    flags = ctx.flags(quiesce=(quiesce, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE))
+    flags = ctx.flags(quiesce=libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE)
     dom = ctx.lookup.domain(domain)
     name = ctx.late("name", name)
     description = ctx.late("description", description)
@@ -118,7 +119,7 @@ def _checkpoint(ctx: Session, dom: Any, raw: str | None, option: str = "checkpoi
     """virshLookupCheckpoint: the checkpoint named by --OPTION, which is required here."""
     name = ctx.late(option, raw)
     if name is None:
-        raise VshError(f"--{option} is required")
+        raise VshError(msg("--%s is required", option))
     return dom.checkpointLookupByName(name, 0)
 
 
@@ -130,7 +131,7 @@ def _parent(chk: Any) -> str | None:
     except libvirt.libvirtError as err:
         if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN_CHECKPOINT:
             return None
-        raise VshError("unable to determine if checkpoint has parent", cause=err) from None
+        raise VshError(msg("unable to determine if checkpoint has parent"), cause=err) from None
 
 
 @command("checkpoint-info", schema=obj(name="string", domain="string", parent="string?", children="integer",
@@ -168,9 +169,9 @@ def cmd_checkpoint_dumpxml(ctx: Session, domain: str, checkpointname: str | None
                            no_domain: bool, size: bool, xpath: str | None, wrap: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(security_info=(security_info, libvirt.VIR_DOMAIN_CHECKPOINT_XML_SECURE),
-                      no_domain=(no_domain, libvirt.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN),
-                      size=(size, libvirt.VIR_DOMAIN_CHECKPOINT_XML_SIZE))
+    flags = ctx.flags(security_info=libvirt.VIR_DOMAIN_CHECKPOINT_XML_SECURE,
+                      no_domain=libvirt.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN,
+                      size=libvirt.VIR_DOMAIN_CHECKPOINT_XML_SIZE)
     dom = ctx.lookup.domain(domain)
     if xpath == "":
         # virsh reads --xpath (quietly) before it looks the checkpoint up.
@@ -188,7 +189,7 @@ def cmd_checkpoint_parent(ctx: Session, domain: str, checkpointname: str | None)
     chk = _checkpoint(ctx, dom, checkpointname)
     parent = _parent(chk)
     if parent is None:
-        raise VshError(f"checkpoint '{chk.getName()}' has no parent")
+        raise VshError(msg("checkpoint '%s' has no parent", chk.getName()))
     # virsh prints the name without a newline; the blank line after the command ends it.
     ctx.out.data({"parent": parent}, parent)
 
@@ -205,10 +206,10 @@ def cmd_checkpoint_delete(ctx: Session, domain: str, checkpointname: str | None,
     dom = ctx.lookup.domain(domain)
     chk = _checkpoint(ctx, dom, checkpointname)
     name = chk.getName()
-    flags = ctx.flags(children=(children, libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN),
-                      children_only=(children_only, libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY),
-                      metadata=(metadata, libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY))
-    with failing(f"Failed to delete checkpoint {name}"):
+    flags = ctx.flags(children=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN,
+                      children_only=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY,
+                      metadata=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY)
+    with failing(msg("Failed to delete checkpoint %s", name)):
         chk.delete(flags)
     ctx.out.extra(f"Domain checkpoint {name} children deleted" if children_only
                   else f"Domain checkpoint {name} deleted")
@@ -234,18 +235,18 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
     start_raw = rest["from"]
     for option, given in (("leaves", leaves), ("no-leaves", no_leaves)):
         if given and tree:
-            raise VshError(f"--{option} and --tree are mutually exclusive")
-    flags = ctx.flags(leaves=(leaves, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES),
-                      no_leaves=(no_leaves, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES),
-                      topological=(topological, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL),
-                      roots=(roots, libvirt.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS))
+            raise VshError(msg("--%s and --tree are mutually exclusive", option))
+    flags = ctx.flags(leaves=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES,
+                      no_leaves=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES,
+                      topological=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL,
+                      roots=libvirt.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS)
     if descendants:
         if start_raw is None:
-            raise VshError("--descendants requires --from")
+            raise VshError(msg("--descendants requires --from"))
         flags |= libvirt.VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS
     dom = ctx.lookup.domain(domain)
     start = _checkpoint(ctx, dom, start_raw, option="from") if start_raw is not None else None
-    with failing("unexpected problem querying checkpoints"):
+    with failing(msg("unexpected problem querying checkpoints")):
         chks = start.listAllChildren(flags) if start is not None else dom.listAllCheckpoints(flags)
     chks, names = list_names(ctx, chks, start, _parent, tree, topological, name)
     if names is None:
@@ -254,8 +255,10 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
 
     from lxml import etree
 
+    from vsh import rpc
+
     rows = []
-    for chk, chk_name in zip(chks, names):
+    for chk, chk_name in zip(rpc.prefetch(ctx.conn, chks, [("getXMLDesc", 0)]), names):
         root = etree.fromstring(chk.getXMLDesc(0).encode("utf-8"))
         created = root.findtext("creationTime")
         rows.append({"name": chk_name, "creation_time_seconds": int(created) if created else 0,
@@ -271,17 +274,17 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
 @command("checkpoint-edit", schema=EDITED_FROM,
          group="checkpoint", help="edit XML for a checkpoint",
          desc="Edit the domain checkpoint XML for a named checkpoint",
-         opts=[DOM(complete="domain:checkpoint"),
+         opts=[DOMAIN(complete="domain:checkpoint"),
                Str("checkpointname", "checkpoint name", empty_ok=True, complete="checkpoint")])
 def cmd_checkpoint_edit(ctx: Session, domain: str, checkpointname: str | None) -> None:
     import libvirt
 
     from vsh.editor import edit_xml
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("checkpointname", checkpointname)
     if checkpointname is None:
-        raise VshError("--checkpointname is required")
+        raise VshError(msg("--%s is required", "checkpointname"))
     chk = dom.checkpointLookupByName(checkpointname, 0)
     name = chk.getName()
 

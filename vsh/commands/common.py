@@ -5,36 +5,41 @@ from typing import TYPE_CHECKING, Any
 
 from vsh.errors import VshError
 from vsh.spec import Data, Flag, Int, Opt, Str
+from vsh.values import empty_option
+from vsh.i18n import _, msg
 
 if TYPE_CHECKING:
     from vsh.session import Session
 
 
 def DOMAIN(help: str = "domain name, id or uuid", complete: str = "domain") -> Opt:
-    return Data("domain", help, complete=complete)
-
-
-def DOM(help: str = "domain name, id or uuid", complete: str = "domain") -> Opt:
-    """The <domain> option; an empty value is refused where virsh reads it, not before.
+    """The <domain> option; an empty value is refused where virsh reads it (``ctx.lookup.domain``).
 
     `complete` may name a state filter as virsh's completer flags do ("domain:inactive",
     "domain:active", ...; see vsh.completion.STATE_FILTERS)."""
     return Data("domain", help, complete=complete, empty_ok=True)
 
 
-def required(name: str, value: str | None) -> str | None:
-    """virsh's vshCommandOptStringReq on an option declared `empty_ok`."""
+def required(name: str, value: str | None, cause: BaseException | None = None) -> str | None:
+    """virsh's vshCommandOptStringReq on an option declared `empty_ok`, where virsh reads it."""
     if value == "":
-        raise VshError(f"Failed to get option '{name}': Option argument is empty")
+        raise VshError(empty_option(name), cause=cause)
     return value
 
 
-def get_domain(ctx: Session, name: str, by_id: bool = True, by_uuid: bool = True,
-               by_name: bool = True) -> Any:
-    """virshCommandOptDomainBy: the empty check, then ID, UUID, name as allowed."""
-    required("domain", name)
-    ctx.lookup.note(1, f"found option <domain>: {name}")
-    return ctx.lookup.domain(name, by_id=by_id, by_uuid=by_uuid, by_name=by_name)
+def affect(ctx: Session) -> int:
+    """VIR_DOMAIN_AFFECT_CONFIG and _LIVE for the running command's --config and --live."""
+    import libvirt
+
+    return ctx.flags(config=libvirt.VIR_DOMAIN_AFFECT_CONFIG, live=libvirt.VIR_DOMAIN_AFFECT_LIVE)
+
+
+def exclusive(**given: Any) -> None:
+    """VSH_EXCLUSIVE_OPTIONS_VAR where virsh checks it inside the body: the first two of the
+    options given (parameter names; `_` reads as `-`) are named."""
+    names = [name.rstrip("_").replace("_", "-") for name, value in given.items() if value]
+    if len(names) > 1:
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", names[0], names[1]))
 
 
 def NETWORK(help: str = "network name or uuid", complete: str = "network") -> Opt:
@@ -61,6 +66,23 @@ def FILE(help: str) -> Opt:
 CONFIG = Flag("config", "affect next boot")
 LIVE = Flag("live", "affect running domain")
 CURRENT = Flag("current", "affect current domain")
+
+
+def autostart_of(obj: Any) -> bool | None:
+    """A network's or pool's autostart flag, or None when libvirt cannot tell."""
+    import libvirt
+
+    try:
+        return bool(obj.autostart())
+    except libvirt.libvirtError:
+        return None
+
+
+def yes_no(value: bool | None, unknown: str = "no autostart") -> str:
+    """virsh's yes/no column, with its words for a value libvirt could not tell."""
+    if value is None:
+        return _(unknown)
+    return _("yes") if value else _("no")
 
 
 def name_key(name: str) -> bytes:
@@ -105,7 +127,7 @@ def parse_fds(value: str | None) -> list[int]:
     for piece in value.split(","):
         parsed = parse_c_integer(piece)
         if parsed is None or parsed[1] or not -(2**31) <= parsed[0] < 2**31:
-            raise VshError(f"Unable to parse FD number '{piece}'")
+            raise VshError(msg("Unable to parse FD number '%s'", piece))
         fds.append(parsed[0])
     return fds
 

@@ -16,6 +16,7 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Str
 from vsh.typedparams import param_text
+from vsh.i18n import _, fmt, msg
 
 
 # domain events ---------------------------------------------------------------------------
@@ -23,14 +24,14 @@ from vsh.typedparams import param_text
 def _domain_formatter(event: str) -> Callable[..., tuple[str, dict[str, Any]]]:
     """The printer of one domain event type: (domain, *details) -> (text, JSON fields)."""
 
-    def fmt(dom: Any, *a: Any) -> tuple[str, dict[str, Any]]:
+    def render(dom: Any, *a: Any) -> tuple[str, dict[str, Any]]:
         n = dom.name()
         head = f"event '{event}' for domain '{n}'"
         obj: dict[str, Any] = {"event": event, "domain": n}
         if event == "lifecycle":
             kind, detail = names.name(names.DOMAIN_LIFECYCLE, a[0]), names.lifecycle_detail(a[0], a[1])
             obj.update(type=kind, detail=detail)
-            return f"{head}: {kind} {detail}\n", obj
+            return fmt("event 'lifecycle' for domain '%s': %s %s\n", n, _(kind), _(detail)), obj
         if event == "rtc-change":
             obj["utcoffset"] = a[0]
             return f"{head}: {a[0]}\n", obj
@@ -103,9 +104,9 @@ def _domain_formatter(event: str) -> Callable[..., tuple[str, dict[str, Any]]]:
             obj.update(alias=a[0], size=a[1])
             return f"{head}:\nalias: {a[0]}\nsize: {a[1]}\n", obj
         # reboot, control-error and the pm-* events carry nothing virsh prints.
-        return head + "\n", obj
+        return fmt("event '%s' for domain '%s'\n", event, n), obj
 
-    return fmt
+    return render
 
 
 def _nullstr(text: str | None) -> str:
@@ -133,9 +134,9 @@ def cmd_event(ctx: Session, domain: str | None, event: str | None, all: bool, lo
         list_events(ctx, names.DOMAIN_EVENTS)
         return
     if event is None and not all:
-        raise VshError("one of --list, --all, or --event <type> is required")
+        raise VshError(msg("one of --list, --all, or --event <type> is required"))
     if event is not None and event not in names.DOMAIN_EVENTS:
-        raise VshError(f"unknown event type {event}")
+        raise VshError(msg("unknown event type %s", event))
     wanted = [i for i, e in enumerate(names.DOMAIN_EVENTS) if event is None or e == event]
     seconds = timeout_seconds(timeout)
     dom = ctx.lookup.domain(object_filter("domain", domain)) if domain is not None else None

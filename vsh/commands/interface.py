@@ -18,6 +18,7 @@ from vsh.registry import command
 from vsh.schema import EDITED, XML, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt
+from vsh.i18n import _, fmt, msg
 
 
 def IFACE(help: str = "interface name or MAC address", complete: str = "interface") -> Opt:
@@ -37,12 +38,15 @@ def cmd_iface_list(ctx: Session, inactive: bool, all: bool) -> None:
         flags = libvirt.VIR_CONNECT_LIST_INTERFACES_INACTIVE
     if all:
         flags = libvirt.VIR_CONNECT_LIST_INTERFACES_ACTIVE | libvirt.VIR_CONNECT_LIST_INTERFACES_INACTIVE
-    with failing("Failed to list interfaces"):
+    with failing(msg("Failed to list interfaces")):
         ifaces = sorted(ctx.conn.listAllInterfaces(flags), key=lambda i: common.name_key(i.name()))
+    from vsh import rpc
+
+    ifaces = rpc.prefetch(ctx.conn, ifaces, [("isActive",)])
     rows = [{"name": i.name(), "active": bool(i.isActive()), "mac": i.MACString()} for i in ifaces]
     ctx.out.table([
         Column("name", "Name"),
-        Column("active", "State", lambda v: "active" if v else "inactive", state=True),
+        Column("active", "State", lambda v: _("active") if v else _("inactive"), state=True),
         Column("mac", "MAC Address"),
     ], rows)
 
@@ -71,7 +75,7 @@ def cmd_iface_dumpxml(ctx: Session, interface: str, inactive: bool, xpath: str |
     import libvirt
 
     iface = ctx.lookup.interface(interface)
-    xml = iface.XMLDesc(ctx.flags(inactive=(inactive, libvirt.VIR_INTERFACE_XML_INACTIVE)))
+    xml = iface.XMLDesc(ctx.flags(inactive=libvirt.VIR_INTERFACE_XML_INACTIVE))
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
@@ -85,10 +89,9 @@ def cmd_iface_define(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to define interface from {file}"):
-        iface = ctx.conn.interfaceDefineXML(xml, ctx.flags(validate=(validate,
-                                                                     libvirt.VIR_INTERFACE_DEFINE_VALIDATE)))
-    ctx.out.extra(f"Interface {iface.name()} defined from {file}")
+    with failing(msg("Failed to define interface from %s", file)):
+        iface = ctx.conn.interfaceDefineXML(xml, ctx.flags(validate=libvirt.VIR_INTERFACE_DEFINE_VALIDATE))
+    ctx.out.extra(fmt("Interface %s defined from %s\n", iface.name(), file), end="")
 
 
 @command("iface-undefine", group="interface",
@@ -96,27 +99,27 @@ def cmd_iface_define(ctx: Session, file: str, validate: bool) -> None:
          desc="undefine an interface.", opts=[IFACE()])
 def cmd_iface_undefine(ctx: Session, interface: str) -> None:
     iface = ctx.lookup.interface(interface)
-    with failing(f"Failed to undefine interface {interface}"):
+    with failing(msg("Failed to undefine interface %s", interface)):
         iface.undefine()
-    ctx.out.extra(f"Interface {interface} undefined")
+    ctx.out.extra(fmt("Interface %s undefined\n", interface), end="")
 
 
 @command("iface-start", group="interface", help='start a physical host interface (enable it / "if-up")',
          desc="start a physical host interface.", opts=[IFACE(complete="interface:inactive")])
 def cmd_iface_start(ctx: Session, interface: str) -> None:
     iface = ctx.lookup.interface(interface)
-    with failing(f"Failed to start interface {interface}"):
+    with failing(msg("Failed to start interface %s", interface)):
         iface.create(0)
-    ctx.out.extra(f"Interface {interface} started")
+    ctx.out.extra(fmt("Interface %s started\n", interface), end="")
 
 
 @command("iface-destroy", group="interface", help='destroy a physical host interface (disable it / "if-down")',
          desc="forcefully stop a physical host interface.", opts=[IFACE(complete="interface:active")])
 def cmd_iface_destroy(ctx: Session, interface: str) -> None:
     iface = ctx.lookup.interface(interface)
-    with failing(f"Failed to destroy interface {interface}"):
+    with failing(msg("Failed to destroy interface %s", interface)):
         iface.destroy(0)
-    ctx.out.extra(f"Interface {interface} destroyed")
+    ctx.out.extra(fmt("Interface %s destroyed\n", interface), end="")
 
 
 @command("iface-begin", group="interface",
@@ -124,26 +127,26 @@ def cmd_iface_destroy(ctx: Session, interface: str) -> None:
               "or restored (iface-rollback)",
          desc="Create a restore point for interfaces settings")
 def cmd_iface_begin(ctx: Session) -> None:
-    with failing("Failed to begin network config change transaction"):
+    with failing(msg("Failed to begin network config change transaction")):
         ctx.conn.changeBegin(0)
-    ctx.out.extra("Network config change transaction started")
+    ctx.out.extra(fmt("Network config change transaction started\n"), end="")
 
 
 @command("iface-commit", group="interface", help="commit changes made since iface-begin and free restore point",
          desc="commit changes and free restore point")
 def cmd_iface_commit(ctx: Session) -> None:
-    with failing("Failed to commit network config change transaction"):
+    with failing(msg("Failed to commit network config change transaction")):
         ctx.conn.changeCommit(0)
-    ctx.out.extra("Network config change transaction committed")
+    ctx.out.extra(fmt("Network config change transaction committed\n"), end="")
 
 
 @command("iface-rollback", group="interface",
          help="rollback to previous saved configuration created via iface-begin",
          desc="rollback to previous restore point")
 def cmd_iface_rollback(ctx: Session) -> None:
-    with failing("Failed to rollback network config change transaction"):
+    with failing(msg("Failed to rollback network config change transaction")):
         ctx.conn.changeRollback(0)
-    ctx.out.extra("Network config change transaction rolled back")
+    ctx.out.extra(fmt("Network config change transaction rolled back\n"), end="")
 
 
 def _inactive_xml(iface: Any) -> str:
@@ -164,7 +167,7 @@ def _parse(xml: str, name: str) -> Any:
     try:
         return etree.fromstring(xml.encode("utf-8"))
     except etree.XMLSyntaxError:
-        raise VshError(f"Failed to parse configuration of {name}") from None
+        raise VshError(msg("Failed to parse configuration of %s", name)) from None
 
 
 #: What virsh moves between the outer interface and the one attached to a bridge.
@@ -201,12 +204,11 @@ def bridged_xml(xml: str, interface: str, bridge: str, stp: bool, delay: int) ->
     top = _parse(xml, interface)
     if_type = top.get("type")
     if if_type is None:
-        raise VshError(f"Existing device {interface} has no type")
+        raise VshError(msg("Existing device %s has no type", interface))
     if if_type == "bridge":
-        raise VshError(f"Existing device {interface} is already a bridge")
+        raise VshError(msg("Existing device %s is already a bridge", interface))
     if top.get("name") != interface:
-        raise VshError(f"Interface name from config {_text(top.get('name'))} doesn't match given supplied name "
-                       f"{interface}")
+        raise VshError(msg("Interface name from config %s doesn't match given supplied name %s", _text(top.get('name')), interface))
     br = etree.SubElement(top, "bridge")
     br.set("stp", "on" if stp else "off")
     if stp:
@@ -232,26 +234,25 @@ def unbridged_xml(xml: str, bridge: str) -> tuple[str, str]:
     top = _parse(xml, bridge)
     br_type = top.get("type")
     if br_type is None:
-        raise VshError(f"Existing device {bridge} has no type")
+        raise VshError(msg("Existing device %s has no type", bridge))
     if br_type != "bridge":
-        raise VshError(f"Device {bridge} is not a bridge")
+        raise VshError(msg("Device %s is not a bridge", bridge))
     if top.get("name") != bridge:
-        raise VshError(f"Interface name from config {_text(top.get('name'))} doesn't match given supplied name "
-                       f"{bridge}")
+        raise VshError(msg("Interface name from config %s doesn't match given supplied name %s", _text(top.get('name')), bridge))
     if not top.xpath("./bridge"):
-        raise VshError("No bridge node in xml document")
+        raise VshError(msg("No bridge node in xml document"))
     if top.xpath("./bridge/interface[2]"):
-        raise VshError("Multiple interfaces attached to bridge")
+        raise VshError(msg("Multiple interfaces attached to bridge"))
     found = top.xpath("./bridge/interface")
     if not found:
-        raise VshError("No interface attached to bridge")
+        raise VshError(msg("No interface attached to bridge"))
     attached = found[0]
     if_name = attached.get("name")
     if if_name is None:
-        raise VshError(f"Device attached to bridge {bridge} has no name")
+        raise VshError(msg("Device attached to bridge %s has no name", bridge))
     if_type = attached.get("type")
     if if_type is None:
-        raise VshError(f"Attached device {if_name} has no type")
+        raise VshError(msg("Attached device %s has no type", if_name))
     top.set("type", if_type)
     top.set("name", if_name)
     _move_children(attached, top)
@@ -275,7 +276,7 @@ def cmd_iface_bridge(ctx: Session, interface: str, bridge: str, no_stp: bool, de
     except libvirt.libvirtError as err:
         missing = err
     else:
-        raise VshError(f"Network device {bridge} already exists")
+        raise VshError(msg("Network device %s already exists", bridge))
     stp = not no_stp
     try:
         seconds = ctx.late("delay", delay) if delay is not None else 0
@@ -283,13 +284,13 @@ def cmd_iface_bridge(ctx: Session, interface: str, bridge: str, no_stp: bool, de
         # The failed lookup is still libvirt's last error, and virsh reports it too.
         raise VshError(err.message, cause=missing) from None
     xml = bridged_xml(_inactive_xml(iface), interface, bridge, stp, seconds)
-    with failing(f"Failed to define new bridge interface {bridge}"):
+    with failing(msg("Failed to define new bridge interface %s", bridge)):
         br_iface = ctx.conn.interfaceDefineXML(xml, 0)
-    ctx.out.extra(f"Created bridge {bridge} with attached device {interface}")
+    ctx.out.extra(fmt("Created bridge %s with attached device %s\n", bridge, interface), end="")
     if not no_start:
-        with failing(f"Failed to start bridge interface {bridge}"):
+        with failing(msg("Failed to start bridge interface %s", bridge)):
             br_iface.create(0)
-        ctx.out.extra(f"Bridge interface {bridge} started")
+        ctx.out.extra(fmt("Bridge interface %s started\n", bridge), end="")
 
 
 @command("iface-unbridge", group="interface", help="undefine a bridge device after detaching its device(s)",
@@ -299,17 +300,17 @@ def cmd_iface_bridge(ctx: Session, interface: str, bridge: str, no_stp: bool, de
 def cmd_iface_unbridge(ctx: Session, bridge: str, no_start: bool) -> None:
     br_iface = ctx.lookup.interface(bridge, by_mac=False)
     if_name, xml = unbridged_xml(_inactive_xml(br_iface), bridge)
-    with failing(f"Failed to destroy bridge interface {bridge}"):
+    with failing(msg("Failed to destroy bridge interface %s", bridge)):
         br_iface.destroy(0)
-    with failing(f"Failed to undefine bridge interface {bridge}"):
+    with failing(msg("Failed to undefine bridge interface %s", bridge)):
         br_iface.undefine()
-    with failing(f"Failed to define new interface {if_name}"):
+    with failing(msg("Failed to define new interface %s", if_name)):
         iface = ctx.conn.interfaceDefineXML(xml, 0)
-    ctx.out.extra(f"Device {if_name} un-attached from bridge {bridge}")
+    ctx.out.extra(fmt("Device %s un-attached from bridge %s\n", if_name, bridge), end="")
     if not no_start:
-        with failing(f"Failed to start interface {if_name}"):
+        with failing(msg("Failed to start interface %s", if_name)):
             iface.create(0)
-        ctx.out.extra(f"Interface {if_name} started")
+        ctx.out.extra(fmt("Interface %s started\n", if_name), end="")
 
 
 @command("iface-edit", schema=EDITED,
@@ -326,6 +327,6 @@ def cmd_iface_edit(ctx: Session, interface: str) -> None:
     if ctx.out.json:
         ctx.out.data({"name": name, "changed": edited is not None})
     elif edited is None:
-        ctx.out.extra(f"Interface {name} XML configuration not changed.")
+        ctx.out.extra(fmt("Interface %s XML configuration not changed.\n", name), end="")
     else:
-        ctx.out.extra(f"Interface {name} XML configuration edited.")
+        ctx.out.extra(fmt("Interface %s XML configuration edited.\n", name), end="")

@@ -15,30 +15,14 @@ from vsh import eventnames
 from vsh.commands import common
 from vsh.editor import edit_xml, inactive_xml, report_edited
 from vsh.errors import VshError, failing
-from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
-    simple_event)
+from vsh.eventwatch import ObjectEvents, event_opts, object_event
 from vsh.output import Column
 from vsh.eventwatch import EVENTS_SCHEMA
 from vsh.registry import command
 from vsh.schema import EDITED, XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
-
-
-def _yes_no(value: bool | None, unknown: str = "no autostart") -> str:
-    if value is None:
-        return unknown
-    return "yes" if value else "no"
-
-
-def _autostart(obj: Any) -> bool | None:
-    """The autostart flag, or None when libvirt cannot tell (virsh shows "no autostart")."""
-    import libvirt
-
-    try:
-        return bool(obj.autostart())
-    except libvirt.libvirtError:
-        return None
+from vsh.i18n import _, fmt, msg
 
 
 @command("net-list", schema=rows(name="string", uuid="string", active="boolean", persistent="boolean",
@@ -59,18 +43,21 @@ def cmd_net_list(ctx: Session, inactive: bool, all: bool, persistent: bool, tran
         flags = libvirt.VIR_CONNECT_LIST_NETWORKS_INACTIVE
     if all:
         flags = libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE | libvirt.VIR_CONNECT_LIST_NETWORKS_INACTIVE
-    flags |= ctx.flags(persistent=(persistent, libvirt.VIR_CONNECT_LIST_NETWORKS_PERSISTENT),
-                       transient=(transient, libvirt.VIR_CONNECT_LIST_NETWORKS_TRANSIENT),
-                       autostart=(autostart, libvirt.VIR_CONNECT_LIST_NETWORKS_AUTOSTART),
-                       no_autostart=(no_autostart, libvirt.VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART))
+    flags |= ctx.flags(persistent=libvirt.VIR_CONNECT_LIST_NETWORKS_PERSISTENT,
+                       transient=libvirt.VIR_CONNECT_LIST_NETWORKS_TRANSIENT,
+                       autostart=libvirt.VIR_CONNECT_LIST_NETWORKS_AUTOSTART,
+                       no_autostart=libvirt.VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART)
     if table + name + uuid > 1:
-        raise VshError("Only one argument from --table, --name and --uuid may be specified.")
-    with failing("Failed to list networks"):
+        raise VshError(msg("Only one argument from --table, --name and --uuid may be specified."))
+    with failing(msg("Failed to list networks")):
         nets = sorted(ctx.conn.listAllNetworks(flags), key=lambda n: common.name_key(n.name()))
     if ctx.out.json:
+        from vsh import rpc
+
         # --uuid, --name and --table choose the text's columns; every JSON row has every key.
+        nets = rpc.prefetch(ctx.conn, nets, [("isActive",), ("autostart",), ("isPersistent",)])
         ctx.out.data([{"name": n.name(), "uuid": n.UUIDString(), "active": bool(n.isActive()),
-                       "persistent": bool(n.isPersistent()), "autostart": _autostart(n)} for n in nets])
+                       "persistent": bool(n.isPersistent()), "autostart": common.autostart_of(n)} for n in nets])
         return
     if uuid:
         uuids = [n.UUIDString() for n in nets]
@@ -80,13 +67,16 @@ def cmd_net_list(ctx: Session, inactive: bool, all: bool, persistent: bool, tran
         names = [n.name() for n in nets]
         ctx.out.data([{"name": n} for n in names], "".join(n + "\n" for n in names))
         return
-    rows = [{"name": n.name(), "active": bool(n.isActive()), "autostart": _autostart(n),
+    from vsh import rpc
+
+    nets = rpc.prefetch(ctx.conn, nets, [("isActive",), ("autostart",), ("isPersistent",)])
+    rows = [{"name": n.name(), "active": bool(n.isActive()), "autostart": common.autostart_of(n),
              "persistent": bool(n.isPersistent())} for n in nets]
     ctx.out.table([
         Column("name", "Name"),
-        Column("active", "State", lambda v: "active" if v else "inactive", state=True),
-        Column("autostart", "Autostart", _yes_no),
-        Column("persistent", "Persistent", _yes_no),
+        Column("active", "State", lambda v: _("active") if v else _("inactive"), state=True),
+        Column("autostart", "Autostart", common.yes_no),
+        Column("persistent", "Persistent", common.yes_no),
     ], rows)
 
 
@@ -96,14 +86,14 @@ def _define_or_create(ctx: Session, file: str, validate: bool, define: bool) -> 
     xml = ctx.read_file(file)
     conn = ctx.conn
     verb = "define" if define else "create"
-    with failing(f"Failed to {verb} network from {file}"):
+    with failing(msg("Failed to " + verb + " network from %s", file)):
         if define:
             net = (conn.networkDefineXMLFlags(xml, libvirt.VIR_NETWORK_DEFINE_VALIDATE) if validate
                    else conn.networkDefineXML(xml))
         else:
             net = (conn.networkCreateXMLFlags(xml, libvirt.VIR_NETWORK_CREATE_VALIDATE) if validate
                    else conn.networkCreateXML(xml))
-    ctx.out.extra(f"Network {net.name()} {verb}d from {file}")
+    ctx.out.extra(fmt("Network %s " + verb + "d from %s\n", net.name(), file), end="")
 
 
 @command("net-define", group="network",
@@ -126,27 +116,27 @@ def cmd_net_create(ctx: Session, file: str, validate: bool) -> None:
          desc="Start a network.", opts=[common.NETWORK(complete="network:inactive")])
 def cmd_net_start(ctx: Session, network: str) -> None:
     net = ctx.lookup.network(network)
-    with failing(f"Failed to start network {network}"):
+    with failing(msg("Failed to start network %s", network)):
         net.create()
-    ctx.out.extra(f"Network {network} started")
+    ctx.out.extra(fmt("Network %s started\n", network), end="")
 
 
 @command("net-destroy", group="network", help="destroy (stop) a network",
          desc="Forcefully stop a given network.", opts=[common.NETWORK(complete="network:active")])
 def cmd_net_destroy(ctx: Session, network: str) -> None:
     net = ctx.lookup.network(network)
-    with failing(f"Failed to destroy network {network}"):
+    with failing(msg("Failed to destroy network %s", network)):
         net.destroy()
-    ctx.out.extra(f"Network {network} destroyed")
+    ctx.out.extra(fmt("Network %s destroyed\n", network), end="")
 
 
 @command("net-undefine", group="network", help="undefine a persistent network",
          desc="Undefine the configuration for a persistent network.", opts=[common.NETWORK(complete="network:persistent")])
 def cmd_net_undefine(ctx: Session, network: str) -> None:
     net = ctx.lookup.network(network)
-    with failing(f"Failed to undefine network {network}"):
+    with failing(msg("Failed to undefine network %s", network)):
         net.undefine()
-    ctx.out.extra(f"Network {network} has been undefined")
+    ctx.out.extra(fmt("Network %s has been undefined\n", network), end="")
 
 
 @command("net-info", schema=obj(name="string", uuid="string", active="boolean", persistent="boolean?",
@@ -161,14 +151,14 @@ def cmd_net_info(ctx: Session, network: str) -> None:
     uuid = net.UUIDString()
     items.append(("uuid", "UUID:", uuid, uuid))
     active = bool(net.isActive())
-    items.append(("active", "Active:", active, _yes_no(active)))
+    items.append(("active", "Active:", active, common.yes_no(active)))
     try:
         persistent: bool | None = bool(net.isPersistent())
     except libvirt.libvirtError:
         persistent = None
-    items.append(("persistent", "Persistent:", persistent, _yes_no(persistent, "unknown")))
-    autostart = _autostart(net)
-    items.append(("autostart", "Autostart:", autostart, _yes_no(autostart)))
+    items.append(("persistent", "Persistent:", persistent, common.yes_no(persistent, "unknown")))
+    autostart = common.autostart_of(net)
+    items.append(("autostart", "Autostart:", autostart, common.yes_no(autostart)))
     try:
         bridge: str | None = net.bridgeName()
     except libvirt.libvirtError:
@@ -188,7 +178,7 @@ def cmd_net_dumpxml(ctx: Session, network: str, inactive: bool, xpath: str | Non
     import libvirt
 
     net = ctx.lookup.network(network)
-    xml = net.XMLDesc(ctx.flags(inactive=(inactive, libvirt.VIR_NETWORK_XML_INACTIVE)))
+    xml = net.XMLDesc(ctx.flags(inactive=libvirt.VIR_NETWORK_XML_INACTIVE))
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
@@ -198,9 +188,9 @@ def cmd_net_dumpxml(ctx: Session, network: str, inactive: bool, xpath: str | Non
 def cmd_net_autostart(ctx: Session, network: str, disable: bool) -> None:
     net = ctx.lookup.network(network)
     verb = "unmark" if disable else "mark"
-    with failing(f"failed to {verb} network {network} as autostarted"):
+    with failing(msg("failed to " + verb + " network %s as autostarted", network)):
         net.setAutostart(0 if disable else 1)
-    ctx.out.extra(f"Network {network} {verb}ed as autostarted")
+    ctx.out.extra(fmt("Network %s " + verb + "ed as autostarted\n", network), end="")
 
 
 @command("net-name", schema=single("name"),
@@ -252,11 +242,11 @@ def cmd_net_update(ctx: Session, network: str, command: str, section: str, xml: 
     verb = UPDATE_COMMANDS.index("add-last") if command == "add" else (
         UPDATE_COMMANDS.index(command) if command in UPDATE_COMMANDS[1:] else 0)
     if not verb:
-        raise VshError(f"unrecognized command name '{command}'")
+        raise VshError(msg("unrecognized command name '%s'", command))
     section = ctx.late("section", section)
     where = UPDATE_SECTIONS.index(section) if section in UPDATE_SECTIONS[1:] else 0
     if not where:
-        raise VshError(f"unrecognized section name '{section}'")
+        raise VshError(msg("unrecognized section name '%s'", section))
     index = -1
     if parent_index is not None:
         # Read here rather than up front: virsh checks it after the network and the names.
@@ -264,16 +254,16 @@ def cmd_net_update(ctx: Session, network: str, command: str, section: str, xml: 
     xml = ctx.late("xml", xml)
     if not xml.startswith("<"):
         xml = ctx.read_file(xml)
-    flags = ctx.flags(config=(config, libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG),
-                      live=(live, libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE))
-    with failing(f"Failed to update network {net.name()}"):
+    flags = ctx.flags(config=libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG,
+                      live=libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE)
+    with failing(msg("Failed to update network %s", net.name())):
         net.update(verb, where, index, xml, flags)
     if config:
         what = "persistent config and live state" if live else "persistent config"
     else:
         what = "live state" if live or net.isActive() else "persistent config"
     # virsh ends this message without a newline; the blank line after the command ends it.
-    ctx.out.extra(f"Updated network {net.name()} {what}", end="")
+    ctx.out.extra(fmt("Updated network %s " + what, net.name()), end="")
 
 
 @command("net-dhcp-leases", schema=rows(expiry_time_seconds="integer?", mac="string?", protocol="string?",
@@ -285,7 +275,7 @@ def cmd_net_dhcp_leases(ctx: Session, network: str, mac: str | None) -> None:
     import time
 
     net = ctx.lookup.network(network)
-    with failing(f"Failed to get leases info for {network}"):
+    with failing(msg("Failed to get leases info for %s", network)):
         leases = net.DHCPLeases(mac, 0)
     rows = []
     for lease in sorted(leases, key=lambda item: common.name_key(item.get("mac") or "")):
@@ -317,15 +307,13 @@ def _port_args(ctx: Session, network: str, port: str) -> tuple[Any, Any] | None:
     import libvirt
 
     try:
-        if network == "":
-            raise VshError("Failed to get option 'network': Option argument is empty")
+        common.required("network", network)
         net = ctx.lookup.network(network)
-        if port == "":
-            raise VshError("Failed to get option 'port': Option argument is empty")
+        common.required("port", port)
         try:
             return net, net.portLookupByUUIDString(port)
         except libvirt.libvirtError:
-            raise VshError(f"failed to get network port '{port}'") from None
+            raise VshError(msg("failed to get network port '%s'", port)) from None
     except VshError as err:
         ctx.out.error(err.lines()[:1], VshError(err.message).as_json())
         return None
@@ -341,7 +329,7 @@ def _port_network() -> Opt:
          opts=[common.NETWORK(complete="network:active"), Flag("uuid", "list uuid's only"), Flag("table", "list table (default)")])
 def cmd_net_port_list(ctx: Session, network: str, uuid: bool, table: bool) -> None:
     if uuid and table:
-        raise VshError("Only one argument from --table and --uuid may be specified.")
+        raise VshError(msg("Only one argument from --table and --uuid may be specified."))
     net = ctx.lookup.network(network)
     uuids = sorted(port.UUIDString().lower() for port in net.listAllPorts(0))
     if uuid:
@@ -360,9 +348,9 @@ def cmd_net_port_create(ctx: Session, network: str, file: str, validate: bool) -
     net = ctx.lookup.network(network)
     file = ctx.late("file", file)
     xml = ctx.read_file(file)
-    with failing(f"Failed to create network from {file}"):
-        port = net.portCreateXML(xml, ctx.flags(validate=(validate, libvirt.VIR_NETWORK_PORT_CREATE_VALIDATE)))
-    ctx.out.extra(f"Network port {port.UUIDString()} created from {file}")
+    with failing(msg("Failed to create network from %s", file)):
+        port = net.portCreateXML(xml, ctx.flags(validate=libvirt.VIR_NETWORK_PORT_CREATE_VALIDATE))
+    ctx.out.extra(fmt("Network port %s created from %s\n", port.UUIDString(), file), end="")
 
 
 @command("net-port-dumpxml", schema=XML,
@@ -399,10 +387,10 @@ def cmd_net_port_delete(ctx: Session, network: str, port: str) -> None:
         found[1].delete(0)
     except libvirt.libvirtError:
         # virsh 9.0 reports this with its own line only and still exits 0.
-        failure = VshError(f"Failed to delete network port {uuid}")
+        failure = VshError(msg("Failed to delete network port %s", uuid))
         ctx.out.error(failure.lines(), failure.as_json())
         return
-    ctx.out.extra(f"Network port {uuid} deleted")
+    ctx.out.extra(fmt("Network port %s deleted\n", uuid), end="")
 
 
 @command("net-event", schema=EVENTS_SCHEMA,
@@ -411,13 +399,12 @@ def cmd_net_port_delete(ctx: Session, network: str, port: str) -> None:
          opts=event_opts(Str("network", "filter by network name or uuid", complete="network", empty_ok=True)))
 def cmd_net_event(ctx: Session, network: str | None, event: str | None, loop: bool, timeout: str | None,
                   list: bool, timestamp: bool) -> None:
-    if list:
-        list_events(ctx, eventnames.NETWORK_EVENTS)
-        return
-    simple_event(ctx, eventnames.NETWORK_EVENTS, event, loop, timeout, timestamp,
-                  (lambda: ctx.lookup.network(object_filter("network", network))) if network is not None else None,
-                  "networkEventRegisterAny", "networkEventDeregisterAny",
-                  object_formatter("network", "network", eventnames.NETWORK_LIFECYCLE, lambda o: o.name()))
+    object_event(ctx, _NET_EVENTS, network, event, loop, timeout, list, timestamp)
+
+
+_NET_EVENTS = ObjectEvents(eventnames.NETWORK_EVENTS, eventnames.NETWORK_LIFECYCLE, "network", "network",
+                           "networkEventRegisterAny", "networkEventDeregisterAny", lambda o: o.name(),
+                           lambda ctx, name: ctx.lookup.network(name))
 
 
 @command("net-edit", schema=EDITED,

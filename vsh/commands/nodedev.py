@@ -13,13 +13,12 @@ from typing import Any
 from vsh import eventnames
 from vsh.commands import common
 from vsh.errors import VshError, failing
-from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
-    pick_event, simple_event, timeout_seconds)
-from vsh.eventwatch import EVENTS_SCHEMA
+from vsh.eventwatch import EVENTS_SCHEMA, ObjectEvents, event_opts, object_event
 from vsh.registry import command
 from vsh.schema import XML, obj, rows
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Opt, Str
+from vsh.i18n import _, fmt, msg
 
 
 # virNodeDevCapType names in order, with the listing flag each selects.
@@ -65,23 +64,25 @@ def cmd_nodedev_list(ctx: Session, tree: bool, cap: str | None, inactive: bool, 
 
     caps = split_list(cap) if cap else []
     if inactive and all:
-        raise VshError("Option --all is incompatible with --inactive")
+        raise VshError(msg("Option --all is incompatible with --inactive"))
     if tree and (cap or inactive):
-        raise VshError("Option --tree is incompatible with --cap and --inactive")
+        raise VshError(msg("Option --tree is incompatible with --cap and --inactive"))
     flags = 0
     known = dict(CAPS)
     for name in caps:
         if name not in known:
-            raise VshError("Invalid capability type")
+            raise VshError(msg("Invalid capability type"))
         flags |= getattr(libvirt, f"VIR_CONNECT_LIST_NODE_DEVICES_CAP_{known[name]}")
     if inactive or all:
         flags |= libvirt.VIR_CONNECT_LIST_NODE_DEVICES_INACTIVE
     if not inactive:
         flags |= libvirt.VIR_CONNECT_LIST_NODE_DEVICES_ACTIVE
-    with failing("Failed to list node devices"):
+    with failing(msg("Failed to list node devices")):
         devs = sorted(ctx.conn.listAllDevices(flags), key=lambda d: common.name_key(d.name()))
         names = [d.name() for d in devs]
-        parents = [d.parent() for d in devs]
+        from vsh import rpc
+
+        parents = [got.get() for got in rpc.each(ctx.conn, lambda d: d.parent(), devs)]
     obj = [{"name": n, "parent": p} for n, p in zip(names, parents)]
     if not tree:
         ctx.out.data(obj, "".join(n + "\n" for n in names))
@@ -124,7 +125,7 @@ def cmd_nodedev_info(ctx: Session, device: str) -> None:
     active, persistent, autostart = _bool(dev.isActive), _bool(dev.isPersistent), _bool(dev.autostart)
 
     def yes_no(value: bool | None, unknown: str = "yes") -> str:
-        return unknown if value is None else ("yes" if value else "no")
+        return _(unknown) if value is None else (_("yes") if value else _("no"))
 
     # virsh tests the -1 of a failed virNodeDeviceIsActive/IsPersistent as true: "yes".
     ctx.out.kv([("name", "Name:", name, name), ("parent", "Parent:", parent, parent or ""),
@@ -142,10 +143,10 @@ def cmd_nodedev_create(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to create node device from {file}"):
+    with failing(msg("Failed to create node device from %s", file)):
         dev = ctx.conn.nodeDeviceCreateXML(
-            xml, ctx.flags(validate=(validate, libvirt.VIR_NODE_DEVICE_CREATE_XML_VALIDATE)))
-    ctx.out.extra(f"Node device {dev.name()} created from {file}")
+            xml, ctx.flags(validate=libvirt.VIR_NODE_DEVICE_CREATE_XML_VALIDATE))
+    ctx.out.extra(fmt("Node device %s created from %s\n", dev.name(), file), end="")
 
 
 @command("nodedev-destroy", group="nodedev", help="destroy (stop) a device on the node",
@@ -153,9 +154,9 @@ def cmd_nodedev_create(ctx: Session, file: str, validate: bool) -> None:
          opts=[Alias("name", "device"), DEVICE()])
 def cmd_nodedev_destroy(ctx: Session, device: str) -> None:
     dev = ctx.lookup.nodedev(device)
-    with failing(f"Failed to destroy node device '{device}'"):
+    with failing(msg("Failed to destroy node device '%s'", device)):
         dev.destroy()
-    ctx.out.extra(f"Destroyed node device '{device}'")
+    ctx.out.extra(fmt("Destroyed node device '%s'\n", device), end="")
 
 
 @command("nodedev-define", group="nodedev", help="Define a device by an xml file on a node",
@@ -167,28 +168,28 @@ def cmd_nodedev_define(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to define node device from '{file}'"):
+    with failing(msg("Failed to define node device from '%s'", file)):
         dev = ctx.conn.nodeDeviceDefineXML(
-            xml, ctx.flags(validate=(validate, libvirt.VIR_NODE_DEVICE_DEFINE_XML_VALIDATE)))
-    ctx.out.extra(f"Node device '{dev.name()}' defined from '{file}'")
+            xml, ctx.flags(validate=libvirt.VIR_NODE_DEVICE_DEFINE_XML_VALIDATE))
+    ctx.out.extra(fmt("Node device '%s' defined from '%s'\n", dev.name(), file), end="")
 
 
 @command("nodedev-undefine", group="nodedev", help="Undefine an inactive node device",
          desc="Undefines the configuration for an inactive node device", opts=[DEVICE()])
 def cmd_nodedev_undefine(ctx: Session, device: str) -> None:
     dev = ctx.lookup.nodedev(device)
-    with failing(f"Failed to undefine node device '{device}'"):
+    with failing(msg("Failed to undefine node device '%s'", device)):
         dev.undefine(0)
-    ctx.out.extra(f"Undefined node device '{device}'")
+    ctx.out.extra(fmt("Undefined node device '%s'\n", device), end="")
 
 
 @command("nodedev-start", group="nodedev", help="Start an inactive node device",
          desc="Starts an inactive node device that was previously defined", opts=[DEVICE("device name")])
 def cmd_nodedev_start(ctx: Session, device: str) -> None:
     dev = ctx.lookup.nodedev(device, by_wwn=False)
-    with failing(f"Failed to start device {device}"):
+    with failing(msg("Failed to start device %s", device)):
         dev.create(0)
-    ctx.out.extra(f"Device {device} started")
+    ctx.out.extra(fmt("Device %s started\n", device), end="")
 
 
 #: virDomainHostdevSubsysPCIBackend names (virshNodeDevicePCIBackendCompleter).
@@ -202,13 +203,13 @@ PCI_BACKENDS = ("default", "kvm", "vfio", "xen")
                    choices=PCI_BACKENDS)])
 def cmd_nodedev_detach(ctx: Session, device: str, driver: str | None) -> None:
     dev = ctx.lookup.nodedev(device, by_wwn=False)
-    with failing(f"Failed to detach device {device}"):
+    with failing(msg("Failed to detach device %s", device)):
         # virsh reads --driver quietly: an empty one is no driver, and the old call is used.
         if driver:
             dev.detachFlags(driver, 0)
         else:
             dev.dettach()
-    ctx.out.extra(f"Device {device} detached")
+    ctx.out.extra(fmt("Device %s detached\n", device), end="")
 
 
 @command("nodedev-reattach", group="nodedev", help="reattach node device to its device driver",
@@ -216,18 +217,18 @@ def cmd_nodedev_detach(ctx: Session, device: str, driver: str | None) -> None:
          opts=[DEVICE("device key")])
 def cmd_nodedev_reattach(ctx: Session, device: str) -> None:
     dev = ctx.lookup.nodedev(device, by_wwn=False)
-    with failing(f"Failed to re-attach device {device}"):
+    with failing(msg("Failed to re-attach device %s", device)):
         dev.reAttach()
-    ctx.out.extra(f"Device {device} re-attached")
+    ctx.out.extra(fmt("Device %s re-attached\n", device), end="")
 
 
 @command("nodedev-reset", group="nodedev", help="reset node device",
          desc="Reset node device before or after assigning to a domain.", opts=[DEVICE("device key")])
 def cmd_nodedev_reset(ctx: Session, device: str) -> None:
     dev = ctx.lookup.nodedev(device, by_wwn=False)
-    with failing(f"Failed to reset device {device}"):
+    with failing(msg("Failed to reset device %s", device)):
         dev.reset()
-    ctx.out.extra(f"Device {device} reset")
+    ctx.out.extra(fmt("Device %s reset\n", device), end="")
 
 
 @command("nodedev-autostart", group="nodedev", help="autostart a defined node device",
@@ -236,9 +237,9 @@ def cmd_nodedev_reset(ctx: Session, device: str) -> None:
 def cmd_nodedev_autostart(ctx: Session, device: str, disable: bool) -> None:
     dev = ctx.lookup.nodedev(device)
     verb = "unmark" if disable else "mark"
-    with failing(f"failed to {verb} device {device} as autostarted"):
+    with failing(msg("failed to " + verb + " device %s as autostarted", device)):
         dev.setAutostart(0 if disable else 1)
-    ctx.out.extra(f"Device {device} {verb}ed as autostarted")
+    ctx.out.extra(fmt("Device %s " + verb + "ed as autostarted\n", device), end="")
 
 
 def _nodedev(ctx: Session, device: str) -> Any:
@@ -247,7 +248,7 @@ def _nodedev(ctx: Session, device: str) -> Any:
     try:
         return ctx.conn.nodeDeviceLookupByName(device)
     except libvirt.libvirtError as err:
-        raise VshError(f"Could not find matching device '{device}'", cause=err) from None
+        raise VshError(msg("Could not find matching device '%s'", device), cause=err) from None
 
 
 @command("nodedev-event", schema=EVENTS_SCHEMA,
@@ -256,14 +257,10 @@ def _nodedev(ctx: Session, device: str) -> Any:
          opts=event_opts(Str("device", "filter by node device name", complete="nodedev", empty_ok=True)))
 def cmd_nodedev_event(ctx: Session, device: str | None, event: str | None, loop: bool, timeout: str | None,
                       list: bool, timestamp: bool) -> None:
-    if list:
-        list_events(ctx, eventnames.NODEDEV_EVENTS)
-        return
-    event_id = pick_event(event, eventnames.NODEDEV_EVENTS, "either --list or --event <type> is required")
-    timeout_seconds(timeout)
-    # Unlike the other *-event commands, a device that is not found ends the command.
-    dev = _nodedev(ctx, object_filter("device", device)) if device is not None else None
-    simple_event(ctx, eventnames.NODEDEV_EVENTS, eventnames.NODEDEV_EVENTS[event_id], loop, timeout, timestamp,
-                  (lambda: dev) if dev is not None else None,
-                  "nodeDeviceEventRegisterAny", "nodeDeviceEventDeregisterAny",
-                  object_formatter("node device", "device", eventnames.NODEDEV_LIFECYCLE, lambda o: o.name()))
+    object_event(ctx, _NODEDEV_EVENTS, device, event, loop, timeout, list, timestamp)
+
+
+# Unlike the other *-event commands, a device that is not found ends the command (strict).
+_NODEDEV_EVENTS = ObjectEvents(eventnames.NODEDEV_EVENTS, eventnames.NODEDEV_LIFECYCLE, "device", "node device",
+                               "nodeDeviceEventRegisterAny", "nodeDeviceEventDeregisterAny", lambda o: o.name(),
+                               _nodedev, strict=True)

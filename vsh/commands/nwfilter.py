@@ -20,6 +20,7 @@ from vsh.registry import command
 from vsh.schema import EDITED, XML, rows
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt
+from vsh.i18n import fmt, msg
 
 
 def NWFILTER() -> Opt:
@@ -35,12 +36,12 @@ def _list(ctx: Session) -> list[Any]:
         return list(conn.listAllNWFilters(0))
     except libvirt.libvirtError as err:
         if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
-            raise VshError("Failed to list network filters", cause=err) from None
-    with failing("Failed to count network filters"):
+            raise VshError(msg("Failed to list network filters"), cause=err) from None
+    with failing(msg("Failed to count network filters")):
         count = conn.numOfNWFilters()
     if count == 0:
         return []
-    with failing("Failed to list network filters"):
+    with failing(msg("Failed to list network filters")):
         names = conn.listNWFilters()
     found = []
     for name in names:
@@ -67,21 +68,21 @@ def cmd_nwfilter_define(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to define network filter from {file}"):
+    with failing(msg("Failed to define network filter from %s", file)):
         if validate:
             nwfilter = ctx.conn.nwfilterDefineXMLFlags(xml, libvirt.VIR_NWFILTER_DEFINE_VALIDATE)
         else:
             nwfilter = ctx.conn.nwfilterDefineXML(xml)
-    ctx.out.extra(f"Network filter {nwfilter.name()} defined from {file}")
+    ctx.out.extra(fmt("Network filter %s defined from %s\n", nwfilter.name(), file), end="")
 
 
 @command("nwfilter-undefine", group="filter", help="undefine a network filter",
          desc="Undefine a given network filter.", opts=[NWFILTER()])
 def cmd_nwfilter_undefine(ctx: Session, nwfilter: str) -> None:
     obj = ctx.lookup.nwfilter(nwfilter)
-    with failing(f"Failed to undefine network filter {nwfilter}"):
+    with failing(msg("Failed to undefine network filter %s", nwfilter)):
         obj.undefine()
-    ctx.out.extra(f"Network filter {nwfilter} undefined")
+    ctx.out.extra(fmt("Network filter %s undefined\n", nwfilter), end="")
 
 
 @command("nwfilter-dumpxml", schema=XML,
@@ -97,7 +98,7 @@ def cmd_nwfilter_dumpxml(ctx: Session, nwfilter: str, xpath: str | None, wrap: b
          group="filter", help="list network filter bindings",
          desc="Returns list of network filter bindings.")
 def cmd_nwfilter_binding_list(ctx: Session) -> None:
-    with failing("Failed to list network filter bindings"):
+    with failing(msg("Failed to list network filter bindings")):
         bindings = sorted(ctx.conn.listAllNWFilterBindings(0), key=lambda b: common.name_key(b.portDev()))
     rows = [{"port_dev": b.portDev(), "filter": b.filterName()} for b in bindings]
     ctx.out.table([Column("port_dev", "Port Dev"), Column("filter", "Filter")], rows)
@@ -115,19 +116,19 @@ def cmd_nwfilter_binding_create(ctx: Session, file: str, validate: bool) -> None
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to create network filter from {file}"):
+    with failing(msg("Failed to create network filter from %s", file)):
         binding = ctx.conn.nwfilterBindingCreateXML(
-            xml, ctx.flags(validate=(validate, libvirt.VIR_NWFILTER_BINDING_CREATE_VALIDATE)))
-    ctx.out.extra(f"Network filter binding on {binding.portDev()} created from {file}")
+            xml, ctx.flags(validate=libvirt.VIR_NWFILTER_BINDING_CREATE_VALIDATE))
+    ctx.out.extra(fmt("Network filter binding on %s created from %s\n", binding.portDev(), file), end="")
 
 
 @command("nwfilter-binding-delete", group="filter", help="delete a network filter binding",
          desc="Delete a given network filter binding.", opts=[BINDING("network filter binding port dev")])
 def cmd_nwfilter_binding_delete(ctx: Session, binding: str) -> None:
     obj = ctx.lookup.nwfilter_binding(binding)
-    with failing(f"Failed to delete network filter binding on {binding}"):
+    with failing(msg("Failed to delete network filter binding on %s", binding)):
         obj.delete()
-    ctx.out.extra(f"Network filter binding on {binding} deleted")
+    ctx.out.extra(fmt("Network filter binding on %s deleted\n", binding), end="")
 
 
 @command("nwfilter-binding-dumpxml", schema=XML,
@@ -157,6 +158,6 @@ def cmd_nwfilter_edit(ctx: Session, nwfilter: str) -> None:
     if ctx.out.json:
         ctx.out.data({"name": name, "changed": edited is not None})
     elif edited is None:
-        ctx.out.extra(f"Network filter {name} XML configuration not changed.")
+        ctx.out.extra(fmt("Network filter %s XML configuration not changed.\n", name), end="")
     else:
-        ctx.out.extra(f"Network filter {name} XML configuration edited.")
+        ctx.out.extra(fmt("Network filter %s XML configuration edited.\n", name), end="")

@@ -15,8 +15,7 @@ from vsh import eventnames
 from vsh.commands import common
 from vsh.editor import edit_xml, inactive_xml, report_edited
 from vsh.errors import VshError, failing
-from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
-    simple_event)
+from vsh.eventwatch import ObjectEvents, event_opts, object_event
 from vsh.output import Column
 from vsh.eventwatch import EVENTS_SCHEMA
 from vsh.registry import command
@@ -24,6 +23,7 @@ from vsh.schema import EDITED, XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
 from vsh.units import format_capacity
+from vsh.i18n import _, fmt, msg
 
 
 _STATES = ("inactive", "building", "running", "degraded", "inaccessible")
@@ -48,7 +48,7 @@ OVERWRITE = Flag("overwrite", "overwrite any existing data")
 
 _X_AS_OPTS: list[Opt] = [
     Data("name", "name of the pool"),
-    Data("type", "type of the pool", complete="pool-type"),
+    Data("type", "type of the pool", choices=POOL_TYPES),
     Flag("print-xml", "print XML document, but don't define/create"),
     Str("source-host", "source-host for underlying storage"),
     Str("source-path", "source path for underlying storage"),
@@ -77,21 +77,6 @@ def state_name(state: int) -> str:
     return _STATES[state] if 0 <= state < len(_STATES) else "unknown"
 
 
-def _yes_no(value: bool | None, unknown: str = "no autostart") -> str:
-    if value is None:
-        return unknown
-    return "yes" if value else "no"
-
-
-def _autostart(pool: Any) -> bool | None:
-    import libvirt
-
-    try:
-        return bool(pool.autostart())
-    except libvirt.libvirtError:
-        return None
-
-
 def _size_text(value: Any) -> str:
     if value is None:
         return "-"
@@ -100,12 +85,13 @@ def _size_text(value: Any) -> str:
     return format_capacity(value)
 
 
-def _create_flags(build: bool, overwrite: bool, no_overwrite: bool) -> int:
+def _create_flags(ctx: Session) -> int:
+    """VIR_STORAGE_POOL_CREATE_* for the running command's --build, --overwrite and --no-overwrite."""
     import libvirt
 
-    return Session.flags(build=(build, libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD),
-                         overwrite=(overwrite, libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE),
-                         no_overwrite=(no_overwrite, libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE))
+    return ctx.flags(build=libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD,
+                     overwrite=libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE,
+                     no_overwrite=libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE)
 
 
 POOL_RECORD = obj(name="string", uuid="string", state="string?", active="boolean?", persistent="boolean?",
@@ -118,7 +104,7 @@ def pool_record(ctx: Session, pool: Any) -> dict[str, Any]:
     import libvirt
 
     record: dict[str, Any] = {"name": pool.name(), "uuid": pool.UUIDString(), "state": None, "active": None,
-                              "persistent": None, "autostart": _autostart(pool), "capacity_bytes": None,
+                              "persistent": None, "autostart": common.autostart_of(pool), "capacity_bytes": None,
                               "allocation_bytes": None, "available_bytes": None}
     try:
         record["persistent"] = bool(pool.isPersistent())
@@ -142,7 +128,7 @@ def pool_record(ctx: Session, pool: Any) -> dict[str, Any]:
                Flag("transient", "list transient pools"), Flag("persistent", "list persistent pools"),
                Flag("autostart", "list pools with autostart enabled"),
                Flag("no-autostart", "list pools with autostart disabled"),
-               Str("type", "only list pool of specified type(s) (if supported)", complete="pool-type",
+               Str("type", "only list pool of specified type(s) (if supported)", choices=POOL_TYPES,
                    comma=True),
                Flag("details", "display extended details for pools"),
                Flag("uuid", "list UUID of active pools only"), Flag("name", "list name of active pools only")],
@@ -156,34 +142,41 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
         flags = libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE
     if all:
         flags = libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE | libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE
-    flags |= ctx.flags(autostart=(autostart, libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART),
-                       no_autostart=(no_autostart, libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART),
-                       persistent=(persistent, libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT),
-                       transient=(transient, libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT))
+    flags |= ctx.flags(autostart=libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART,
+                       no_autostart=libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART,
+                       persistent=libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT,
+                       transient=libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT)
     # virsh checks these after reading --type, so they are not declared as exclusive.
     for other, given in (("uuid", uuid), ("name", name)):
         if details and given:
-            raise VshError(f"Options --details and --{other} are mutually exclusive")
+            raise VshError(msg("Options --%s and --%s are mutually exclusive", "details", other))
     if type is not None:
         from vsh.values import split_list
 
         for pool_type in split_list(type):
             if pool_type not in POOL_TYPES:
-                raise VshError(f"Invalid pool type '{pool_type}'")
+                raise VshError(msg("Invalid pool type '%s'", pool_type))
             flags |= getattr(libvirt, "VIR_CONNECT_LIST_STORAGE_POOLS_" + pool_type.upper().replace("-", "_"))
-    with failing("Failed to list pools"):
+    with failing(msg("Failed to list pools")):
         pools = sorted(ctx.conn.listAllStoragePools(flags), key=lambda p: common.name_key(p.name()))
     if ctx.out.json:
         # --details, --uuid and --name choose the text's columns; every JSON row has every key.
-        ctx.out.data([pool_record(ctx, p) for p in pools])
+        from vsh import rpc
+
+        asked = [("autostart",), ("info",), ("isPersistent",), ("isActive",)]
+        ctx.out.data([pool_record(ctx, p) for p in rpc.prefetch(ctx.conn, pools, asked)])
         return
 
+    from vsh import rpc
+
+    # What each pool is asked below goes out for all pools at once.
+    asked = [("autostart",), ("info",)] + ([("isPersistent",)] if details else [("isActive",)])
     rows = []
-    for pool in pools:
+    for pool in rpc.prefetch(ctx.conn, pools, asked) if not (uuid or name) or details else pools:
         # Keys in column order, which is also the order of the JSON objects.
         row: dict[str, Any] = dict.fromkeys(("name", "state", "autostart", "persistent") if details
                                             else ("name", "active", "autostart"))
-        row["name"], row["autostart"] = pool.name(), _autostart(pool)
+        row["name"], row["autostart"] = pool.name(), common.autostart_of(pool)
         if details:
             try:
                 row["persistent"] = bool(pool.isPersistent())
@@ -227,16 +220,16 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
     if not details:
         ctx.out.table([
             Column("name", "Name"),
-            Column("active", "State", lambda v: "unknown" if v is None else ("active" if v else "inactive"),
+            Column("active", "State", lambda v: _("unknown") if v is None else (_("active") if v else _("inactive")),
                    state=True),
-            Column("autostart", "Autostart", _yes_no),
+            Column("autostart", "Autostart", common.yes_no),
         ], rows)
         return
     ctx.out.table([
         Column("name", "Name"),
-        Column("state", "State", state=True),
-        Column("autostart", "Autostart", _yes_no),
-        Column("persistent", "Persistent", lambda v: _yes_no(v, "unknown")),
+        Column("state", "State", _, state=True),
+        Column("autostart", "Autostart", common.yes_no),
+        Column("persistent", "Persistent", lambda v: common.yes_no(v, "unknown")),
         Column("capacity", "Capacity", _size_text),
         Column("allocation", "Allocation", _size_text),
         Column("available", "Available", _size_text),
@@ -252,21 +245,21 @@ def cmd_pool_define(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to define pool from {file}"):
+    with failing(msg("Failed to define pool from %s", file)):
         pool = ctx.conn.storagePoolDefineXML(
-            xml, ctx.flags(validate=(validate, libvirt.VIR_STORAGE_POOL_DEFINE_VALIDATE)))
-    ctx.out.extra(f"Pool {pool.name()} defined from {file}")
+            xml, ctx.flags(validate=libvirt.VIR_STORAGE_POOL_DEFINE_VALIDATE))
+    ctx.out.extra(fmt("Pool %s defined from %s\n", pool.name(), file), end="")
 
 
 @command("pool-create", group="pool", help="create a pool from an XML file", desc="Create a pool.",
          opts=[common.FILE("file containing an XML pool description"), BUILD, NO_OVERWRITE, OVERWRITE],
          exclusive=[("overwrite", "no-overwrite")])
 def cmd_pool_create(ctx: Session, file: str, build: bool, no_overwrite: bool, overwrite: bool) -> None:
-    flags = _create_flags(build, overwrite, no_overwrite)
+    flags = _create_flags(ctx)
     xml = ctx.read_file(file)
-    with failing(f"Failed to create pool from {file}"):
+    with failing(msg("Failed to create pool from %s", file)):
         pool = ctx.conn.storagePoolCreateXML(xml, flags)
-    ctx.out.extra(f"Pool {pool.name()} created from {file}")
+    ctx.out.extra(fmt("Pool %s created from %s\n", pool.name(), file), end="")
 
 
 def _pool_xml(name: str, type: str, values: dict[str, Any]) -> str:
@@ -283,9 +276,9 @@ def cmd_pool_define_as(ctx: Session, name: str, type: str, print_xml: bool, **va
     if print_xml:
         ctx.out.xml(xml)
         return
-    with failing(f"Failed to define pool {name}"):
+    with failing(msg("Failed to define pool %s", name)):
         ctx.conn.storagePoolDefineXML(xml, 0)
-    ctx.out.extra(f"Pool {name} defined")
+    ctx.out.extra(fmt("Pool %s defined\n", name), end="")
 
 
 @command("pool-create-as", schema=XML,
@@ -294,14 +287,14 @@ def cmd_pool_define_as(ctx: Session, name: str, type: str, print_xml: bool, **va
          exclusive=[("overwrite", "no-overwrite"), ("secret-usage", "secret-uuid")])
 def cmd_pool_create_as(ctx: Session, name: str, type: str, print_xml: bool, build: bool, no_overwrite: bool,
                        overwrite: bool, **values: Any) -> None:
-    flags = _create_flags(build, overwrite, no_overwrite)
+    flags = _create_flags(ctx)
     xml = _pool_xml(name, type, values)
     if print_xml:
         ctx.out.xml(xml)
         return
-    with failing(f"Failed to create pool {name}"):
+    with failing(msg("Failed to create pool %s", name)):
         ctx.conn.storagePoolCreateXML(xml, flags)
-    ctx.out.extra(f"Pool {name} created")
+    ctx.out.extra(fmt("Pool %s created\n", name), end="")
 
 
 @command("pool-start", group="pool", help="start a (previously defined) inactive pool", desc="Start a pool.",
@@ -310,36 +303,36 @@ def cmd_pool_start(ctx: Session, pool: str, build: bool, no_overwrite: bool, ove
     obj = ctx.lookup.pool(pool)
     # virsh looks the pool up before it checks these two.
     if overwrite and no_overwrite:
-        raise VshError("Options --overwrite and --no-overwrite are mutually exclusive")
-    with failing(f"Failed to start pool {pool}"):
-        obj.create(_create_flags(build, overwrite, no_overwrite))
-    ctx.out.extra(f"Pool {pool} started")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "overwrite", "no-overwrite"))
+    with failing(msg("Failed to start pool %s", pool)):
+        obj.create(_create_flags(ctx))
+    ctx.out.extra(fmt("Pool %s started\n", pool), end="")
 
 
 @command("pool-destroy", group="pool", help="destroy (stop) a pool",
          desc="Forcefully stop a given pool. Raw data in the pool is untouched", opts=[common.POOL(complete="pool:active")])
 def cmd_pool_destroy(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to destroy pool {pool}"):
+    with failing(msg("Failed to destroy pool %s", pool)):
         obj.destroy()
-    ctx.out.extra(f"Pool {pool} destroyed")
+    ctx.out.extra(fmt("Pool %s destroyed\n", pool), end="")
 
 
 @command("pool-undefine", group="pool", help="undefine an inactive pool",
          desc="Undefine the configuration for an inactive pool.", opts=[common.POOL(complete="pool:persistent")])
 def cmd_pool_undefine(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to undefine pool {pool}"):
+    with failing(msg("Failed to undefine pool %s", pool)):
         obj.undefine()
-    ctx.out.extra(f"Pool {pool} has been undefined")
+    ctx.out.extra(fmt("Pool %s has been undefined\n", pool), end="")
 
 
 @command("pool-refresh", group="pool", help="refresh a pool", desc="Refresh a given pool.", opts=[common.POOL(complete="pool:active")])
 def cmd_pool_refresh(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to refresh pool {pool}"):
+    with failing(msg("Failed to refresh pool %s", pool)):
         obj.refresh(0)
-    ctx.out.extra(f"Pool {pool} refreshed")
+    ctx.out.extra(fmt("Pool %s refreshed\n", pool), end="")
 
 
 @command("pool-autostart", group="pool", help="autostart a pool",
@@ -348,9 +341,9 @@ def cmd_pool_refresh(ctx: Session, pool: str) -> None:
 def cmd_pool_autostart(ctx: Session, pool: str, disable: bool) -> None:
     obj = ctx.lookup.pool(pool)
     verb = "unmark" if disable else "mark"
-    with failing(f"failed to {verb} pool {pool} as autostarted"):
+    with failing(msg("failed to " + verb + " pool %s as autostarted", pool)):
         obj.setAutostart(0 if disable else 1)
-    ctx.out.extra(f"Pool {pool} {verb}ed as autostarted")
+    ctx.out.extra(fmt("Pool %s " + verb + "ed as autostarted\n", pool), end="")
 
 
 @command("pool-info", schema=POOL_RECORD,
@@ -373,14 +366,14 @@ def cmd_pool_info(ctx: Session, pool: str, bytes: bool) -> None:
     except libvirt.libvirtError:
         ctx.out.kv(items)
         raise
-    items.append(("state", "State:", state_name(state), state_name(state)))
+    items.append(("state", "State:", state_name(state), _(state_name(state))))
     try:
         persistent: bool | None = bool(obj.isPersistent())
     except libvirt.libvirtError:
         persistent = None
-    items.append(("persistent", "Persistent:", persistent, _yes_no(persistent, "unknown")))
-    autostart = _autostart(obj)
-    items.append(("autostart", "Autostart:", autostart, _yes_no(autostart)))
+    items.append(("persistent", "Persistent:", persistent, common.yes_no(persistent, "unknown")))
+    autostart = common.autostart_of(obj)
+    items.append(("autostart", "Autostart:", autostart, common.yes_no(autostart)))
     if state in (_RUNNING, _DEGRADED):
         for key, value in (("capacity", capacity), ("allocation", allocation), ("available", available)):
             items.append((key, key.capitalize() + ":", value, str(value) if bytes else format_capacity(value)))
@@ -395,7 +388,7 @@ def cmd_pool_dumpxml(ctx: Session, pool: str, inactive: bool, xpath: str | None,
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    xml = obj.XMLDesc(ctx.flags(inactive=(inactive, libvirt.VIR_STORAGE_XML_INACTIVE)))
+    xml = obj.XMLDesc(ctx.flags(inactive=libvirt.VIR_STORAGE_XML_INACTIVE))
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
@@ -419,31 +412,31 @@ def cmd_pool_build(ctx: Session, pool: str, no_overwrite: bool, overwrite: bool)
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to build pool {pool}"):
-        obj.build(ctx.flags(no_overwrite=(no_overwrite, libvirt.VIR_STORAGE_POOL_BUILD_NO_OVERWRITE),
-                            overwrite=(overwrite, libvirt.VIR_STORAGE_POOL_BUILD_OVERWRITE)))
-    ctx.out.extra(f"Pool {pool} built")
+    with failing(msg("Failed to build pool %s", pool)):
+        obj.build(ctx.flags(no_overwrite=libvirt.VIR_STORAGE_POOL_BUILD_NO_OVERWRITE,
+                            overwrite=libvirt.VIR_STORAGE_POOL_BUILD_OVERWRITE))
+    ctx.out.extra(fmt("Pool %s built\n", pool), end="")
 
 
 @command("pool-delete", group="pool", help="delete a pool", desc="Delete a given pool.", opts=[common.POOL(complete="pool:inactive")])
 def cmd_pool_delete(ctx: Session, pool: str) -> None:
     obj = ctx.lookup.pool(pool)
-    with failing(f"Failed to delete pool {pool}"):
+    with failing(msg("Failed to delete pool %s", pool)):
         obj.delete(0)
-    ctx.out.extra(f"Pool {pool} deleted")
+    ctx.out.extra(fmt("Pool %s deleted\n", pool), end="")
 
 
 @command("pool-capabilities", schema=XML,
          group="pool", help="storage pool capabilities",
          desc="Returns capabilities of storage pool support.")
 def cmd_pool_capabilities(ctx: Session) -> None:
-    with failing("failed to get storage pool capabilities"):
+    with failing(msg("failed to get storage pool capabilities")):
         caps = ctx.conn.getStoragePoolCapabilities(0)
     ctx.out.xml(caps + "\n")
 
 
 def _find_sources(ctx: Session, pool_type: str, spec: str | None) -> None:
-    with failing(f"Failed to find any {pool_type} pool sources"):
+    with failing(msg("Failed to find any %s pool sources", pool_type)):
         found = ctx.conn.findStoragePoolSources(pool_type, spec, 0)
     ctx.out.xml(found)
 
@@ -451,7 +444,7 @@ def _find_sources(ctx: Session, pool_type: str, spec: str | None) -> None:
 @command("find-storage-pool-sources-as", schema=XML,
          group="pool", help="find potential storage pool sources",
          desc="Returns XML <sources> document.",
-         opts=[Data("type", "type of storage pool sources to find", complete="pool-type"),
+         opts=[Data("type", "type of storage pool sources to find", choices=POOL_TYPES),
                Str("host", "optional host to query"), Str("port", "optional port to query", empty_ok=True),
                Str("initiator", "optional initiator IQN to use for query")])
 def cmd_find_storage_pool_sources_as(ctx: Session, type: str, host: str | None, port: str | None,
@@ -459,9 +452,7 @@ def cmd_find_storage_pool_sources_as(ctx: Session, type: str, host: str | None, 
     spec = None
     if host is not None:
         # virsh reads --port only with --host, and then adds a line of its own to the usual one.
-        if port == "":
-            raise VshError("Failed to get option 'port': Option argument is empty",
-                           cause=VshError("missing argument"))
+        common.required("port", port, cause=VshError(msg("missing argument")))
         from vsh.xmlbuild import source_xml
 
         spec = source_xml(host, port, initiator)
@@ -471,7 +462,7 @@ def cmd_find_storage_pool_sources_as(ctx: Session, type: str, host: str | None, 
 @command("find-storage-pool-sources", schema=XML,
          group="pool", help="discover potential storage pool sources",
          desc="Returns XML <sources> document.",
-         opts=[Data("type", "type of storage pool sources to discover", complete="pool-type"),
+         opts=[Data("type", "type of storage pool sources to discover", choices=POOL_TYPES),
                Str("srcSpec", "optional file of source xml to query for pools", complete="file")])
 def cmd_find_storage_pool_sources(ctx: Session, type: str, srcSpec: str | None) -> None:  # noqa: N803
     spec = ctx.read_file(srcSpec) if srcSpec is not None else None
@@ -484,13 +475,12 @@ def cmd_find_storage_pool_sources(ctx: Session, type: str, srcSpec: str | None) 
          opts=event_opts(Str("pool", "filter by storage pool name or uuid", complete="pool", empty_ok=True)))
 def cmd_pool_event(ctx: Session, pool: str | None, event: str | None, loop: bool, timeout: str | None,
                    list: bool, timestamp: bool) -> None:
-    if list:
-        list_events(ctx, eventnames.POOL_EVENTS)
-        return
-    simple_event(ctx, eventnames.POOL_EVENTS, event, loop, timeout, timestamp,
-                  (lambda: ctx.lookup.pool(object_filter("pool", pool))) if pool is not None else None,
-                  "storagePoolEventRegisterAny", "storagePoolEventDeregisterAny",
-                  object_formatter("storage pool", "pool", eventnames.POOL_LIFECYCLE, lambda o: o.name()))
+    object_event(ctx, _POOL_EVENTS, pool, event, loop, timeout, list, timestamp)
+
+
+_POOL_EVENTS = ObjectEvents(eventnames.POOL_EVENTS, eventnames.POOL_LIFECYCLE, "pool", "storage pool",
+                            "storagePoolEventRegisterAny", "storagePoolEventDeregisterAny", lambda o: o.name(),
+                            lambda ctx, name: ctx.lookup.pool(name))
 
 
 @command("pool-edit", schema=EDITED,

@@ -12,14 +12,14 @@ from typing import Any
 from vsh import eventnames
 from vsh.commands import common
 from vsh.errors import VshError, failing
-from vsh.eventwatch import (event_opts, list_events, object_filter, object_formatter,
-    simple_event)
+from vsh.eventwatch import ObjectEvents, event_opts, object_event
 from vsh.output import Column
 from vsh.eventwatch import EVENTS_SCHEMA
 from vsh.registry import command
 from vsh.schema import XML, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
+from vsh.i18n import _, fmt, msg
 
 
 USAGE_TYPES = ("none", "volume", "ceph", "iscsi", "tls", "vtpm")
@@ -65,14 +65,14 @@ def _list(ctx: Session, flags: int) -> list[Any]:
         return list(conn.listAllSecrets(flags))
     except libvirt.libvirtError as err:
         if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
-            raise VshError("Failed to list node secrets", cause=err) from None
+            raise VshError(msg("Failed to list node secrets"), cause=err) from None
     if flags:
-        raise VshError("Filtering is not supported by this libvirt")
-    with failing("Failed to count secrets"):
+        raise VshError(msg("Filtering is not supported by this libvirt"))
+    with failing(msg("Failed to count secrets")):
         count = conn.numOfSecrets()
     if count == 0:
         return []
-    with failing("Failed to list secrets"):
+    with failing(msg("Failed to list secrets")):
         uuids = conn.listSecrets()
     found = []
     for uuid in uuids:
@@ -90,10 +90,10 @@ def _list(ctx: Session, flags: int) -> list[Any]:
 def cmd_secret_list(ctx: Session, ephemeral: bool, no_ephemeral: bool, private: bool, no_private: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(ephemeral=(ephemeral, libvirt.VIR_CONNECT_LIST_SECRETS_EPHEMERAL),
-                      no_ephemeral=(no_ephemeral, libvirt.VIR_CONNECT_LIST_SECRETS_NO_EPHEMERAL),
-                      private=(private, libvirt.VIR_CONNECT_LIST_SECRETS_PRIVATE),
-                      no_private=(no_private, libvirt.VIR_CONNECT_LIST_SECRETS_NO_PRIVATE))
+    flags = ctx.flags(ephemeral=libvirt.VIR_CONNECT_LIST_SECRETS_EPHEMERAL,
+                      no_ephemeral=libvirt.VIR_CONNECT_LIST_SECRETS_NO_EPHEMERAL,
+                      private=libvirt.VIR_CONNECT_LIST_SECRETS_PRIVATE,
+                      no_private=libvirt.VIR_CONNECT_LIST_SECRETS_NO_PRIVATE)
     secrets = sorted(_list(ctx, flags), key=lambda s: s.UUIDString().lower())
     rows = []
     for sec in secrets:
@@ -116,9 +116,9 @@ def cmd_secret_define(ctx: Session, file: str, validate: bool) -> None:
     import libvirt
 
     xml = ctx.read_file(file)
-    with failing(f"Failed to set attributes from {file}"):
-        sec = ctx.conn.secretDefineXML(xml, ctx.flags(validate=(validate, libvirt.VIR_SECRET_DEFINE_VALIDATE)))
-    ctx.out.extra(f"Secret {sec.UUIDString()} created")
+    with failing(msg("Failed to set attributes from %s", file)):
+        sec = ctx.conn.secretDefineXML(xml, ctx.flags(validate=libvirt.VIR_SECRET_DEFINE_VALIDATE))
+    ctx.out.extra(fmt("Secret %s created\n", sec.UUIDString()), end="")
 
 
 @command("secret-dumpxml", schema=XML,
@@ -144,23 +144,23 @@ def cmd_secret_set_value(ctx: Session, secret: str, file: str | None, plain: boo
     file = ctx.late("file", file)
     if base64 is not None:
         # virsh reports this as an error line but carries on and succeeds.
-        warning = VshError("Passing secret value as command-line argument is insecure!")
+        warning = VshError(msg("Passing secret value as command-line argument is insecure!"))
         ctx.out.error(warning.lines(), warning.as_json())
         value = base64.encode("utf-8", "surrogateescape")
     elif file is not None:
         value = _read_value(ctx, file)
     elif interactive:
-        ctx.out.write("Enter new value for secret:")
+        ctx.out.write(_("Enter new value for secret:"))
         ctx.out.flush()
         value = _getpass()
         plain = True
     else:
-        raise VshError("Input secret value is missing")
+        raise VshError(msg("Input secret value is missing"))
     if not plain:
         value = glib_base64_decode(value)
-    with failing("Failed to set secret value"):
+    with failing(msg("Failed to set secret value")):
         sec.setValue(value, 0)
-    ctx.out.extra("Secret value set")
+    ctx.out.extra(fmt("Secret value set\n"), end="")
 
 
 def _getpass() -> bytes:
@@ -227,18 +227,9 @@ def cmd_secret_get_value(ctx: Session, secret: str, plain: bool) -> None:
 @command("secret-undefine", group="secret", help="undefine a secret", desc="Undefine a secret.", opts=[SECRET()])
 def cmd_secret_undefine(ctx: Session, secret: str) -> None:
     sec = ctx.lookup.secret(secret)
-    with failing(f"Failed to delete secret {secret}"):
+    with failing(msg("Failed to delete secret %s", secret)):
         sec.undefine()
-    ctx.out.extra(f"Secret {secret} deleted")
-
-
-def _secret(ctx: Session, uuid: str) -> Any:
-    import libvirt
-
-    try:
-        return ctx.conn.secretLookupByUUIDString(uuid)
-    except libvirt.libvirtError as err:
-        raise VshError(f"failed to get secret '{uuid}'", cause=err) from None
+    ctx.out.extra(fmt("Secret %s deleted\n", secret), end="")
 
 
 @command("secret-event", schema=EVENTS_SCHEMA,
@@ -247,10 +238,9 @@ def _secret(ctx: Session, uuid: str) -> Any:
          opts=event_opts(Str("secret", "filter by secret name or uuid", complete="secret", empty_ok=True)))
 def cmd_secret_event(ctx: Session, secret: str | None, event: str | None, loop: bool, timeout: str | None,
                      list: bool, timestamp: bool) -> None:
-    if list:
-        list_events(ctx, eventnames.SECRET_EVENTS)
-        return
-    simple_event(ctx, eventnames.SECRET_EVENTS, event, loop, timeout, timestamp,
-                  (lambda: _secret(ctx, object_filter("secret", secret))) if secret is not None else None,
-                  "secretEventRegisterAny", "secretEventDeregisterAny",
-                  object_formatter("secret", "secret", eventnames.SECRET_LIFECYCLE, lambda o: o.UUIDString()))
+    object_event(ctx, _SECRET_EVENTS, secret, event, loop, timeout, list, timestamp)
+
+
+_SECRET_EVENTS = ObjectEvents(eventnames.SECRET_EVENTS, eventnames.SECRET_LIFECYCLE, "secret", "secret",
+                              "secretEventRegisterAny", "secretEventDeregisterAny", lambda o: o.UUIDString(),
+                              lambda ctx, uuid: ctx.lookup.secret(uuid))

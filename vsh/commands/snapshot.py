@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from vsh.commands import common
-from vsh.commands.common import DOM, get_domain, required
+from vsh.commands.common import DOMAIN, required
 from vsh.editor import Failure, report_edit
 from vsh.errors import VshError, failing
 from vsh.output import Column
@@ -26,6 +26,7 @@ from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Str
 from vsh.values import split_items
 from vsh.xmlbuild import Buffer
+from vsh.i18n import _, fmt, msg
 
 
 CREATE_FLAGS = (
@@ -56,9 +57,9 @@ def _create(ctx: Session, dom: Any, xml: str, flags: int, source: str | None) ->
     name = snap.getName()
     # virsh ends these messages without a newline; the blank line after the command ends them.
     if source is not None:
-        ctx.out.extra(f"Domain snapshot {name} created from '{source}'", end="")
+        ctx.out.extra(fmt("Domain snapshot %s created from '%s'", name, source), end="")
     else:
-        ctx.out.extra(f"Domain snapshot {name} created", end="")
+        ctx.out.extra(fmt("Domain snapshot %s created", name), end="")
 
 
 @command("snapshot-create", group="snapshot", help="Create a snapshot from XML",
@@ -72,8 +73,8 @@ def cmd_snapshot_create(ctx: Session, domain: str, xmlfile: str | None, redefine
     import libvirt
 
     value = _create_flags(flags) | ctx.flags(
-        redefine=(redefine, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE),
-        current=(current, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT))
+        redefine=libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE,
+        current=libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT)
     dom = ctx.lookup.domain(domain)
     xmlfile = ctx.late("xmlfile", xmlfile)
     xml = "<domainsnapshot/>" if xmlfile is None else ctx.read_file(xmlfile)
@@ -91,7 +92,7 @@ def _memspec(buf: Buffer, spec: str) -> None:
         elif file is None and item.startswith("/"):
             file = item
         else:
-            raise VshError(f"unable to parse memspec: {spec}")
+            raise VshError(msg("unable to parse memspec: %s", spec))
     buf.add("<memory")
     buf.escape(" snapshot='%s'", snapshot)
     buf.escape(" file='%s'", file)
@@ -106,7 +107,7 @@ def _diskspec(ctx: Session, buf: Buffer, spec: str) -> None:
         assert item is not None
         key = next((k for k in keys if k not in found and item.startswith(k + "=")), None)
         if key is None:
-            raise VshError(f"unable to parse diskspec: {spec}")
+            raise VshError(msg("unable to parse diskspec: %s", spec))
         found[key] = item[len(key) + 1:]
     buf.escape("<disk name='%s'", items[0])
     if "snapshot" in found:
@@ -117,7 +118,7 @@ def _diskspec(ctx: Session, buf: Buffer, spec: str) -> None:
             # virsh reports this, then the general diskspec failure.
             ctx.out.error([f"Unknown storage type: '{stype}'"],
                           {"error": {"message": f"Unknown storage type: '{stype}'"}})
-            raise VshError(f"unable to parse diskspec: {spec}")
+            raise VshError(msg("unable to parse diskspec: %s", spec))
         buf.add(f" type='{stype}'")
     driver, file = found.get("driver"), found.get("file")
     if driver is not None or file is not None:
@@ -176,12 +177,12 @@ def _snapshot(ctx: Session, dom: Any, raw: str | None, current: bool, option: st
     """virshLookupSnapshot: the snapshot named by --OPTION, or the current one with --current."""
     name = ctx.late(option, raw)
     if exclusive and current and name is not None:
-        raise VshError(f"--{option} and --current are mutually exclusive")
+        raise VshError(msg("--%s and --current are mutually exclusive", option))
     if name is not None:
         return dom.snapshotLookupByName(name, 0)
     if current:
         return dom.snapshotCurrent(0)
-    raise VshError(f"--{option} or --current is required")
+    raise VshError(msg("--%s or --current is required", option))
 
 
 def SNAPSHOTNAME(help: str = "snapshot name") -> Any:
@@ -196,7 +197,7 @@ def _parent(snap: Any) -> str | None:
     except libvirt.libvirtError as err:
         if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT:
             return None
-        raise VshError("unable to determine if snapshot has parent", cause=err) from None
+        raise VshError(msg("unable to determine if snapshot has parent"), cause=err) from None
 
 
 @command("snapshot-current", schema=obj(name="string", xml="string?"),
@@ -219,16 +220,16 @@ def cmd_snapshot_current(ctx: Session, domain: str, name: bool, security_info: b
         if "<state>disk-snapshot</state>" in xml:
             flags |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
         dom.snapshotCreateXML(xml, flags)
-        ctx.out.extra(f"Snapshot {snapshotname} set as current", end="")
+        ctx.out.extra(fmt("Snapshot %s set as current", snapshotname), end="")
         return
     if not dom.hasCurrentSnapshot(0):
-        raise VshError(f"domain '{dom.name()}' has no current snapshot")
+        raise VshError(msg("domain '%s' has no current snapshot", domain))
     snap = dom.snapshotCurrent(0)
     if name:
         # virsh prints the name without a newline; the blank line after the command ends it.
         ctx.out.data({"name": snap.getName(), "xml": None}, snap.getName())
         return
-    xml = snap.getXMLDesc(ctx.flags(security_info=(security_info, libvirt.VIR_DOMAIN_XML_SECURE)))
+    xml = snap.getXMLDesc(ctx.flags(security_info=libvirt.VIR_DOMAIN_XML_SECURE))
     if ctx.out.json:
         ctx.out.data({"name": snap.getName(), "xml": xml})
         return
@@ -267,14 +268,14 @@ def cmd_snapshot_info(ctx: Session, domain: str, snapshotname: str | None, curre
     children = snap.numChildren(0)
     descendants = snap.numChildren(libvirt.VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS)
     metadata = bool(snap.hasMetadata(0))
-    yes_no = {True: "yes", False: "no"}
+    yes_no = {True: _("yes"), False: _("no")}
     ctx.out.kv([
         ("name", "Name:", name, name),
         ("domain", "Domain:", dom.name(), dom.name()),
         ("current", "Current:", is_current, yes_no[is_current]),
         ("state", "State:", state, state),
         ("location", "Location:", "external" if external else "internal",
-         "external" if external else "internal"),
+         _("external") if external else _("internal")),
         ("parent", "Parent:", parent, parent or "-"),
         ("children", "Children:", children, str(children)),
         ("descendants", "Descendants:", descendants, str(descendants)),
@@ -294,7 +295,7 @@ def cmd_snapshot_dumpxml(ctx: Session, domain: str, snapshotname: str, security_
 
     dom = ctx.lookup.domain(domain)
     snap = dom.snapshotLookupByName(snapshotname, 0)
-    xml = snap.getXMLDesc(ctx.flags(security_info=(security_info, libvirt.VIR_DOMAIN_XML_SECURE)))
+    xml = snap.getXMLDesc(ctx.flags(security_info=libvirt.VIR_DOMAIN_XML_SECURE))
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
@@ -308,7 +309,7 @@ def cmd_snapshot_parent(ctx: Session, domain: str, snapshotname: str | None, cur
     snap = _snapshot(ctx, dom, snapshotname, current)
     parent = _parent(snap)
     if parent is None:
-        raise VshError(f"snapshot '{snap.getName()}' has no parent")
+        raise VshError(msg("snapshot '%s' has no parent", snap.getName()))
     ctx.out.data({"parent": parent}, parent)
 
 
@@ -322,13 +323,13 @@ def cmd_snapshot_revert(ctx: Session, domain: str, snapshotname: str | None, cur
                         paused: bool, force: bool, reset_nvram: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(running=(running, libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING),
-                      paused=(paused, libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED),
-                      reset_nvram=(reset_nvram, libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM))
+    flags = ctx.flags(running=libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING,
+                      paused=libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED,
+                      reset_nvram=libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM)
     dom = ctx.lookup.domain(domain)
     snap = _snapshot(ctx, dom, snapshotname, current)
     name = snap.getName()
-    with failing(f"Failed to revert snapshot {name}"):
+    with failing(msg("Failed to revert snapshot %s", name)):
         try:
             dom.revertToSnapshot(snap, flags)
         except libvirt.libvirtError as err:
@@ -336,7 +337,7 @@ def cmd_snapshot_revert(ctx: Session, domain: str, snapshotname: str | None, cur
             if not (force and err.get_error_code() == libvirt.VIR_ERR_SNAPSHOT_REVERT_RISKY):
                 raise
             dom.revertToSnapshot(snap, flags | libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_FORCE)
-    ctx.out.extra(f"Domain snapshot {name} reverted")
+    ctx.out.extra(fmt("Domain snapshot %s reverted\n", name), end="")
 
 
 @command("snapshot-delete", group="snapshot", help="Delete a domain snapshot", desc="Snapshot Delete",
@@ -351,10 +352,10 @@ def cmd_snapshot_delete(ctx: Session, domain: str, snapshotname: str | None, cur
     dom = ctx.lookup.domain(domain)
     snap = _snapshot(ctx, dom, snapshotname, current)
     name = snap.getName()
-    flags = ctx.flags(children=(children, libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN),
-                      children_only=(children_only, libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY),
-                      metadata=(metadata, libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY))
-    with failing(f"Failed to delete snapshot {name}"):
+    flags = ctx.flags(children=libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
+                      children_only=libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY,
+                      metadata=libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
+    with failing(msg("Failed to delete snapshot %s", name)):
         snap.delete(flags)
     ctx.out.extra(f"Domain snapshot {name} children deleted" if children_only else f"Domain snapshot {name} deleted")
 
@@ -383,7 +384,10 @@ def list_names(ctx: Session, objs: list[Any], start: Any, parent_of: Callable[[A
     names, or None as names when the listing is already printed."""
     parents: list[str | None] = []
     if tree:
-        parents = [parent_of(o) for o in objs]
+        from vsh import rpc
+
+        # Every object's parent at once; the first failure in list order is the one reported.
+        parents = [got.get() for got in rpc.each(ctx.conn, parent_of, objs)]
         if start is not None:
             # With --from, the starting object heads the tree as its only root.
             objs.append(start)
@@ -455,15 +459,15 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
     flags = 0
     for option in TREE_REFUSED:
         if filters[option.replace("-", "_")] and tree:
-            raise VshError(f"--{option} and --tree are mutually exclusive")
+            raise VshError(msg("--%s and --tree are mutually exclusive", option))
     for option, _help, flag in LIST_FILTERS:
         if filters[option.replace("-", "_")]:
             flags |= getattr(libvirt, "VIR_DOMAIN_SNAPSHOT_LIST_" + flag)
-    flags |= ctx.flags(roots=(roots, libvirt.VIR_DOMAIN_SNAPSHOT_LIST_ROOTS),
-                       topological=(topological, libvirt.VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL))
+    flags |= ctx.flags(roots=libvirt.VIR_DOMAIN_SNAPSHOT_LIST_ROOTS,
+                       topological=libvirt.VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL)
     if descendants:
         if start_raw is None and not current:
-            raise VshError("--descendants requires either --from or --current")
+            raise VshError(msg("--descendants requires either --from or --current"))
         flags |= libvirt.VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS
     dom = ctx.lookup.domain(domain)
     start = None
@@ -475,8 +479,10 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
         return
     import time
 
+    from vsh import rpc
+
     rows = []
-    for snap, snap_name in zip(snaps, names):
+    for snap, snap_name in zip(rpc.prefetch(ctx.conn, snaps, [("getXMLDesc", 0)]), names):
         state, _external, snap_parent, created = _xml_facts(snap.getXMLDesc(0))
         rows.append({"name": snap_name, "creation_time_seconds": created, "state": state, "parent": snap_parent})
     columns = [Column("name", "Name"),
@@ -491,7 +497,7 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
 @command("snapshot-edit", schema=EDITED_FROM,
          group="snapshot", help="edit XML for a snapshot",
          desc="Edit the domain snapshot XML for a named snapshot",
-         opts=[DOM(complete="domain:snapshot"),
+         opts=[DOMAIN(complete="domain:snapshot"),
                Str("snapshotname", "snapshot name", empty_ok=True, complete="snapshot"),
                Flag("current", "also set edited snapshot as current"),
                Flag("rename", "allow renaming an existing snapshot"),
@@ -506,14 +512,14 @@ def cmd_snapshot_edit(ctx: Session, domain: str, snapshotname: str | None, curre
     flags = [libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE]
     if current and snapshotname is not None:
         flags[0] |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("snapshotname", snapshotname)
     if snapshotname is not None:
         snap = dom.snapshotLookupByName(snapshotname, 0)
     elif current:
         snap = dom.snapshotCurrent(0)
     else:
-        raise VshError("--snapshotname or --current is required")
+        raise VshError(msg("--%s or --current is required", "snapshotname"))
     name = snap.getName()
     seen = [""]
 

@@ -20,9 +20,9 @@ from vsh.registry import command
 from vsh.schema import XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
-from vsh.streams import (TransferError, abort_stream, failed_transfer, open_target, recv_all, send_all,
-    sparse_send_all)
+from vsh.streams import Target, TransferError, abort_stream, failed_transfer, send_all, sparse_send_all
 from vsh.units import format_capacity, parse_size
+from vsh.i18n import _, fmt, msg, printf
 
 
 _TYPES = ("file", "block", "dir", "network", "netdir", "ploop")
@@ -34,13 +34,7 @@ def type_name(vol_type: int) -> str:
 
 
 def _size_text(value: int | None) -> str:
-    return "unknown" if value is None else format_capacity(value)
-
-
-def _require(name: str, value: str | None) -> None:
-    """vshCommandOptStringReq's check, made where virsh makes it rather than up front."""
-    if value == "":
-        raise VshError(f"Failed to get option '{name}': Option argument is empty")
+    return _("unknown") if value is None else format_capacity(value)
 
 
 @command("vol-list", schema=rows(name="string", path="string", type="string?", capacity_bytes="integer?",
@@ -51,10 +45,12 @@ def cmd_vol_list(ctx: Session, pool: str, details: bool) -> None:
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    with failing("Failed to list volumes"):
+    with failing(msg("Failed to list volumes")):
         vols = sorted(obj.listAllVolumes(0), key=lambda v: common.name_key(v.name()))
+    from vsh import rpc
+
     rows = []
-    for vol in vols:
+    for vol in rpc.prefetch(ctx.conn, vols, [("path",), ("info",)] if details else [("path",)]):
         try:
             path = vol.path()
         except libvirt.libvirtError:
@@ -77,7 +73,7 @@ def cmd_vol_list(ctx: Session, pool: str, details: bool) -> None:
         rows.append(row)
     columns = [Column("name", "Name"), Column("path", "Path")]
     if details:
-        columns += [Column("type", "Type"), Column("capacity", "Capacity", _size_text),
+        columns += [Column("type", "Type", _), Column("capacity", "Capacity", _size_text),
                     Column("allocation", "Allocation", _size_text)]
     ctx.out.table(columns, rows)
 
@@ -94,7 +90,7 @@ def _backing_path(ctx: Session, pool: Any, name: str) -> str:
             last = err
             continue
         return found.path()
-    raise VshError(f"failed to get vol '{name}'", cause=last)
+    raise VshError(msg("failed to get vol '%s'", name), cause=last)
 
 
 @command("vol-create-as", schema=XML,
@@ -114,13 +110,13 @@ def cmd_vol_create_as(ctx: Session, pool: str, name: str, capacity: str, allocat
     import libvirt
 
     obj = ctx.lookup.pool(pool)
-    _require("name", name)
-    _require("capacity", capacity)
+    common.required("name", name)
+    common.required("capacity", capacity)
     size = parse_size(capacity)
     # virsh reads --allocation quietly: an empty value means no allocation at all.
     alloc = parse_size(allocation) if allocation else None
     for opt, value in (("format", format), ("backing-vol", backing_vol), ("backing-vol-format", backing_vol_format)):
-        _require(opt, value)
+        common.required(opt, value)
     backing = _backing_path(ctx, obj, backing_vol) if backing_vol is not None else None
     from vsh.xmlbuild import volume_xml
 
@@ -128,10 +124,10 @@ def cmd_vol_create_as(ctx: Session, pool: str, name: str, capacity: str, allocat
     if print_xml:
         ctx.out.xml(xml)
         return
-    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA))
-    with failing(f"Failed to create vol {name}"):
+    flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA)
+    with failing(msg("Failed to create vol %s", name)):
         obj.createXML(xml, flags)
-    ctx.out.extra(f"Vol {name} created")
+    ctx.out.extra(fmt("Vol %s created\n", name), end="")
 
 
 @command("vol-info", schema=obj(name="string", type="string", capacity_bytes="integer", allocation_bytes="integer?",
@@ -156,7 +152,7 @@ def cmd_vol_info(ctx: Session, vol: str, pool: str | None, bytes: bool, physical
         raise
 
     def size(value: int) -> str:
-        return f"{value} bytes" if bytes else format_capacity(value)
+        return printf("%llu %s", value, _("bytes")) if bytes else format_capacity(value)
 
     second = ("physical", "Physical:") if physical else ("allocation", "Allocation:")
     if ctx.out.json:
@@ -166,7 +162,7 @@ def cmd_vol_info(ctx: Session, vol: str, pool: str | None, bytes: bool, physical
         return
     ctx.out.kv([
         ("name", "Name:", name, name),
-        ("type", "Type:", type_name(vol_type), type_name(vol_type)),
+        ("type", "Type:", type_name(vol_type), _(type_name(vol_type))),
         ("capacity", "Capacity:", capacity, size(capacity)),
         (second[0], second[1], allocation, size(allocation)),
     ])
@@ -210,7 +206,7 @@ def cmd_vol_name(ctx: Session, vol: str) -> None:
          opts=[common.VOLUME("volume key or path"), Flag("uuid", "return the pool uuid rather than pool name")])
 def cmd_vol_pool(ctx: Session, vol: str, uuid: bool) -> None:
     obj = ctx.lookup.volume(vol, pool_opt=None)
-    with failing("failed to get parent pool"):
+    with failing(msg("failed to get parent pool")):
         pool = obj.storagePoolLookupByVolume()
     text = pool.UUIDString() if uuid else pool.name()
     ctx.out.data({"name": pool.name(), "uuid": pool.UUIDString()}, text + "\n")
@@ -224,9 +220,9 @@ def cmd_vol_delete(ctx: Session, vol: str, pool: str | None, delete_snapshots: b
     import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
-    with failing(f"Failed to delete vol {vol}"):
-        obj.delete(ctx.flags(snapshots=(delete_snapshots, libvirt.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS)))
-    ctx.out.extra(f"Vol {vol} deleted")
+    with failing(msg("Failed to delete vol %s", vol)):
+        obj.delete(ctx.flags(delete_snapshots=libvirt.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS))
+    ctx.out.extra(fmt("Vol %s deleted\n", vol), end="")
 
 
 @command("vol-create", group="volume", help="create a vol from an XML file", desc="Create a vol.",
@@ -239,11 +235,11 @@ def cmd_vol_create(ctx: Session, pool: str, file: str, prealloc_metadata: bool, 
     obj = ctx.lookup.pool(pool)
     file = ctx.late("file", file)
     xml = ctx.read_file(file)
-    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
-                      validate=(validate, libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE))
-    with failing(f"Failed to create vol from {file}"):
+    flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
+                      validate=libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE)
+    with failing(msg("Failed to create vol from %s", file)):
         vol = obj.createXML(xml, flags)
-    ctx.out.extra(f"Vol {vol.name()} created from {file}")
+    ctx.out.extra(fmt("Vol %s created from %s\n", vol.name(), file), end="")
 
 
 @command("vol-create-from", group="volume", help="create a vol, using another volume as input",
@@ -263,12 +259,12 @@ def cmd_vol_create_from(ctx: Session, pool: str, file: str, vol: str, inputpool:
     vol = ctx.late("vol", vol)
     source = ctx.lookup.volume(vol, ctx.late("inputpool", inputpool), pool_opt="inputpool")
     xml = ctx.read_file(file)
-    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
-                      reflink=(reflink, libvirt.VIR_STORAGE_VOL_CREATE_REFLINK),
-                      validate=(validate, libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE))
-    with failing(f"Failed to create vol from {file}"):
+    flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
+                      reflink=libvirt.VIR_STORAGE_VOL_CREATE_REFLINK,
+                      validate=libvirt.VIR_STORAGE_VOL_CREATE_VALIDATE)
+    with failing(msg("Failed to create vol from %s", file)):
         new = obj.createXMLFrom(xml, source, flags)
-    ctx.out.extra(f"Vol {new.name()} created from input vol {source.name()}")
+    ctx.out.extra(fmt("Vol %s created from input vol %s\n", new.name(), source.name()), end="")
 
 
 def _clone_xml(xml: str, new_name: str) -> str:
@@ -280,7 +276,7 @@ def _clone_xml(xml: str, new_name: str) -> str:
     root = etree.fromstring(xml.encode("utf-8"))
     found = root.xpath("/volume/name")
     if not found:
-        raise VshError("Failed to allocate XML buffer")
+        raise VshError(msg("Failed to allocate XML buffer"))
     found[0].text = new_name
     text, _ = select(etree.tostring(root, encoding=str), "/volume", False)
     return text[:-1]
@@ -297,19 +293,19 @@ def cmd_vol_clone(ctx: Session, vol: str, newname: str, pool: str | None, preall
     import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
-    with failing("failed to get parent pool"):
+    with failing(msg("failed to get parent pool")):
         parent = obj.storagePoolLookupByVolume()
-    _require("newname", newname)
+    common.required("newname", newname)
     xml = _clone_xml(obj.XMLDesc(0), newname)
     if print_xml:
         # The document comes without a final newline; the blank line after the command ends it.
         ctx.out.xml(xml)
         return
-    flags = ctx.flags(prealloc=(prealloc_metadata, libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA),
-                      reflink=(reflink, libvirt.VIR_STORAGE_VOL_CREATE_REFLINK))
-    with failing(f"Failed to clone vol from {obj.name()}"):
+    flags = ctx.flags(prealloc_metadata=libvirt.VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA,
+                      reflink=libvirt.VIR_STORAGE_VOL_CREATE_REFLINK)
+    with failing(msg("Failed to clone vol from %s", obj.name())):
         new = parent.createXMLFrom(xml, obj, flags)
-    ctx.out.extra(f"Vol {new.name()} cloned from {obj.name()}")
+    ctx.out.extra(fmt("Vol %s cloned from %s\n", new.name(), obj.name()), end="")
 
 
 @command("vol-resize", group="volume", help="resize a vol",
@@ -326,21 +322,21 @@ def cmd_vol_resize(ctx: Session, vol: str, capacity: str, pool: str | None, allo
     import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
-    _require("capacity", capacity)
+    common.required("capacity", capacity)
     text = capacity.lstrip(" \t\n\v\f\r")
     if text.startswith("-"):
         # The API wants a positive size; virsh takes a negative one as a shrinking delta.
         if not shrink:
-            raise VshError("negative size requires --shrink")
+            raise VshError(msg("negative size requires --shrink"))
         text, delta = text[1:], True
     size = parse_size(text)
-    flags = ctx.flags(allocate=(allocate, libvirt.VIR_STORAGE_VOL_RESIZE_ALLOCATE),
-                      delta=(delta, libvirt.VIR_STORAGE_VOL_RESIZE_DELTA),
-                      shrink=(shrink, libvirt.VIR_STORAGE_VOL_RESIZE_SHRINK))
+    flags = ctx.flags(allocate=libvirt.VIR_STORAGE_VOL_RESIZE_ALLOCATE,
+                      delta=libvirt.VIR_STORAGE_VOL_RESIZE_DELTA,
+                      shrink=libvirt.VIR_STORAGE_VOL_RESIZE_SHRINK)
     how = "by" if delta else "to"
-    with failing(f"Failed to change size of volume '{obj.name()}' {how} {text}"):
+    with failing(msg("Failed to change size of volume '%s' " + how + " %s", obj.name(), text)):
         obj.resize(size, flags)
-    ctx.out.extra(f"Size of volume '{obj.name()}' successfully changed {how} {text}")
+    ctx.out.extra(fmt("Size of volume '%s' successfully changed " + how + " %s\n", obj.name(), text), end="")
 
 
 WIPE_ALGORITHMS = ("zero", "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzner7", "pfitzner33", "random", "trim")
@@ -352,22 +348,19 @@ WIPE_ALGORITHMS = ("zero", "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzne
                Str("algorithm", "perform selected wiping algorithm", late=True,
                    choices=WIPE_ALGORITHMS)])
 def cmd_vol_wipe(ctx: Session, vol: str, pool: str | None, algorithm: str | None) -> None:
-    import libvirt
 
     obj = ctx.lookup.volume(vol, pool)
     algorithm = ctx.late("algorithm", algorithm)
     if algorithm is not None and algorithm not in WIPE_ALGORITHMS:
-        raise VshError(f"Unsupported algorithm '{algorithm}'")
+        raise VshError(msg("Unsupported algorithm '%s'", algorithm))
     pattern = WIPE_ALGORITHMS.index(algorithm) if algorithm is not None else 0
-    try:
-        obj.wipePattern(pattern, 0)
-    except libvirt.libvirtError as err:
-        # Drivers without patterns may still zero the volume.
-        if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT or pattern != 0:
-            raise VshError(f"Failed to wipe vol {vol}", cause=err) from None
-        with failing(f"Failed to wipe vol {vol}"):
+    # virsh zeroes with virStorageVolWipe and uses the pattern call for the other algorithms.
+    with failing(msg("Failed to wipe vol %s", vol)):
+        if pattern == 0:
             obj.wipe(0)
-    ctx.out.extra(f"Vol {vol} wiped")
+        else:
+            obj.wipePattern(pattern, 0)
+    ctx.out.extra(fmt("Vol %s wiped\n", vol), end="")
 
 
 # vol-upload / vol-download ---------------------------------------------------------------
@@ -376,7 +369,7 @@ _SPARSE = 1  # VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM == VIR_STORAGE_VOL_DOWNLOAD_
 
 
 def _new_stream(ctx: Session) -> Any:
-    with failing("cannot create a new stream"):
+    with failing(msg("cannot create a new stream")):
         return ctx.conn.newStream(0)
 
 
@@ -412,17 +405,17 @@ def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: 
     try:
         fd = os.open(file, os.O_RDONLY)
     except OSError:
-        raise VshError(f"cannot read {file}") from None
+        raise VshError(msg("cannot read %s", file)) from None
     try:
         try:
             is_block = stat.S_ISBLK(os.fstat(fd).st_mode)
             total = _size(fd)
         except OSError:
-            raise VshError(f"unable to stat {file}") from None
+            raise VshError(msg("unable to stat %s", file)) from None
         if length:
             total = min(total, length)
         stream = _new_stream(ctx)
-        with failing(f"cannot upload to volume {vol}"):
+        with failing(msg("cannot upload to volume %s", vol)):
             volume.upload(stream, _c_ull(offset), _c_ull(length), _SPARSE if sparse else 0)
         with progress.transfer(ctx.out, "Upload", total) as bar:
             try:
@@ -441,10 +434,10 @@ def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: 
                 os.close(fd)
             except OSError:
                 abort_stream(stream)
-                raise VshError(f"cannot close file {file}") from None
+                raise VshError(msg("cannot close file %s", file)) from None
             finally:
                 fd = -1
-            with failing(f"cannot close volume {vol}"):
+            with failing(msg("cannot close volume %s", vol)):
                 stream.finish()
             bar.finish()
     finally:
@@ -466,18 +459,16 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
 
     volume = ctx.lookup.volume(vol, pool=pool)
     file = ctx.late("file", file)
-    fd, created = open_target(file, f"cannot create {file}")
-    done = False
-    try:
+    with Target(file, f"cannot create {file}") as target:
         try:
-            mode = os.fstat(fd).st_mode
+            mode = os.fstat(target.fd).st_mode
             is_block = stat.S_ISBLK(mode)
             # Only a regular file can be left half-written (not /dev/null or a device).
             partial = file if stat.S_ISREG(mode) else None
         except OSError:
-            raise VshError(f"unable to stat {file}") from None
+            raise VshError(msg("unable to stat %s", file)) from None
         stream = _new_stream(ctx)
-        with failing(f"cannot download from volume {vol}"):
+        with failing(msg("cannot download from volume %s", vol)):
             volume.download(stream, _c_ull(offset), _c_ull(length), _SPARSE if sparse else 0)
         try:
             total = max(int(volume.info()[1]) - (offset or 0), 0)
@@ -486,27 +477,6 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
         if length:
             total = min(total, length) if total else length
         with progress.transfer(ctx.out, "Download", total or None) as bar:
-            try:
-                recv_all(stream, fd, is_block, bar, sparse)
-            except BaseException as err:
-                abort_stream(stream)
-                raise failed_transfer(f"cannot receive data from volume {vol}", err, partial, created) from None
-            try:
-                os.close(fd)
-            except OSError:
-                abort_stream(stream)
-                raise VshError(f"cannot close file {file}") from None
-            finally:
-                fd = -1
-            with failing(f"cannot close volume {vol}"):
-                stream.finish()
+            target.receive(stream, bar, f"cannot receive data from volume {vol}", f"cannot close volume {vol}",
+                           partial, is_block, sparse)
             bar.finish()
-        done = True
-    finally:
-        if fd >= 0:
-            os.close(fd)
-        if not done and created:
-            try:
-                os.unlink(file)
-            except OSError:
-                pass

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import DOM, get_domain, required
+from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.schema import PARAMS, array, rows, single
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
+from vsh.i18n import fmt, msg
 
 
 # virsh completes these commands' domains among the running ones (VIR_CONNECT_LIST_DOMAINS_ACTIVE).
-_RUNNING = DOM(complete="domain:active")
+_RUNNING = DOMAIN(complete="domain:active")
 
 
 def _mountpoints(domain_opt: str) -> list[Any]:
@@ -31,22 +32,22 @@ def _mountpoints(domain_opt: str) -> list[Any]:
          group="domain", help="Freeze domain's mounted filesystems.",
          desc="Freeze domain's mounted filesystems.", opts=_mountpoints("frozen"))
 def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
-    dom = get_domain(ctx, domain)
-    with failing("Unable to freeze filesystems"):
+    dom = ctx.lookup.domain(domain)
+    with failing(msg("Unable to freeze filesystems")):
         count = dom.fsFreeze(mountpoint or None, 0)
     ctx.out.data({"count": count})
-    ctx.out.extra(f"Froze {count} filesystem(s)")
+    ctx.out.extra(fmt("Froze %d filesystem(s)\n", count), end="")
 
 
 @command("domfsthaw", schema=single("count", "integer"),
          group="domain", help="Thaw domain's mounted filesystems.",
          desc="Thaw domain's mounted filesystems.", opts=_mountpoints("thawed"))
 def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
-    dom = get_domain(ctx, domain)
-    with failing("Unable to thaw filesystems"):
+    dom = ctx.lookup.domain(domain)
+    with failing(msg("Unable to thaw filesystems")):
         count = dom.fsThaw(mountpoint or None, 0)
     ctx.out.data({"count": count})
-    ctx.out.extra(f"Thawed {count} filesystem(s)")
+    ctx.out.extra(fmt("Thawed %d filesystem(s)\n", count), end="")
 
 
 @command("domfsinfo", schema=rows(mountpoint="string", name="string", type="string", targets=array("string")),
@@ -55,14 +56,14 @@ def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
 def cmd_domfsinfo(ctx: Session, domain: str) -> None:
     from vsh.output import Column
 
-    dom = get_domain(ctx, domain)
-    with failing("Unable to get filesystem information"):
+    dom = ctx.lookup.domain(domain)
+    with failing(msg("Unable to get filesystem information")):
         infos = dom.fsInfo(0)
     rows = [{"mountpoint": m, "name": n, "type": t, "targets": list(aliases or [])} for m, n, t, aliases in infos]
     if not rows:
         ctx.out.data([])
         # virsh prints this line without a newline; the blank line after every command ends it.
-        ctx.out.extra("No filesystems are mounted in the domain", end="")
+        ctx.out.extra(fmt("No filesystems are mounted in the domain"), end="")
         return
     columns = [Column("mountpoint", "Mountpoint"), Column("name", "Name"), Column("type", "Type"),
                Column("targets", "Target", text=",".join)]
@@ -75,10 +76,10 @@ def cmd_domfsinfo(ctx: Session, domain: str) -> None:
                           conv="pulong", late=True),
                Str("mountpoint", "which mount point to trim", complete="domain-mountpoint", empty_ok=True)])
 def cmd_domfstrim(ctx: Session, domain: str, minimum: str | None, mountpoint: str | None) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     least = ctx.late("minimum", minimum) or 0
     required("mountpoint", mountpoint)
-    with failing("Unable to invoke fstrim"):
+    with failing(msg("Unable to invoke fstrim")):
         dom.fSTrim(mountpoint, least, 0)
 
 
@@ -118,7 +119,7 @@ def cmd_guestinfo(ctx: Session, domain: str, user: bool, os: bool, timezone: boo
     for name, _text, flag in _GUEST_INFO_GROUPS:
         if groups[name]:
             types |= getattr(libvirt, flag)
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     params = dom.guestInfo(types, 0)
     ctx.out.data(_snake(params), _typed_lines(params, 20))
 
@@ -132,8 +133,8 @@ def cmd_guestinfo(ctx: Session, domain: str, user: bool, os: bool, timezone: boo
          exclusive=[("enable", "disable")], requires=[("enable", "cpulist"), ("disable", "cpulist")])
 def cmd_guestvcpus(ctx: Session, domain: str, cpulist: str | None, enable: bool, disable: bool) -> None:
     if cpulist is not None and not (enable or disable):
-        raise VshError("One of options --enable or --disable is required by option --cpulist")
-    dom = get_domain(ctx, domain)
+        raise VshError(msg("One of options --enable or --disable is required by option --cpulist"))
+    dom = ctx.lookup.domain(domain)
     if cpulist is not None:
         dom.setGuestVcpus(cpulist, 1 if enable else 0, 0)
         return
@@ -148,11 +149,11 @@ def cmd_guestvcpus(ctx: Session, domain: str, cpulist: str | None, enable: bool,
 
 @command("guest-agent-timeout", group="domain", help="Set the guest agent timeout",
          desc="Set the number of seconds to wait for a response from the guest agent.",
-         opts=[DOM(), Int("timeout", "timeout seconds.", named_only=True, late=True)])
+         opts=[DOMAIN(), Int("timeout", "timeout seconds.", named_only=True, late=True)])
 def cmd_guest_agent_timeout(ctx: Session, domain: str, timeout: str | None) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     seconds = ctx.late("timeout", timeout)
     dom.agentSetResponseTimeout(libvirt.VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK if seconds is None else seconds, 0)
 
@@ -164,10 +165,10 @@ def cmd_guest_agent_timeout(ctx: Session, domain: str, timeout: str | None) -> N
 def cmd_set_user_password(ctx: Session, domain: str, user: str, password: str, encrypted: bool) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     dom.setUserPassword(user, password, libvirt.VIR_DOMAIN_PASSWORD_ENCRYPTED if encrypted else 0)
     # virsh prints this line without a newline; the blank line after every command ends it.
-    ctx.out.extra(f"Password set successfully for {user} in {dom.name()}", end="")
+    ctx.out.extra(fmt("Password set successfully for %s in %s", user, dom.name()), end="")
 
 
 @command("get-user-sshkeys", schema=single("keys", array("string")),
@@ -175,7 +176,7 @@ def cmd_set_user_password(ctx: Session, domain: str, user: str, password: str, e
          desc="Use the guest agent to query authorized SSH keys for given user",
          opts=[_RUNNING, Data("user", "user to list authorized keys for", empty_ok=True)])
 def cmd_get_user_sshkeys(ctx: Session, domain: str, user: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("user", user)
     keys = dom.authorizedSSHKeysGet(user, 0)
     # virsh prints each key with "%s": no newline between keys.
@@ -195,10 +196,10 @@ def cmd_set_user_sshkeys(ctx: Session, domain: str, user: str, file: str | None,
 
     # virsh checks the requirement before the exclusion, both before the lookup.
     if remove and file is None:
-        raise VshError("Option --file is required by option --remove")
+        raise VshError(msg("Option --%s is required by option --%s", "file", "remove"))
     if reset and remove:
-        raise VshError("Options --reset and --remove are mutually exclusive")
-    dom = get_domain(ctx, domain)
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "reset", "remove"))
+    dom = ctx.lookup.domain(domain)
     required("user", user)
     required("file", file)
     flags = 0
@@ -207,12 +208,12 @@ def cmd_set_user_sshkeys(ctx: Session, domain: str, user: str, file: str | None,
     elif not reset:
         flags = libvirt.VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND
         if file is None:
-            raise VshError("Option --file is required")
+            raise VshError(msg("Option --file is required"))
     keys: list[str] = []
     if file is not None:
         text = ctx.read_file(file)
         # g_strsplit: an empty file has no keys, a trailing newline leaves one empty key.
         keys = text.split("\n") if text else []
         if not keys:
-            raise VshError(f"File {file} contains no keys")
+            raise VshError(msg("File %s contains no keys", file))
     dom.authorizedSSHKeysSet(user, keys, flags)

@@ -20,6 +20,7 @@ from vsh.registry import command
 from vsh.schema import XML, nullable, obj
 from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Flag, Int, Opt, Str
+from vsh.i18n import _, fmt, msg
 
 #: virStorageFileFormat, the values of blockcopy --format that completion offers.
 FILE_FORMATS = ("none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop",
@@ -79,7 +80,7 @@ def timeout_ms(ctx: Session, raw: str | None) -> int:
     if seconds is None:
         return 0
     if seconds == 0 or seconds > (2**31 - 1) // 1000:
-        raise VshError(f"Numeric value '{seconds}' for <timeout> option is malformed or out of range")
+        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", seconds, "timeout"))
     return int(seconds) * 1000
 
 
@@ -89,13 +90,6 @@ def _blocking_check(blocking: bool, verbose: bool, async_: bool, friends: str) -
     for given, name in ((verbose, "verbose"), (async_, "async")):
         if given:
             raise VshError(f"--{name} requires at least one of --timeout, --wait, --pivot, or --{friends}")
-
-
-def _exclusive(**given: Any) -> None:
-    """VSH_EXCLUSIVE_OPTIONS_VAR, where virsh checks it (after reading the values)."""
-    names = [name.replace("_", "-") for name, value in given.items() if value]
-    if len(names) > 1:
-        raise VshError(f"Options --{names[0]} and --{names[1]} are mutually exclusive")
 
 
 # waiting for a block job -----------------------------------------------------------------------
@@ -178,7 +172,7 @@ class BlockJobWait:
                 try:
                     info = self.dom.blockJobInfo(self.dev, 0)
                 except libvirt.libvirtError as err:
-                    raise VshError(f"failed to query job for disk {self.dev}", cause=err) from None
+                    raise VshError(msg("failed to query job for disk %s", self.dev), cause=err) from None
                 if any(events) and self.status is not None:
                     result = self.status
                     break
@@ -201,7 +195,7 @@ class BlockJobWait:
                     try:
                         self.dom.blockJobAbort(self.dev, abort_flags)
                     except libvirt.libvirtError as err:
-                        raise VshError(f"failed to abort job for disk '{self.dev}'", cause=err) from None
+                        raise VshError(msg("failed to abort job for disk '%s'", self.dev), cause=err) from None
                     result = CANCELED
                     break
                 self.woken.wait(0.5)
@@ -218,16 +212,16 @@ def _conclude(ctx: Session, dom: Any, path: str, what: str, flags: int) -> None:
     try:
         dom.blockJobAbort(path, flags)
     except libvirt.libvirtError as err:
-        raise VshError(f"failed to {what} job for disk {path}", cause=err) from None
+        raise VshError(msg("failed to " + what + " job for disk %s", path), cause=err) from None
 
 
 def _outcome(ctx: Session, result: int, noun: str) -> None:
     """A cancelled or failed job: virsh's line, and a failure without an error message."""
     if result == CANCELED:
-        ctx.out.extra(f"\n{noun} aborted", end="")
+        ctx.out.extra("\n" + _(noun + " aborted"), end="")
         raise VshError("")
     if result == FAILED:
-        ctx.out.extra(f"\n{noun} failed", end="")
+        ctx.out.extra("\n" + _(noun + " failed"), end="")
         raise VshError("")
 
 
@@ -240,7 +234,7 @@ _BYTES = Flag("bytes", "the bandwidth limit is in bytes/s rather than MiB/s")
 
 @command("blockcommit", group="domain", help="Start a block commit operation.",
          desc="Commit changes from a snapshot down to its backing image.",
-         opts=[common.DOM(complete="domain:active"), PATH(), _BANDWIDTH,
+         opts=[common.DOMAIN(complete="domain:active"), PATH(), _BANDWIDTH,
                Str("base", "path of base file to commit into (default bottom of chain)",
                    complete="domain-disk-chain", empty_ok=True),
                Flag("shallow", "use backing file of top as base"),
@@ -269,16 +263,17 @@ def cmd_blockcommit(ctx: Session, domain: str, path: str, bandwidth: str | None,
     _string("base", base)
     _string("top", top)
     bw = block_bandwidth(bandwidth, bytes)
-    flags = ctx.flags(bytes=(bytes, libvirt.VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES),
-                      shallow=(shallow, libvirt.VIR_DOMAIN_BLOCK_COMMIT_SHALLOW),
-                      delete=(delete, libvirt.VIR_DOMAIN_BLOCK_COMMIT_DELETE),
-                      active=(active, libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE),
-                      relative=(keep_relative, libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE))
+    flags = ctx.flags(bytes=libvirt.VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES,
+                      shallow=libvirt.VIR_DOMAIN_BLOCK_COMMIT_SHALLOW,
+                      delete=libvirt.VIR_DOMAIN_BLOCK_COMMIT_DELETE,
+                      keep_relative=libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE)
+    if active:  # also implied by --pivot and --keep-overlay
+        flags |= libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE
     ms = timeout_ms(ctx, timeout)
     blocking = blocking or bool(ms)
     _blocking_check(blocking, verbose, async_, "keep-overlay")
     abort_flags = libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC if async_ else 0
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     if not blocking:
         dom.blockCommit(path, base, top, c_unsigned(bw), flags)
         ctx.out.extra("Active Block Commit started" if active else "Block Commit started", end="")
@@ -288,15 +283,15 @@ def cmd_blockcommit(ctx: Session, domain: str, path: str, bandwidth: str | None,
         result = waiter.wait()
     _outcome(ctx, result, "Commit")
     if not active:
-        ctx.out.extra("\nCommit complete", end="")
+        ctx.out.extra("\n" + _("Commit complete"), end="")
     elif pivot:
         _conclude(ctx, dom, path, "pivot", abort_flags | libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-        ctx.out.extra("\nSuccessfully pivoted", end="")
+        ctx.out.extra("\n" + _("Successfully pivoted"), end="")
     elif keep_overlay:
         _conclude(ctx, dom, path, "finish", abort_flags)
-        ctx.out.extra("\nCommit complete, overlay image kept", end="")
+        ctx.out.extra("\n" + _("Commit complete, overlay image kept"), end="")
     else:
-        ctx.out.extra("\nNow in synchronized phase", end="")
+        ctx.out.extra("\n" + _("Now in synchronized phase"), end="")
 
 
 # blockcopy ----------------------------------------------------------------------------------
@@ -304,7 +299,7 @@ def cmd_blockcommit(ctx: Session, domain: str, path: str, bandwidth: str | None,
 @command("blockcopy", schema=XML,
          group="domain", help="Start a block copy operation.",
          desc="Copy a disk backing image chain to dest.",
-         opts=[common.DOM(complete="domain:active"), PATH("fully-qualified path of source disk"),
+         opts=[common.DOMAIN(complete="domain:active"), PATH("fully-qualified path of source disk"),
                Str("dest", "path of the copy to create", empty_ok=True), _BANDWIDTH,
                Flag("shallow", "make the copy share a backing chain"),
                Flag("reuse-external", "reuse existing destination"),
@@ -341,21 +336,21 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
     gran = ctx.late("granularity", granularity) or 0
     bufsize = ctx.late("buf-size", buf_size) or 0
     # Some VIR_DOMAIN_BLOCK_REBASE_* and VIR_DOMAIN_BLOCK_COPY_* flags share their values.
-    flags = ctx.flags(shallow=(shallow, libvirt.VIR_DOMAIN_BLOCK_REBASE_SHALLOW),
-                      reuse=(reuse_external, libvirt.VIR_DOMAIN_BLOCK_REBASE_REUSE_EXT),
-                      transient=(transient_job, libvirt.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB),
-                      sync=(synchronous_writes, libvirt.VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES))
+    flags = ctx.flags(shallow=libvirt.VIR_DOMAIN_BLOCK_REBASE_SHALLOW,
+                      reuse_external=libvirt.VIR_DOMAIN_BLOCK_REBASE_REUSE_EXT,
+                      transient_job=libvirt.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB,
+                      synchronous_writes=libvirt.VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)
     ms = timeout_ms(ctx, timeout)
     blocking = blocking or bool(ms)
     abort_flags = libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC if async_ else 0
-    _exclusive(dest=dest is not None, xml=xml is not None)
-    _exclusive(format=format is not None, xml=xml is not None)
-    _exclusive(blockdev=blockdev, xml=xml is not None)
-    _exclusive(pivot=pivot, finish=finish)
+    common.exclusive(dest=dest is not None, xml=xml is not None)
+    common.exclusive(format=format is not None, xml=xml is not None)
+    common.exclusive(blockdev=blockdev, xml=xml is not None)
+    common.exclusive(pivot=pivot, finish=finish)
     if dest is None and xml is None:
-        raise VshError("need either --dest or --xml")
+        raise VshError(msg("need either --dest or --xml"))
     _blocking_check(blocking, verbose, async_, "finish")
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     waiter = BlockJobWait(ctx, dom, path, "Block Copy", verbose, ms, async_) if blocking else None
     try:
         text = ctx.read_file(xml) if xml is not None else None
@@ -367,7 +362,7 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
                     # The typed parameter is bytes/s in an unsigned long long.
                     limit = ULONG_MAX >> 20
                     if bw > limit:
-                        raise VshError(f"bandwidth must be less than {limit}")
+                        raise VshError(msg("bandwidth must be less than %llu", limit))
                     bw <<= 20
                 params[libvirt.VIR_DOMAIN_BLOCK_COPY_BANDWIDTH] = bw
             if gran:
@@ -384,12 +379,12 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
             dom.blockCopy(path, text, params or None, flags)
         else:
             flags |= libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY | ctx.flags(
-                dev=(blockdev, libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY_DEV),
-                raw=(format == "raw", libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY_RAW),
-                bytes=(bytes, libvirt.VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES))
+                blockdev=libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY_DEV, bytes=libvirt.VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES)
+            if format == "raw":
+                flags |= libvirt.VIR_DOMAIN_BLOCK_REBASE_COPY_RAW
             dom.blockRebase(path, dest, c_unsigned(bw), flags)
         if waiter is None:
-            ctx.out.extra("Block Copy started", end="")
+            ctx.out.extra(fmt("Block Copy started"), end="")
             return
         result = waiter.wait()
     finally:
@@ -398,19 +393,19 @@ def cmd_blockcopy(ctx: Session, domain: str, path: str, dest: str | None, bandwi
     _outcome(ctx, result, "Copy")
     if pivot:
         _conclude(ctx, dom, path, "pivot", abort_flags | libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-        ctx.out.extra("\nSuccessfully pivoted", end="")
+        ctx.out.extra("\n" + _("Successfully pivoted"), end="")
     elif finish:
         _conclude(ctx, dom, path, "finish", abort_flags)
-        ctx.out.extra("\nSuccessfully copied", end="")
+        ctx.out.extra("\n" + _("Successfully copied"), end="")
     else:
-        ctx.out.extra("\nNow in mirroring phase", end="")
+        ctx.out.extra("\n" + _("Now in mirroring phase"), end="")
 
 
 # blockpull ----------------------------------------------------------------------------------
 
 @command("blockpull", group="domain", help="Populate a disk from its backing image.",
          desc="Populate a disk from its backing image.",
-         opts=[common.DOM(complete="domain:active"), PATH(), _BANDWIDTH,
+         opts=[common.DOMAIN(complete="domain:active"), PATH(), _BANDWIDTH,
                Str("base", "path of backing file in chain for a partial pull", complete="domain-disk-chain",
                    empty_ok=True),
                Flag("wait", "wait for job to finish"),
@@ -430,7 +425,7 @@ def cmd_blockpull(ctx: Session, domain: str, path: str, bandwidth: str | None, b
     bw = block_bandwidth(bandwidth, bytes)
     ms = timeout_ms(ctx, timeout)
     flags = libvirt.VIR_DOMAIN_BLOCK_REBASE_RELATIVE if keep_relative else 0
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
 
     def start() -> None:
         if base is not None or flags:
@@ -441,13 +436,13 @@ def cmd_blockpull(ctx: Session, domain: str, path: str, bandwidth: str | None, b
 
     if not wait:
         start()
-        ctx.out.extra("Block Pull started", end="")
+        ctx.out.extra(fmt("Block Pull started"), end="")
         return
     with BlockJobWait(ctx, dom, path, "Block Pull", verbose, ms, async_) as waiter:
         start()
         result = waiter.wait()
     _outcome(ctx, result, "Pull")
-    ctx.out.extra("\nPull complete", end="")
+    ctx.out.extra("\n" + _("Pull complete"), end="")
 
 
 # blockjob -----------------------------------------------------------------------------------
@@ -461,7 +456,7 @@ _NO_BYTES: set[int] = set()
                                                      end="integer"))),
          group="domain", help="Manage active block operations",
          desc="Query, adjust speed, or cancel active block operations.",
-         opts=[common.DOM(complete="domain:active"), PATH(),
+         opts=[common.DOMAIN(complete="domain:active"), PATH(),
                Flag("abort", "abort the active job on the specified disk"),
                Flag("async", "implies --abort; request but don't wait for job end"),
                Flag("pivot", "implies --abort; conclude and pivot a copy or commit job"),
@@ -477,15 +472,15 @@ def cmd_blockjob(ctx: Session, domain: str, path: str, abort: bool, pivot: bool,
     import libvirt
 
     async_ = bool(kw.get("async"))
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     _string("path", path)
     if bandwidth is not None:
         bw = block_bandwidth(bandwidth, bytes)
         dom.blockJobSetSpeed(path, c_unsigned(bw), libvirt.VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES if bytes else 0)
         return
     if abort or pivot or async_:
-        dom.blockJobAbort(path, ctx.flags(async_=(async_, libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC),
-                                          pivot=(pivot, libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)))
+        dom.blockJobAbort(path, ctx.flags(async_=libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC,
+                                          pivot=libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT))
         return
     _job_info(ctx, dom, path, raw, bytes)
 
@@ -516,13 +511,13 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
             unit = "MiB/s"
         else:
             if (speed << 20) > ULONG_MAX:
-                raise VshError(f"overflow in converting {speed} MiB/s to bytes\n")
+                raise VshError(msg("overflow in converting %ld MiB/s to bytes\n", speed))
             speed <<= 20
     if not job:
         if ctx.out.json:
             ctx.out.data({"target": path, "job": None})
         elif not raw:
-            ctx.out.extra(f"No current block job for {path}", end="")
+            ctx.out.extra(fmt("No current block job for %s", path), end="")
         return
     kind, cur, end = int(job.get("type", 0)), int(job.get("cur", 0)), int(job.get("end", 0))
     if ctx.out.json:
@@ -533,7 +528,7 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
     if raw:
         # virsh prints a type it has no name for as "(null)".
         name = JOB_TYPES[kind] if 0 <= kind < len(JOB_TYPES) else "(null)"
-        ctx.out.print(f" type={name}\n bandwidth={int(job.get('bandwidth', 0))}\n cur={cur}\n end={end}")
+        ctx.out.write(fmt(" type=%s\n bandwidth=%lu\n cur=%llu\n end=%llu\n", name, int(job.get('bandwidth', 0)), cur, end))
         return
     from vsh.progress import TEXT, Progress
 
@@ -550,7 +545,7 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
 
 @command("blockresize", group="domain", help="Resize block device of domain.",
          desc="Resize block device of domain.",
-         opts=[common.DOM(complete="domain:active"), PATH("Fully-qualified path of block device"),
+         opts=[common.DOMAIN(complete="domain:active"), PATH("Fully-qualified path of block device"),
                Int("size", "New size of the block device, as scaled integer (default KiB)", conv="scaled",
                    scale=1024, required=True, late=True)], json=False)
 def cmd_blockresize(ctx: Session, domain: str, path: str, size: str) -> None:
@@ -564,21 +559,21 @@ def cmd_blockresize(ctx: Session, domain: str, path: str, size: str) -> None:
         value //= 1024
     else:
         flags = libvirt.VIR_DOMAIN_BLOCK_RESIZE_BYTES
-    dom = common.get_domain(ctx, domain)
-    with failing(f"Failed to resize block device '{path}'"):
+    dom = ctx.lookup.domain(domain)
+    with failing(msg("Failed to resize block device '%s'", path)):
         dom.blockResize(path, c_unsigned(value), flags)
-    ctx.out.extra(f"Block device '{path}' is resized", end="")
+    ctx.out.extra(fmt("Block device '%s' is resized", path), end="")
 
 
 @command("domblkthreshold", group="domain",
          help="set the threshold for block-threshold event for a given block device or it's backing chain element",
          desc="set threshold for block-threshold event for a block device",
-         opts=[common.DOM(complete="domain:active"),
+         opts=[common.DOMAIN(complete="domain:active"),
                Data("dev", "device to set threshold for", complete="domain-disk", empty_ok=True),
                Int("threshold", "threshold as a scaled number (by default bytes)", conv="scaled", required=True,
                    late=True)], json=False)
 def cmd_domblkthreshold(ctx: Session, domain: str, dev: str, threshold: str) -> None:
     _string("dev", dev)
     value = ctx.late("threshold", threshold)
-    dom = common.get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     dom.setBlockThreshold(dev, c_unsigned(value), 0)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import DOMAIN
+from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError
 from vsh.registry import command
 from vsh.schema import obj, rows, single
 from vsh.session import Session
 from vsh.spec import Flag, Str
+from vsh.i18n import msg
 
 # The graphics types domdisplay tries, in virsh's order.
 _SCHEMES = ("vnc", "spice", "rdp")
@@ -117,10 +118,9 @@ def cmd_domdisplay(ctx: Session, domain: str, include_password: bool, type: str 
 
     dom = ctx.lookup.domain(domain)
     if not dom.isActive():
-        raise VshError("Domain is not running")
-    if type == "":
-        raise VshError("Failed to get option 'type': Option argument is empty")
-    tree = _live_xml(dom, ctx.flags(secure=(include_password, libvirt.VIR_DOMAIN_XML_SECURE)))
+        raise VshError(msg("Domain is not running"))
+    required("type", type)
+    tree = _live_xml(dom, ctx.flags(include_password=libvirt.VIR_DOMAIN_XML_SECURE))
     found = []
     for scheme in _SCHEMES:
         if not all and type is not None and type != scheme:
@@ -136,8 +136,8 @@ def cmd_domdisplay(ctx: Session, domain: str, include_password: bool, type: str 
         ctx.out.data(found, "".join(d["uri"] + ("\n" if all else "") for d in found))
         return
     if type is not None:
-        raise VshError(f"No graphical display with type '{type}' found")
-    raise VshError("No graphical display found")
+        raise VshError(msg("No graphical display with type '%s' found", type))
+    raise VshError(msg("No graphical display found"))
 
 
 @command("vncdisplay", schema=obj(listen="string?", display="integer", text="string"),
@@ -147,12 +147,12 @@ def cmd_domdisplay(ctx: Session, domain: str, include_password: bool, type: str 
 def cmd_vncdisplay(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     if not dom.isActive():
-        raise VshError("Domain is not running")
+        raise VshError(msg("Domain is not running"))
     tree = _live_xml(dom)
     base = "/domain/devices/graphics[@type='vnc'][1]"
     port = _xpath_int(tree, f"{base}/@port")
     if port is None:
-        raise VshError("Failed to get VNC port. Is this domain using VNC?")
+        raise VshError(msg("Failed to get VNC port. Is this domain using VNC?"))
     listen = _first(tree, f"{base}/@listen")
     if listen is None:
         listen = _first(tree, f"{base}/listen/@address")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import CONFIG, CURRENT, DOM, DOMAIN, LIVE, get_domain, int_opt, required
+from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, int_opt, required
 from vsh.cpulist import cpu_count, cpus_of, format_cpumap, parse_cpulist
 from vsh.errors import VshError, failing
 from vsh.output import Column
@@ -18,18 +18,13 @@ from vsh.schema import array, nullable, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.typedparams import shown_value
+from vsh.i18n import _, fmt, msg, printf
 
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
 
 
 _AFFECT = [CONFIG, LIVE, CURRENT]
-
-
-def _affect(ctx: Session, config: bool, live: bool) -> int:
-    import libvirt
-
-    return ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
 
 
 def _as_c_int(value: int) -> int:
@@ -55,8 +50,8 @@ def _vcpu_count(dom: Any, flags: int) -> int:
     if (flags & libvirt.VIR_DOMAIN_AFFECT_LIVE and dom.isActive() < 1) or (
             flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG and dom.isPersistent() < 1):
         if flags & libvirt.VIR_DOMAIN_AFFECT_LIVE:
-            raise VshError("cannot get vcpupin for offline domain")
-        raise VshError("cannot get vcpupin for transient domain")
+            raise VshError(msg("cannot get vcpupin for offline domain"))
+        raise VshError(msg("cannot get vcpupin for transient domain"))
     try:
         return int(dom.vcpusFlags(flags | libvirt.VIR_DOMAIN_VCPU_MAXIMUM))
     except libvirt.libvirtError as err:
@@ -72,13 +67,13 @@ def _vcpu_count(dom: Any, flags: int) -> int:
     try:
         return int(text or "")
     except ValueError:
-        raise VshError("Failed to retrieve maximum vcpu count") from None
+        raise VshError(msg("Failed to retrieve maximum vcpu count")) from None
 
 
 @command("vcpupin", schema=rows(vcpu="integer", affinity=array("integer")),
          group="domain", help="control or query domain vcpu affinity",
          desc="Pin domain VCPUs to host physical CPUs.",
-         opts=[DOM(), Int("vcpu", "vcpu number", conv="puint", complete="domain-vcpu", late=True),
+         opts=[DOMAIN(), Int("vcpu", "vcpu number", conv="puint", complete="domain-vcpu", late=True),
                Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
                    complete="host-cpu", comma=True),
                *_AFFECT],
@@ -87,20 +82,20 @@ def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None
                 current: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
+    flags = affect(ctx)
     if cpulist is None and live and config:
-        raise VshError("Options --live and --config are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "live", "config"))
     number = ctx.late("vcpu", vcpu)
     if cpulist is not None and number is None:
-        raise VshError("vcpupin: Missing vCPU number in pin mode.")
+        raise VshError(msg("vcpupin: Missing vCPU number in pin mode."))
     maxcpu = cpu_count(ctx.conn)
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     if cpulist is None:
         ncpus = _vcpu_count(dom, flags)
         if number is not None and number >= ncpus:
             where = "live" if flags & libvirt.VIR_DOMAIN_AFFECT_LIVE or (
                 not flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG and dom.isActive() == 1) else "persistent"
-            raise VshError(f"vcpu {number} is out of range of {where} cpu count {ncpus}")
+            raise VshError(msg("vcpu %d is out of range of " + where + " cpu count %d", number, ncpus))
         from vsh.capi import vcpu_pin_info
 
         maps = vcpu_pin_info(dom, ncpus, maxcpu, flags)
@@ -121,7 +116,7 @@ def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None
 @command("emulatorpin", schema=single("affinity", array("integer")),
          group="domain", help="control or query domain emulator affinity",
          desc="Pin domain emulator threads to host physical CPUs.",
-         opts=[DOM(), Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
+         opts=[DOMAIN(), Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
                           complete="host-cpu", comma=True),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
@@ -129,13 +124,13 @@ def cmd_emulatorpin(ctx: Session, domain: str, cpulist: str | None, config: bool
                     current: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
+    flags = affect(ctx)
     given = config or live or current
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     maxcpu = cpu_count(ctx.conn)
     if cpulist is None:
         cpumap = dom.emulatorPinInfo(flags)[:maxcpu]
-        ctx.out.extra("emulator: CPU Affinity")
+        ctx.out.extra(printf("%s %s", _("emulator:"), _("CPU Affinity")))
         ctx.out.extra("----------------------------------")
         ctx.out.extra("       *: ", end="")
         ctx.out.data({"affinity": cpus_of(cpumap)}, format_cpumap(cpumap) + "\n")
@@ -151,24 +146,24 @@ def _iothread_id(ctx: Session, raw: str | None) -> int:
     """The --id of iothreadadd/set/del: an int, and a positive one."""
     value = ctx.late("id", raw)
     if value <= 0:
-        raise VshError(f"Invalid IOThread id value: '{value}'")
+        raise VshError(msg("Invalid IOThread id value: '%d'", value))
     return int(value)
 
 
 @command("iothreadinfo", schema=rows(iothread="integer", affinity=array("integer")),
          group="domain", help="view domain IOThreads",
          desc="Returns basic information about the domain IOThreads.",
-         opts=[DOM(), *_AFFECT], exclusive=_CURRENT_EXCLUSIVE)
+         opts=[DOMAIN(), *_AFFECT], exclusive=_CURRENT_EXCLUSIVE)
 def cmd_iothreadinfo(ctx: Session, domain: str, config: bool, live: bool, current: bool) -> None:
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
-    with failing("Unable to get domain IOThreads information"):
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
+    with failing(msg("Unable to get domain IOThreads information")):
         infos = dom.ioThreadInfo(flags)
     if not infos:
         if ctx.out.json:
             ctx.out.data([])
         else:
-            ctx.out.extra("No IOThreads found for the domain", end="")
+            ctx.out.extra(fmt("No IOThreads found for the domain"), end="")
         return
     rows = _affinity_rows([("iothread", n, m) for n, m in infos])
     ctx.out.table([Column("iothread", "IOThread ID"), Column("text", "CPU Affinity")], rows,
@@ -177,15 +172,15 @@ def cmd_iothreadinfo(ctx: Session, domain: str, config: bool, live: bool, curren
 
 @command("iothreadpin", group="domain", json=False, help="control domain IOThread affinity",
          desc="Pin domain IOThreads to host physical CPUs.",
-         opts=[DOM(), Int("iothread", "IOThread ID number", conv="puint", required=True, late=True,
+         opts=[DOMAIN(), Int("iothread", "IOThread ID number", conv="puint", required=True, late=True,
                           complete="domain-iothread"),
                Data("cpulist", "host cpu number(s) to set", empty_ok=True, complete="host-cpu", comma=True),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_iothreadpin(ctx: Session, domain: str, iothread: str, cpulist: str, config: bool, live: bool,
                     current: bool) -> None:
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     number = ctx.late("iothread", iothread)
     required("cpulist", cpulist)
     cpumap = parse_cpulist(cpulist, cpu_count(ctx.conn))
@@ -194,11 +189,11 @@ def cmd_iothreadpin(ctx: Session, domain: str, iothread: str, cpulist: str, conf
 
 @command("iothreadadd", group="domain", json=False, help="add an IOThread to the guest domain",
          desc="Add an IOThread to the guest domain.",
-         opts=[DOM(), Int("id", "iothread for the new IOThread", required=True, late=True), *_AFFECT],
+         opts=[DOMAIN(), Int("id", "iothread for the new IOThread", required=True, late=True), *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_iothreadadd(ctx: Session, domain: str, id: str, config: bool, live: bool, current: bool) -> None:
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     dom.addIOThread(_iothread_id(ctx, id), flags)
 
 
@@ -212,7 +207,7 @@ _IOTHREAD_PARAMS = (("poll-max-ns", "poll_max_ns", "ullong", "pulong"),
 
 @command("iothreadset", group="domain", json=False, help="modifies an existing IOThread of the guest domain",
          desc="Modifies an existing IOThread of the guest domain.",
-         opts=[DOM(), Int("id", "iothread id of existing IOThread", required=True, late=True,
+         opts=[DOMAIN(), Int("id", "iothread id of existing IOThread", required=True, late=True,
                           complete="domain-iothread"),
                Int("poll-max-ns", "set the maximum IOThread polling time in ns", conv="pulong", late=True),
                Int("poll-grow", "set the value to increase the IOThread polling time", conv="puint", late=True),
@@ -227,8 +222,8 @@ def cmd_iothreadset(ctx: Session, domain: str, id: str, poll_max_ns: str | None,
                     config: bool, live: bool, current: bool) -> None:
     from vsh.capi import TypedParam, set_params
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     number = _iothread_id(ctx, id)
     raw = {"poll-max-ns": poll_max_ns, "poll-grow": poll_grow, "poll-shrink": poll_shrink,
            "thread-pool-min": thread_pool_min, "thread-pool-max": thread_pool_max}
@@ -238,19 +233,19 @@ def cmd_iothreadset(ctx: Session, domain: str, id: str, poll_max_ns: str | None,
         if value is not None:
             params.append(TypedParam(field, kind, value))
     if not params:
-        raise VshError("Not enough arguments passed, nothing to set")
+        raise VshError(msg("Not enough arguments passed, nothing to set"))
     set_params(dom, "virDomainSetIOThreadParams", params, flags, lead=[number])
 
 
 @command("iothreaddel", group="domain", json=False, help="delete an IOThread from the guest domain",
          desc="Delete an IOThread from the guest domain.",
-         opts=[DOM(), Int("id", "iothread_id for the IOThread to delete", required=True, late=True,
+         opts=[DOMAIN(), Int("id", "iothread_id for the IOThread to delete", required=True, late=True,
                           complete="domain-iothread"),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_iothreaddel(ctx: Session, domain: str, id: str, config: bool, live: bool, current: bool) -> None:
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     dom.delIOThread(_iothread_id(ctx, id), flags)
 
 
@@ -284,11 +279,11 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
     per_cpu = False
     if first is not None:
         if first < 0:
-            raise VshError("Invalid value for start CPU")
+            raise VshError(msg("Invalid value for start CPU"))
         per_cpu = True
     if shown is not None:
         if shown < 0:
-            raise VshError("Invalid value for number of CPUs to show")
+            raise VshError(msg("Invalid value for number of CPUs to show"))
         per_cpu = True
     if not total and not per_cpu:
         total = per_cpu = True
@@ -324,7 +319,7 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
             if not sums:
                 text.append("No total stats available")
                 return
-            text.append("Total:\n" + "".join(_cpu_field(k, v) for k, v in sums.items()))
+            text.append(_("Total:\n") + "".join(_cpu_field(k, v) for k, v in sums.items()))
             obj["total"] = _cpu_keys(sums)
     finally:
         ctx.out.write("".join(text))

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain, required
+from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.schema import XML
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Str
 from vsh.xmlbuild import buffer_escape
+from vsh.i18n import fmt, msg
 
 PERSISTENT = Flag("persistent", "make live change persistent")
 
@@ -21,12 +22,11 @@ PERSISTENT = Flag("persistent", "make live change persistent")
 _EXCLUSIVE = [("persistent", "current"), ("current", "live"), ("current", "config")]
 
 
-def _flags(ctx: Session, dom: Any, persistent: bool, config: bool, live: bool) -> int:
+def _flags(ctx: Session, dom: Any, persistent: bool) -> int:
     """--persistent means --config, plus --live when the domain runs."""
     import libvirt
 
-    flags = ctx.flags(config=(config or persistent, libvirt.VIR_DOMAIN_AFFECT_CONFIG),
-                      live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
+    flags = affect(ctx) | ctx.flags(persistent=libvirt.VIR_DOMAIN_AFFECT_CONFIG)
     if persistent and dom.isActive() == 1:
         flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
     return flags
@@ -35,43 +35,46 @@ def _flags(ctx: Session, dom: Any, persistent: bool, config: bool, live: bool) -
 _FILE = Data("file", "XML file", complete="file", empty_ok=True)
 
 
-def _device(ctx: Session, attach: bool, domain: str, file: str, persistent: bool, config: bool, live: bool,
-            current: bool) -> None:
-    dom = get_domain(ctx, domain)
-    flags = _flags(ctx, dom, persistent, config, live)
+def _device(ctx: Session, attach: bool, domain: str, file: str, persistent: bool, current: bool) -> None:
+    dom = ctx.lookup.domain(domain)
+    flags = _flags(ctx, dom, persistent)
     required("file", file)
     xml = ctx.read_file(file)
     verb = "attach" if attach else "detach"
-    with failing(f"Failed to {verb} device from {file}"):
+    with failing(msg("Failed to " + verb + " device from %s", file)):
         if flags or current:
             (dom.attachDeviceFlags if attach else dom.detachDeviceFlags)(xml, flags)
         else:
             (dom.attachDevice if attach else dom.detachDevice)(xml)
-    ctx.out.extra(f"Device {verb}ed successfully")
+    ctx.out.extra(fmt("Device " + verb + "ed successfully\n"), end="")
 
 
 @command("attach-device", group="domain", help="attach device from an XML file",
          desc="Attach device from an XML <file>.",
-         opts=[DOM(), _FILE, PERSISTENT, CONFIG, LIVE, CURRENT], exclusive=_EXCLUSIVE)
+         opts=[DOMAIN(), _FILE, PERSISTENT, CONFIG, LIVE, CURRENT], exclusive=_EXCLUSIVE)
 def cmd_attach_device(ctx: Session, domain: str, file: str, persistent: bool, config: bool, live: bool,
                       current: bool) -> None:
-    _device(ctx, True, domain, file, persistent, config, live, current)
+    _device(ctx, True, domain, file, persistent, current)
 
 
 @command("detach-device", group="domain", help="detach device from an XML file",
          desc="Detach device from an XML <file>",
-         opts=[DOM(), _FILE, PERSISTENT, CONFIG, LIVE, CURRENT], exclusive=_EXCLUSIVE)
+         opts=[DOMAIN(), _FILE, PERSISTENT, CONFIG, LIVE, CURRENT], exclusive=_EXCLUSIVE)
 def cmd_detach_device(ctx: Session, domain: str, file: str, persistent: bool, config: bool, live: bool,
                       current: bool) -> None:
-    _device(ctx, False, domain, file, persistent, config, live, current)
+    _device(ctx, False, domain, file, persistent, current)
 
 
 def find_disk(xml: str, path: str) -> Any:
-    """virshFindDisk: the <disk> whose target or source is `path`, or None."""
+    """virshFindDisk: the <disk> whose target or source is `path`, or None; a domain without
+    any disk fails as virsh's search for disks does."""
     from lxml import etree
 
     root = etree.fromstring(xml.encode("utf-8"))
-    for disk in root.findall("devices/disk"):
+    disks = root.findall("devices/disk")
+    if not disks:
+        raise VshError("Failed to get disk information")
+    for disk in disks:
         target = disk.find("target")
         if target is not None and target.get("dev") == path:
             return disk
@@ -83,7 +86,7 @@ def find_disk(xml: str, path: str) -> Any:
 
 @command("detach-disk", schema=XML,
          group="domain", help="detach disk device", desc="Detach disk device.",
-         opts=[DOM(), Data("target", "target of disk device", complete="domain-disk", empty_ok=True),
+         opts=[DOMAIN(), Data("target", "target of disk device", complete="domain-disk", empty_ok=True),
                PERSISTENT, CONFIG, LIVE, CURRENT,
                Flag("print-xml", "print XML document rather than detach the disk")],
          exclusive=_EXCLUSIVE)
@@ -92,27 +95,26 @@ def cmd_detach_disk(ctx: Session, domain: str, target: str, persistent: bool, co
     import libvirt
     from lxml import etree
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("target", target)
-    flags = ctx.flags(config=(config or persistent, libvirt.VIR_DOMAIN_AFFECT_CONFIG),
-                      live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
+    flags = affect(ctx) | ctx.flags(persistent=libvirt.VIR_DOMAIN_AFFECT_CONFIG)
     # Only a change to the definition alone looks at the inactive XML.
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if flags == libvirt.VIR_DOMAIN_AFFECT_CONFIG else 0)
     if persistent and dom.isActive() == 1:
         flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
     disk = find_disk(xml, target)
     if disk is None:
-        raise VshError(f"No disk found whose source path or target is {target}")
+        raise VshError(msg("No disk found whose source path or target is %s", target))
     disk_xml = etree.tostring(disk, encoding="unicode", with_tail=False)
     if print_xml:
         ctx.out.data({"xml": disk_xml}, disk_xml)
         return
-    with failing("Failed to detach disk"):
+    with failing(msg("Failed to detach disk")):
         if flags or current:
             dom.detachDeviceFlags(disk_xml, flags)
         else:
             dom.detachDevice(disk_xml)
-    ctx.out.extra("Disk detached successfully")
+    ctx.out.extra(fmt("Disk detached successfully\n"), end="")
 
 
 class _Line(Exception):
@@ -140,27 +142,27 @@ def find_interface(xml: str, kind: str, mac: str | None) -> Any:
     root = etree.fromstring(xml.encode("utf-8"))
     found = [i for i in root.findall("devices/interface") if i.get("type") == kind]
     if not found:
-        raise VshError(f"No interface found whose type is {kind}")
+        raise VshError(msg("No interface found whose type is %s", kind))
     if mac is None:
         if len(found) > 1:
-            raise VshError(f"Domain has {len(found)} interfaces. Please specify which one to detach using --mac")
+            raise VshError(msg("Domain has %zd interfaces. Please specify which one to detach using --mac", len(found)))
         return found[0]
     match = None
     for iface in found:
         for node in iface.findall("mac"):
             if _mac_key(node.get("address", "")) == _mac_key(mac):
                 if match is not None:
-                    raise VshError(f"Domain has multiple interfaces matching MAC address {mac}. You must use "
-                                   "detach-device and specify the device pci address to remove it.")
+                    raise VshError(msg("Domain has multiple interfaces matching MAC address %s. You must use detach-device and "
+                                       "specify the device pci address to remove it.", mac))
                 match = iface
     if match is None:
-        raise VshError(f"No interface with MAC address {mac} was found")
+        raise VshError(msg("No interface with MAC address %s was found", mac))
     return match
 
 
 @command("detach-interface", schema=XML,
          group="domain", help="detach network interface", desc="Detach network interface.",
-         opts=[DOM(), Data("type", "network interface type", empty_ok=True),
+         opts=[DOMAIN(), Data("type", "network interface type", empty_ok=True),
                Str("mac", "MAC address", empty_ok=True, complete="domain-mac"),
                PERSISTENT, CONFIG, LIVE, CURRENT,
                Flag("print-xml", "print XML document rather than detach the interface")],
@@ -171,11 +173,10 @@ def cmd_detach_interface(ctx: Session, domain: str, type: str, mac: str | None, 
     from lxml import etree
 
     failed = _Line("Failed to detach interface")
-    dom = get_domain(ctx, domain)
-    flags = _flags(ctx, dom, persistent, config, live)
+    dom = ctx.lookup.domain(domain)
+    flags = _flags(ctx, dom, persistent)
     for name, value in (("type", type), ("mac", mac)):
-        if value == "":
-            raise VshError(f"Failed to get option '{name}': Option argument is empty", cause=failed)
+        required(name, value, cause=failed)
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG else 0)
     try:
         iface = find_interface(xml, type, mac)
@@ -186,12 +187,12 @@ def cmd_detach_interface(ctx: Session, domain: str, type: str, mac: str | None, 
     if print_xml:
         ctx.out.data({"xml": iface_xml}, iface_xml)
         return
-    with failing("Failed to detach interface"):
+    with failing(msg("Failed to detach interface")):
         if flags or current:
             dom.detachDeviceFlags(iface_xml, flags)
         else:
             dom.detachDevice(iface_xml)
-    ctx.out.extra("Interface detached successfully")
+    ctx.out.extra(fmt("Interface detached successfully\n"), end="")
 
 
 # attach-interface ---------------------------------------------------------------------------------
@@ -223,14 +224,14 @@ def _rates(text: str) -> list[int]:
     """virshParseRateStr: average,peak,burst,floor; empty fields stay 0."""
     fields = text.split(",")
     if not 1 <= len(fields) <= 4:
-        raise VshError(f"Rate string '{text}' has too many fields")
+        raise VshError(msg("Rate string '%s' has too many fields", text))
     values = [0, 0, 0, 0]
     for i, field in enumerate(fields):
         if field == "":
             continue
         parsed = _strtoul(field, 10)
         if parsed is None or parsed[1] or parsed[0] >= 2**64:
-            raise VshError(f"field '{('average', 'peak', 'burst', 'floor')[i]}' is malformed")
+            raise VshError(msg("field '%s' is malformed", ('average', 'peak', 'burst', 'floor')[i]))
         values[i] = parsed[0]
     return values
 
@@ -254,7 +255,7 @@ def _pci_address(text: str) -> tuple[int, int, int, int] | None:
 
 @command("attach-interface", schema=XML,
          group="domain", help="attach network interface", desc="Attach new network interface.",
-         opts=[DOM(), Data("type", "network interface type", empty_ok=True),
+         opts=[DOMAIN(), Data("type", "network interface type", empty_ok=True),
                Data("source", "source of network interface", empty_ok=True),
                Str("target", "target network name", empty_ok=True),
                Str("mac", "MAC address", empty_ok=True),
@@ -279,22 +280,22 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
                         ("script", script), ("model", model), ("alias", alias), ("inbound", inbound),
                         ("outbound", outbound), ("source-mode", source_mode)):
         required(name, value)
-    unsupported = VshError(f"No support for {type} in command 'attach-interface'")
+    unsupported = VshError(msg("No support for %s in command 'attach-interface'", type))
     if type not in _NET_TYPES:
         raise unsupported
     if source_mode is not None and source_mode not in _SOURCE_MODES:
-        raise VshError(f"Invalid source mode: {source_mode}")
+        raise VshError(msg("Invalid source mode: %s", source_mode))
     rate_in = rate_out = None
     if inbound is not None:
         rate_in = _rates(inbound)
         if not rate_in[0] and not rate_in[3]:
-            raise VshError("either inbound average or floor is mandatory")
+            raise VshError(msg("either inbound average or floor is mandatory"))
     if outbound is not None:
         rate_out = _rates(outbound)
         if rate_out[0] == 0:
-            raise VshError("outbound average is mandatory")
+            raise VshError(msg("outbound average is mandatory"))
         if rate_out[3]:
-            raise VshError("outbound floor is unsupported yet")
+            raise VshError(msg("outbound floor is unsupported yet"))
     root = root("interface", {"type": type, **({"managed": "yes"} if managed else {})})
     if type in ("network", "bridge"):
         child(root, "source", attrs={type: source})
@@ -303,13 +304,13 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
     elif type == "hostdev":
         pci = _pci_address(source)
         if pci is None:
-            raise VshError(f"cannot parse pci address '{source}' for network interface")
+            raise VshError(msg("cannot parse pci address '%s' for network interface", source))
         src = child(root, "source")
         child(src, "address", attrs={"type": "pci", "domain": f"0x{pci[0]:04x}", "bus": f"0x{pci[1]:02x}",
                                       "slot": f"0x{pci[2]:02x}", "function": f"0x{pci[3]}"})
     elif type == "vhostuser":
         if source_mode is None:
-            raise VshError("source-mode is mandatory")
+            raise VshError(msg("source-mode is mandatory"))
         child(root, "source", attrs={"type": "unix", "path": source, "mode": source_mode})
     else:
         raise unsupported
@@ -330,14 +331,14 @@ def cmd_attach_interface(ctx: Session, domain: str, type: str, source: str, targ
     if print_xml:
         ctx.out.data({"xml": xml}, xml)
         return
-    dom = get_domain(ctx, domain)
-    flags = _flags(ctx, dom, persistent, config, live)
-    with failing("Failed to attach interface"):
+    dom = ctx.lookup.domain(domain)
+    flags = _flags(ctx, dom, persistent)
+    with failing(msg("Failed to attach interface")):
         if flags or current:
             dom.attachDeviceFlags(xml, flags)
         else:
             dom.attachDevice(xml)
-    ctx.out.extra("Interface attached successfully")
+    ctx.out.extra(fmt("Interface attached successfully\n"), end="")
 
 
 # attach-disk ---------------------------------------------------------------------------------------
@@ -387,7 +388,7 @@ def _disk_opt(name: str, help: str) -> Any:
 
 @command("attach-disk", schema=XML,
          group="domain", help="attach disk device", desc="Attach new disk device.",
-         opts=[DOM(), Data("source", "source of disk device or name of network disk", complete="file",
+         opts=[DOMAIN(), Data("source", "source of disk device or name of network disk", complete="file",
                            empty_ok=True),
                Data("target", "target of disk device", empty_ok=True),
                _disk_opt("targetbus", "target bus of disk device"),
@@ -423,16 +424,16 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
                              ("source-host-socket", "source-protocol"),
                              ("source-host-socket", "source-host-transport")):
         if given[opt_name] is not None and given[needed] is None:
-            raise VshError(f"Option --{needed} is required by option --{opt_name}")
+            raise VshError(msg("Option --%s is required by option --%s", needed, opt_name))
     if given["source-host-name"] is not None and given["source-host-socket"] is not None:
-        raise VshError("Options --source-host-name and --source-host-socket are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "source-host-name", "source-host-socket"))
     for name in _DISK_STRINGS:
         required(name, given[name])
     target: str = given["target"] or ""  # <target> is required: the grammar saw it
     driver, protocol, mode = given["driver"], given["source-protocol"], given["mode"]
     stype = given["sourcetype"]
     if stype is not None and stype not in ("file", "block", "network"):
-        raise VshError(f"Unknown source type: '{stype}'")
+        raise VshError(msg("Unknown source type: '%s'", stype))
     if stype is None:
         if protocol is not None:
             stype = "network"
@@ -445,12 +446,12 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
                 except (OSError, ValueError):
                     pass
     if (stype == "network") != (protocol is not None):
-        raise VshError("--source-protocol option requires --sourcetype network")
+        raise VshError(msg("--source-protocol option requires --sourcetype network"))
     if mode is not None and mode not in ("readonly", "shareable"):
-        raise VshError(f"No support for {mode} in command 'attach-disk'")
+        raise VshError(msg("No support for %s in command 'attach-disk'", mode))
     wwn = given["wwn"]
     if wwn is not None and not _valid_wwn(wwn):
-        raise VshError(f"internal error: Malformed wwn: {wwn}")
+        raise VshError(msg("internal error: %s", msg("Malformed wwn: %s", wwn)))
 
     def attrs(*pairs: tuple[str, str | None]) -> str:
         return "".join(f" {k}='{buffer_escape(v)}'" for k, v in pairs if v is not None)
@@ -488,14 +489,14 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
     if given["address"] is not None:
         parsed = _disk_address(given["address"])
         if parsed is None:
-            raise VshError("Invalid address.")
+            raise VshError(msg("Invalid address."))
         kind, n = parsed
         if target.startswith("vd") and kind not in ("pci", "ccw"):
-            raise VshError("expecting a pci:0000.00.00.00 or ccw:00.0.0000 address.")
+            raise VshError(msg("expecting a pci:0000.00.00.00 or ccw:00.0.0000 address."))
         if target.startswith("sd") and kind not in ("scsi", "usb", "sata"):
-            raise VshError("expecting a scsi:00.00.00 or usb:00.00 or sata:00.00.00 address.")
+            raise VshError(msg("expecting a scsi:00.00.00 or usb:00.00 or sata:00.00.00 address."))
         if target.startswith("hd") and kind != "ide":
-            raise VshError("expecting an ide:00.00.00 address.")
+            raise VshError(msg("expecting an ide:00.00.00 address."))
         if kind == "pci":
             multi = " multifunction='on'" if multifunction else ""
             lines.append(f"  <address type='pci' domain='0x{n[0]:04x}' bus='0x{n[1]:02x}' slot='0x{n[2]:02x}' "
@@ -512,26 +513,25 @@ def cmd_attach_disk(ctx: Session, domain: str, source: str, rawio: bool, multifu
     if print_xml:
         ctx.out.data({"xml": xml}, xml)
         return
-    dom = get_domain(ctx, domain)
-    flags = _flags(ctx, dom, persistent, config, live)
-    with failing("Failed to attach disk"):
+    dom = ctx.lookup.domain(domain)
+    flags = _flags(ctx, dom, persistent)
+    with failing(msg("Failed to attach disk")):
         if flags or current:
             dom.attachDeviceFlags(xml, flags)
         else:
             dom.attachDevice(xml)
-    ctx.out.extra("Disk attached successfully")
+    ctx.out.extra(fmt("Disk attached successfully\n"), end="")
 
 
 @command("detach-device-alias", group="domain", help="detach device from an alias",
          desc="Detach device identified by the given alias from a domain",
-         opts=[DOM(), Data("alias", "device alias", empty_ok=True), CONFIG, LIVE, CURRENT],
+         opts=[DOMAIN(), Data("alias", "device alias", empty_ok=True), CONFIG, LIVE, CURRENT],
          exclusive=[("current", "live"), ("current", "config")])
 def cmd_detach_device_alias(ctx: Session, domain: str, alias: str, config: bool, live: bool, current: bool) -> None:
-    import libvirt
 
-    flags = ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     required("alias", alias)
-    with failing(f"Failed to detach device with alias {alias}"):
+    with failing(msg("Failed to detach device with alias %s", alias)):
         dom.detachDeviceAlias(alias, flags)
-    ctx.out.extra("Device detach request sent successfully")
+    ctx.out.extra(fmt("Device detach request sent successfully\n"), end="")

@@ -12,6 +12,7 @@ from vsh.registry import command
 from vsh.schema import obj
 from vsh.session import Session
 from vsh.spec import Flag
+from vsh.i18n import msg
 
 
 # jobs ----------------------------------------------------------------------------------
@@ -117,8 +118,8 @@ def cmd_domjobinfo(ctx: Session, domain: str, completed: bool, keep_completed: b
     import libvirt
 
     dom = ctx.lookup.domain(domain)
-    flags = ctx.flags(completed=(completed, libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED),
-                      keep=(keep_completed, libvirt.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED))
+    flags = ctx.flags(completed=libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED,
+                      keep_completed=libvirt.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED)
     try:
         params = dict(dom.jobStats(flags))
         kind = int(params.pop("type", 0))
@@ -126,7 +127,7 @@ def cmd_domjobinfo(ctx: Session, domain: str, completed: bool, keep_completed: b
         if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
             raise
         if flags or rawstats:
-            raise VshError("Optional flags or --rawstats are not supported by the daemon", cause=err) from None
+            raise VshError(msg("Optional flags or --rawstats are not supported by the daemon"), cause=err) from None
         info = dom.jobInfo()
         kind, params = info[0], dict(zip(_JOB_INFO_KEYS, info[1:]))
     obj = {"type": _name(_JOB_TYPES, kind), "type_code": kind, "stats": params}

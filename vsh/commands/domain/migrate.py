@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import DOM, get_domain, required
+from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError
 from vsh.jobs import JobWatch
 from vsh.registry import command
 from vsh.schema import obj, single
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
+from vsh.i18n import msg
 
 LONG_MAX = 2**63 - 1
 
@@ -46,7 +47,7 @@ def _i(name: str, help: str, conv: str = "int") -> Any:
 
 
 MIGRATE_OPTS = [
-    DOM(),
+    DOMAIN(),
     Data("desturi", "connection URI of the destination host as seen from the client(normal migration) or "
                     "source(p2p migration)", empty_ok=True),
     Flag("live", "live migration"),
@@ -156,7 +157,7 @@ def _read_xml(ctx: Session, path: str) -> str:
     try:
         return ctx.read_file(path)
     except VshError as err:
-        raise VshError(f"cannot read file '{path}'", cause=err) from None
+        raise VshError(msg("cannot read file '%s'", path), cause=err) from None
 
 
 def migrate_params(ctx: Session, values: dict[str, Any]) -> dict[str, Any]:
@@ -209,13 +210,13 @@ def cmd_migrate(ctx: Session, domain: str, desturi: str, **opts: Any) -> None:
     import libvirt
 
     values = {name.replace("_", "-"): value for name, value in opts.items()}
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     timeout = ctx.late("timeout", values["timeout"]) or 0
     if timeout > 0 and not values["live"]:
-        raise VshError("migrate: Unexpected timeout for offline migration")
+        raise VshError(msg("migrate: Unexpected timeout for offline migration"))
     postcopy_on_timeout = bool(values["timeout-postcopy"])
     if not timeout and (values["timeout-suspend"] or postcopy_on_timeout):
-        raise VshError("migrate: Unexpected --timeout-* option without --timeout")
+        raise VshError(msg("migrate: Unexpected --timeout-* option without --timeout"))
 
     conn = ctx.conn
     iteration_cb = None
@@ -273,23 +274,23 @@ def cmd_migrate(ctx: Session, domain: str, desturi: str, **opts: Any) -> None:
 
 @command("migrate-setmaxdowntime", group="domain", help="set maximum tolerable downtime",
          desc="Set maximum tolerable downtime of a domain which is being live-migrated to another host.",
-         opts=[DOM(complete="domain:active"),
+         opts=[DOMAIN(complete="domain:active"),
                Int("downtime", "maximum tolerable downtime (in milliseconds) for migration", conv="pulong",
                    required=True, late=True)])
 def cmd_migrate_setmaxdowntime(ctx: Session, domain: str, downtime: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     value = ctx.late("downtime", downtime)
     if value < 1:
-        raise VshError("migrate: Invalid downtime")
+        raise VshError(msg("migrate: Invalid downtime"))
     dom.migrateSetMaxDowntime(min(value, LONG_MAX), 0)  # libvirt-python's bound; see migrate-setspeed
 
 
 @command("migrate-getmaxdowntime", schema=single("downtime_ms", "integer"),
          group="domain", help="get maximum tolerable downtime",
          desc="Get maximum tolerable downtime of a domain which is being live-migrated to another host.",
-         opts=[DOM(complete="domain:active")])
+         opts=[DOMAIN(complete="domain:active")])
 def cmd_migrate_getmaxdowntime(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     downtime = checked(dom.migrateGetMaxDowntime(0), "virDomainMigrateGetMaxDowntime")
     ctx.out.data({"downtime_ms": downtime}, f"{downtime}\n")
 
@@ -298,13 +299,13 @@ def cmd_migrate_getmaxdowntime(ctx: Session, domain: str) -> None:
          group="domain", help="get/set compression cache size",
          desc="Get/set size of the cache (in bytes) used for compressing repeatedly transferred memory pages "
               "during live migration.",
-         opts=[DOM(complete="domain:active"),
+         opts=[DOMAIN(complete="domain:active"),
                Int("size", "requested size of the cache (in bytes) used for compression", conv="pulong",
                    named_only=True, late=True)])
 def cmd_migrate_compcache(ctx: Session, domain: str, size: str | None) -> None:
     from vsh.units import pretty_capacity
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     value = ctx.late("size", size)
     if value is not None:
         dom.migrateSetCompressionCache(min(value, LONG_MAX), 0)  # likewise
@@ -317,13 +318,13 @@ def cmd_migrate_compcache(ctx: Session, domain: str, size: str | None) -> None:
 @command("migrate-setspeed", group="domain", help="Set the maximum migration bandwidth",
          desc="Set the maximum migration bandwidth (in MiB/s) for a domain which is being migrated to another "
               "host.",
-         opts=[DOM(complete="domain:active"),
+         opts=[DOMAIN(complete="domain:active"),
                Int("bandwidth", "migration bandwidth limit in MiB/s", conv="ulong", required=True, late=True),
                Flag("postcopy", "set post-copy migration bandwidth")])
 def cmd_migrate_setspeed(ctx: Session, domain: str, bandwidth: str, postcopy: bool) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     # libvirt-python takes a signed long: a larger value (virsh wraps -1 to ULONG_MAX) is passed as
     # LONG_MAX, which every driver's bound refuses just as it refuses the value itself.
     value = min(ctx.late("bandwidth", bandwidth), LONG_MAX)
@@ -333,11 +334,11 @@ def cmd_migrate_setspeed(ctx: Session, domain: str, bandwidth: str, postcopy: bo
 @command("migrate-getspeed", schema=obj(bandwidth_mib_per_second="integer", postcopy="boolean"),
          group="domain", help="Get the maximum migration bandwidth",
          desc="Get the maximum migration bandwidth (in MiB/s) for a domain.",
-         opts=[DOM(complete="domain:active"), Flag("postcopy", "get post-copy migration bandwidth")])
+         opts=[DOMAIN(complete="domain:active"), Flag("postcopy", "get post-copy migration bandwidth")])
 def cmd_migrate_getspeed(ctx: Session, domain: str, postcopy: bool) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     bandwidth = dom.migrateGetMaxSpeed(libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY if postcopy else 0)
     ctx.out.data({"bandwidth_mib_per_second": bandwidth, "postcopy": postcopy}, f"{bandwidth}\n")
 
@@ -345,6 +346,6 @@ def cmd_migrate_getspeed(ctx: Session, domain: str, postcopy: bool) -> None:
 @command("migrate-postcopy", group="domain", help="Switch running migration from pre-copy to post-copy",
          desc="Switch running migration from pre-copy to post-copy. The migration must have been started with "
               "--postcopy option.",
-         opts=[DOM(complete="domain:active")])
+         opts=[DOMAIN(complete="domain:active")])
 def cmd_migrate_postcopy(ctx: Session, domain: str) -> None:
-    get_domain(ctx, domain).migrateStartPostCopy(0)
+    ctx.lookup.domain(domain).migrateStartPostCopy(0)

@@ -10,13 +10,14 @@ import os
 import re
 from typing import Any
 
-from vsh.commands.common import DOM, get_domain, required
+from vsh.commands.common import DOMAIN, affect, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.schema import PARAMS, XML, obj, single
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
+from vsh.i18n import fmt, msg
 
 #: virsh's keycode sets (virKeycodeSet), as its completer offers them; vsh.keycodes has the same list.
 CODESETS = ("linux", "xt", "atset1", "atset2", "atset3", "os_x", "xt_kbd", "usb", "win32", "qnum")
@@ -31,10 +32,10 @@ SIGNALS = ("nop", "hup", "int", "quit", "ill", "trap", "abrt", "bus", "fpe", "ki
 # domrename -----------------------------------------------------------------------------------
 
 @command("domrename", group="domain", help="rename a domain", desc="Rename an inactive domain.",
-         opts=[DOM("domain name or uuid", complete="domain:inactive"),
+         opts=[DOMAIN("domain name or uuid", complete="domain:inactive"),
                Data("new-name", "new domain name", empty_ok=True)])
 def cmd_domrename(ctx: Session, domain: str, new_name: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     dom.rename(required("new-name", new_name), 0)
     ctx.out.extra("Domain successfully renamed")
 
@@ -44,7 +45,7 @@ def cmd_domrename(ctx: Session, domain: str, new_name: str) -> None:
 @command("metadata", schema=obj(uri="string?", metadata="string?", changed="boolean?"),
          group="domain", help="show or set domain's custom XML metadata",
          desc="Shows or modifies the XML metadata of a domain.",
-         opts=[DOM(), Data("uri", "URI of the namespace", empty_ok=True),
+         opts=[DOMAIN(), Data("uri", "URI of the namespace", empty_ok=True),
                Flag("live", "modify/get running state"),
                Flag("config", "modify/get persistent configuration"),
                Flag("current", "modify/get current state configuration"),
@@ -62,13 +63,13 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
     from vsh.editor import edit_xml
 
     kind = libvirt.VIR_DOMAIN_METADATA_ELEMENT
-    flags = ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     required("uri", uri)
     required("key", key)
     required("set", set)
     if (set is not None or edit) and key is None:
-        raise VshError("namespace key is required when modifying metadata")
+        raise VshError(msg("namespace key is required when modifying metadata"))
     if set is not None or remove:
         dom.setMetadata(kind, set, key, uri, flags)
         ctx.out.extra("Metadata removed" if remove else "Metadata modified")
@@ -89,10 +90,10 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
         if ctx.out.json:
             ctx.out.data({"uri": uri, "metadata": None, "changed": changed})
         elif changed:
-            ctx.out.extra("Metadata modified")
+            ctx.out.extra(fmt("Metadata modified"))
         else:
             # virsh prints this one without a newline; the blank line after the command ends it.
-            ctx.out.extra("Metadata not changed", end="")
+            ctx.out.extra(fmt("Metadata not changed"), end="")
         return
     data = dom.metadata(kind, uri, flags)
     ctx.out.data({"uri": uri, "metadata": data, "changed": None}, data + "\n")
@@ -101,9 +102,9 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
 # inject-nmi, send-key, send-process-signal -------------------------------------------------------
 
 @command("inject-nmi", group="domain", help="Inject NMI to the guest", desc="Inject NMI to the guest domain.",
-         opts=[DOM(complete="domain:active")])
+         opts=[DOMAIN(complete="domain:active")])
 def cmd_inject_nmi(ctx: Session, domain: str) -> None:
-    get_domain(ctx, domain).injectNMI(0)
+    ctx.lookup.domain(domain).injectNMI(0)
 
 
 # strtoul with base 0, as virStrToLong_uip reads it: octal, decimal or hex, no sign but '+'.
@@ -123,7 +124,7 @@ def keycode_number(text: str) -> int | None:
 
 @command("send-key", group="domain", help="Send keycodes to the guest",
          desc="Send keycodes (integers or symbolic names) to the guest",
-         opts=[DOM(complete="domain:active"),
+         opts=[DOMAIN(complete="domain:active"),
                Str("codeset", "the codeset of keycodes, default:linux", named_only=True, empty_ok=True,
                    choices=CODESETS),
                Int("holdtime", "the time (in milliseconds) how long the keys will be held", conv="puint",
@@ -134,24 +135,24 @@ def cmd_send_key(ctx: Session, domain: str, codeset: str | None, holdtime: str |
     """Numbers are taken as they are; names are looked up in the codeset's table (linux, os_x, win32)."""
     from vsh import keycodes
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     hold = ctx.late("holdtime", holdtime) or 0
     name = codeset or "linux"
     # The qnum codeset was called rfb once; virsh still takes the old name.
     if name == "rfb":
         name = "qnum"
     if name not in keycodes.CODESETS:
-        raise VshError(f"unknown codeset: '{name}'")
+        raise VshError(msg("unknown codeset: '%s'", name))
     table = keycodes.NAMES.get(name, {})
     codes: list[int] = []
     for key in keycode:
         if len(codes) == 16:  # VIR_DOMAIN_SEND_KEY_MAX_KEYS
-            raise VshError("too many keycodes")
+            raise VshError(msg("too many keycodes"))
         code = keycode_number(key)
         if code is None:
             code = table.get(key)
         if code is None:
-            raise VshError(f"invalid keycode: '{key}'")
+            raise VshError(msg("invalid keycode: '%s'", key))
         codes.append(code)
     dom.sendKey(keycodes.CODESETS.index(name), hold, codes, len(codes), 0)
 
@@ -175,15 +176,15 @@ def signal_number(text: str) -> int:
 
 @command("send-process-signal", group="domain", help="Send signals to processes",
          desc="Send signals to processes in the guest",
-         opts=[DOM(complete="domain:active"), Data("pid", "the process ID", conv="long", late=True),
+         opts=[DOMAIN(complete="domain:active"), Data("pid", "the process ID", conv="long", late=True),
                Data("signame", "the signal number or name", empty_ok=True, choices=SIGNALS)])
 def cmd_send_process_signal(ctx: Session, domain: str, pid: str, signame: str) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     pid_value = ctx.late("pid", pid)
     required("signame", signame)
     signum = signal_number(signame)
     if signum < 0:
-        raise VshError(f"malformed signal name: {signame}")
+        raise VshError(msg("malformed signal name: %s", signame))
     dom.sendProcessSignal(pid_value, signum, 0)
 
 
@@ -191,10 +192,10 @@ def cmd_send_process_signal(ctx: Session, domain: str, pid: str, signame: str) -
 
 @command("domlaunchsecinfo", schema=PARAMS,
          group="domain", help="Get domain launch security info",
-         desc="Get the launch security parameters for a guest domain", opts=[DOM()])
+         desc="Get the launch security parameters for a guest domain", opts=[DOMAIN()])
 def cmd_domlaunchsecinfo(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
-    with failing("Unable to get launch security parameters"):
+    dom = ctx.lookup.domain(domain)
+    with failing(msg("Unable to get launch security parameters")):
         params = dom.launchSecurityInfo(0)
     text = "".join(f"{field:<15}: {shown_value(value)}\n" for field, value in params.items())
     ctx.out.data(params, text)
@@ -202,7 +203,7 @@ def cmd_domlaunchsecinfo(ctx: Session, domain: str) -> None:
 
 @command("domsetlaunchsecstate", group="domain", help="Set domain launch security state",
          desc="Set a secret in the guest domain's memory",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Str("secrethdr", "path to file containing the secret header", named_only=True, empty_ok=True,
                    complete="file"),
                Str("secret", "path to file containing the secret", named_only=True, empty_ok=True,
@@ -214,11 +215,11 @@ def cmd_domsetlaunchsecstate(ctx: Session, domain: str, secrethdr: str | None, s
     """Both files are read whole (64 KiB at most), as virsh reads them, before the address is parsed."""
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("secrethdr", secrethdr)
     required("secret", secret)
     if secrethdr is None or secret is None:
-        raise VshError("Both secret and the secret header are required")
+        raise VshError(msg("Both secret and the secret header are required"))
     params: dict[str, Any] = {
         libvirt.VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_HEADER: ctx.read_file(secrethdr, limit=64 * 1024),
         libvirt.VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET: ctx.read_file(secret, limit=64 * 1024),
@@ -226,7 +227,7 @@ def cmd_domsetlaunchsecstate(ctx: Session, domain: str, secrethdr: str | None, s
     address = ctx.late("set-address", set_address)
     if address is not None:
         params[libvirt.VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_SET_ADDRESS] = address
-    with failing("Unable to set launch security state"):
+    with failing(msg("Unable to set launch security state")):
         dom.setLaunchSecurityState(params, 0)
 
 
@@ -255,13 +256,13 @@ def cmd_domxml_to_native(ctx: Session, format: str, domain: str | None, xml: str
     required("format", format)
     required("xml", xml)
     if domain is not None and xml is not None:
-        raise VshError("Options --domain and --xml are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "domain", "xml"))
     if domain is not None:
-        doc = get_domain(ctx, domain).XMLDesc(0)
+        doc = ctx.lookup.domain(domain).XMLDesc(0)
     elif xml is not None:
         doc = ctx.read_file(xml)
     else:
-        raise VshError("need either domain or domain XML")
+        raise VshError(msg("need either domain or domain XML"))
     native = ctx.conn.domainXMLToNative(format, doc, 0)
     ctx.out.data({"native": native}, native)
 
@@ -274,15 +275,15 @@ def cmd_domxml_to_native(ctx: Session, format: str, domain: str | None, xml: str
 def cmd_qemu_attach(ctx: Session, pid: int) -> None:
     import libvirt_qemu
 
-    with failing(f"Failed to attach to pid {pid}"):
+    with failing(msg("Failed to attach to pid %u", pid)):
         dom = libvirt_qemu.qemuAttach(ctx.conn, pid, 0)
     ctx.out.data({"name": dom.name(), "pid": pid}, None)
-    ctx.out.extra(f"Domain '{dom.name()}' attached to pid {pid}")
+    ctx.out.extra(fmt("Domain '%s' attached to pid %u\n", dom.name(), pid), end="")
 
 
 @command("lxc-enter-namespace", group="domain", help="LXC Guest Enter Namespace",
          desc="Run an arbitrary command in a lxc guest namespace; use at your own risk",
-         opts=[DOM(complete="domain:active"), Flag("noseclabel", "Do not change process security label"),
+         opts=[DOMAIN(complete="domain:active"), Flag("noseclabel", "Do not change process security label"),
                Argv("cmd", "command to run", required=True)])
 def cmd_lxc_enter_namespace(ctx: Session, domain: str, noseclabel: bool, cmd: list[str]) -> None:
     """Run CMD inside the container's namespaces (and its cgroup and security label), as virsh does.
@@ -293,7 +294,7 @@ def cmd_lxc_enter_namespace(ctx: Session, domain: str, noseclabel: bool, cmd: li
     """
     import libvirt_lxc
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     fds = libvirt_lxc.lxcOpenNamespace(dom, 0)
     label: tuple[str, str] | None = None
     if not noseclabel:
@@ -313,7 +314,7 @@ def cmd_lxc_enter_namespace(ctx: Session, domain: str, noseclabel: bool, cmd: li
     if status:
         code = os.waitstatus_to_exitcode(status)
         what = f"fatal signal {-code}" if code < 0 else f"exit status {code}"
-        raise VshError(f"internal error: Child process ({pid}) unexpected {what}")
+        raise VshError(msg("internal error: %s", f"Child process ({pid}) unexpected {what}"))
 
 
 def _enter_and_run(dom: Any, fds: list[int], label: tuple[str, str] | None, argv: list[str]) -> int:
@@ -363,4 +364,4 @@ def _enter_label(model: str, label: str) -> None:
         with open("/proc/self/attr/current", "w") as fh:
             fh.write(f"changeprofile {label}")
     elif model != "none":
-        raise VshError(f"Security model {model} cannot be entered")
+        raise VshError(msg("Security model %s cannot be entered", model))

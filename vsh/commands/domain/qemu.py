@@ -7,24 +7,26 @@ they are, and pretty output indents by two spaces, puts an empty object or array
 with a newline.
 
 JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
-qemu-monitor-event streams {"events": [{"event": str, "domain": str, "seconds": int, "micros": int,
-"details": JSON value|null, "timestamp": str (with --timestamp)}, ...], "end": "done"|"timeout"|"interrupted",
-"received": int}.
+qemu-monitor-event prints JSON Lines as the other event commands (vsh.eventwatch): per event
+{"timestamp": str, "event": str, "object_type": "domain", "object": str,
+"detail": {"seconds": int, "micros": int, "details": JSON value|null}},
+then {"end": "done"|"timeout"|"interrupted", "received": int}.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import DOM, get_domain, parse_fds, required
+from vsh.commands.common import DOMAIN, parse_fds, required
 from vsh.errors import VshError
 from vsh.eventwatch import NoEvents, Waiter
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Argv, Flag, Int, Str
+from vsh.i18n import msg
 
 
 # virsh completes these commands' domains among the running ones (VIR_CONNECT_LIST_DOMAINS_ACTIVE).
-_RUNNING = DOM(complete="domain:active")
+_RUNNING = DOMAIN(complete="domain:active")
 
 _NOT_JSON = object()
 
@@ -33,7 +35,7 @@ class RawNumber(str):
     """A JSON number kept as the text it was written with, as libvirt keeps it."""
 
 
-class JsonObject(list):  # type: ignore[type-arg]
+class JsonObject(list):
     """A JSON object as its (key, value) pairs in order, duplicates kept, as libvirt's parser keeps them."""
 
 
@@ -183,7 +185,7 @@ def _qmp_wrap(words: list[str]) -> str:
             if not isinstance(args, JsonObject):
                 detail = yajl_error(braced)
                 cause = ParseFailure(f"internal error: cannot parse json {braced}: {detail}") if detail else None
-                raise VshError(f"failed to wrap arguments '{joined}' into a QMP command wrapper", cause=cause)
+                raise VshError(msg("failed to wrap arguments '%s' into a QMP command wrapper", joined), cause=cause)
         command_obj.append(("arguments", args))
     return json_text(command_obj)
 
@@ -205,7 +207,7 @@ def cmd_qemu_monitor_command(ctx: Session, domain: str, hmp: bool, pretty: bool,
                              pass_fds: str | None, cmd: list[str]) -> None:
     import libvirt_qemu
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     text = " ".join(cmd) if hmp else _qmp_wrap(cmd)
     fds = parse_fds(pass_fds)
     flags = libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP if hmp else 0
@@ -241,11 +243,11 @@ def cmd_qemu_agent_command(ctx: Session, domain: str, timeout: str | None, prett
                            block: bool, **rest: bool) -> None:
     import libvirt_qemu
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     text = " ".join(cmd)
     seconds = ctx.late("timeout", timeout)
     if seconds is not None and seconds < 1:
-        raise VshError("timeout must be positive")
+        raise VshError(msg("timeout must be positive"))
     wait = libvirt_qemu.VIR_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT if seconds is None else seconds
     chosen = int(seconds is not None)
     if rest["async"]:
@@ -253,7 +255,7 @@ def cmd_qemu_agent_command(ctx: Session, domain: str, timeout: str | None, prett
     if block:
         wait, chosen = libvirt_qemu.VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK, chosen + 1
     if chosen > 1:
-        raise VshError("timeout, async and block options are exclusive")
+        raise VshError(msg("timeout, async and block options are exclusive"))
     result = libvirt_qemu.qemuAgentCommand(dom, text, wait, 0)
     parsed = parse_json(result) if result is not None else _NOT_JSON
     shown = json_text(parsed, True) if pretty and parsed is not _NOT_JSON else (result or "")
@@ -307,13 +309,13 @@ def cmd_qemu_monitor_event(ctx: Session, domain: str | None, event: str | None, 
     import libvirt
     import libvirt_qemu
 
-    flags = ctx.flags(regex=(regex, libvirt_qemu.VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX),
-                      no_case=(no_case, libvirt_qemu.VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE))
+    flags = ctx.flags(regex=libvirt_qemu.VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX,
+                      no_case=libvirt_qemu.VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE)
     seconds = ctx.late("timeout", timeout)
     if seconds is not None and (seconds == 0 or seconds > (2**31 - 1) // 1000):
-        raise VshError(f"Numeric value '{seconds}' for <timeout> option is malformed or out of range")
+        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", seconds, "timeout"))
     required("event", event)
-    dom = get_domain(ctx, domain) if domain is not None else None
+    dom = ctx.lookup.domain(domain) if domain is not None else None
     conn = ctx.conn
     printer = _EventPrinter(ctx, loop, pretty, timestamp)
     cb_id = libvirt_qemu.qemuMonitorEventRegister(conn, dom, event, printer, None, flags)

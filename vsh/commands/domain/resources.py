@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain, required
+from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, required
 from vsh.errors import VshError
 from vsh.registry import command
 from vsh.schema import obj
 from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Int, Opt, Str
 from vsh.typedparams import shown_value
+from vsh.values import empty_option
+from vsh.i18n import _, msg, printf
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
 _AFFECT = [CONFIG, LIVE, CURRENT]
@@ -45,12 +47,6 @@ class _Lines(VshError):
 
     def lines(self) -> list[str]:
         return list(self._all)
-
-
-def _affect(ctx: Session, config: bool, live: bool) -> int:
-    import libvirt
-
-    return ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
 
 
 def _get(dom: Any, func: str, flags: int, what: str, lead: Sequence[Any] = (),
@@ -125,14 +121,14 @@ def _memtune_size(name: str, text: str) -> int:
 
     parsed = parse_c_integer(text) if text else None
     if parsed is None or not -(2**63) <= parsed[0] <= _LLONG_MAX:
-        raise VshError(f"Unable to parse integer parameter {name}")
+        raise VshError(msg("Unable to parse integer parameter %s", name))
     value, suffix = parsed
     if value < 0:
         return UNLIMITED
     try:
         scaled = scale_integer(value, suffix, 1024, _LLONG_MAX)
     except ScaleError as err:
-        raise VshError(f"Unable to parse integer parameter {name}", cause=err) from None
+        raise VshError(msg("Unable to parse integer parameter %s", name), cause=err) from None
     return (scaled + 1023) // 1024
 
 
@@ -141,7 +137,7 @@ def _memtune_size(name: str, text: str) -> int:
          desc="Get or set the current memory parameters for a guest domain.\n"
               "    To get the memory parameters use following command: \n\n"
               "    virsh # memtune <domain>",
-         opts=[DOM(), *[Opt(opt, INT, text, late=True, empty_ok=True) for opt, _f, text in _MEMTUNE],
+         opts=[DOMAIN(), *[Opt(opt, INT, text, late=True, empty_ok=True) for opt, _f, text in _MEMTUNE],
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_memtune(ctx: Session, domain: str, hard_limit: str | None, soft_limit: str | None,
@@ -149,8 +145,8 @@ def cmd_memtune(ctx: Session, domain: str, hard_limit: str | None, soft_limit: s
                 current: bool) -> None:
     from vsh.capi import TypedParam
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     given = {"hard-limit": hard_limit, "soft-limit": soft_limit, "swap-hard-limit": swap_hard_limit,
              "min-guarantee": min_guarantee}
     params = [TypedParam(field, "ullong", _memtune_size(opt, text))
@@ -163,7 +159,7 @@ def cmd_memtune(ctx: Session, domain: str, hard_limit: str | None, soft_limit: s
         return bool(p.kind == "ullong" and p.value == UNLIMITED)
 
     _show(ctx, _get(dom, "virDomainGetMemoryParameters", flags, "memory"),
-          text_of=lambda p: "unlimited" if unlimited(p) else shown_value(p.value),
+          text_of=lambda p: _("unlimited") if unlimited(p) else shown_value(p.value),
           json_of=lambda p: None if unlimited(p) else p.value, known=_MEMTUNE_FIELDS)
 
 
@@ -193,7 +189,7 @@ def _c_long_any_base(text: str) -> int | None:
          desc="Get or set the current numa parameters for a guest domain.\n"
               "    To get the numa parameters use following command: \n\n"
               "    virsh # numatune <domain>",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Str("mode", "NUMA mode, one of strict, preferred and interleave \n"
                            "or a number from the virDomainNumatuneMemMode enum", empty_ok=True,
                    choices=NUMATUNE_MODES),
@@ -204,8 +200,8 @@ def cmd_numatune(ctx: Session, domain: str, mode: str | None, nodeset: str | Non
                  current: bool) -> None:
     from vsh.capi import TypedParam
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     params = []
     if required("nodeset", nodeset) is not None:
         params.append(TypedParam("numa_nodeset", "string", nodeset))
@@ -213,7 +209,7 @@ def cmd_numatune(ctx: Session, domain: str, mode: str | None, nodeset: str | Non
         required("mode", mode)
         number = NUMATUNE_MODES.index(mode) if mode in NUMATUNE_MODES else _c_long_any_base(mode)
         if number is None:
-            raise VshError(f"Invalid mode: {mode}")
+            raise VshError(msg("Invalid mode: %s", mode))
         params.append(TypedParam("numa_mode", "int", number))
     if params:
         _set(dom, "virDomainSetNumaParameters", params, flags, "Unable to change numa parameters")
@@ -250,7 +246,7 @@ _BLKIO_STRINGS = (
          desc="Get or set the current blkio parameters for a guest domain.\n"
               "    To get the blkio parameters use following command: \n\n"
               "    virsh # blkiotune <domain>",
-         opts=[DOM(), Int("weight", "IO Weight", late=True),
+         opts=[DOMAIN(), Int("weight", "IO Weight", late=True),
                *[Str(opt, text, empty_ok=True) for opt, _f, text in _BLKIO_STRINGS], *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_blkiotune(ctx: Session, domain: str, weight: str | None, device_weights: str | None,
@@ -259,20 +255,20 @@ def cmd_blkiotune(ctx: Session, domain: str, weight: str | None, device_weights:
                   live: bool, current: bool) -> None:
     from vsh.capi import TypedParam
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     params = []
     number = ctx.late("weight", weight)
     if number is not None:
         if number <= 0:
-            raise VshError(f"Invalid value of {number} for I/O weight")
+            raise VshError(msg("Invalid value of %d for I/O weight", number))
         params.append(TypedParam("weight", "uint", number))
     given = {"device-weights": device_weights, "device-read-iops-sec": device_read_iops_sec,
              "device-write-iops-sec": device_write_iops_sec, "device-read-bytes-sec": device_read_bytes_sec,
              "device-write-bytes-sec": device_write_bytes_sec}
     for opt, field, _text in _BLKIO_STRINGS:
         if given[opt] == "":
-            raise VshError("Unable to parse string parameter")
+            raise VshError(msg("Unable to parse string parameter"))
         if given[opt] is not None:
             params.append(TypedParam(field, "string", given[opt]))
     if params:
@@ -326,15 +322,15 @@ def _iotune_opts() -> list[Any]:
                     extra="integer|string"),
          group="domain", help="Set or query a block device I/O tuning parameters.",
          desc="Set or query disk I/O parameters such as block throttling.",
-         opts=[DOM(), Data("device", "block device", empty_ok=True, complete="domain-disk"),
+         opts=[DOMAIN(), Data("device", "block device", empty_ok=True, complete="domain-disk"),
                *_iotune_opts(), *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_blkdeviotune(ctx: Session, domain: str, device: str, config: bool, live: bool, current: bool,
                      group_name: str | None, **values: str | None) -> None:
     from vsh.capi import TypedParam
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     required("device", device)
     params = []
     for opt in _IOTUNE_ORDER:
@@ -345,7 +341,7 @@ def cmd_blkdeviotune(ctx: Session, domain: str, device: str, config: bool, live:
         if value is not None:
             params.append(TypedParam(opt.replace("-", "_"), "ullong", value))
     if group_name == "":
-        raise _Lines(["Failed to get option 'group-name': Option argument is empty",
+        raise _Lines([empty_option("group-name"),
                       "Unable to parse group-name parameter"])
     if group_name is not None:
         params.append(TypedParam("group_name", "string", group_name))
@@ -367,13 +363,13 @@ def _rate(text: str) -> dict[str, int]:
 
     tokens = text.split(",") if text else []
     if len(tokens) > 4:
-        raise VshError(f"Rate string '{text}' has too many fields")
+        raise VshError(msg("Rate string '%s' has too many fields", text))
     rate = dict.fromkeys(_RATE_FIELDS, 0)
     for field, token in zip(_RATE_FIELDS, tokens):
         if token:
             value = whole(token, 0, ULLONG_MAX)
             if value is None:
-                raise VshError(f"field '{field}' is malformed")
+                raise VshError(msg("field '%s' is malformed", field))
             rate[field] = value
     return rate
 
@@ -381,7 +377,7 @@ def _rate(text: str) -> dict[str, int]:
 @command("domiftune", schema=obj({tune_key(f): "integer?" for f in _IFTUNE_FIELDS}, extra="integer"),
          group="domain", help="get/set parameters of a virtual interface",
          desc="Get/set parameters of a domain's virtual interface.",
-         opts=[DOM(), Data("interface", "interface device (MAC Address)", empty_ok=True, complete="domain-interface"),
+         opts=[DOMAIN(), Data("interface", "interface device (MAC Address)", empty_ok=True, complete="domain-interface"),
                Str("inbound", "control domain's incoming traffics", empty_ok=True),
                Str("outbound", "control domain's outgoing traffics", empty_ok=True),
                *_AFFECT],
@@ -390,8 +386,8 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
                   config: bool, live: bool, current: bool) -> None:
     from vsh.capi import TypedParam
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     required("interface", interface)
     required("inbound", inbound)
     required("outbound", outbound)
@@ -401,14 +397,14 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
             continue
         rate = _rate(text)
         if max(rate["average"], rate["peak"], rate["burst"]) > _UINT_MAX:
-            raise VshError(f"{way} rate larger than maximum {_UINT_MAX}")
+            raise VshError(msg(way + " rate larger than maximum %u", _UINT_MAX))
         if way == "inbound" and not rate["average"] and (rate["burst"] or rate["peak"]) and not rate["floor"]:
-            raise VshError("either inbound average or floor is mandatory")
+            raise VshError(msg("either inbound average or floor is mandatory"))
         if way == "outbound":
             if not rate["average"] and (rate["burst"] or rate["peak"]):
-                raise VshError("outbound average is mandatory")
+                raise VshError(msg("outbound average is mandatory"))
             if rate["floor"]:
-                raise VshError("outbound floor is unsupported yet")
+                raise VshError(msg("outbound floor is unsupported yet"))
         for field in _RATE_FIELDS:
             if field == "average" or rate[field]:
                 params.append(TypedParam(f"{way}.{field}", "uint", rate[field] & _UINT_MAX))
@@ -427,7 +423,7 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
          desc="Get or set the current perf events for a guest domain.\n"
               "    To get the perf events list use following command: \n\n"
               "    virsh # perf <domain>",
-         opts=[DOM(), Str("enable", "perf events which will be enabled", choices=PERF_EVENTS, comma=True),
+         opts=[DOMAIN(), Str("enable", "perf events which will be enabled", choices=PERF_EVENTS, comma=True),
                Str("disable", "perf events which will be disabled", choices=PERF_EVENTS, comma=True),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
@@ -437,32 +433,32 @@ def cmd_perf(ctx: Session, domain: str, enable: str | None, disable: str | None,
 
     from vsh.capi import TypedParam, get_perf_events, set_params
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     params = [TypedParam(name, "boolean", state) for text, state in ((enable, True), (disable, False))
               if text is not None for name in text.split(",") if name]
     if params:
         try:
             set_params(dom, "virDomainSetPerfEvents", params, flags)
         except libvirt.libvirtError as err:
-            raise VshError("Unable to enable/disable perf events", cause=err) from None
+            raise VshError(msg("Unable to enable/disable perf events"), cause=err) from None
     else:
         try:
             params = get_perf_events(dom, flags)
         except libvirt.libvirtError as err:
-            raise VshError("Unable to get perf events", cause=err) from None
+            raise VshError(msg("Unable to get perf events"), cause=err) from None
     if ctx.out.json:
         ctx.out.data({p.field: bool(p.kind == "boolean" and p.value) for p in params})
         return
     for p in params:
-        ctx.out.extra(f"{p.field:<15}: {'enabled' if p.kind == 'boolean' and p.value else 'disabled'}")
+        ctx.out.extra(printf("%-15s: %s", p.field, _("enabled") if p.kind == "boolean" and p.value else _("disabled")))
 
 
 # set-lifecycle-action ---------------------------------------------------------------------------------------
 
 @command("set-lifecycle-action", group="domain", json=False, help="change lifecycle actions",
          desc="Change lifecycle actions for the guest domain.",
-         opts=[DOM(), Data("type", "lifecycle type to modify", choices=LIFECYCLE_TYPES),
+         opts=[DOMAIN(), Data("type", "lifecycle type to modify", choices=LIFECYCLE_TYPES),
                Data("action", "lifecycle action to set", choices=LIFECYCLE_ACTIONS),
                *_AFFECT],
          exclusive=_CURRENT_EXCLUSIVE)
@@ -470,13 +466,13 @@ def cmd_set_lifecycle_action(ctx: Session, domain: str, type: str, action: str, 
                              current: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
+    flags = affect(ctx)
     if type not in LIFECYCLE_TYPES:
-        raise VshError(f"Invalid lifecycle type '{type}'.")
+        raise VshError(msg("Invalid lifecycle type '%s'.", type))
     if action not in LIFECYCLE_ACTIONS:
-        raise VshError(f"Invalid lifecycle action '{action}'.")
-    dom = get_domain(ctx, domain)
+        raise VshError(msg("Invalid lifecycle action '%s'.", action))
+    dom = ctx.lookup.domain(domain)
     try:
         dom.setLifecycleAction(LIFECYCLE_TYPES.index(type), LIFECYCLE_ACTIONS.index(action), flags)
     except libvirt.libvirtError as err:
-        raise VshError("Unable to change lifecycle action.", cause=err) from None
+        raise VshError(msg("Unable to change lifecycle action."), cause=err) from None

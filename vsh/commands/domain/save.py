@@ -6,10 +6,12 @@ shows the progress (virsh's ``\\rSave: [ 45 %]`` text in a pipe, a bar on a term
 Ctrl-C during such a job asks libvirt to abort it (virsh only does that on a terminal).
 Under --json the *-dumpxml commands print ``{"xml": TEXT}``; the *-edit commands print
 ``{"domain": NAME, "changed": BOOL}`` / ``{"file": FILE, "changed": BOOL}``; the other
-commands report no data and print nothing but errors.
+commands report no data and print nothing but errors.  save, managedsave and restore take vsh's
+own --wait/--timeout (vsh.waiting).
 """
 from __future__ import annotations
 
+from vsh import waiting
 from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.jobs import JobWatch
@@ -17,17 +19,19 @@ from vsh.registry import command
 from vsh.schema import EDITED, XML, obj
 from vsh.session import Session
 from vsh.spec import Data, Flag, Str
+from vsh.waiting import WAIT_REQUIRES, wait_opts
+from vsh.i18n import fmt, msg
 
 
-def _save_flags(bypass_cache: bool = False, running: bool = False, paused: bool = False,
-                reset_nvram: bool = False) -> int:
-    """VIR_DOMAIN_SAVE_* for the options given."""
+def _save_flags(ctx: Session) -> int:
+    """VIR_DOMAIN_SAVE_* for those of --bypass-cache, --running, --paused and --reset-nvram that
+    the running command has and were given."""
     import libvirt
 
-    return Session.flags(bypass_cache=(bypass_cache, libvirt.VIR_DOMAIN_SAVE_BYPASS_CACHE),
-                         running=(running, libvirt.VIR_DOMAIN_SAVE_RUNNING),
-                         paused=(paused, libvirt.VIR_DOMAIN_SAVE_PAUSED),
-                         reset_nvram=(reset_nvram, getattr(libvirt, "VIR_DOMAIN_SAVE_RESET_NVRAM", 8)))
+    bits = {"bypass_cache": libvirt.VIR_DOMAIN_SAVE_BYPASS_CACHE, "running": libvirt.VIR_DOMAIN_SAVE_RUNNING,
+            "paused": libvirt.VIR_DOMAIN_SAVE_PAUSED,
+            "reset_nvram": getattr(libvirt, "VIR_DOMAIN_SAVE_RESET_NVRAM", 8)}
+    return ctx.flags(**{name: bit for name, bit in bits.items() if name in ctx.values})
 
 
 def _read_xml(ctx: Session, path: str | None) -> str | None:
@@ -43,13 +47,14 @@ def _read_xml(ctx: Session, path: str | None) -> str | None:
                Str("xml", "filename containing updated XML for the target", complete="file", late=True),
                Flag("running", "set domain to be running on restore"),
                Flag("paused", "set domain to be paused on restore"),
-               Flag("verbose", "display the progress of save")])
+               Flag("verbose", "display the progress of save"),
+               *wait_opts("shut off (or gone)")], requires=WAIT_REQUIRES)
 def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str | None, running: bool,
-             paused: bool, verbose: bool) -> None:
+             paused: bool, verbose: bool, wait: bool, timeout: int | None) -> None:
     dom = ctx.lookup.domain(domain)
     file = ctx.late("file", file)
     xml = ctx.late("xml", xml)
-    flags = _save_flags(bypass_cache, running, paused)
+    flags = _save_flags(ctx)
     text = _read_xml(ctx, xml)
 
     def call() -> None:
@@ -58,9 +63,10 @@ def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str 
         else:
             dom.save(file)
 
-    with failing(f"Failed to save domain '{domain}' to {file}"):
+    with failing(msg("Failed to save domain '%s' to %s", domain, file)):
         JobWatch(ctx, dom, "Save", verbose).run(call)
-    ctx.out.extra(f"\nDomain '{domain}' saved to {file}")
+    ctx.out.extra(fmt("\nDomain '%s' saved to %s\n", domain, file), end="")
+    waiting.settle(ctx, dom, domain, wait, waiting.SHUT_OFF, timeout)
 
 
 @command("restore", group="domain", help="restore a domain from a saved state in a file",
@@ -70,17 +76,32 @@ def cmd_save(ctx: Session, domain: str, file: str, bypass_cache: bool, xml: str 
                Str("xml", "filename containing updated XML for the target", complete="file"),
                Flag("running", "restore domain into running state"),
                Flag("paused", "restore domain into paused state"),
-               Flag("reset-nvram", "re-initialize NVRAM from its pristine template")])
+               Flag("reset-nvram", "re-initialize NVRAM from its pristine template"),
+               *wait_opts("running (or paused, as saved or asked)")], requires=WAIT_REQUIRES)
 def cmd_restore(ctx: Session, file: str, bypass_cache: bool, xml: str | None, running: bool, paused: bool,
-                reset_nvram: bool) -> None:
-    flags = _save_flags(bypass_cache, running, paused, reset_nvram)
+                reset_nvram: bool, wait: bool, timeout: int | None) -> None:
+    flags = _save_flags(ctx)
     text = _read_xml(ctx, xml)
-    with failing(f"Failed to restore domain from {file}"):
+    with failing(msg("Failed to restore domain from %s", file)):
         if flags or text is not None:
             ctx.conn.restoreFlags(file, text, flags)
         else:
             ctx.conn.restore(file)
-    ctx.out.extra(f"Domain restored from {file}")
+    ctx.out.extra(fmt("Domain restored from %s\n", file), end="")
+    if wait:
+        _settle_restored(ctx, file, text, running, paused, timeout)
+
+
+def _settle_restored(ctx: Session, file: str, xml: str | None, running: bool, paused: bool,
+                     timeout: int | None) -> None:
+    """restore --wait: the restored domain is the one the image (or --xml) names."""
+    from lxml import etree
+
+    with failing(f"Failed to read the domain's name from {file}"):
+        desc = xml if xml is not None else ctx.conn.saveImageGetXMLDesc(file, 0)
+    name = etree.fromstring(desc.encode()).findtext("name") or ""
+    goal = waiting.RUNNING if running else waiting.PAUSED if paused else waiting.ACTIVE
+    waiting.settle(ctx, ctx.lookup.domain(name), name, True, goal, timeout)
 
 
 # managed save ------------------------------------------------------------------------------
@@ -93,14 +114,16 @@ def cmd_restore(ctx: Session, file: str, bypass_cache: bool, xml: str | None, ru
          opts=[common.DOMAIN(complete="domain:active"), Flag("bypass-cache", "avoid file system cache when saving"),
                Flag("running", "set domain to be running on next start"),
                Flag("paused", "set domain to be paused on next start"),
-               Flag("verbose", "display the progress of save")])
+               Flag("verbose", "display the progress of save"),
+               *wait_opts("shut off")], requires=WAIT_REQUIRES)
 def cmd_managedsave(ctx: Session, domain: str, bypass_cache: bool, running: bool, paused: bool,
-                    verbose: bool) -> None:
+                    verbose: bool, wait: bool, timeout: int | None) -> None:
     dom = ctx.lookup.domain(domain)
-    flags = _save_flags(bypass_cache, running, paused)
-    with failing(f"Failed to save domain '{domain}' state"):
+    flags = _save_flags(ctx)
+    with failing(msg("Failed to save domain '%s' state", domain)):
         JobWatch(ctx, dom, "Managedsave", verbose).run(lambda: dom.managedSave(flags))
-    ctx.out.extra(f"\nDomain '{domain}' state saved by libvirt")
+    ctx.out.extra(fmt("\nDomain '%s' state saved by libvirt\n", domain), end="")
+    waiting.settle(ctx, dom, domain, wait, waiting.SHUT_OFF, timeout)
 
 
 @command("managedsave-remove", group="domain", help="Remove managed save of a domain",
@@ -112,14 +135,14 @@ def cmd_managedsave_remove(ctx: Session, domain: str) -> None:
     try:
         has = dom.hasManagedSaveImage(0)
     except libvirt.libvirtError as err:
-        raise VshError("Failed to check for domain managed save image", cause=err) from None
+        raise VshError(msg("Failed to check for domain managed save image"), cause=err) from None
     if not has:
         # virsh's own spelling ("manage save image"), without a newline.
-        ctx.out.extra(f"Domain '{domain}' has no manage save image; removal skipped", end="")
+        ctx.out.extra(fmt("Domain '%s' has no manage save image; removal skipped", domain), end="")
         return
-    with failing(f"Failed to remove managed save image for domain '{domain}'"):
+    with failing(msg("Failed to remove managed save image for domain '%s'", domain)):
         dom.managedSaveRemove(0)
-    ctx.out.extra(f"Removed managedsave image for domain '{domain}'", end="")
+    ctx.out.extra(fmt("Removed managedsave image for domain '%s'", domain), end="")
 
 
 @command("managedsave-edit", schema=EDITED,
@@ -133,7 +156,7 @@ def cmd_managedsave_edit(ctx: Session, domain: str, running: bool, paused: bool)
 
     from vsh.editor import edit_xml
 
-    flags = _save_flags(running=running, paused=paused)
+    flags = _save_flags(ctx)
     dom = ctx.lookup.domain(domain)
 
     def define(xml: str) -> bool:
@@ -144,9 +167,9 @@ def cmd_managedsave_edit(ctx: Session, domain: str, running: bool, paused: bool)
     if ctx.out.json:
         ctx.out.data({"name": dom.name(), "changed": bool(changed)})
     elif changed:
-        ctx.out.extra(f"Managed save image of Domain '{dom.name()}' XML configuration edited.")
+        ctx.out.extra(fmt("Managed save image of Domain '%s' XML configuration edited.\n", dom.name()), end="")
     else:
-        ctx.out.extra(f"Managed save image of domain '{dom.name()}' XML configuration not changed.")
+        ctx.out.extra(fmt("Managed save image of domain '%s' XML configuration not changed.\n", dom.name()), end="")
 
 
 @command("managedsave-dumpxml", schema=XML,
@@ -167,17 +190,17 @@ def cmd_managedsave_dumpxml(ctx: Session, domain: str, security_info: bool, xpat
 
 @command("managedsave-define", group="domain", help="redefine the XML for a domain's managed save state file",
          desc="Replace the domain XML associated with a managed save state file",
-         opts=[common.DOMAIN(complete="domain:managedsave")._replace(late=True),
+         opts=[common.DOMAIN(complete="domain:managedsave"),
                Data("xml", "filename containing updated XML for the target", complete="file"),
                Flag("running", "set domain to be running on start"),
                Flag("paused", "set domain to be paused on start")],
          exclusive=[("running", "paused")])
 def cmd_managedsave_define(ctx: Session, domain: str, xml: str, running: bool, paused: bool) -> None:
     text = ctx.read_file(xml)
-    dom = ctx.lookup.domain(ctx.late("domain", domain))
-    with failing(f"Failed to update {dom.name()} XML configuration"):
-        dom.managedSaveDefineXML(text, _save_flags(running=running, paused=paused))
-    ctx.out.extra(f"Managed save state file of domain '{dom.name()}' updated.")
+    dom = ctx.lookup.domain(domain)
+    with failing(msg("Failed to update %s XML configuration", dom.name())):
+        dom.managedSaveDefineXML(text, _save_flags(ctx))
+    ctx.out.extra(fmt("Managed save state file of domain '%s' updated.\n", dom.name()), end="")
 
 
 # save images ------------------------------------------------------------------------------
@@ -206,9 +229,9 @@ def cmd_save_image_dumpxml(ctx: Session, file: str, security_info: bool, xpath: 
                Flag("paused", "set domain to be paused on restore")])
 def cmd_save_image_define(ctx: Session, file: str, xml: str, running: bool, paused: bool) -> None:
     text = ctx.read_file(xml)
-    with failing(f"Failed to update {file}"):
-        ctx.conn.saveImageDefineXML(file, text, _save_flags(running=running, paused=paused))
-    ctx.out.extra(f"State file {file} updated.")
+    with failing(msg("Failed to update %s", file)):
+        ctx.conn.saveImageDefineXML(file, text, _save_flags(ctx))
+    ctx.out.extra(fmt("State file %s updated.\n", file), end="")
 
 
 @command("save-image-edit", schema=obj(file="string", changed="boolean"),
@@ -223,7 +246,7 @@ def cmd_save_image_edit(ctx: Session, file: str, running: bool, paused: bool) ->
 
     from vsh.editor import edit_xml
 
-    flags = _save_flags(running=running, paused=paused)
+    flags = _save_flags(ctx)
     conn = ctx.conn
 
     def define(xml: str) -> bool:
@@ -234,9 +257,9 @@ def cmd_save_image_edit(ctx: Session, file: str, running: bool, paused: bool) ->
     if ctx.out.json:
         ctx.out.data({"file": file, "changed": bool(changed)})
     elif changed:
-        ctx.out.extra(f"State file {file} edited.")
+        ctx.out.extra(fmt("State file %s edited.\n", file), end="")
     else:
-        ctx.out.extra(f"Saved image {file} XML configuration not changed.")
+        ctx.out.extra(fmt("Saved image %s XML configuration not changed.\n", file), end="")
 
 
 # dump ------------------------------------------------------------------------------------
@@ -262,17 +285,16 @@ def cmd_dump(ctx: Session, domain: str, file: str, live: bool, crash: bool, bypa
 
     dom = ctx.lookup.domain(domain)
     file = ctx.late("file", file)
-    flags = ctx.flags(live=(live, libvirt.VIR_DUMP_LIVE), crash=(crash, libvirt.VIR_DUMP_CRASH),
-                      bypass_cache=(bypass_cache, libvirt.VIR_DUMP_BYPASS_CACHE),
-                      reset=(reset, libvirt.VIR_DUMP_RESET), memory_only=(memory_only, libvirt.VIR_DUMP_MEMORY_ONLY))
+    flags = ctx.flags(live=libvirt.VIR_DUMP_LIVE, crash=libvirt.VIR_DUMP_CRASH,
+                      bypass_cache=libvirt.VIR_DUMP_BYPASS_CACHE,
+                      reset=libvirt.VIR_DUMP_RESET, memory_only=libvirt.VIR_DUMP_MEMORY_ONLY)
     dump_format = 0
     if format is not None:
         if not memory_only:
-            raise VshError("--format only works with --memory-only")
+            raise VshError(msg("--format only works with --memory-only"))
         # virsh reads the value quietly: an empty one leaves the default format.
         if format and format not in DUMP_FORMATS:
-            raise VshError(f"format '{format}' is not supported, expecting 'kdump-zlib', 'kdump-lzo', "
-                           "'kdump-snappy', 'win-dmp' or 'elf'")
+            raise VshError(msg("format '%s' is not supported, expecting 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp' or 'elf'", format))
         dump_format = DUMP_FORMATS.index(format) if format else 0
 
     def call() -> None:
@@ -281,6 +303,6 @@ def cmd_dump(ctx: Session, domain: str, file: str, live: bool, crash: bool, bypa
         else:
             dom.coreDump(file, flags)
 
-    with failing(f"Failed to core dump domain '{domain}' to {file}"):
+    with failing(msg("Failed to core dump domain '%s' to %s", domain, file)):
         JobWatch(ctx, dom, "Dump", verbose).run(call)
-    ctx.out.extra(f"\nDomain '{domain}' dumped to {file}")
+    ctx.out.extra(fmt("\nDomain '%s' dumped to %s\n", domain, file), end="")

@@ -5,15 +5,15 @@ silently.  Under --json it prints ``{"file": FILE, "mime": TYPE}``.
 """
 from __future__ import annotations
 
-import os
 
 from vsh.commands import common
-from vsh.errors import VshError, failing
+from vsh.errors import failing
 from vsh.registry import command
 from vsh.schema import obj
 from vsh.session import Session
 from vsh.spec import Int, Str
-from vsh.streams import abort_stream, failed_transfer, open_target, recv_all
+from vsh.streams import Target
+from vsh.i18n import fmt, msg
 
 
 # screenshot ------------------------------------------------------------------------------
@@ -34,39 +34,15 @@ def cmd_screenshot(ctx: Session, domain: str, file: str | None, screen: int | No
 
     dom = ctx.lookup.domain(domain)
     stream = ctx.conn.newStream(0)
-    with failing(f"could not take a screenshot of {domain}"):
+    with failing(msg("could not take a screenshot of %s", domain)):
         mime = dom.screenshot(stream, screen or 0, 0)
     if file is None:
         # virsh's name: DOMAIN-YYYY-MM-DD-hh:mm:ss plus an extension for the known types.
         file = f"{dom.name()}-{time.strftime('%Y-%m-%d-%H:%M:%S')}{_EXTENSIONS.get(mime, '')}"
-    fd, created = open_target(file, f"cannot create file {file}")
-    done = False
-    try:
-        with progress.transfer(ctx.out, "Screenshot") as bar:
-            try:
-                recv_all(stream, fd, False, bar)
-            except BaseException as err:
-                abort_stream(stream)
-                raise failed_transfer(f"could not receive data from domain '{domain}'", err, file,
-                                       created) from None
-            try:
-                os.close(fd)
-            except OSError:
-                raise VshError(f"cannot close file {file}") from None
-            finally:
-                fd = -1
-            with failing(f"cannot close stream on domain '{domain}'"):
-                stream.finish()
-        done = True
-    finally:
-        if fd >= 0:
-            os.close(fd)
-        if not done and created:
-            try:
-                os.unlink(file)
-            except OSError:
-                pass
+    with Target(file, f"cannot create file {file}") as target, progress.transfer(ctx.out, "Screenshot") as bar:
+        target.receive(stream, bar, f"could not receive data from domain '{domain}'",
+                       f"cannot close stream on domain '{domain}'", partial=file)
     if ctx.out.json:
         ctx.out.data({"file": file, "mime": mime})
     else:
-        ctx.out.extra(f"Screenshot saved to {file}, with type of {mime}", end="")
+        ctx.out.extra(fmt("Screenshot saved to %s, with type of %s", file, mime), end="")

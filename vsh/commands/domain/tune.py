@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import CONFIG, CURRENT, DOM, LIVE, get_domain
+from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, exclusive, required
 from vsh.cpulist import format_bitmap
 from vsh.errors import VshError, failing
 from vsh.registry import command
@@ -14,52 +14,46 @@ from vsh.schema import array, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, Int, Str
 from vsh.typedparams import shown_value, typed_value
+from vsh.i18n import _, fmt, msg, printf
 
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
-
-
-def _affect(ctx: Session, config: bool, live: bool) -> int:
-    import libvirt
-
-    return ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
-
-
-def _exclusive(*pairs: tuple[str, bool, str, bool]) -> None:
-    """VSH_EXCLUSIVE_OPTIONS_VAR where virsh checks it inside the body."""
-    for a, given_a, b, given_b in pairs:
-        if given_a and given_b:
-            raise VshError(f"Options --{a} and --{b} are mutually exclusive")
 
 
 # setmem, setmaxmem ---------------------------------------------------------------------------
 
 @command("setmem", group="domain", help="change memory allocation",
          desc="Change the current memory allocation in the guest domain.",
-         opts=[DOM(), Int("size", "new memory size, as scaled integer (default KiB)", conv="scaled", scale=1024,
+         opts=[DOMAIN(), Int("size", "new memory size, as scaled integer (default KiB)", conv="scaled", scale=1024,
                           required=True, late=True),
                Alias("kilobytes", "size"), CONFIG, LIVE, CURRENT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_setmem(ctx: Session, domain: str, size: str, config: bool, live: bool, current: bool) -> None:
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     kib = (ctx.late("size", size) + 1023) // 1024
+    if not (flags or current):
+        # Without --config/--live/--current virsh sets the running domain only: a shut-off
+        # domain fails (virsh 9.0 passes VIR_DOMAIN_AFFECT_LIVE, not "current").
+        import libvirt
+
+        flags = libvirt.VIR_DOMAIN_AFFECT_LIVE
     dom.setMemoryFlags(kib, flags)
 
 
 @command("setmaxmem", group="domain", help="change maximum memory limit",
          desc="Change the maximum memory allocation limit in the guest domain.",
-         opts=[DOM(), Int("size", "new maximum memory size, as scaled integer (default KiB)", conv="scaled",
+         opts=[DOMAIN(), Int("size", "new maximum memory size, as scaled integer (default KiB)", conv="scaled",
                           scale=1024, required=True, late=True),
                Alias("kilobytes", "size"), CONFIG, LIVE, CURRENT],
          exclusive=_CURRENT_EXCLUSIVE)
 def cmd_setmaxmem(ctx: Session, domain: str, size: str, config: bool, live: bool, current: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     kib = (ctx.late("size", size) + 1023) // 1024
-    with failing("Unable to change MaxMemorySize"):
+    with failing(msg("Unable to change MaxMemorySize")):
         dom.setMemoryFlags(kib, flags | libvirt.VIR_DOMAIN_MEM_MAXIMUM)
 
 
@@ -69,7 +63,7 @@ def cmd_setmaxmem(ctx: Session, domain: str, size: str, config: bool, live: bool
                     current_config="integer?", current_live="integer?"),
          group="domain", help="domain vcpu counts",
          desc="Returns the number of virtual CPUs used by the domain.",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Flag("maximum", "get maximum count of vcpus"),
                Flag("active", "get number of currently active vcpus"),
                Flag("live", "get value from running domain"),
@@ -85,39 +79,41 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
     # lone --current (without --maximum or --active) as --active.
     if current and not maximum and not active:
         active, current = True, False
-    _exclusive(("live", live, "config", config), ("current", current, "live", live),
-               ("current", current, "config", config), ("active", active, "maximum", maximum),
-               ("guest", guest, "config", config))
-    flags = ctx.flags(live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE), config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG),
-                      maximum=(maximum, libvirt.VIR_DOMAIN_VCPU_MAXIMUM),
-                      guest=(guest, libvirt.VIR_DOMAIN_VCPU_GUEST))
-    dom = get_domain(ctx, domain)
+    for pair in ({"live": live, "config": config}, {"current": current, "live": live},
+                 {"current": current, "config": config}, {"active": active, "maximum": maximum},
+                 {"guest": guest, "config": config}):
+        exclusive(**pair)
+    flags = ctx.flags(live=libvirt.VIR_DOMAIN_AFFECT_LIVE, config=libvirt.VIR_DOMAIN_AFFECT_CONFIG,
+                      maximum=libvirt.VIR_DOMAIN_VCPU_MAXIMUM,
+                      guest=libvirt.VIR_DOMAIN_VCPU_GUEST)
+    dom = ctx.lookup.domain(domain)
     if not show_all:
         try:
             count = dom.vcpusFlags(flags)
         except libvirt.libvirtError as err:
             if guest:
-                raise VshError("Failed to retrieve vCPU count from the guest", cause=err) from None
+                raise VshError(msg("Failed to retrieve vCPU count from the guest"), cause=err) from None
             raise
         record: dict[str, Any] = {"count": count, **{f"{k}_{w}": None for k in ("maximum", "current")
                                                         for w in ("config", "live")}}
         ctx.out.data(record, f"{count}\n")
         return
-    running = dom.isActive() == 1
+    # virsh skips the live rows of an inactive domain and the config rows of a transient one.
+    skip = {"live": dom.isActive() != 1, "config": dom.isPersistent() != 1}
     rows: list[tuple[str, str, int | None]] = []
     for kind, kflag in (("maximum", libvirt.VIR_DOMAIN_VCPU_MAXIMUM), ("current", 0)):
         for where, wflag in (("config", libvirt.VIR_DOMAIN_AFFECT_CONFIG), ("live", libvirt.VIR_DOMAIN_AFFECT_LIVE)):
-            if where == "live" and not running:
+            if skip[where]:
                 rows.append((kind, where, None))
                 continue
             rows.append((kind, where, dom.vcpusFlags(kflag | wflag)))
-    text = "".join(f"{kind:<12} {where:<12} {n:>3}\n" for kind, where, n in rows if n is not None)
+    text = "".join(printf("%-12s %-12s %3d\n", _(kind), _(where), n) for kind, where, n in rows if n is not None)
     ctx.out.data({"count": None, **{f"{kind}_{where}": n for kind, where, n in rows}}, text)
 
 
 @command("setvcpus", group="domain", help="change number of virtual CPUs",
          desc="Change the number of virtual CPUs in the guest domain.",
-         opts=[DOM(), Int("count", "number of virtual CPUs", conv="puint", required=True, late=True),
+         opts=[DOMAIN(), Int("count", "number of virtual CPUs", conv="puint", required=True, late=True),
                Flag("maximum", "set maximum limit on next boot"),
                CONFIG, LIVE, CURRENT,
                Flag("guest", "modify cpu state in the guest"),
@@ -128,13 +124,13 @@ def cmd_setvcpus(ctx: Session, domain: str, count: str, maximum: bool, config: b
                  current: bool, guest: bool, hotpluggable: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live) | ctx.flags(
-        maximum=(maximum, libvirt.VIR_DOMAIN_VCPU_MAXIMUM), guest=(guest, libvirt.VIR_DOMAIN_VCPU_GUEST),
-        hotpluggable=(hotpluggable, libvirt.VIR_DOMAIN_VCPU_HOTPLUGGABLE))
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx) | ctx.flags(
+        maximum=libvirt.VIR_DOMAIN_VCPU_MAXIMUM, guest=libvirt.VIR_DOMAIN_VCPU_GUEST,
+        hotpluggable=libvirt.VIR_DOMAIN_VCPU_HOTPLUGGABLE)
+    dom = ctx.lookup.domain(domain)
     n = ctx.late("count", count)
     if n <= 0:
-        raise VshError(f"Can't set {n} processors for a VM")
+        raise VshError(msg("Can't set %d processors for a VM", n))
     if flags or current:
         dom.setVcpusFlags(n, flags)
     else:
@@ -164,11 +160,11 @@ def _config_vcpus(dom: Any) -> list[int]:
                      affinity=array("integer"), cpus="integer"),
          group="domain", help="detailed domain vcpu information",
          desc="Returns basic information about the domain virtual CPUs.",
-         opts=[DOM(), Flag("pretty", "return human readable output")])
+         opts=[DOMAIN(), Flag("pretty", "return human readable output")])
 def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     ncpus = ctx.conn.getCPUMap(0)[0]
     state = dom.info()[0]
     records: list[dict[str, Any]] = []
@@ -192,28 +188,38 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
     for i, rec in enumerate(records):
         if i:
             lines.append("")
-        lines.append(f"{'VCPU:':<15} {rec['vcpu']}")
+        lines.append(printf("%-15s %d", _("VCPU:"), rec["vcpu"]))
         if rec["cpu"] is None:
-            lines += [f"{'CPU:':<15} N/A", f"{'State:':<15} N/A", f"{'CPU time':<15} N/A"]
+            lines += [printf("%-15s %s", _(label), _("N/A")) for label in ("CPU:", "State:", "CPU time")]
         else:
-            lines += [f"{'CPU:':<15} {rec['cpu']}", f"{'State:':<15} {rec['state']}"]
+            lines += [printf("%-15s %d", _("CPU:"), rec["cpu"]), printf("%-15s %s", _("State:"), _(rec["state"]))]
             if rec["cpu_time_ns"] is not None:
-                lines.append(f"{'CPU time:':<15} {rec['cpu_time_ns'] / 1e9:.1f}s")
+                lines.append(printf("%-15s %.1lfs", _("CPU time:"), rec["cpu_time_ns"] / 1e9))
         if pretty:
-            lines.append(f"{'CPU Affinity:':<15} {format_bitmap(rec['affinity'])} (out of {ncpus})")
+            lines.append(printf("%-15s ", _("CPU Affinity:")) + fmt("%s (out of %d)", format_bitmap(rec["affinity"]), ncpus))
         else:
             on = set(rec["affinity"])
-            lines.append(f"{'CPU Affinity:':<15} " + "".join("y" if c in on else "-" for c in range(ncpus)))
+            lines.append(printf("%-15s ", _("CPU Affinity:")) + "".join("y" if c in on else "-" for c in range(ncpus)))
     ctx.out.data(records, "".join(line + "\n" for line in lines))
 
 
 # desc -----------------------------------------------------------------------------------------------
 
 def _description(dom: Any, title: bool, config: bool) -> str:
-    """virshGetDomainDescription: read from the domain XML (the inactive one with --config); "" if none."""
+    """virshGetDomainDescription: the metadata (the persistent one with --config, which a transient
+    domain lacks), "" if none, the domain XML where the driver has no metadata call."""
     import libvirt
     from lxml import etree
 
+    kind = libvirt.VIR_DOMAIN_METADATA_TITLE if title else libvirt.VIR_DOMAIN_METADATA_DESCRIPTION
+    flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG if config else 0
+    try:
+        return str(dom.metadata(kind, None, flags))
+    except libvirt.libvirtError as err:
+        if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN_METADATA:
+            return ""
+        if err.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
+            raise
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0)
     return etree.fromstring(xml.encode("utf-8")).findtext("title" if title else "description") or ""
 
@@ -238,7 +244,7 @@ def _edit_text(ctx: Session, text: str) -> str:
 @command("desc", schema=obj(title="string?", description="string?"),
          group="domain", help="show or set domain's description or title",
          desc="Allows setting or modifying the description or title of a domain.",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Flag("live", "modify/get running state"),
                Flag("config", "modify/get persistent configuration"),
                Flag("current", "modify/get current state configuration"),
@@ -250,24 +256,26 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
              new_desc: list[str]) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     what = "title" if title else "description"
     if new_desc or edit:
-        text = " ".join(new_desc) if new_desc else _description(dom, title, config)
+        # virsh reads the old text first, even when a new one is given.
+        old = _description(dom, title, config)
+        text = " ".join(new_desc) if new_desc else old
         if edit:
             edited = _edit_text(ctx, text)
             # virsh drops one final newline of a title, which editors like to add.
             if title and edited.endswith("\n"):
                 edited = edited[:-1]
             if edited == text:
-                ctx.out.extra(f"Domain {what} not changed\n", end="")
+                ctx.out.extra(fmt("Domain " + what + " not changed\n"), end="")
                 return
             text = edited
         kind = libvirt.VIR_DOMAIN_METADATA_TITLE if title else libvirt.VIR_DOMAIN_METADATA_DESCRIPTION
-        with failing(f"Failed to set new domain {what}"):
+        with failing(msg("Failed to set new domain " + what)):
             dom.setMetadata(kind, text, None, None, flags)
-        ctx.out.extra(f"Domain {what} updated successfully", end="")
+        ctx.out.extra(fmt("Domain " + what + " updated successfully"), end="")
         return
     text = _description(dom, title, config)
     if ctx.out.json:
@@ -275,28 +283,27 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
     elif text:
         ctx.out.write(text)
     else:
-        ctx.out.extra(f"No {what} for domain: {dom.name()}", end="")
+        ctx.out.extra(fmt("No " + what + " for domain: %s", dom.name()), end="")
 
 
 # domhostname -----------------------------------------------------------------
 
 @command("domhostname", schema=single("hostname"),
          group="domain", help="print the domain's hostname",
-         opts=[DOM(complete="domain:active"), Str("source", "address source: 'lease' or 'agent'", empty_ok=True,
+         opts=[DOMAIN(complete="domain:active"), Str("source", "address source: 'lease' or 'agent'", empty_ok=True,
                                                       choices=("agent", "lease"))])
 def cmd_domhostname(ctx: Session, domain: str, source: str | None) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     flags = 0
-    if source == "":
-        raise VshError("Failed to get option 'source': Option argument is empty")
+    required("source", source)
     if source is not None:
         sources = {"lease": libvirt.VIR_DOMAIN_GET_HOSTNAME_LEASE, "agent": libvirt.VIR_DOMAIN_GET_HOSTNAME_AGENT}
         if source not in sources:
-            raise VshError(f"Unknown data source '{source}'")
+            raise VshError(msg("Unknown data source '%s'", source))
         flags = sources[source]
-    with failing("failed to get hostname"):
+    with failing(msg("failed to get hostname")):
         name = dom.hostname(flags)
     ctx.out.data({"hostname": name}, f"{name}\n")
 
@@ -312,7 +319,7 @@ _SCHED_TYPES = {"cpu_shares": "ullong", "global_period": "ullong", "global_quota
 
 @command("schedinfo", schema=obj(scheduler="string", parameters=obj({}, extra="integer|number|string|boolean")),
          group="domain", help="show/set scheduler parameters", desc="Show/Set scheduler parameters.",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Int("weight", "weight for XEN_CREDIT", conv=None, named_only=True, late=True),
                Int("cap", "cap for XEN_CREDIT", conv=None, named_only=True, late=True),
                Flag("current", "get/set current scheduler info"),
@@ -323,11 +330,11 @@ _SCHED_TYPES = {"cpu_shares": "ullong", "global_period": "ullong", "global_quota
 def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None, current: bool, config: bool,
                   live: bool, set: list[str]) -> None:
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     with failing("Failed to get scheduler type"):
         scheduler, nparams = dom.schedulerType()
-    ctx.out.write(f"{'Scheduler':<15}: {scheduler}\n")
+    ctx.out.write(printf("%-15s: %s\n", _("Scheduler"), scheduler))
     if not nparams:
         ctx.out.data({"scheduler": scheduler, "parameters": {}})
         return
@@ -343,17 +350,16 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
 
     def update(field: str, text: str) -> None:
         if field not in params:
-            raise VshError(f"invalid scheduler option: {field}")
+            raise VshError(msg("invalid scheduler option: %s", field))
         updates.append((field, typed_value(field, params[field], text, _SCHED_TYPES)))
 
     for item in set:
         if "=" not in item:
-            raise VshError("Invalid syntax for --set, expecting name=value")
+            raise VshError(msg("Invalid syntax for --set, expecting name=value"))
         field, _eq, text = item.partition("=")
         update(field, text)
     for name, raw in (("cap", cap), ("weight", weight)):
-        if raw == "":
-            raise VshError(f"Failed to get option '{name}': Option argument is empty")
+        required(name, raw)
         if raw is not None:
             update(name, raw)
     if updates:
@@ -361,7 +367,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
         duplicate = next((f for i, f in enumerate(fields) if f in fields[:i]), None)
         if duplicate is not None and not ctx.readonly:
             # The Python binding takes a dict, so libvirt's own duplicate check is repeated here.
-            raise VshError(f"invalid argument: parameter '{duplicate}' occurs multiple times")
+            raise VshError(msg("invalid argument: %s", msg("parameter '%s' occurs multiple times", duplicate)))
         values = dict(updates)
         if use_flags:
             dom.setSchedulerParametersFlags(values, flags)
@@ -369,7 +375,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
             dom.setSchedulerParameters(values)
         params = fetch()
     elif live and config:
-        raise VshError("cannot query both live and config at once")
+        raise VshError(msg("cannot query both live and config at once"))
     if ctx.out.json:
         ctx.out.data({"scheduler": scheduler, "parameters": params})
         return

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from vsh.commands.common import (CONFIG, CURRENT, DOM, DOMIF_INTERFACE, LIVE, get_domain, name_key,
-    parse_fds, parse_xml, required, select_nodes)
+from vsh.commands.common import (CONFIG, CURRENT, DOMAIN, DOMIF_INTERFACE, LIVE, affect, exclusive, name_key, parse_fds,
+                                 parse_xml, required, select_nodes)
 from vsh.errors import VshError, failing
 from vsh.registry import command
 from vsh.schema import XML
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
+from vsh.i18n import fmt, msg
 
 
 PERSISTENT = Flag("persistent", "make live change persistent")
@@ -25,41 +26,28 @@ def _device_text(el: Any) -> str:
     return node_text(el)
 
 
-def _affect(ctx: Session, config: bool, live: bool) -> int:
-    import libvirt
-
-    return ctx.flags(config=(config, libvirt.VIR_DOMAIN_AFFECT_CONFIG), live=(live, libvirt.VIR_DOMAIN_AFFECT_LIVE))
-
-
-def _exclusive(**given: bool) -> None:
-    """A VSH_EXCLUSIVE_OPTIONS check that virsh makes in the middle of a command."""
-    (a, va), (b, vb) = given.items()
-    if va and vb:
-        raise VshError(f"Options --{a} and --{b} are mutually exclusive")
-
-
 # update-device ---------------------------------------------------------------------------------
 
 @command("update-device", group="domain", help="update device from an XML file",
          desc="Update device from an XML <file>.",
-         opts=[DOM(), Data("file", "XML file", complete="file", empty_ok=True), PERSISTENT, CONFIG, LIVE, CURRENT,
+         opts=[DOMAIN(), Data("file", "XML file", complete="file", empty_ok=True), PERSISTENT, CONFIG, LIVE, CURRENT,
                Flag("force", "force device update")],
          exclusive=[("persistent", "current"), ("current", "live"), ("current", "config")])
 def cmd_update_device(ctx: Session, domain: str, file: str, persistent: bool, config: bool, live: bool,
                       current: bool, force: bool) -> None:
     import libvirt
 
-    flags = _affect(ctx, config or persistent, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx) | ctx.flags(persistent=libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+    dom = ctx.lookup.domain(domain)
     required("file", file)
     if persistent and dom.isActive() == 1:
         flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
     xml = ctx.read_file(file)
     if force:
         flags |= libvirt.VIR_DOMAIN_DEVICE_MODIFY_FORCE
-    with failing(f"Failed to update device from {file}"):
+    with failing(msg("Failed to update device from %s", file)):
         dom.updateDeviceFlags(xml, flags)
-    ctx.out.extra("Device updated successfully")
+    ctx.out.extra(fmt("Device updated successfully\n"), end="")
 
 
 # update-memory-device ----------------------------------------------------------------------------
@@ -67,7 +55,7 @@ def cmd_update_device(ctx: Session, domain: str, file: str, persistent: bool, co
 @command("update-memory-device", schema=XML,
          group="domain", help="update memory device of a domain",
          desc="Update values of a memory device of a domain",
-         opts=[DOM(), CONFIG, LIVE, CURRENT,
+         opts=[DOMAIN(), CONFIG, LIVE, CURRENT,
                Flag("print-xml", "print updated memory device XML instead of executing the change"),
                Str("alias", "memory device alias", complete="domain-alias", empty_ok=True, late=True),
                Int("node", "memory device target node", conv="puint", late=True),
@@ -78,8 +66,8 @@ def cmd_update_memory_device(ctx: Session, domain: str, config: bool, live: bool
                              alias: str | None, node: str | None, requested_size: str | None) -> None:
     import libvirt
 
-    flags = _affect(ctx, config, live)
-    dom = get_domain(ctx, domain)
+    flags = affect(ctx)
+    dom = ctx.lookup.domain(domain)
     root = parse_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
     required("alias", alias)
     cell = ctx.late("node", node)
@@ -92,16 +80,16 @@ def cmd_update_memory_device(ctx: Session, domain: str, config: bool, live: bool
         xpath = "/domain/devices/memory"
     mems = select_nodes(ctx, root, xpath)
     if not mems:
-        raise VshError("no memory device found")
+        raise VshError(msg("no memory device found"))
     if len(mems) > 1:
-        raise VshError("multiple memory devices found, use --alias or --node to select one")
+        raise VshError(msg("multiple memory devices found, use --alias or --node to select one"))
     mem = mems[0]
     if requested_size is not None:
         size = ctx.late("requested-size", requested_size)
         kib = -(-size // 1024)
         requested = mem.find("target/requested")
         if requested is None:
-            raise VshError("virtio-mem device is missing <requested/>")
+            raise VshError(msg("virtio-mem device is missing <requested/>"))
         for child in list(requested):
             requested.remove(child)
         requested.text = str(kib)
@@ -123,7 +111,7 @@ def find_changeable_disk(root: Any, path: str) -> Any:
 
     disks = root.findall("devices/disk")
     if not disks:
-        raise VshError("Failed to get disk information")
+        raise VshError(msg("Failed to get disk information"))
     for disk in disks:
         if disk.get("device") is not None and disk.get("device") not in ("cdrom", "floppy"):
             continue
@@ -137,7 +125,7 @@ def find_changeable_disk(root: Any, path: str) -> Any:
             if backing is not None:
                 _remove(backing)
             return found
-    raise VshError(f"No disk found whose source path or target is {path}")
+    raise VshError(msg("No disk found whose source path or target is %s", path))
 
 
 def _remove(el: Any) -> None:
@@ -165,21 +153,21 @@ def update_media(disk: Any, source: str | None, block: bool, path: str, kind: st
     from lxml import etree
 
     if disk.get("device") not in ("cdrom", "floppy"):
-        raise VshError(f"The disk device '{path}' is not removable")
+        raise VshError(msg("The disk device '%s' is not removable", path))
     old = disk.find("source")
     target = disk.find("target")
     indent = _text_before(disk, target) if target is not None else None
     if kind == "eject":
         if old is None:
-            raise VshError(f"The disk device '{path}' doesn't have media")
+            raise VshError(msg("The disk device '%s' doesn't have media", path))
         block, source = False, None
     elif source is None:
-        raise VshError("New disk media source was not specified")
+        raise VshError(msg("New disk media source was not specified"))
     policy = None
     if old is not None:
         current = next((old.get(k) for k in ("file", "dev", "dir", "pool", "name") if old.get(k) is not None), None)
         if current is not None and kind == "insert":
-            raise VshError(f"The disk device '{path}' already has media")
+            raise VshError(msg("The disk device '%s' already has media", path))
         policy = old.get("startupPolicy")
         _remove(old)
     disk.set("type", "block" if block else "file")
@@ -200,7 +188,7 @@ _MEDIA = {"eject": "Successfully ejected media.", "insert": "Successfully insert
 @command("change-media", schema=XML,
          group="domain", help="Change media of CD or floppy drive",
          desc="Change media of CD or floppy drive.",
-         opts=[DOM(), Data("path", "Fully-qualified path or target of disk device", complete="domain-disk",
+         opts=[DOMAIN(), Data("path", "Fully-qualified path or target of disk device", complete="domain-disk",
                            empty_ok=True),
                Str("source", "source of the media", complete="file", empty_ok=True),
                Flag("eject", "Eject the media"), Flag("insert", "Insert the media"), Flag("update", "Update the media"),
@@ -220,17 +208,17 @@ def cmd_change_media(ctx: Session, domain: str, path: str, source: str | None, e
     required("source", source)
     # As documented, --update without --source ejects.
     kind = "insert" if insert else "eject" if eject or (update and source is None) else "update"
-    _exclusive(current=current, live=live)
-    _exclusive(current=current, config=config)
-    flags = _affect(ctx, config, live) | ctx.flags(force=(force, libvirt.VIR_DOMAIN_DEVICE_MODIFY_FORCE))
-    dom = get_domain(ctx, domain)
+    exclusive(current=current, live=live)
+    exclusive(current=current, config=config)
+    flags = affect(ctx) | ctx.flags(force=libvirt.VIR_DOMAIN_DEVICE_MODIFY_FORCE)
+    dom = ctx.lookup.domain(domain)
     required("path", path)
     root = parse_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
     xml = update_media(find_changeable_disk(root, path), source, block, path, kind)
     if print_xml:
         ctx.out.data({"xml": xml}, xml)
         return
-    with failing(f"Failed to complete action {kind} on media"):
+    with failing(msg("Failed to complete action %s on media", kind)):
         dom.updateDeviceFlags(xml, flags)
     ctx.out.write(_MEDIA[kind])
 
@@ -240,7 +228,7 @@ def cmd_change_media(ctx: Session, domain: str, path: str, source: str | None, e
 @command("domif-setlink", schema=XML,
          group="domain", help="set link state of a virtual interface",
          desc="Set link state of a domain's virtual interface. This command wraps usage of update-device command.",
-         opts=[DOM(), DOMIF_INTERFACE, Data("state", "new state of the device", empty_ok=True,
+         opts=[DOMAIN(), DOMIF_INTERFACE, Data("state", "new state of the device", empty_ok=True,
                                                  complete="domain-interface-state"),
                Alias("persistent", "config"), CONFIG,
                Flag("print-xml", "print XML document rather than set the interface link state")])
@@ -248,18 +236,18 @@ def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, con
     import libvirt
     from lxml import etree
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     required("interface", interface)
     required("state", state)
     if state not in ("up", "down"):
-        raise VshError(f"invalid link state '{state}'")
+        raise VshError(msg("invalid link state '%s'", state))
     flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG if config else libvirt.VIR_DOMAIN_AFFECT_LIVE
     if dom.isActive() == 0:
         flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
     root = parse_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE if config else 0))
     ifaces = root.findall("devices/interface")
     if not ifaces:
-        raise VshError("Failed to extract interface information or no interfaces found")
+        raise VshError(msg("Failed to extract interface information or no interfaces found"))
     wanted = name_key(interface)
     found = None
     for iface in ifaces:
@@ -269,7 +257,7 @@ def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, con
             found = iface
             break
     if found is None:
-        raise VshError(f"interface '{interface}' not found")
+        raise VshError(msg("interface '%s' not found", interface))
     link = found.find("link")
     if link is None:
         link = etree.SubElement(found, "link")
@@ -278,25 +266,25 @@ def cmd_domif_setlink(ctx: Session, domain: str, interface: str, state: str, con
     if print_xml:
         ctx.out.data({"xml": xml}, xml)
         return
-    with failing("Failed to update interface link state"):
+    with failing(msg("Failed to update interface link state")):
         dom.updateDeviceFlags(xml, flags)
-    ctx.out.extra("Device updated successfully")
+    ctx.out.extra(fmt("Device updated successfully\n"), end="")
 
 
 # setvcpu ---------------------------------------------------------------------------------------
 
 @command("setvcpu", group="domain", help="attach/detach vcpu or groups of threads", desc="Add or remove vcpus",
-         opts=[DOM(), Data("vcpulist", "ids of vcpus to manipulate", complete="domain-vcpu", empty_ok=True, comma=True),
+         opts=[DOMAIN(), Data("vcpulist", "ids of vcpus to manipulate", complete="domain-vcpu", empty_ok=True, comma=True),
                Flag("enable", "enable cpus specified by cpumap"), Flag("disable", "disable cpus specified by cpumap"),
                CONFIG, LIVE, CURRENT],
          exclusive=[("enable", "disable"), ("current", "live"), ("current", "config")])
 def cmd_setvcpu(ctx: Session, domain: str, vcpulist: str, enable: bool, disable: bool, config: bool, live: bool,
                 current: bool) -> None:
-    flags = _affect(ctx, config, live)
+    flags = affect(ctx)
     if not (enable or disable):
-        raise VshError("one of --enable, --disable is required")
+        raise VshError(msg("one of --enable, --disable is required"))
     required("vcpulist", vcpulist)
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     dom.setVcpu(vcpulist, 1 if enable else 0, flags)
 
 
@@ -308,30 +296,30 @@ _TARGETS = ("mem", "disk", "hybrid")
 @command("dompmsuspend", group="domain", help="suspend a domain gracefully using power management functions",
          desc="Suspends a running domain using guest OS's power management. (Note: This requires a guest agent "
               "configured and running in the guest OS).",
-         opts=[DOM(complete="domain:running"),
+         opts=[DOMAIN(complete="domain:running"),
                Data("target", "mem(Suspend-to-RAM), disk(Suspend-to-Disk), hybrid(Hybrid-Suspend)", empty_ok=True,
                     choices=_TARGETS),
                Int("duration", "duration in seconds", conv="pulong", named_only=True, late=True)])
 def cmd_dompmsuspend(ctx: Session, domain: str, target: str, duration: str | None) -> None:
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     seconds = ctx.late("duration", duration) or 0
     required("target", target)
     if target not in _TARGETS:
-        raise VshError("Invalid target")
+        raise VshError(msg("Invalid target"))
     # The VIR_NODE_SUSPEND_TARGET_* values are the positions in _TARGETS.
-    with failing(f"Domain '{dom.name()}' could not be suspended"):
+    with failing(msg("Domain '%s' could not be suspended", dom.name())):
         dom.pMSuspendForDuration(_TARGETS.index(target), seconds, 0)
-    ctx.out.extra(f"Domain '{dom.name()}' successfully suspended", end="")
+    ctx.out.extra(fmt("Domain '%s' successfully suspended", dom.name()), end="")
 
 
 @command("dompmwakeup", group="domain", help="wakeup a domain from pmsuspended state",
          desc="Wakeup a domain that was previously suspended by power management.",
-         opts=[DOM(complete="domain:other")])
+         opts=[DOMAIN(complete="domain:other")])
 def cmd_dompmwakeup(ctx: Session, domain: str) -> None:
-    dom = get_domain(ctx, domain)
-    with failing(f"Domain '{dom.name()}' could not be woken up"):
+    dom = ctx.lookup.domain(domain)
+    with failing(msg("Domain '%s' could not be woken up", dom.name())):
         dom.pMWakeup(0)
-    ctx.out.extra(f"Domain '{dom.name()}' successfully woken up", end="")
+    ctx.out.extra(fmt("Domain '%s' successfully woken up", dom.name()), end="")
 
 
 # domdirtyrate-calc, dom-fd-associate -------------------------------------------------------------
@@ -342,7 +330,7 @@ _DIRTY_MODES = ("page-sampling", "dirty-bitmap", "dirty-ring")
 @command("domdirtyrate-calc", group="domain", help="Calculate a vm's memory dirty rate",
          desc="Calculate memory dirty rate of a domain in order to decide whether it's proper to be migrated out "
               "or not.\nThe calculated dirty rate information is available by calling 'domstats --dirtyrate'.",
-         opts=[DOM(),
+         opts=[DOMAIN(),
                Int("seconds", "calculate memory dirty rate within specified seconds, the supported value range "
                               "from 1 to 60, default to 1.", late=True),
                Str("mode", "dirty page rate calculation mode, either of these 3 options 'page-sampling, "
@@ -350,21 +338,21 @@ _DIRTY_MODES = ("page-sampling", "dirty-bitmap", "dirty-ring")
 def cmd_domdirtyrate_calc(ctx: Session, domain: str, seconds: str | None, mode: str | None) -> None:
     import libvirt
 
-    dom = get_domain(ctx, domain)
+    dom = ctx.lookup.domain(domain)
     value = ctx.late("seconds", seconds)
     required("mode", mode)
     flags = 0
     if mode is not None:
         if mode not in _DIRTY_MODES:
-            raise VshError(f"Unknown calculation mode '{mode}'")
+            raise VshError(msg("Unknown calculation mode '%s'", mode))
         flags = getattr(libvirt, "VIR_DOMAIN_DIRTYRATE_MODE_" + mode.upper().replace("-", "_"))
     dom.startDirtyRateCalc(1 if value is None else value, flags)
-    ctx.out.extra("Start to calculate domain's memory dirty rate successfully.")
+    ctx.out.extra(fmt("Start to calculate domain's memory dirty rate successfully.\n"), end="")
 
 
 @command("dom-fd-associate", group="domain", help="associate a FD with a domain",
          desc="associate a FD with a domain",
-         opts=[DOM(), Data("name", "name of the FD group", empty_ok=True),
+         opts=[DOMAIN(), Data("name", "name of the FD group", empty_ok=True),
                Data("pass-fds", "file descriptors N,M,... to associate", empty_ok=True),
                Flag("seclabel-writable", "use seclabels allowing writes"),
                Flag("seclabel-restore", "try to restore security label after use if possible")])
@@ -372,8 +360,8 @@ def cmd_dom_fd_associate(ctx: Session, domain: str, name: str, pass_fds: str, se
                          seclabel_restore: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(writable=(seclabel_writable, libvirt.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE),
-                      restore=(seclabel_restore, libvirt.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE))
-    dom = get_domain(ctx, domain)
+    flags = ctx.flags(seclabel_writable=libvirt.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE,
+                      seclabel_restore=libvirt.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE)
+    dom = ctx.lookup.domain(domain)
     required("name", name)
     dom.FDAssociate(name, parse_fds(pass_fds), flags)

@@ -14,6 +14,7 @@ from vsh.registry import command
 from vsh.schema import XML, array, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
+from vsh.i18n import _, fmt, msg, printf
 
 #: virDomainVirtType names (virshDomainVirtTypeCompleter).
 VIRT_TYPES = ("none", "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv", "vbox",
@@ -55,10 +56,11 @@ def _strings(**values: str | None) -> None:
 def cmd_nodecpumap(ctx: Session, pretty: bool) -> None:
     from vsh.cpulist import cpus_of, format_cpumap
 
-    with failing("Unable to get cpu map"):
+    with failing(msg("Unable to get cpu map")):
         present, cpumap, online = ctx.conn.getCPUMap(0)
     shown = format_cpumap(cpumap) if pretty else "".join("y" if on else "-" for on in cpumap[:present])
-    text = f"{'CPUs present:':<15} {present}\n{'CPUs online:':<15} {online}\n{'CPU map:':<15} {shown}\n"
+    text = (printf("%-15s %d\n", _("CPUs present:"), present) + printf("%-15s %d\n", _("CPUs online:"), online) +
+            printf("%-15s %s\n", _("CPU map:"), shown))
     ctx.out.data({"present": present, "online": online, "online_cpus": cpus_of(cpumap)}, text)
 
 
@@ -72,7 +74,7 @@ def _c_float(value: float) -> str:
         return " -nan" if math.copysign(1.0, value) < 0 else "  nan"
     if math.isinf(value):
         return "  inf" if value > 0 else " -inf"
-    return f"{value:5.1f}"
+    return printf("%5.1lf", value)
 
 
 def _ratio(part: float, total: float) -> float:
@@ -94,7 +96,7 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
     import libvirt
 
     num = libvirt.VIR_NODE_CPU_STATS_ALL_CPUS if cpu is None else cpu
-    with failing("Unable to get number of cpu stats"):
+    with failing(msg("Unable to get number of cpu stats")):
         first = ctx.conn.getCPUStats(num, 0)
     if not first:
         return
@@ -103,7 +105,7 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
     absolute = dict(stats)  # the counters since boot, for the JSON
     if percent and "utilization" not in stats:
         time.sleep(1)
-        with failing("Unable to get node cpu stats"):
+        with failing(msg("Unable to get node cpu stats")):
             second = ctx.conn.getCPUStats(num, 0)
         for k, v in second.items():
             if k in stats:
@@ -115,19 +117,20 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
     record: dict[str, Any] = {f"{label}_ns": absolute.get(field) for field, label in CPU_FIELDS}
     record.update({f"{label}_percent": None for label in ["usage"] + [label for _f, label in CPU_FIELDS]})
     if not percent:
-        ctx.out.data(record, "".join(f"{label + ':':<15} {value:20d}\n" for label, value in rows))
+        ctx.out.data(record, "".join(printf("%-15s %20llu\n", _(label + ":"), value) for label, value in rows))
         return
     if "utilization" in stats:
         usage = stats["utilization"]
         idle = (100 - usage) % 2**64
         record.update(usage_percent=usage, idle_percent=idle)
-        ctx.out.data(record, f"{'usage:':<15} {usage:5d}%\n{'idle:':<15} {idle:5d}%\n")
+        ctx.out.data(record,
+                     printf("%-15s %5llu%%\n", _("usage:"), usage) + printf("%-15s %5llu%%\n", _("idle:"), idle))
         return
     total = float(sum(value for _label, value in rows))
     values = [("usage", _ratio(float(stats.get("user", 0) + stats.get("kernel", 0)), total))]
     values += [(label, _ratio(float(value), total)) for label, value in rows]
     record.update({f"{label}_percent": (None if math.isnan(v) or math.isinf(v) else v) for label, v in values})
-    ctx.out.data(record, "".join(f"{label + ':':<15} {_c_float(v)}%\n" for label, v in values))
+    ctx.out.data(record, "".join(printf("%-15s ", _(label + ":")) + _c_float(v) + "%\n" for label, v in values))
 
 
 @command("maxvcpus", schema=single("max_vcpus", "integer"),
@@ -167,12 +170,12 @@ def cmd_maxvcpus(ctx: Session, type: str | None) -> None:
          opts=[Data("arch", "architecture", empty_ok=True, choices=ARCHES)])
 def cmd_cpu_models(ctx: Session, arch: str) -> None:
     _strings(arch=arch)
-    with failing("failed to get CPU model names"):
+    with failing(msg("failed to get CPU model names")):
         models = ctx.conn.getCPUModelNames(arch, 0)
     if ctx.out.json:
         ctx.out.data([{"name": m} for m in models])
     elif not models:
-        ctx.out.extra("all CPU models are accepted")
+        ctx.out.extra(fmt("all CPU models are accepted"))
     else:
         ctx.out.write("".join(m + "\n" for m in models))
 
@@ -184,7 +187,7 @@ def cmd_cpu_models(ctx: Session, arch: str) -> None:
 def cmd_domcapabilities(ctx: Session, virttype: str | None, emulatorbin: str | None, arch: str | None,
                         machine: str | None) -> None:
     _strings(virttype=virttype, emulatorbin=emulatorbin, arch=arch, machine=machine)
-    with failing("failed to get emulator capabilities"):
+    with failing(msg("failed to get emulator capabilities")):
         caps = ctx.conn.getDomainCapabilities(emulatorbin, arch, machine, virttype, 0)
     ctx.out.xml(caps + "\n")
 
@@ -222,8 +225,8 @@ def extract_cpus(ctx: Session, path: str) -> list[str]:
         raise VshError(parse_error(path, text, err)) from None
     nodes = root.xpath(_CPU_PATHS)
     if not nodes:
-        raise VshError(f"File '{path}' does not contain any <cpu> element or valid domain XML, "
-                       "host capabilities XML, or domain capabilities XML")
+        raise VshError(msg("File '%s' does not contain any <cpu> element or valid domain XML, host capabilities XML, "
+                           "or domain capabilities XML", path))
     cpus = []
     for node in nodes:
         if node.tag == "mode":
@@ -255,8 +258,8 @@ def _compare_report(ctx: Session, path: str, result: int, texts: dict[str, str],
 def cmd_cpu_compare(ctx: Session, file: str, error: bool, validate: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(error=(error, libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE),
-                      validate=(validate, libvirt.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML))
+    flags = ctx.flags(error=libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+                      validate=libvirt.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML)
     cpus = extract_cpus(ctx, file)
     failure = f"Failed to compare host CPU with {file}"
     with failing(failure):
@@ -267,11 +270,11 @@ def cmd_cpu_compare(ctx: Session, file: str, error: bool, validate: bool) -> Non
         "superset": f"Host CPU is a superset of CPU described in {file}"}, failure)
 
 
-def _baseline_flags(features: bool, migratable: bool) -> int:
+def _baseline_flags(ctx: Session) -> int:
     import libvirt
 
-    return Session.flags(features=(features, libvirt.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES),
-                         migratable=(migratable, libvirt.VIR_CONNECT_BASELINE_CPU_MIGRATABLE))
+    return ctx.flags(features=libvirt.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES,
+                     migratable=libvirt.VIR_CONNECT_BASELINE_CPU_MIGRATABLE)
 
 
 @command("cpu-baseline", schema=XML,
@@ -285,7 +288,7 @@ def cmd_cpu_baseline(ctx: Session, file: str, features: bool, migratable: bool) 
 
     cpus = extract_cpus(ctx, file)
     try:
-        xml = ctx.conn.baselineCPU(cpus, _baseline_flags(features, migratable))
+        xml = ctx.conn.baselineCPU(cpus, _baseline_flags(ctx))
     except libvirt.libvirtError as err:
         raise from_libvirt(err) from None
     ctx.out.xml(xml)
@@ -302,8 +305,8 @@ def cmd_hypervisor_cpu_compare(ctx: Session, file: str, virttype: str | None, em
                                arch: str | None, machine: str | None, error: bool, validate: bool) -> None:
     import libvirt
 
-    flags = ctx.flags(error=(error, libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE),
-                      validate=(validate, libvirt.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML))
+    flags = ctx.flags(error=libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+                      validate=libvirt.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML)
     _strings(virttype=virttype, emulator=emulator, arch=arch, machine=machine)
     cpus = extract_cpus(ctx, file)
     failure = f"Failed to compare hypervisor CPU with {file}"
@@ -334,9 +337,9 @@ def cmd_hypervisor_cpu_baseline(ctx: Session, file: str | None, virttype: str | 
 
     _strings(file=file, virttype=virttype, emulator=emulator, arch=arch, machine=machine, model=model)
     if file is not None and model is not None:
-        raise VshError("Options --file and --model are mutually exclusive")
+        raise VshError(msg("Options --%s and --%s are mutually exclusive", "file", "model"))
     if file is None and model is None:
-        raise VshError("Either --file or --model must be provided")
+        raise VshError(msg("Either --%s or --%s must be provided", "file", "model"))
     if file is not None:
         cpus = extract_cpus(ctx, file)
     else:
@@ -345,7 +348,7 @@ def cmd_hypervisor_cpu_baseline(ctx: Session, file: str | None, virttype: str | 
         cpus = [etree.tostring(cpu, encoding="unicode")]
     try:
         xml = ctx.conn.baselineHypervisorCPU(emulator, arch, machine, virttype, cpus,
-                                             _baseline_flags(features, migratable))
+                                             _baseline_flags(ctx))
     except libvirt.libvirtError as err:
         raise from_libvirt(err) from None
     ctx.out.xml(xml)

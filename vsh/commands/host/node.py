@@ -7,12 +7,17 @@ from vsh.registry import command
 from vsh.schema import XML, obj, single
 from vsh.session import Session
 from vsh.spec import Flag
+from vsh.i18n import fmt, msg
+
+
+def _parts(version: int) -> tuple[int, int, int]:
+    major, rest = divmod(version, 1000000)
+    minor, micro = divmod(rest, 1000)
+    return major, minor, micro
 
 
 def _triple(version: int) -> str:
-    major, rest = divmod(version, 1000000)
-    minor, micro = divmod(rest, 1000)
-    return f"{major}.{minor}.{micro}"
+    return "%d.%d.%d" % _parts(version)
 
 
 @command("uri", schema=single("uri"),
@@ -27,7 +32,7 @@ def cmd_uri(ctx: Session) -> None:
 def cmd_hostname(ctx: Session) -> None:
     from vsh.errors import failing
 
-    with failing("failed to get hostname"):
+    with failing(msg("failed to get hostname")):
         name = ctx.conn.getHostname()
     ctx.out.data({"hostname": name}, name + "\n")
 
@@ -48,36 +53,26 @@ def cmd_version(ctx: Session, daemon: bool) -> None:
     api_version = api[1] if isinstance(api, tuple) else api
     obj: dict[str, Any] = {"library": _triple(lib), "api_type": hv_type, "api": _triple(api_version),
                            "hypervisor": None, "daemon": None}
-    lines = [f"Compiled against library: libvirt {_triple(lib)}",
-             f"Using library: libvirt {_triple(lib)}",
-             f"Using API: {hv_type} {_triple(api_version)}"]
-    with failing("failed to get the hypervisor version"):
+    lines = [fmt("Compiled against library: libvirt %d.%d.%d\n", *_parts(lib)),
+             fmt("Using library: libvirt %d.%d.%d\n", *_parts(lib)),
+             fmt("Using API: %s %d.%d.%d\n", hv_type, *_parts(api_version))]
+    with failing(msg("failed to get the hypervisor version")):
         hv = conn.getVersion()
     if hv == 0:
-        lines.append(f"Cannot extract running {hv_type} hypervisor version")
+        lines.append(fmt("Cannot extract running %s hypervisor version\n", hv_type))
         obj["hypervisor"] = None
     else:
-        lines.append(f"Running hypervisor: {hv_type} {_triple(hv)}")
+        lines.append(fmt("Running hypervisor: %s %d.%d.%d\n", hv_type, *_parts(hv)))
         obj["hypervisor"] = _triple(hv)
     if daemon:
         try:
-            lines.append(f"Running against daemon: {_triple(conn.getLibVersion())}")
+            lines.append(fmt("Running against daemon: %d.%d.%d\n", *_parts(conn.getLibVersion())))
             obj["daemon"] = _triple(conn.getLibVersion())
         except libvirt.libvirtError:
-            ctx.out.write("\n".join(lines) + "\n")
+            ctx.out.write("".join(lines))
             lines = []
-            ctx.out.error(["failed to get the daemon version"])
-    ctx.out.data(obj, "".join(line + "\n" for line in lines))
-
-
-def node_memory_kib(conn: Any) -> int:
-    """Total host memory in KiB; libvirt-python's getInfo() rounds it down to MiB."""
-    import libvirt
-
-    try:
-        return int(conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS)["total"])
-    except (libvirt.libvirtError, KeyError):
-        return int(conn.getInfo()[1]) * 1024
+            ctx.out.error([msg("failed to get the daemon version")])
+    ctx.out.data(obj, "".join(lines))
 
 
 @command("nodeinfo", schema=obj(cpu_model="string", cpus="integer", cpu_mhz="integer", cpu_sockets="integer",
@@ -88,9 +83,20 @@ def node_memory_kib(conn: Any) -> int:
 def cmd_nodeinfo(ctx: Session) -> None:
     from vsh.errors import failing
 
-    with failing("failed to get node information"):
-        model, _mem, cpus, mhz, nodes, sockets, cores, threads = ctx.conn.getInfo()
-        memory = node_memory_kib(ctx.conn)
+    import libvirt
+
+    from vsh import rpc
+
+    # Both answers at once; libvirt-python's getInfo() rounds the memory down to MiB, so the
+    # node's memory statistics give it in KiB (getInfo's value serves where they cannot).
+    conn = ctx.conn
+    info, stats = rpc.run(conn, [conn.getInfo, lambda: conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS)])
+    with failing(msg("failed to get node information")):
+        model, mem_mib, cpus, mhz, nodes, sockets, cores, threads = info.get()
+    try:
+        memory = int(stats.get()["total"])
+    except (libvirt.libvirtError, KeyError):
+        memory = int(mem_mib) * 1024
     ctx.out.kv([
         ("cpu_model", "CPU model:", model, model),
         ("cpus", "CPU(s):", cpus, str(cpus)),
@@ -109,6 +115,6 @@ def cmd_nodeinfo(ctx: Session) -> None:
 def cmd_capabilities(ctx: Session) -> None:
     from vsh.errors import failing
 
-    with failing("failed to get capabilities"):
+    with failing(msg("failed to get capabilities")):
         xml = ctx.conn.getCapabilities()
     ctx.out.xml(xml + "\n")

@@ -1,0 +1,178 @@
+"""The user's language, as virsh speaks it: libvirt's message catalog and the locale's numbers.
+
+virsh calls `setlocale(LC_ALL, "")` and looks its messages up in libvirt's catalog (text
+domain `libvirt`); libvirt's own error messages follow the same locale.  vsh does the same
+through the C library: `import libvirt` runs virInitialize, which binds the text domain to
+libvirt's compiled-in locale directory, and `locale.dgettext` then finds exactly the
+translation virsh finds (LANGUAGE, LC_ALL, LC_MESSAGES, LANG read by the same code).
+
+Every message virsh also prints goes through `_` (or `fmt`) with virsh's exact msgid,
+often printf-style (`"Domain '%s' started\\n"`); `fmt` fills it as C's printf does: numbers
+with the locale's decimal point, `%-15s` padded by bytes.  vsh's own messages stay English.
+In the C or POSIX locale (the usual case of a script) nothing is loaded at all.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+
+def _plain(name: str) -> bool:
+    """The C locale, however spelt (C, POSIX, C.UTF-8, unset): no translation, '.' for numbers."""
+    return name.split(".")[0] in ("", "C", "POSIX")
+
+
+_translating = False  # messages go through the catalog
+_decimal = "."  # the locale's decimal point
+
+
+def setup() -> None:
+    """At start-up, before anything is printed: take the locale from the environment as
+    virsh does (setlocale(LC_ALL, "")), unless it names the C locale, which costs nothing."""
+    global _translating, _decimal
+    if all(_plain(value) for name, value in os.environ.items() if name.startswith("LC_") or name == "LANG"):
+        return
+    import locale
+
+    try:
+        locale.setlocale(locale.LC_ALL, "")
+    except locale.Error:
+        # One category names a locale that is not installed: glibc then keeps the C locale
+        # for every category, and virsh says so (its perror) and goes on in English.
+        import errno
+        import sys
+
+        sys.stderr.write(f"setlocale: {os.strerror(errno.ENOENT)}\n")
+        return
+    _decimal = locale.localeconv()["decimal_point"] or "."
+    messages = locale.setlocale(locale.LC_MESSAGES)
+    _translating = not _plain(messages)
+    if _translating:
+        import libvirt  # noqa: F401 - virInitialize binds the text domain to libvirt's locale directory
+
+
+def english_messages() -> None:
+    """Messages in English from here on (vsh's --json: keys, values and libvirt's details)."""
+    global _translating
+    if not _translating:
+        return
+    import locale
+
+    locale.setlocale(locale.LC_MESSAGES, "C")
+    _translating = False
+
+
+def translating() -> bool:
+    """True when messages are looked up in a catalog (the locale's language is not C)."""
+    return _translating
+
+
+def _(msgid: str) -> str:
+    """virsh's message `msgid` in the user's language (itself where the catalog lacks it)."""
+    if not _translating or not msgid:
+        return msgid
+    import locale
+
+    return locale.dgettext("libvirt", msgid)
+
+
+# C's printf: argument number, flags, width, precision, length modifier, conversion.
+_SPEC = r"%(?:(\d+)\$)?([-+ #0']*)(\*|\d+)?(?:\.(\*|\d*))?(?:hh|h|ll|l|L|q|j|z|t)?([diouxXeEfFgGcs%])"
+
+
+def printf(template: str, *args: Any) -> str:
+    """`template` filled as C's printf fills it in the current locale.
+
+    `%s` is padded and cut by bytes (so a non-ASCII label comes out misaligned, as in
+    virsh); floating-point numbers use the locale's decimal point; length modifiers
+    (`%llu`, `%zu`) and argument numbers (`%2$s`) are understood.
+    """
+    if not args and "%%" not in template:
+        return template
+    import re
+
+    pos = 0
+
+    def fill(m: re.Match[str]) -> str:
+        nonlocal pos
+        number, flags, width, precision, conv = m.groups()
+        if conv == "%":
+            return "%"
+        if width == "*":
+            width, pos = str(args[pos]), pos + 1
+        if precision == "*":
+            precision, pos = str(args[pos]), pos + 1
+        if number:
+            value = args[int(number) - 1]
+        else:
+            value, pos = args[pos], pos + 1
+        flags = flags.replace("'", "")
+        if conv == "s":
+            return _pad_bytes(str(value), flags, width, precision)
+        if conv == "u":
+            conv = "d"
+        spec = "%" + flags + (width or "") + ("." + precision if precision is not None else "") + conv
+        if conv == "c":
+            return spec % (chr(value) if isinstance(value, int) else value)
+        try:
+            text = spec % value
+        except TypeError:
+            # A number that came as text (a word the user typed): shown as given, as %s would.
+            return _pad_bytes(str(value), flags, width, None)
+        if conv in "eEfFgG" and _decimal != ".":
+            text = text.replace(".", _decimal, 1)
+        return text
+
+    return re.sub(_SPEC, fill, template)  # re caches the compiled pattern
+
+
+def _pad_bytes(text: str, flags: str, width: str | None, precision: str | None) -> str:
+    data = text.encode("utf-8", "surrogateescape")
+    if precision is not None:
+        data = data[:int(precision or 0)]
+        text = data.decode("utf-8", "surrogateescape")
+    pad = " " * max(0, int(width or 0) - len(data))
+    return text + pad if "-" in flags else pad + text
+
+
+def fmt(msgid: str, *args: Any) -> str:
+    """virsh's message `msgid`, translated, then filled as printf fills it."""
+    return printf(_(msgid), *args)
+
+
+class Message(str):
+    """An English message that knows its msgid and arguments, so that it can be shown in the
+    user's language while its English text serves --json and the -l log."""
+
+    msgid: str
+    args: tuple[Any, ...]
+    localized: bool
+
+    def __new__(cls, msgid: str, *args: Any, translate: bool = True) -> Message:
+        self = super().__new__(cls, printf(msgid, *args))
+        self.msgid = msgid
+        self.args = args
+        self.localized = translate
+        return self
+
+    def shown(self) -> str:
+        """The message in the user's language."""
+        args = [shown(arg) if isinstance(arg, str) else arg for arg in self.args]
+        return fmt(self.msgid, *args) if self.localized else printf(self.msgid, *args)
+
+
+def msg(msgid: str, *args: Any) -> Message:
+    """virsh's message `msgid` filled with `args`: English as a str, translated when shown."""
+    return Message(msgid, *args)
+
+
+def system_error(message: str, detail: str) -> Message:
+    """libvirt's form of a failed system call: its message, then the error's own text
+    (strerror, already in the user's language), joined by an untranslated ": "."""
+    return Message("%s: %s", message, detail, translate=False)
+
+
+def shown(text: str) -> str:
+    """A message as the user sees it: a Message translated, any other text as it is."""
+    return text.shown() if isinstance(text, Message) else text
