@@ -131,13 +131,13 @@ def test_json_after_the_command_through_the_click_tree() -> None:
 
 
 def test_json_after_the_command_in_the_repl_session() -> None:
+    from vsh import dispatch
     from vsh.output import Printer
     from vsh.session import Session
-    from vsh.tree import TREE
 
     out, err = io.StringIO(), io.StringIO()
     session = Session(Printer(out, err), uri=URI, interactive=True)
-    TREE.attach(session)
+    session.parser = dispatch.parse_in_tree  # as the REPL parses
     assert not session.run_line("domstate test --csv")  # not a table: refused
     assert "prints no table" in json.loads(err.getvalue())["error"]["message"]
     assert session.run_line("list --all --csv")

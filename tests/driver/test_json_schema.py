@@ -33,10 +33,10 @@ RUNS = [
     "capabilities", "hostname", "nodeinfo", "uri", "version", "pwd", "sysinfo", "maxvcpus", "nodecpumap",
     "nodecpustats", "nodecpustats --cpu 0", "nodecpustats --percent", "freecell", "freecell --all", "freecell 0",
     "freepages --all", "freepages 0 4", "cpu-models x86_64",
-    "schema list", "schema",
+    "schema list", "schema", "config",
     # domains
     "list", "list --all", "list --name", "list --uuid --id", "list --title",
-    "dominfo test", "domid test", "domname 1", "domuuid test", "domstate test", "domstate test --reason",
+    "wait test --state running --timeout 5", "dominfo test", "domid test", "domname 1", "domuuid test", "domstate test", "domstate test --reason",
     "dumpxml test", "dumpxml test --xpath //name", "domstats", "domstats --raw test", "domstats --state --vcpu test",
     "dommemstat test", "domblklist test", "domblklist test --details", "domblkinfo test vda", "domblkinfo test --all",
     "domblkstat test vda", "domblkstat test vda --human", "domblkerror test", "domiflist test", "domifaddr test",
@@ -207,3 +207,18 @@ def test_schemas_are_valid_json_schemas() -> None:
     for spec in registry.all_specs():
         if spec.schema is not None:
             jsonschema.Draft202012Validator.check_schema(document(spec.schema, spec.name))
+
+
+def test_event_stream_lines_validate_against_the_event_schema() -> None:
+    """Waiting prints JSON Lines: the event objects (vsh.eventwatch.json_line) and the closing line."""
+    from vsh.eventwatch import json_line
+
+    schema = document(registry.get("event").schema, "event")  # type: ignore[union-attr]
+    res = run(VSH, ["--json", "-c", URI, "event --all --timeout 1"])
+    end = json.loads(res.out.splitlines()[0])
+    assert end == {"end": "timeout", "received": 0}
+    event = json_line({"event": "lifecycle", "domain": "test", "type": "Stopped", "detail": "Shutdown"})
+    for doc in (end, event):
+        jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"events": [], "end": "done", "received": 0}, schema, cls=jsonschema.Draft202012Validator)

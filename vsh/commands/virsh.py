@@ -14,7 +14,7 @@ from vsh import config, registry
 from vsh.errors import Quit, VshError
 from vsh.output import is_terminal
 from vsh.registry import command
-from vsh.schema import single
+from vsh.schema import array, obj, single
 from vsh.session import Session
 from vsh.settings import SETTINGS, settings_help
 from vsh.spec import ARGV, DATA, GROUPS, STRING, Alias, Argv, Flag, Str
@@ -199,7 +199,10 @@ def cmd_set(ctx: Session, name: str | None, value: str | None) -> None:
          hidden=True,
          desc="Prints the effective settings as TOML, each with the place it came from: the config\n"
               "    file and line, a command-line option, the environment, `set`, or the default;\n"
-              "    then the aliases and host groups of the config file.")
+              "    then the aliases and host groups of the config file.",
+         schema=obj(file="string?", chosen_by="string",
+                    settings=obj(extra=obj(value="string|integer|boolean?", source="string")),
+                    aliases=obj(extra="string"), groups=obj(extra=array("string"))))
 def cmd_config(ctx: Session) -> None:
     from vsh.settings import report
 
