@@ -47,7 +47,7 @@ class Options:
         self.keepalive = (5, 6)
         self.keepalive_forced = False
         self.log: str | None = None
-        self.quiet = self.readonly = self.timing = self.json = self.no_color = False
+        self.quiet = self.readonly = self.timing = self.json = self.csv = self.no_color = False
         self.on_error = "continue"
         self.config: str | None = None
         self.config_uri: str | None = None  # `uri` from the config file, when -c and the environment name none
@@ -97,8 +97,10 @@ def parse_global(argv: list[str]) -> Options:
             opts.action = "version-long"
         elif name == "version":
             opts.action = "version-long" if value == "long" else "version"
-        elif name == "json":
-            opts.json = True
+        elif name in ("json", "csv"):
+            setattr(opts, name, True)
+            if opts.json and opts.csv:
+                raise _fail("options --json and --csv are mutually exclusive")
         elif name == "no-color":
             opts.no_color = True
         elif name == "on-error":
@@ -250,14 +252,14 @@ def _main(argv: list[str] | None) -> int:
     try:
         opts = parse_global(argv)
     except VshError as err:
-        Printer(json_mode="--json" in argv).report(err)
+        Printer(json_mode="--json" in argv or "--csv" in argv).report(err)
         return 1
     cfg = _read_config(opts)  # before an early open: the file may make it read-only
-    if opts.json:
+    if opts.json or opts.csv:
         i18n.english_messages()
     if not opts.action:
         _open_early(opts)
-    printer = Printer(quiet=opts.quiet, json_mode=opts.json, no_color=opts.no_color)
+    printer = Printer(quiet=opts.quiet, json_mode=opts.json, csv_mode=opts.csv, no_color=opts.no_color)
     for level, text in cfg.problems:
         if level == "error":
             printer.error([text], {"error": {"message": text}})
@@ -302,7 +304,7 @@ def _read_config(opts: Options) -> Any:
     if "NO_COLOR" in os.environ and not opts.no_color:
         config.override("color", False, "NO_COLOR")
     opts.readonly = opts.readonly or cfg.get("readonly")
-    opts.json = opts.json or cfg.get("json")
+    opts.json = opts.json or (cfg.get("json") and not opts.csv)  # --csv wins over `json = true`
     opts.no_color = opts.no_color or not cfg.get("color")
     cfg.pager = config.pager_command(cfg.get("pager"))
     if opts.uri is None and not os.environ.get("VIRSH_DEFAULT_CONNECT_URI") and not os.environ.get(
@@ -323,6 +325,12 @@ def _env_debug() -> int | None:
     if text is None:
         return None
     return int(text) if re.fullmatch(r"\s*[+-]?[0-9]+", text) and 0 <= int(text) <= 4 else -1
+
+
+def _asks_for_data(args: list[str]) -> bool:
+    """`--json` or `--csv` after the command (`list --bogus --json`): its grammar errors are JSON too."""
+    words = args if len(args) > 1 else args[0].split()
+    return any(w in ("--json", "--csv") for w in words)
 
 
 def _open_early(opts: Options) -> None:
@@ -388,6 +396,8 @@ def _run(opts: Options, printer: Printer) -> int:
             else:
                 invocations = [parse(words) for words in expand_aliases([list(args)])]
         except VshError as err:
+            if _asks_for_data(args):
+                printer.set_mode("json")
             printer.report(err)
             return 1
         parsed = lambda: invocations  # noqa: E731

@@ -363,9 +363,10 @@ def ask(ctx: Any, msg: str, relax_avail: bool, failure: BaseException | None = N
 # What the edit commands share around the loop ---------------------------------------------
 
 def report_edited(ctx: Session, kind: str, name: str, changed: bool, text: str) -> None:
-    """The closing message of edit, net-edit and pool-edit, or under --json {KIND: NAME, "changed": bool}."""
+    """The closing message of edit, net-edit and pool-edit, or under --json {"name": NAME, "changed": bool}
+    (vsh.schema.EDITED; `kind` names the object in the text alone)."""
     if ctx.out.json:
-        ctx.out.data({kind: name, "changed": changed})
+        ctx.out.data({"name": name, "changed": changed})
     else:
         ctx.out.extra(text)
 
@@ -412,6 +413,6 @@ class Failure(VshError):
 def report_edit(ctx: Session, kind: str, name: str, was: str, changed: bool, text: str) -> None:
     """The closing message, or under --json the object, of a snapshot or checkpoint edit."""
     if ctx.out.json:
-        ctx.out.data({kind: name, "changed": changed, "from": was})
+        ctx.out.data({"name": name, "changed": changed, "from": was})
     elif text:
         ctx.out.extra(text)

@@ -183,8 +183,24 @@ def object_filter(name: str, value: str) -> str:
     return value
 
 
+#: The JSON Schema of an event command's output: `--list` gives rows of event names; waiting
+#: prints JSON Lines, one object per event, then one saying how the wait ended (Waiter.finish).
+EVENT_LINE: dict[str, Any] = {
+    "type": "object", "properties": {"timestamp": {"type": "string"}, "event": {"type": "string"},
+                                     "object_type": {"type": ["string", "null"]},
+                                     "object": {"type": ["string", "null"]}, "detail": {"type": "object"}},
+    "required": ["timestamp", "event", "object_type", "object", "detail"], "additionalProperties": False}
+END_LINE: dict[str, Any] = {
+    "type": "object", "properties": {"end": {"enum": ["done", "timeout", "interrupted"]},
+                                     "received": {"type": "integer"}},
+    "required": ["end", "received"], "additionalProperties": False}
+EVENTS_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "array", "items": {
+    "type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"], "additionalProperties": False}},
+    EVENT_LINE, END_LINE]}
+
+
 def list_events(ctx: Session, events: Sequence[str]) -> None:
-    ctx.out.data(list(events), "".join(f"{e}\n" for e in events))
+    ctx.out.data([{"name": e} for e in events], "".join(f"{e}\n" for e in events))
 
 
 def pick_event(event: str | None, events: Sequence[str], required: str) -> int:

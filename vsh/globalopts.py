@@ -49,6 +49,7 @@ OPTIONS: tuple[GlobalOpt, ...] = (
     GlobalOpt(None, "version", OPTIONAL, "     --version[=TYPE]", "version, TYPE is short or long (default short)"),
     GlobalOpt(None, "json", NONE, "     --json", "machine-readable output (JSON) for commands that report data",
               own=True),
+    GlobalOpt(None, "csv", NONE, "     --csv", "CSV for commands whose output is a table", own=True),
     GlobalOpt(None, "no-color", NONE, "     --no-color", "no colour, even on a terminal (so does NO_COLOR)", own=True),
     GlobalOpt(None, "on-error", REQUIRED, "     --on-error=MODE",
               "batch from stdin: 'continue' (default) or 'stop' at the first failure", "on-error", own=True),

@@ -4,7 +4,8 @@ Rules (virsh 9.0): `--opt value` and `--opt=value`; flags take no `=`; non-flag 
 not marked named-only fill positional slots in declaration order, and an option given
 by name leaves its slot; `--` ends options; the trailing list option takes every
 remaining positional word; `--help` anywhere turns the command into its help, once the
-rest of its words parse.
+rest of its words parse.  vsh adds `--json` and `--csv` anywhere among the options (the
+output format of this one command), where the command has no option of that name.
 Every error here rejects the whole command string before anything runs.
 """
 from __future__ import annotations
@@ -25,12 +26,14 @@ class Invocation:
     commands (vsh.tree), it says what virsh's -d shows for it and runs in a session.
     """
 
-    __slots__ = ("spec", "values", "words", "notes")
+    __slots__ = ("spec", "values", "words", "notes", "output")
 
     def __init__(self, spec: CommandSpec, values: dict[str, Any], words: list[str],
-                 notes: list[str] | None = None) -> None:
+                 notes: list[str] | None = None, output: str = "") -> None:
         self.spec, self.values, self.words = spec, values, words
         self.notes = notes or []
+        # "json" or "csv" when given after the command (`list --all --json`), else "".
+        self.output = output
 
     def given(self, name: str) -> bool:
         return name in self.values
@@ -79,7 +82,9 @@ def parse(words: list[str]) -> Invocation:
         raise UnknownCommand(name)
     walk = walk_words(spec, words[1:])
     if walk.help:
-        return help_for(spec.name, words)
+        inv = help_for(spec.name, words)
+        inv.output = walk.output
+        return inv
     missing: list[str] = []
     for opt in spec.opts:
         if opt.required and opt.name not in walk.values:
@@ -89,7 +94,32 @@ def parse(words: list[str]) -> Invocation:
                 missing.append(msg("command '%s' requires --%s option", spec.name, opt.name))
     if missing:
         raise GrammarErrors(missing)
-    return Invocation(spec, walk.values, list(words), walk.notes)
+    return Invocation(spec, walk.values, list(words), walk.notes, walk.output)
+
+
+OUTPUT_WORDS = {"--json": "json", "--csv": "csv"}
+
+
+def output_word(spec: CommandSpec, word: str) -> str:
+    """"json" or "csv" when `word` asks for that output format of this command, else ""."""
+    mode = OUTPUT_WORDS.get(word, "")
+    return mode if mode and spec.option(word[2:]) is None else ""
+
+
+def user_output(command: Any, args: list[str]) -> tuple[list[str], str]:
+    """A user command's words without `--json`/`--csv` (before any `--`), unless its click.Command
+    has such an option; and "json" or "csv" when one was given, else ""."""
+    own = {name for param in command.params for name in getattr(param, "opts", ())}
+    kept: list[str] = []
+    output = ""
+    for n, word in enumerate(args):
+        if word == "--":
+            return kept + args[n:], output
+        if word in OUTPUT_WORDS and word not in own:
+            output = OUTPUT_WORDS[word]
+            continue
+        kept.append(word)
+    return kept, output
 
 
 def parse_line(line: str, parser: Callable[[list[str]], Any] | None = None,
@@ -138,9 +168,10 @@ class Walk:
     `--` was seen; `help` that `--help` was given.
     """
 
-    __slots__ = ("values", "slots", "pending", "data_only", "help", "notes")
+    __slots__ = ("values", "slots", "pending", "data_only", "help", "notes", "output")
 
     def __init__(self, spec: CommandSpec) -> None:
+        self.output = ""
         self.values: dict[str, Any] = {}
         self.slots = [o for o in spec.opts if o.positional]
         self.pending: Opt | None = None
@@ -179,6 +210,12 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
                 raise VshError(msg("unexpected data '%s'", word))
             opt = walk.slots[0]
             walk.take(opt, word)
+            continue
+        mode = output_word(spec, word)
+        if mode:
+            if walk.output and walk.output != mode:
+                raise VshError(msg("options --json and --csv are mutually exclusive"))
+            walk.output = mode
             continue
         if word.startswith("--help=") and not tolerant:
             raise VshError("invalid '=' after option --help")

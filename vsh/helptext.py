@@ -59,6 +59,18 @@ def command_help(spec: CommandSpec) -> str:
     return "".join(parts)
 
 
+def json_help(spec: CommandSpec) -> str:
+    """The JSON section `help COMMAND` adds on a terminal or under --json: the output's shape."""
+    if spec.schema is None:
+        return ""
+    from vsh.schema import shape_lines, tabular
+
+    csv = " and --csv" if tabular(spec.schema) else ""
+    lines = shape_lines(spec.schema, 4)
+    return (f"  JSON (--json{csv}; 'schema {spec.name}' prints the JSON Schema)\n" +
+            "".join(line + "\n" for line in lines) + "\n")
+
+
 def group_block(group: str, specs: list[CommandSpec], keyword_colon: bool = True) -> str:
     # virsh leaves the group titles in English.
     lines = [fmt(" %s (help keyword '%s'):\n" if keyword_colon else " %s (help keyword '%s')\n", GROUPS[group], group)]

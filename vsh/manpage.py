@@ -67,6 +67,12 @@ def command_section(spec: CommandSpec) -> list[str]:
     if aliases:
         out += [".PP", "Also accepted: " + ", ".join(
             f"{_bold('--' + a.name)} (for {esc('--' + a.target)})" for a in aliases) + "."]
+    if spec.schema is not None:
+        from vsh.schema import shape_lines, tabular
+
+        also = " and " + _bold("--csv") if tabular(spec.schema) else ""
+        out += [".PP", f"JSON ({_bold('--json')}{also}):", ".PP", ".nf",
+                *(esc(line) for line in shape_lines(spec.schema, 2)), ".fi"]
     return out
 
 
@@ -118,10 +124,39 @@ backslash is the error \fBdangling \e\fR and the next line is a command of its o
 .TP
 .B \-\-json
 Every command that reports data prints one JSON document with typed values (numbers as
-numbers, booleans as booleans, XML as a string) instead of its text.  Errors are then
-JSON objects on standard error, with libvirt's numeric \fBcode\fR and \fBdomain\fR for
-errors that come from libvirt and \fBsource\fR saying whether libvirt or vsh raised it.
-Informational lines are left out.  \fBhelp\fR, \fBecho\fR and \fB\-\-help\fR still print text.
+numbers, booleans as booleans, absent values as \fBnull\fR, XML as \fB{"xml": ...}\fR)
+instead of its text.  \fB\-\-json\fR before the command applies to the whole run; after a
+command (\fBvsh list \-\-all \-\-json\fR) to that command alone, in every mode.  On a
+terminal each document is indented; otherwise each is one line (JSON Lines), so a command
+string or a batch prints a valid stream.  Errors are then JSON objects on standard error,
+one per line, with libvirt's numeric \fBcode\fR and \fBdomain\fR for errors that come from
+libvirt and \fBsource\fR saying whether libvirt or vsh raised it.  Informational lines are
+left out.  \fBhelp\fR, \fBecho\fR and \fB\-\-help\fR still print text.
+.IP
+Keys follow one vocabulary: snake_case, units in the key (\fBcpu_time_ns\fR,
+\fBmemory_kib\fR, \fBcapacity_bytes\fR, \fBcreation_time_seconds\fR,
+\fBread_bytes_per_second\fR), one key per concept in every command (\fBname\fR, \fBuuid\fR,
+\fBactive\fR, \fBpersistent\fR, \fBautostart\fR, a domain's \fBstate\fR and \fBreason\fR, a
+disk's \fBtarget\fR, \fBinterface\fR, \fBmac\fR).  Flags add keys or filter rows and never
+change a shape; a missing value is \fBnull\fR, never a missing key.  Each data command
+declares the JSON Schema of its output: \fBhelp\fR \fICOMMAND\fR shows the shape on a
+terminal or under \fB\-\-json\fR, and \fBschema\fR \fICOMMAND\fR prints the schema.  The
+JSON was reworked into this contract before vsh's first release (keys renamed to carry
+their units, flat \fBdomstats\fR rows, full rows whatever the layout flags); the project's
+docs/json.md lists every change.
+.TP
+.BI "schema " COMMAND
+prints the JSON Schema (draft 2020\-12) that \fICOMMAND\fR's \fB\-\-json\fR output follows;
+without a command, an object of every data command's schema by name.  \fBhelp\fR
+\fICOMMAND\fR shows the same shape, one key a line, on a terminal or under \fB\-\-json\fR.
+Like \fBcomplete\fR it is vsh's own and left out of the \fBhelp\fR listings.
+.TP
+.B \-\-csv
+Before the command or after it, like \fB\-\-json\fR: a command whose text is a table
+(\fBlist\fR, every \fB*\-list\fR, \fBdomblklist\fR, \fBdomiflist\fR, \fBvcpuinfo\fR,
+\fBdomstats\fR, ...) prints CSV instead: a header line of the JSON keys, then the rows with
+the JSON's values (\fBnull\fR as an empty field, booleans as \fBtrue\fR and \fBfalse\fR),
+quoted as RFC 4180 says.  Other data commands refuse \fB\-\-csv\fR and change nothing.
 .TP
 .B Colour
 Tables, states, XML and errors are coloured only when the output is a terminal, never in

@@ -3,7 +3,8 @@
 Commands hand it plain data; it decides how that data looks.  Text output is byte for
 byte what virsh prints; colour is added only when stdout is a terminal and neither
 NO_COLOR nor --no-color is set; `--json` replaces the text with one JSON document per
-command on stdout.
+command on stdout (pretty on a terminal, else one compact line: JSON Lines), and `--csv`
+turns a table into CSV whose header is the JSON keys.
 """
 from __future__ import annotations
 
@@ -186,6 +187,63 @@ def lose_stdout() -> None:
         pass
 
 
+def is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def json_text(obj: Any, pretty: bool) -> str:
+    """One JSON document and its newline: indented for a person, one line for a program."""
+    import json
+
+    if pretty:
+        return json.dumps(obj, indent=2, default=str) + "\n"
+    return json.dumps(obj, separators=(",", ":"), default=str) + "\n"
+
+
+def csv_cell(value: Any) -> Any:
+    """A JSON value as a CSV field: null is empty, booleans are true/false, lists and objects JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, separators=(",", ":"), default=str)
+    return value
+
+
+def csv_columns(rows: Sequence[Any], schema: dict[str, Any] | None) -> list[str]:
+    """The header: the schema's row keys in declaration order, then keys only the rows have."""
+    keys: list[str] = []
+    items = (schema or {}).get("items") or {}
+    keys.extend(items.get("properties") or {})
+    for row in rows:
+        if isinstance(row, dict):
+            keys.extend(k for k in row if k not in keys)
+    return keys
+
+
+def csv_text(obj: Any, schema: dict[str, Any] | None) -> str:
+    """A list of row objects as CSV: a header line of the JSON keys, RFC 4180 quoting."""
+    import csv
+    import io
+
+    rows = obj if isinstance(obj, list) else [obj]
+    keys = csv_columns(rows, schema)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(keys)
+    for row in rows:
+        if not isinstance(row, dict):
+            row = {keys[0] if keys else "value": row}
+        writer.writerow([csv_cell(row.get(k)) for k in keys])
+    return buf.getvalue()
+
+
 class Column(NamedTuple):
     """A table column: the JSON key, the header text (virsh's msgid: shown in the user's
     language), how a value is shown as text."""
@@ -218,13 +276,20 @@ class Printer:
     """Writes one command's output; `quiet` hides informational lines as virsh's -q does."""
 
     def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None, *,
-                 quiet: bool = False, json_mode: bool = False, no_color: bool = False) -> None:
+                 quiet: bool = False, json_mode: bool = False, no_color: bool = False,
+                 csv_mode: bool = False) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.quiet = quiet
-        self.json = json_mode
-        self.color = colour_wanted(self.out, no_color) and not json_mode
+        self.no_color = no_color
+        #: The run's format ("text", "json" or "csv"); one command may ask for another (`list --json`).
+        self.default_mode = "csv" if csv_mode else "json" if json_mode else "text"
+        self.mode = self.default_mode
+        self.json = self.mode != "text"  # a data format: no informational lines, errors as JSON
+        self.color = colour_wanted(self.out, no_color) and not self.json
         self.color_err = colour_wanted(self.err, no_color)
+        #: The JSON Schema of the running command's output (vsh.schema): CSV takes its header from it.
+        self.schema: dict[str, Any] | None = None
         self.no_color_setting = no_color  # --no-color, `color = false` or `set color off`
         # The REPL's pager command for output taller than the terminal (vsh.pager); None: no pager.
         self.pager: str | None = None
@@ -235,6 +300,12 @@ class Printer:
         self.text_kept = False
         # The -l log (vsh.logfile): it receives every error line and virsh's debug lines.
         self.log: Callable[[int, str], None] | None = None
+
+    def set_mode(self, mode: str) -> None:
+        """Switch the output format ("text", "json", "csv"), for one command or the session."""
+        self.mode = mode
+        self.json = mode != "text"
+        self.color = colour_wanted(self.out, self.no_color_setting) and not self.json
 
     # plain text -------------------------------------------------------------------
     def write(self, text: str) -> None:
@@ -306,11 +377,15 @@ class Printer:
 
     # structured -------------------------------------------------------------------
     def data(self, obj: Any, text: str | None = None) -> None:
-        """A result: `obj` as JSON, or `text` (printed as given) otherwise."""
-        if self.json:
-            import json
+        """A result: `obj` as JSON (or CSV), or `text` (printed as given) otherwise.
 
-            self.out.write(json.dumps(obj, indent=2, default=str) + "\n")
+        On a terminal a JSON document is indented; elsewhere it is one compact line, so
+        any number of commands in a run make a stream of JSON Lines.
+        """
+        if self.mode == "csv":
+            self.out.write(csv_text(obj, self.schema))
+        elif self.json:
+            self.out.write(json_text(obj, pretty=is_terminal(self.out)))
         elif text is not None:
             self.out.write(text)
 

@@ -26,6 +26,7 @@ def command(
     requires: Iterable[tuple[str, str]] = (),
     json: bool = True,
     hidden: bool = False,
+    schema: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a command; the decorated function is its body.
 
@@ -34,6 +35,7 @@ def command(
     `exclusive` lists option groups of which at most one may be given, `requires`
     pairs (option, needed option), both checked before the body runs, as virsh does.
     `hidden` commands run and have `help CMD`, but no group listing shows them.
+    `schema` is the JSON Schema of the command's --json output (built with vsh.schema).
     """
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,7 +44,7 @@ def command(
         _SPECS[name] = CommandSpec(
             name=name, group=group, help=help, desc=desc, opts=list(opts), func=fn,
             connect=connect, exclusive=list(exclusive), requires=list(requires), json=json,
-            hidden=hidden,
+            hidden=hidden, schema=schema,
         )
         return fn
 

@@ -18,6 +18,7 @@ from vsh.connection import Connection, default_uri
 from vsh.errors import Bug, Quit, VshError, from_libvirt, interrupted
 from vsh.lookup import Lookup
 from vsh.output import OutputError, Printer
+from vsh.schema import tabular
 from vsh.spec import BOOL
 from vsh.values import convert
 from vsh.i18n import msg, system_error
@@ -172,18 +173,26 @@ class Session:
                 self.get_conn()
             func(self, **kwargs)
 
-        return self.run_body(spec, spec.name, spec.json, body)
+        return self.run_body(spec, spec.name, spec.json, body, inv.output)
 
-    def run_body(self, spec: Any, name: str, json: bool, body: Callable[[], None]) -> bool:
+    def run_body(self, spec: Any, name: str, json: bool, body: Callable[[], None], output: str = "") -> bool:
         """Run one command's body; report its failure; print what follows every command.
 
-        `json` says whether the command prints JSON under --json (otherwise its text is kept).
+        `json` says whether the command prints JSON under --json (otherwise its text is kept);
+        `output` is the format asked for after the command ("json", "csv"), for it alone.
         """
         self.spec, self.name = spec, name
         start = time.monotonic()
         ok = True
+        mode = self.out.mode
+        if output:
+            self.out.set_mode(output)  # `list --json`: this command only
         self.out.text_kept = not json
+        self.out.schema = spec.schema if spec is not None else None
         try:
+            schema = self.out.schema
+            if self.out.mode == "csv" and json and schema is not None and not tabular(schema):
+                raise VshError(msg("command '%s' prints no table; use --json for its data", name))
             body()
         except (Quit, OutputError, BrokenPipeError):
             raise  # stdout itself failed: the program reports that once and stops (vsh.cli)
@@ -206,6 +215,9 @@ class Session:
             self.out.write("\n")  # a text-only command's text ends as in text mode
         self.out.text_kept = False
         self.out.flush()
+        self.out.schema = None
+        if output:
+            self.out.set_mode(mode)  # back to the run's format after `list --json`
         self.last_ok = ok
         return ok
 

@@ -33,7 +33,8 @@ def _switch(text: str, name: str) -> bool:
 
 def _put_json(session: Any, text: str) -> bool:
     on = _switch(text, "json")
-    session.out.json = on
+    session.out.default_mode = "json" if on else "text"
+    session.out.set_mode(session.out.default_mode)
     session.out.color = not on and _colour_allowed(session)
     return on
 

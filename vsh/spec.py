@@ -115,20 +115,23 @@ class CommandSpec:
     `connect` is False for commands that need no hypervisor (help, echo...); `json`
     says whether --json changes its output; `hidden` keeps an internal command (virsh's
     `complete`) out of the group listings, the man page and command-name completion.
+    `schema` is the JSON Schema of what a data command prints under --json (vsh.schema);
+    None for a command that only acts.
     """
 
     __slots__ = ("name", "group", "help", "desc", "opts", "func", "connect", "exclusive", "requires", "json",
-                 "hidden")
+                 "hidden", "schema")
 
     def __init__(self, name: str, group: str, help: str, desc: str, opts: list[Opt],
                  func: Callable[..., Any] | None = None, connect: bool = True,
                  exclusive: list[tuple[str, ...]] | None = None,
                  requires: list[tuple[str, str]] | None = None, json: bool = True,
-                 hidden: bool = False) -> None:
+                 hidden: bool = False, schema: dict[str, Any] | None = None) -> None:
         self.name, self.group, self.help, self.desc, self.opts = name, group, help, desc, opts
         self.func, self.connect, self.json, self.hidden = func, connect, json, hidden
         self.exclusive = exclusive or []
         self.requires = requires or []
+        self.schema = schema
 
     def option(self, name: str) -> Opt | None:
         for opt in self.opts:

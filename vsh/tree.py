@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 #: Where a built-in keeps the invocation that runs instead of it (`CMD --help` is `help CMD`).
 _INSTEAD = "vsh.instead"
 _NOTES = "vsh.notes"
+_OUTPUT = "vsh.output"
 
 
 def _param(opt: Opt) -> click.Parameter:
@@ -62,6 +63,7 @@ class BuiltinCommand(click.Command):
         if inv.spec is not self.spec:
             ctx.meta[_INSTEAD] = inv
         ctx.meta[_NOTES] = inv.notes
+        ctx.meta[_OUTPUT] = inv.output
         for opt in self.spec.visible_opts:
             ctx.params[opt.param] = inv.values.get(opt.name, False if opt.type == BOOL else None)
         ctx.args = []
@@ -77,7 +79,8 @@ class BuiltinCommand(click.Command):
             value = ctx.params[opt.param]
             if value is not None and value is not False:
                 values[opt.name] = value
-        return grammar.Invocation(self.spec, values, [self.spec.name], ctx.meta.get(_NOTES))
+        return grammar.Invocation(self.spec, values, [self.spec.name], ctx.meta.get(_NOTES),
+                                  ctx.meta.get(_OUTPUT, ""))
 
     def invoke(self, ctx: click.Context) -> bool:
         """Hand the values to the session (the context's object), which converts them and runs the body."""
@@ -92,8 +95,10 @@ class BuiltinCommand(click.Command):
 class Call:
     """One command of a line, parsed through the tree; `run` invokes it inside its context."""
 
-    def __init__(self, tree: Tree, name: str, args: list[str], ctx: click.Context, notes: list[str]) -> None:
+    def __init__(self, tree: Tree, name: str, args: list[str], ctx: click.Context, notes: list[str],
+                 output: str = "") -> None:
         self.tree, self.name, self.args, self.context, self.notes = tree, name, args, ctx, notes
+        self.output = output  # a user command's `--json`/`--csv` (vsh.grammar.user_output)
 
     def debug_lines(self) -> list[str]:
         cmd = self.context.command
@@ -109,7 +114,7 @@ class Call:
         if session.fleet is not None:
             return bool(session.fleet.run_user(self))  # --hosts: on every host (vsh.fleet)
         return session.run_body(None, self.name, True, lambda: _run_user(self.context.command, self.name,
-                                                                         self.args, root))
+                                                                         self.args, root), self.output)
 
 
 def _run_user(cmd: click.Command, name: str, args: list[str], root: click.Context) -> None:
@@ -176,11 +181,12 @@ class Tree(click.Group):
         if isinstance(cmd, BuiltinCommand):
             ctx = cmd.make_context(name, args, parent=root)
             return Call(self, name, args, ctx, ctx.meta.get(_NOTES, []))
+        args, output = grammar.user_output(cmd, args)
         try:
             ctx = cmd.make_context(name, list(args), parent=root, resilient_parsing=True)
         except click.ClickException:
             ctx = click.Context(cmd, info_name=name, parent=root)  # its own turn reports the error
-        return Call(self, name, args, ctx, usercmds.take_problems())
+        return Call(self, name, args, ctx, usercmds.take_problems(), output)
 
 
 #: The tree.  Building it costs nothing: commands are made when asked for.

@@ -139,8 +139,8 @@ def test_checkpoint_json(files: dict[str, str]) -> None:
     res = vsh("--json", "-c", URI, files["redefine"] + "; checkpoint-list test")
     assert res.rc == 0
     assert json.loads(res.out) == [
-        {"name": "k1", "creation_time": 1700000000, "parent": None},
-        {"name": "K2", "creation_time": 1700000100, "parent": "k1"},
+        {"name": "k1", "creation_time_seconds": 1700000000, "parent": None},
+        {"name": "K2", "creation_time_seconds": 1700000100, "parent": "k1"},
     ]
     res = vsh("--json", "-c", URI, files["redefine"] + "; checkpoint-info test K2")
     assert json.loads(res.out) == {"name": "K2", "domain": "test", "parent": "k1", "children": 0,

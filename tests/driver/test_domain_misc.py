@@ -115,7 +115,7 @@ def test_metadata_edit_unchanged_and_json(tmp_path: Path) -> None:
     assert same("-c", URI, "metadata test http://x --key k --edit", env=env).out == "Metadata not changed\n"
     assert same("-q", "-c", URI, "metadata test http://x --key k --edit", env=env).out == ""
     res = vsh("--json", "-c", URI, "metadata test http://x --key k --edit", env=env)
-    assert res.rc == 0 and json.loads(res.out) == {"changed": False}
+    assert res.rc == 0 and json.loads(res.out) == {"uri": "http://x", "metadata": None, "changed": False}
 
 
 def test_metadata_edit_keeps_broken_text(tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_metadata_edit_keeps_broken_text(tmp_path: Path) -> None:
 def test_metadata_json() -> None:
     res = vsh("--json", "-c", URI, "metadata test http://x --key k --set '<a/>'; metadata test http://x")
     assert res.rc == 0
-    assert json.loads(res.out) == {"uri": "http://x", "metadata": "<a/>"}
+    assert json.loads(res.out) == {"uri": "http://x", "metadata": "<a/>", "changed": None}
 
 
 # inject-nmi, send-process-signal ---------------------------------------------------------------

@@ -164,12 +164,14 @@ def test_json() -> None:
                                    "perf test --disable cmt")
     assert res.rc == 0 and res.err == ""
     mem, numa, blkio, iotune, iface, enabled, perf = json_documents(res.out)
-    assert mem == {"hard_limit": 2097152, "soft_limit": None, "swap_hard_limit": None}
+    assert mem == {"hard_limit_kib": 2097152, "soft_limit_kib": None, "swap_hard_limit_kib": None,
+                   "min_guarantee_kib": None}
     assert numa == {"numa_mode": "strict", "numa_nodeset": ""}
     assert blkio["weight"] == 0 and blkio["device_weight"] == ""
-    assert iotune["total_bytes_sec"] == 0 and iotune["group_name"] == ""
-    assert list(iface) == ["inbound.average", "inbound.peak", "inbound.burst", "inbound.floor",
-                           "outbound.average", "outbound.peak", "outbound.burst"]
+    assert iotune["total_bytes_per_second"] == 0 and iotune["group_name"] == ""
+    assert list(iface) == ["inbound_average_kib_per_second", "inbound_peak_kib_per_second", "inbound_burst_kib",
+                           "inbound_floor_kib_per_second", "outbound_average_kib_per_second",
+                           "outbound_peak_kib_per_second", "outbound_burst_kib"]
     assert enabled == {"cmt": True}
     assert perf == {"cmt": False}
     bad = vsh("--json", "-c", URI, "memtune test --hard-limit 1QB")

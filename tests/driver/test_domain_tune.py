@@ -99,17 +99,21 @@ def test_domcontrol_domblkerror() -> None:
 
 def test_json() -> None:
     r = vsh("--json", "-c", URI, "vcpucount test")
-    assert json.loads(r.out) == {"maximum_config": 2, "maximum_live": 2, "current_config": 2, "current_live": 2}
+    assert json.loads(r.out) == {"count": None, "maximum_config": 2, "maximum_live": 2, "current_config": 2,
+                                 "current_live": 2}
     r = vsh("--json", "-c", URI, "vcpucount test --active")
-    assert json.loads(r.out) == {"count": 2}
+    assert json.loads(r.out) == {"count": 2, "maximum_config": None, "maximum_live": None, "current_config": None,
+                                 "current_live": None}
     r = vsh("--json", "-c", URI, "desc test x")
     assert r.out == "" and r.rc == 0
     r = vsh("--json", "-c", URI, "desc test")
-    assert json.loads(r.out) == {"description": ""}
+    assert json.loads(r.out) == {"title": None, "description": ""}
+    r = vsh("--json", "-c", URI, "desc test --title")
+    assert json.loads(r.out) == {"title": "", "description": None}
     r = vsh("--json", "-c", URI, "domblkerror test")
-    assert json.loads(r.out) == [{"disk": "vda", "error": "unspecified error"}]
+    assert json.loads(r.out) == [{"target": "vda", "error": "unspecified error"}]
     r = vsh("--json", "-c", URI, "domcontrol test")
-    assert json.loads(r.out) == {"state": "ok", "reason": None, "state_time": None}
+    assert json.loads(r.out) == {"state": "ok", "reason": None, "state_time_seconds": None}
     r = vsh("--json", "-c", URI, "vcpuinfo test")
     rows = json.loads(r.out)
     assert [row["vcpu"] for row in rows] == [0, 1] and rows[0]["affinity"] == list(range(8))
@@ -145,7 +149,7 @@ def test_domifaddr() -> None:
     same("-q", "-c", URI, "domifaddr test")
     same("-r", "-c", URI, "domifaddr test")
     r = vsh("--json", "-c", URI, "domifaddr test")
-    assert json.loads(r.out) == [{"name": "testnet0", "mac": "aa:bb:cc:dd:ee:ff",
+    assert json.loads(r.out) == [{"interface": "testnet0", "mac": "aa:bb:cc:dd:ee:ff",
                                   "addresses": [{"type": "ipv4", "address": "192.168.122.3", "prefix": 24}]}]
 
 

@@ -133,9 +133,9 @@ def test_visual_wins_over_editor(tmp_path: Path) -> None:
 def test_json_reports_the_name_and_whether_it_changed(tmp_path: Path) -> None:
     editor = script(tmp_path, f"if grep -q 8388608 \"$1\"; then {MEM_TO_4G}fi\n")
     res = vsh("--json", "-c", URI, "edit test", env=editing(tmp_path, editor))
-    assert res.rc == 0 and json.loads(res.out) == {"domain": "test", "changed": True}
+    assert res.rc == 0 and json.loads(res.out) == {"name": "test", "changed": True}
     res = vsh("--json", "-c", URI, "net-edit default", env=editing(tmp_path, "true"))
-    assert json.loads(res.out) == {"network": "default", "changed": False}
+    assert json.loads(res.out) == {"name": "default", "changed": False}
 
 
 # what the editor gets ----------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_a_new_name(tmp_path: Path, flags: str) -> None:
 def test_snapshot_json(tmp_path: Path) -> None:
     res = vsh("--json", "-c", URI, SNAP + "snapshot-edit test s1 --clone",
               env=editing(tmp_path, script(tmp_path, RENAME)))
-    assert res.rc == 0 and json.loads(res.out) == {"snapshot": "s2", "changed": True, "from": "s1"}
+    assert res.rc == 0 and json.loads(res.out) == {"name": "s2", "changed": True, "from": "s1"}
 
 
 @pytest.mark.parametrize("editor", ["false", "/nonexistent/editor", "sh -c 'exit 3'"])
@@ -143,7 +143,7 @@ def test_checkpoint_edit_matches_virsh(tmp_path: Path, editor: str, line: str) -
 
 def test_checkpoint_json(tmp_path: Path) -> None:
     res = vsh("--json", "-c", URI, CHK + "checkpoint-edit test c1", env=editing(tmp_path, "true"))
-    assert res.rc == 0 and json.loads(res.out) == {"checkpoint": "c1", "changed": False, "from": "c1"}
+    assert res.rc == 0 and json.loads(res.out) == {"name": "c1", "changed": False, "from": "c1"}
 
 
 # interfaces and network filters on a full libvirtd -------------------------------------------------
@@ -167,7 +167,7 @@ def test_nwfilter_edit_on_a_full_daemon(full_uri: str, tmp_path: Path) -> None:
         assert "Network filter vsh-f1 XML configuration not changed.\n\n" in res.out
         assert res.out.endswith(" action=\"drop\"\n\n")
         res = vsh("--json", "-c", full_uri, "nwfilter-edit vsh-f1", env=editing(tmp_path, "true"))
-        assert json.loads(res.out) == {"nwfilter": "vsh-f1", "changed": False}
+        assert json.loads(res.out) == {"name": "vsh-f1", "changed": False}
         # Off a terminal virsh reports the failure, then says `Network filter (null) XML configuration
         # edited.` and exits 0; vsh keeps the text and fails.
         res = vsh("-c", full_uri, "nwfilter-edit vsh-f1",

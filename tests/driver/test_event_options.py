@@ -68,7 +68,8 @@ def test_nothing_happens(line: str) -> None:
 
 
 def test_json() -> None:
-    assert json.loads(vsh("--json", "-c", DEFAULT, "event --list").out)[:2] == ["lifecycle", "reboot"]
+    assert json.loads(vsh("--json", "-c", DEFAULT, "event --list").out)[:2] == [{"name": "lifecycle"},
+                                                                               {"name": "reboot"}]
     result = vsh("--json", "-c", DEFAULT, "event --all --timeout 1")
     assert [json.loads(line) for line in result.out.splitlines()] == [{"end": "timeout", "received": 0}]
     assert result.rc == 1

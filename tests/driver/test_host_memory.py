@@ -100,8 +100,8 @@ def test_host_memory_json_is_typed() -> None:
               "freepages 0 4; sysinfo")
     docs = [json.loads(part) for part in re.split(r"\n(?=[\[{])", res.out.strip())]
     assert docs[0] == {"cells": [{"cell": 0, "free_kib": 2048}, {"cell": 1, "free_kib": 4096}], "total_kib": 6144}
-    assert docs[1] == {"cell": 1, "free_kib": 4096}
-    assert docs[2] == {"total_kib": 3072}
+    assert docs[1] == {"cells": [{"cell": 1, "free_kib": 4096}], "total_kib": 4096}
+    assert docs[2] == {"cells": [], "total_kib": 3072}
     assert docs[3][1] == {"cell": 1, "pages": [{"size_kib": 4, "free": 19}, {"size_kib": 8, "free": 45},
                                                {"size_kib": 2048, "free": 97}, {"size_kib": 1048576, "free": 201}]}
     assert docs[4] == [{"cell": 0, "pages": [{"size_kib": 4, "free": 19}]}]

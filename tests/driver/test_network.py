@@ -255,10 +255,11 @@ def _json(*args: str) -> object:
 
 
 def test_net_list_json_is_typed() -> None:
-    assert _json("net-list --all") == [
-        {"name": "default", "active": True, "autostart": False, "persistent": True}]
-    assert _json("net-list --name") == [{"name": "default"}]
-    assert _json("net-list --uuid") == [{"uuid": "dd8fe884-6c02-601e-7551-cca97df1c5df"}]
+    rows = [{"name": "default", "uuid": "dd8fe884-6c02-601e-7551-cca97df1c5df", "active": True, "persistent": True,
+             "autostart": False}]
+    assert _json("net-list --all") == rows
+    # --name and --uuid choose the text's column; the JSON rows keep every key.
+    assert _json("net-list --name") == _json("net-list --uuid") == rows
     assert _json("net-destroy default; net-list") == []
 
 

@@ -230,22 +230,22 @@ def _json(*args: str) -> object:
 
 
 def test_pool_list_json_is_typed() -> None:
-    assert _json("pool-list") == [{"name": "default-pool", "active": True, "autostart": False}]
-    assert _json("pool-list --details") == [{
-        "name": "default-pool", "state": "running", "autostart": False, "persistent": True,
-        "capacity": 107374182400, "allocation": 0, "available": 107374182400}]
-    assert _json("pool-list --uuid --name") == [
-        {"uuid": "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566", "name": "default-pool"}]
-    assert _json("pool-destroy default-pool; pool-list --all --details")[0]["capacity"] is None  # type: ignore[index]
+    rows = [{"name": "default-pool", "uuid": "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566", "state": "running",
+             "active": True, "persistent": True, "autostart": False, "capacity_bytes": 107374182400,
+             "allocation_bytes": 0, "available_bytes": 107374182400}]
+    # --details, --uuid and --name choose the text's columns; the JSON rows are the same.
+    assert _json("pool-list") == _json("pool-list --details") == _json("pool-list --uuid --name") == rows
+    stopped = _json("pool-destroy default-pool; pool-list --all --details")[0]  # type: ignore[index]
+    assert stopped["capacity_bytes"] is None and stopped["active"] is False
 
 
 def test_pool_info_json_is_typed() -> None:
     assert _json("pool-info default-pool") == {
-        "name": "default-pool", "uuid": "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566", "state": "running",
-        "persistent": True, "autostart": False, "capacity": 107374182400, "allocation": 0,
-        "available": 107374182400}
+        "name": "default-pool", "uuid": "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566", "state": "running", "active": True,
+        "persistent": True, "autostart": False, "capacity_bytes": 107374182400, "allocation_bytes": 0,
+        "available_bytes": 107374182400}
     inactive = _json("pool-destroy default-pool; pool-info default-pool")
-    assert isinstance(inactive, dict) and inactive["state"] == "inactive" and "capacity" not in inactive
+    assert isinstance(inactive, dict) and inactive["state"] == "inactive" and inactive["capacity_bytes"] is None
 
 
 def test_pool_xml_json() -> None:

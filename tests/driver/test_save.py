@@ -170,6 +170,6 @@ def test_json(tmp_path: Path) -> None:
     res = _vsh(("--json", "-c", URI, f"save test {tmp_path}/s.img --verbose; save-image-dumpxml {tmp_path}/s.img; "
                 f"screenshot test {tmp_path}/shot.png"), tmp_path, None)
     assert res.rc == 0 and res.err == ""
-    first, second = res.out.split("\n}\n", 1)
-    assert json.loads(first + "}")["xml"].startswith("<domain type='test'>")
+    first, second = res.out.splitlines()  # JSON Lines: one document a line
+    assert json.loads(first)["xml"].startswith("<domain type='test'>")
     assert json.loads(second) == {"file": f"{tmp_path}/shot.png", "mime": "image/png"}

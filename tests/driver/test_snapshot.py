@@ -212,18 +212,18 @@ def test_snapshot_json(files: dict[str, str]) -> None:
     res = vsh("--json", "-c", URI, files["redefine"] + "; snapshot-list test")
     assert res.rc == 0
     assert json.loads(res.out) == [
-        {"name": "r1", "creation_time": 1700000000, "state": "shutoff", "parent": None},
-        {"name": "r2", "creation_time": 1700000100, "state": "running", "parent": "r1"},
-        {"name": "R3", "creation_time": 1700000200, "state": "disk-snapshot", "parent": "r1"},
+        {"name": "r1", "creation_time_seconds": 1700000000, "state": "shutoff", "parent": None},
+        {"name": "r2", "creation_time_seconds": 1700000100, "state": "running", "parent": "r1"},
+        {"name": "R3", "creation_time_seconds": 1700000200, "state": "disk-snapshot", "parent": "r1"},
     ]
     res = vsh("--json", "-c", URI, files["redefine"] + "; snapshot-info test R3")
     assert json.loads(res.out) == {
         "name": "R3", "domain": "test", "current": False, "state": "disk-snapshot", "location": "external",
         "parent": "r1", "children": 0, "descendants": 0, "metadata": True}
     res = vsh("--json", "-c", URI, files["redefine"] + "; snapshot-current test --name")
-    assert json.loads(res.out) == {"name": "r2"}
+    assert json.loads(res.out) == {"name": "r2", "xml": None}
+    rows = json.loads(vsh("--json", "-c", URI, files["redefine"] + "; snapshot-list test").out)
     res = vsh("--json", "-c", URI, files["redefine"] + "; snapshot-list test --tree")
-    assert json.loads(res.out) == [{"name": "r1", "parent": None}, {"name": "r2", "parent": "r1"},
-                                   {"name": "R3", "parent": "r1"}]
+    assert json.loads(res.out) == rows  # --tree shapes the text only
     res = vsh("--json", "-c", URI, "snapshot-create-as test x --print-xml")
     assert json.loads(res.out) == {"xml": "<domainsnapshot>\n  <name>x</name>\n</domainsnapshot>\n"}

@@ -134,19 +134,18 @@ def _json(*args: str) -> object:
 
 
 def test_json_shapes() -> None:
-    assert _json("domstats", "--state", "test") == [
-        {"domain": "test", "stats": {"state.state": 1, "state.reason": 0}}]
+    assert _json("domstats", "--state", "test") == [{"name": "test", "state": "running", "reason": "unknown"}]
     mem = _json("dommemstat", "test")
-    assert mem["actual"] == 2097152 and mem["rss"] == 1048576
+    assert mem["actual_kib"] == 2097152 and mem["rss_kib"] == 1048576 and mem["last_update_seconds"] == 627319920
     cpu = _json("cpu-stats", "test")
-    assert cpu["cpus"][1] == {"cpu": 1, "cpu_time": 24386308518, "vcpu_time": 23151740628}
-    assert cpu["total"]["user_time"] == 5540000000
+    assert cpu["cpus"][1] == {"cpu": 1, "cpu_time_ns": 24386308518, "vcpu_time_ns": 23151740628}
+    assert cpu["total"]["user_time_ns"] == 5540000000
     assert _json("domblklist", "test") == [
         {"type": "file", "device": "disk", "target": "vda", "source": "/guest/diskimage1"}]
-    assert _json("domblkinfo", "test", "vda") == {
-        "capacity": 1099506450432, "allocation": 1099511627776, "physical": 1099511627776}
+    assert _json("domblkinfo", "test", "vda") == [{"target": "vda", "capacity_bytes": 1099506450432,
+                                                   "allocation_bytes": 1099511627776, "physical_bytes": 1099511627776}]
     assert _json("domblkinfo", "test", "--all")[0]["target"] == "vda"
     stats = _json("domblkstat", "test", "vda")
-    assert stats["device"] == "vda" and isinstance(stats["stats"]["rd_operations"], int)
+    assert stats["target"] == "vda" and isinstance(stats["rd_operations"], int)
     assert _json("domiflist", "test")[0]["mac"] == "aa:bb:cc:dd:ee:ff"
     assert isinstance(_json("domifstat", "test", "testnet0")["rx_bytes"], int)

@@ -177,16 +177,16 @@ def _json(host: dict[str, str], line: str) -> object:
 
 def test_vol_list_json_is_typed(host: dict[str, str]) -> None:
     root = host["root"]
-    assert _json(host, "vol-list pool2") == [{"name": "other.img", "path": f"{root}/pool2/other.img"}]
-    assert _json(host, "vol-list pool2 --details") == [{
-        "name": "other.img", "path": f"{root}/pool2/other.img", "type": "file", "capacity": 1536,
-        "allocation": 0}]
+    rows = [{"name": "other.img", "path": f"{root}/pool2/other.img", "type": "file", "capacity_bytes": 1536,
+             "allocation_bytes": 0}]
+    assert _json(host, "vol-list pool2") == _json(host, "vol-list pool2 --details") == rows
     assert _json(host, "vol-list empty") == []
 
 
 def test_vol_info_json_is_typed(host: dict[str, str]) -> None:
     assert _json(host, "vol-info disk1.img --pool pool1") == {
-        "name": "disk1.img", "type": "file", "capacity": 10737418240, "allocation": 1234567}
+        "name": "disk1.img", "type": "file", "capacity_bytes": 10737418240, "allocation_bytes": 1234567,
+        "physical_bytes": None}
 
 
 def test_vol_single_values_json(host: dict[str, str]) -> None:
@@ -194,8 +194,8 @@ def test_vol_single_values_json(host: dict[str, str]) -> None:
     assert _json(host, "vol-path a.raw --pool pool1") == {"path": f"{root}/pool1/a.raw"}
     assert _json(host, "vol-key a.raw --pool pool1") == {"key": f"{root}/pool1/a.raw"}
     assert _json(host, "vol-name {root}/pool1/a.raw") == {"name": "a.raw"}
-    assert _json(host, "vol-pool {root}/pool1/a.raw") == {"pool": "pool1"}
-    assert _json(host, "vol-pool --uuid {root}/pool1/a.raw") == {"uuid": "33333333-3333-3333-3333-333333333333"}
+    pool = {"name": "pool1", "uuid": "33333333-3333-3333-3333-333333333333"}
+    assert _json(host, "vol-pool {root}/pool1/a.raw") == _json(host, "vol-pool --uuid {root}/pool1/a.raw") == pool
 
 
 def test_vol_xml_json(host: dict[str, str]) -> None:

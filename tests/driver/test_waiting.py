@@ -117,7 +117,7 @@ def test_wait_json_reports_what_and_how_long() -> None:
     doc = json.loads(out)
     assert (err, rc) == ("", 0)
     assert doc.pop("seconds") < 1
-    assert doc == {"domain": "test", "condition": "state", "reached": "running"}
+    assert doc == {"domain": "test", "condition": "state", "reached": "running", "addresses": None}
 
 
 def test_wait_ip() -> None:

@@ -194,14 +194,14 @@ def test_async_start_timeout_and_json(guests: dict[str, Guest]) -> None:
     assert begun == Result("Active Block Commit started\n", "", 0)
     info = run("vsh", g.uri, "--json", "blockjob", g.name, "hda", "--info")
     job = json.loads(info.out)
-    assert job["disk"] == "hda" and job["job"]["type"] == "Active Block Commit"
-    assert job["job"]["type_code"] == 4 and job["job"]["bandwidth"] == 1048576
-    assert job["job"]["bandwidth_unit"] == "bytes/s" and isinstance(job["job"]["end"], int)
+    assert job["target"] == "hda" and job["job"]["type"] == "Active Block Commit"
+    assert job["job"]["type_code"] == 4 and job["job"]["bandwidth_bytes_per_second"] == 1048576
+    assert isinstance(job["job"]["end"], int)
     raw = json.loads(run("vsh", g.uri, "--json", "blockjob", g.name, "hda", "--raw").out)
-    assert raw["job"]["bandwidth"] == 1 and raw["job"]["bandwidth_unit"] == "MiB/s"
+    assert raw["job"]["bandwidth_bytes_per_second"] == 1048576  # --raw shapes the text only
     assert run("vsh", g.uri, "blockjob", g.name, "hda", "--abort") == Result("\n", "", 0)
     _wait_no_job(g)
-    assert json.loads(run("vsh", g.uri, "--json", "blockjob", g.name, "hda").out) == {"disk": "hda", "job": None}
+    assert json.loads(run("vsh", g.uri, "--json", "blockjob", g.name, "hda").out) == {"target": "hda", "job": None}
 
 
 def test_ctrl_c_aborts_the_job(guests: dict[str, Guest]) -> None:

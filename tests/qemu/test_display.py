@@ -86,8 +86,8 @@ def test_display_json(display_guest: tuple[str, str]) -> None:
 
     uri, name = display_guest
     port = same("-c", uri, "vncdisplay", name).out.strip()
-    assert json.loads(vsh("--json", "-c", uri, "domdisplay", "--all", name).out) == {
-        "displays": [{"type": "vnc", "uri": f"vnc://{port}"}]}
+    assert json.loads(vsh("--json", "-c", uri, "domdisplay", "--all", name).out) == [
+        {"type": "vnc", "uri": f"vnc://{port}"}]
     listen, display = port.rsplit(":", 1)
     assert json.loads(vsh("--json", "-c", uri, "vncdisplay", name).out) == {
         "listen": listen, "display": int(display), "text": port}

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -122,20 +122,32 @@ def test_sshkeys_round_trip(uri: str, tmp_path: Path) -> None:
 def test_json(uri: str) -> None:
     out, err, rc = vsh(uri, f"guestinfo {D} --hostname --os --filesystem", "--json")
     assert rc == 0, err
-    info = json.loads(out)
-    assert info["hostname"] == linuxguest.GUEST_HOSTNAME and info["fs.0.mountpoint"] == "/mnt/data"
-    assert isinstance(info["fs.count"], int)
+    info = _valid("guestinfo", out)
+    assert info["hostname"] == linuxguest.GUEST_HOSTNAME and info["fs_0_mountpoint"] == "/mnt/data"
+    assert isinstance(info["fs_count"], int)
     out, err, rc = vsh(uri, f"domfsinfo {D}", "--json")
-    assert json.loads(out) == [{"mountpoint": "/mnt/data", "name": "vda", "type": "ext2", "target": ["vda"]}]
+    assert _valid("domfsinfo", out) == [{"mountpoint": "/mnt/data", "name": "vda", "type": "ext2", "targets": ["vda"]}]
     out, err, rc = vsh(uri, f"domtime {D}", "--json")
-    assert isinstance(json.loads(out)["seconds"], int)
+    assert isinstance(_valid("domtime", out)["time_seconds"], int)
     out, err, rc = vsh(uri, f"domfsfreeze {D}; domfsthaw {D}", "--json")
     assert rc == 0 and [json.loads(doc) for doc in out.replace("}\n{", "}\0{").split("\0")] == [
         {"count": 1}, {"count": 1}]
     out, err, rc = vsh(uri, f"qemu-agent-command {D} '{{\"execute\":\"guest-get-host-name\"}}'", "--json")
     assert json.loads(out) == {"return": {"host-name": linuxguest.GUEST_HOSTNAME}}
     out, err, rc = vsh(uri, f"guestvcpus {D}", "--json")
-    assert set(json.loads(out)) == {"vcpus", "online", "offlinable"}
+    assert set(_valid("guestvcpus", out)) == {"vcpus", "online", "offlinable"}
+
+
+def _valid(command: str, out: str) -> Any:
+    """The document, checked against the schema the command declares."""
+    import jsonschema
+
+    from vsh import registry
+    from vsh.schema import document
+
+    doc = json.loads(out)
+    jsonschema.validate(doc, document(registry.get(command).schema, command))  # type: ignore[union-attr]
+    return doc
 
 
 @pytest.fixture(scope="module")

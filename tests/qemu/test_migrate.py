@@ -281,7 +281,8 @@ def test_migrate_tuning_like_virsh(pair: Pair) -> None:
     data = [json.loads(run_json(pair.a, *cmd).out) for cmd in (
         ("migrate-getspeed", g), ("migrate-getspeed", "--postcopy", g), ("migrate-getmaxdowntime", g),
         ("migrate-compcache", g))]
-    assert data == [{"bandwidth_mib_s": 100, "postcopy": False}, {"bandwidth_mib_s": 50, "postcopy": True},
+    assert data == [{"bandwidth_mib_per_second": 100, "postcopy": False},
+                    {"bandwidth_mib_per_second": 50, "postcopy": True},
                     {"downtime_ms": 500}, {"cache_bytes": 33554432}]
     failed = run_json(pair.a, "migrate-getmaxdowntime", pair.off)
     assert failed.rc == 1 and failed.out == ""

@@ -10,10 +10,15 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
+import jsonschema
 import pytest
 
 from tests.support import guest
 from tests.support.libvirtd import QemuDaemon, unavailable
+
+from vsh import registry
+from vsh.schema import document
+from vsh.statkeys import stat_key
 
 NAME = "vsh-stats"
 MAC = "52:54:00:5e:00:01"
@@ -83,9 +88,11 @@ def test_domstats_json_has_the_text_keys(running: str) -> None:
     out, err, rc = vsh(running, f"domstats {NAME}")
     keys = [line.split("=", 1)[0].strip() for line in out.splitlines()[1:] if "=" in line]
     doc = json.loads(vsh(running, f"domstats {NAME}", "--json")[0])
-    assert doc[0]["domain"] == NAME
-    assert list(doc[0]["stats"]) == keys
-    assert doc[0]["stats"]["state.state"] == 1 and isinstance(doc[0]["stats"]["block.0.name"], str)
+    assert doc[0]["name"] == NAME and doc[0]["state"] == "running"
+    # Every field of the text, under its JSON key (vsh.statkeys), state and reason as words.
+    assert list(doc[0])[3:] == [stat_key(k) for k in keys if k not in ("state.state", "state.reason")]
+    assert isinstance(doc[0]["block_0_name"], str) and isinstance(doc[0]["cpu_time_ns"], int)
+    jsonschema.validate(doc, document(registry.get("domstats").schema, "domstats"))
 
 
 def test_statistics_of_a_completed_job(running: str, tmp_path: Path) -> None:

@@ -55,3 +55,40 @@ def test_no_colour_in_a_pipe() -> None:
     assert not p.color
     p.table(COLS, [{"id": 1, "name": "t", "state": "running"}])
     assert "\x1b[" not in buf.getvalue()
+
+
+def test_json_is_one_line_off_a_terminal() -> None:
+    p, buf = printer(json_mode=True)
+    p.data({"a": [1, None], "b": True})
+    p.data({"c": "x"})
+    assert buf.getvalue() == '{"a":[1,null],"b":true}\n{"c":"x"}\n'
+
+
+def test_csv_header_from_the_schema_and_values_as_json() -> None:
+    from vsh.schema import rows
+
+    p, buf = printer(csv_mode=True)
+    p.schema = rows(id="integer?", name="string", ok="boolean", tags={"type": "array"})
+    p.table(COLS, [{"id": None, "name": 'a "b", c', "ok": False, "tags": ["x", 1]},
+                   {"id": 2, "name": "d\ne", "ok": True, "tags": [], "extra": 1.5}])
+    assert buf.getvalue() == ('id,name,ok,tags,extra\n'
+                              ',"a ""b"", c",false,"[""x"",1]",\n'
+                              '2,"d\ne",true,[],1.5\n')
+
+
+def test_csv_of_an_empty_table_is_its_header() -> None:
+    from vsh.schema import rows
+
+    p, buf = printer(csv_mode=True)
+    p.schema = rows(id="integer?", name="string")
+    p.table(COLS, [])
+    assert buf.getvalue() == "id,name\n"
+
+
+def test_mode_switch_for_one_command_and_back() -> None:
+    p, buf = printer()
+    p.set_mode("json")
+    p.data({"a": 1}, "text\n")
+    p.set_mode("text")
+    p.data({"a": 1}, "text\n")
+    assert buf.getvalue() == '{"a":1}\ntext\n'

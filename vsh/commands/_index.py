@@ -220,6 +220,7 @@ INDEX = {
     'save-image-dumpxml': 'domain.save',
     'save-image-edit': 'domain.save',
     'schedinfo': 'domain.tune',
+    'schema': 'virsh',
     'screenshot': 'domain.screenshot',
     'secret-define': 'secret',
     'secret-dumpxml': 'secret',

@@ -3,14 +3,14 @@
 A backup is a domain job: `domjobinfo` reports it while it runs and `domjobabort` ends it;
 `blockjob --info` shows each disk's part of it as a "Backup" job.
 
-JSON (--json): backup-dumpxml -> ``{"xml": TEXT}``; backup-begin only acts and prints
-nothing on stdout under --json.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
 from vsh.commands import common
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.schema import XML
 from vsh.session import Session
 from vsh.spec import Flag, Str
 from vsh.i18n import fmt
@@ -38,7 +38,8 @@ def cmd_backup_begin(ctx: Session, domain: str, backupxml: str | None, checkpoin
     ctx.out.write(fmt("Backup started\n"))
 
 
-@command("backup-dumpxml", group="backup", help="Dump XML for an ongoing domain block backup job",
+@command("backup-dumpxml", schema=XML,
+         group="backup", help="Dump XML for an ongoing domain block backup job",
          desc="Backup Dump XML", opts=[common.DOMAIN(complete="domain:active"), common.XPATH(), common.WRAP])
 def cmd_backup_dumpxml(ctx: Session, domain: str, xpath: str | None, wrap: bool) -> None:
     dom = ctx.lookup.domain(domain)

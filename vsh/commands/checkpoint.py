@@ -1,21 +1,13 @@
 """Checkpoint commands: checkpoint-create, checkpoint-create-as, checkpoint-list, checkpoint-info,
 checkpoint-dumpxml, checkpoint-parent and checkpoint-delete.
 
-JSON (--json): checkpoint-list gives an array of objects with `name`, `creation_time`
-(seconds since the epoch, an integer) and `parent` (null for a root); with --name an array
-of {"name": NAME}; with --tree an array of {"name": NAME, "parent": NAME or null}.
-checkpoint-info gives one object: `name`, `domain`, `parent` (null without one),
-`children` and `descendants` (integers).  checkpoint-dumpxml and checkpoint-create-as
---print-xml give {"xml": TEXT}; checkpoint-parent {"parent": NAME}.  checkpoint-create,
-checkpoint-create-as and checkpoint-delete print nothing under --json.
-
 checkpoint-edit: a checkpoint's XML in $EDITOR, redefined through the shared loop (vsh.editor).
 
 As in virsh, the edited XML is redefined (VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE); a new
 name in it is refused (the second checkpoint it made is dropped again), and every failure
 once the checkpoint is found ends with `Failed to update NAME`.
 
-JSON (--json): {"checkpoint": NAME, "changed": bool, "from": NAME}.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -28,6 +20,7 @@ from vsh.editor import Failure, report_edit
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import EDITED_FROM, XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Argv, Flag, Str
 from vsh.values import split_items
@@ -85,7 +78,8 @@ def _diskspec(buf: Buffer, spec: str) -> None:
     buf.add("/>\n")
 
 
-@command("checkpoint-create-as", group="checkpoint", help="Create a checkpoint from a set of args",
+@command("checkpoint-create-as", schema=XML,
+         group="checkpoint", help="Create a checkpoint from a set of args",
          desc="Create a checkpoint from arguments for use in future incremental backups",
          opts=[common.DOMAIN(complete="domain:active"), Str("name", "name of checkpoint", late=True),
                Str("description", "description of checkpoint", late=True),
@@ -140,7 +134,9 @@ def _parent(chk: Any) -> str | None:
         raise VshError(msg("unable to determine if checkpoint has parent"), cause=err) from None
 
 
-@command("checkpoint-info", group="checkpoint", help="checkpoint information",
+@command("checkpoint-info", schema=obj(name="string", domain="string", parent="string?", children="integer",
+                                       descendants="integer"),
+         group="checkpoint", help="checkpoint information",
          desc="Returns basic information about a checkpoint.",
          opts=[common.DOMAIN(complete="domain:checkpoint"), CHECKPOINTNAME()])
 def cmd_checkpoint_info(ctx: Session, domain: str, checkpointname: str | None) -> None:
@@ -161,7 +157,8 @@ def cmd_checkpoint_info(ctx: Session, domain: str, checkpointname: str | None) -
     ])
 
 
-@command("checkpoint-dumpxml", group="checkpoint", help="Dump XML for a domain checkpoint",
+@command("checkpoint-dumpxml", schema=XML,
+         group="checkpoint", help="Dump XML for a domain checkpoint",
          desc="Checkpoint Dump XML",
          opts=[common.DOMAIN(complete="domain:checkpoint"), CHECKPOINTNAME(),
                Flag("security-info", "include security sensitive information in XML dump"),
@@ -183,7 +180,8 @@ def cmd_checkpoint_dumpxml(ctx: Session, domain: str, checkpointname: str | None
     common.dump_xml(ctx, chk.getXMLDesc(flags), xpath, wrap)
 
 
-@command("checkpoint-parent", group="checkpoint", help="Get the name of the parent of a checkpoint",
+@command("checkpoint-parent", schema=single("parent"),
+         group="checkpoint", help="Get the name of the parent of a checkpoint",
          desc="Extract the checkpoint's parent, if any",
          opts=[common.DOMAIN(complete="domain:checkpoint"), CHECKPOINTNAME("find parent of checkpoint name")])
 def cmd_checkpoint_parent(ctx: Session, domain: str, checkpointname: str | None) -> None:
@@ -217,7 +215,8 @@ def cmd_checkpoint_delete(ctx: Session, domain: str, checkpointname: str | None,
                   else f"Domain checkpoint {name} deleted")
 
 
-@command("checkpoint-list", group="checkpoint", help="List checkpoints for a domain", desc="Checkpoint List",
+@command("checkpoint-list", schema=rows(name="string", creation_time_seconds="integer", parent="string?"),
+         group="checkpoint", help="List checkpoints for a domain", desc="Checkpoint List",
          opts=[common.DOMAIN(complete="domain:checkpoint"), Flag("parent", "add a column showing parent checkpoint"),
                Flag("roots", "list only checkpoints without parents"),
                Flag("leaves", "list only checkpoints without children"),
@@ -262,17 +261,18 @@ def cmd_checkpoint_list(ctx: Session, domain: str, parent: bool, roots: bool, le
     for chk, chk_name in zip(rpc.prefetch(ctx.conn, chks, [("getXMLDesc", 0)]), names):
         root = etree.fromstring(chk.getXMLDesc(0).encode("utf-8"))
         created = root.findtext("creationTime")
-        rows.append({"name": chk_name, "creation_time": int(created) if created else 0,
+        rows.append({"name": chk_name, "creation_time_seconds": int(created) if created else 0,
                      "parent": root.findtext("parent/name") or None})
     columns = [Column("name", "Name"),
-               Column("creation_time", "Creation Time",
+               Column("creation_time_seconds", "Creation Time",
                       lambda v: time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(v)))]
     if parent:
         columns.append(Column("parent", "Parent", lambda v: v or ""))
     ctx.out.table(columns, rows)
 
 
-@command("checkpoint-edit", group="checkpoint", help="edit XML for a checkpoint",
+@command("checkpoint-edit", schema=EDITED_FROM,
+         group="checkpoint", help="edit XML for a checkpoint",
          desc="Edit the domain checkpoint XML for a named checkpoint",
          opts=[DOMAIN(complete="domain:checkpoint"),
                Str("checkpointname", "checkpoint name", empty_ok=True, complete="checkpoint")])

@@ -11,6 +11,7 @@ from typing import Any, Callable
 from vsh import eventnames as names
 from vsh.errors import VshError
 from vsh.eventwatch import Waiter, event_opts, list_events, listen, object_filter, timeout_seconds
+from vsh.eventwatch import EVENTS_SCHEMA
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Str
@@ -122,7 +123,8 @@ def _addr_text(addr: dict[str, Any]) -> str:
             f"{_nullstr(addr.get('node'))} {_nullstr(addr.get('service'))}")
 
 
-@command("event", group="events", help="Domain Events",
+@command("event", schema=EVENTS_SCHEMA,
+         group="events", help="Domain Events",
          desc="List event types, or wait for domain events to occur",
          opts=event_opts(Str("domain", "filter by domain name, id or uuid", complete="domain", empty_ok=True), all_flag=True),
          exclusive=[("all", "event"), ("list", "all"), ("list", "event")])

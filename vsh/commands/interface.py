@@ -2,13 +2,9 @@
 iface-undefine, iface-start, iface-destroy, iface-begin, iface-commit, iface-rollback,
 iface-bridge and iface-unbridge.
 
-JSON (--json): iface-list gives an array of objects {"name", "active" (boolean), "mac"};
-iface-name gives {"name": NAME}, iface-mac {"mac": MAC}, iface-dumpxml {"xml": TEXT}.
-The other commands print nothing under --json.
-
 iface-edit: a host interface's inactive XML in $EDITOR, defined through the shared loop (vsh.editor).
 
-JSON (--json): {"interface": NAME, "changed": bool}, NAME being the defined interface's name.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -19,6 +15,7 @@ from vsh.editor import edit_xml
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import EDITED, XML, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt
 from vsh.i18n import _, fmt, msg
@@ -28,7 +25,8 @@ def IFACE(help: str = "interface name or MAC address", complete: str = "interfac
     return Data("interface", help, complete=complete)
 
 
-@command("iface-list", group="interface", help="list physical host interfaces",
+@command("iface-list", schema=rows(name="string", active="boolean", mac="string"),
+         group="interface", help="list physical host interfaces",
          desc="Returns list of physical host interfaces.",
          opts=[Flag("inactive", "list inactive interfaces"), Flag("all", "list inactive & active interfaces")],
          exclusive=[("all", "inactive")])
@@ -53,21 +51,24 @@ def cmd_iface_list(ctx: Session, inactive: bool, all: bool) -> None:
     ], rows)
 
 
-@command("iface-name", group="interface", help="convert an interface MAC address to interface name",
+@command("iface-name", schema=single("name"),
+         group="interface", help="convert an interface MAC address to interface name",
          opts=[IFACE("interface mac", complete="interface-mac")])
 def cmd_iface_name(ctx: Session, interface: str) -> None:
     name = ctx.lookup.interface(interface, by_name=False).name()
     ctx.out.data({"name": name}, name + "\n")
 
 
-@command("iface-mac", group="interface", help="convert an interface name to interface MAC address",
+@command("iface-mac", schema=single("mac"),
+         group="interface", help="convert an interface name to interface MAC address",
          opts=[IFACE("interface name")])
 def cmd_iface_mac(ctx: Session, interface: str) -> None:
     mac = ctx.lookup.interface(interface, by_mac=False).MACString()
     ctx.out.data({"mac": mac}, mac + "\n")
 
 
-@command("iface-dumpxml", group="interface", help="interface information in XML",
+@command("iface-dumpxml", schema=XML,
+         group="interface", help="interface information in XML",
          desc="Output the physical host interface information as an XML dump to stdout.",
          opts=[IFACE(), Flag("inactive", "show inactive defined XML"), common.XPATH(), common.WRAP])
 def cmd_iface_dumpxml(ctx: Session, interface: str, inactive: bool, xpath: str | None, wrap: bool) -> None:
@@ -312,7 +313,8 @@ def cmd_iface_unbridge(ctx: Session, bridge: str, no_start: bool) -> None:
         ctx.out.extra(fmt("Interface %s started\n", if_name), end="")
 
 
-@command("iface-edit", group="interface", help="edit XML configuration for a physical host interface",
+@command("iface-edit", schema=EDITED,
+         group="interface", help="edit XML configuration for a physical host interface",
          desc="Edit the XML configuration for a physical host interface.",
          opts=[Data("interface", "interface name or MAC address", complete="interface")])
 def cmd_iface_edit(ctx: Session, interface: str) -> None:
@@ -323,7 +325,7 @@ def cmd_iface_edit(ctx: Session, interface: str) -> None:
                       lambda xml: ctx.conn.interfaceDefineXML(xml, 0))
     name = iface.name() if edited is None else edited.name()
     if ctx.out.json:
-        ctx.out.data({"interface": name, "changed": edited is not None})
+        ctx.out.data({"name": name, "changed": edited is not None})
     elif edited is None:
         ctx.out.extra(fmt("Interface %s XML configuration not changed.\n", name), end="")
     else:

@@ -2,18 +2,10 @@
 net-info, net-dumpxml, net-autostart, net-name, net-uuid, net-update, net-dhcp-leases and the
 net-port-* commands.
 
-JSON (--json): net-list gives an array of objects; with the table (the default) each has
-`name`, `active`, `autostart` (null when unknown) and `persistent` (booleans); with
---name only `name`, with --uuid only `uuid`.  net-info gives one object: `name`, `uuid`,
-`active`, `persistent`, `autostart`, `bridge` (null without a bridge).  net-dumpxml gives
-{"xml": TEXT}, net-name {"name": NAME}, net-uuid {"uuid": UUID}.  net-dhcp-leases gives
-an array of objects: `expiry_time` (seconds since the epoch), `mac`, `protocol`,
-`ip_address`, `prefix`, `hostname`, `client_id` (null when unknown); net-port-list an
-array of {"uuid": UUID}; net-port-dumpxml {"xml": TEXT}.  The other commands print nothing
-under --json.
-
 net-event waits for network events (vsh.eventwatch); net-edit edits the XML in $EDITOR
-(vsh.editor) and under --json prints {"network": NAME, "changed": bool}.
+(vsh.editor).
+
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -25,13 +17,17 @@ from vsh.editor import edit_xml, inactive_xml, report_edited
 from vsh.errors import VshError, failing
 from vsh.eventwatch import ObjectEvents, event_opts, object_event
 from vsh.output import Column
+from vsh.eventwatch import EVENTS_SCHEMA
 from vsh.registry import command
+from vsh.schema import EDITED, XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
 from vsh.i18n import _, fmt, msg
 
 
-@command("net-list", group="network", help="list networks", desc="Returns list of networks.",
+@command("net-list", schema=rows(name="string", uuid="string", active="boolean", persistent="boolean",
+                                 autostart="boolean?"),
+         group="network", help="list networks", desc="Returns list of networks.",
          opts=[Flag("inactive", "list inactive networks"), Flag("all", "list inactive & active networks"),
                Flag("persistent", "list persistent networks"), Flag("transient", "list transient networks"),
                Flag("autostart", "list networks with autostart enabled"),
@@ -55,6 +51,14 @@ def cmd_net_list(ctx: Session, inactive: bool, all: bool, persistent: bool, tran
         raise VshError(msg("Only one argument from --table, --name and --uuid may be specified."))
     with failing(msg("Failed to list networks")):
         nets = sorted(ctx.conn.listAllNetworks(flags), key=lambda n: common.name_key(n.name()))
+    if ctx.out.json:
+        from vsh import rpc
+
+        # --uuid, --name and --table choose the text's columns; every JSON row has every key.
+        nets = rpc.prefetch(ctx.conn, nets, [("isActive",), ("autostart",), ("isPersistent",)])
+        ctx.out.data([{"name": n.name(), "uuid": n.UUIDString(), "active": bool(n.isActive()),
+                       "persistent": bool(n.isPersistent()), "autostart": common.autostart_of(n)} for n in nets])
+        return
     if uuid:
         uuids = [n.UUIDString() for n in nets]
         ctx.out.data([{"uuid": u} for u in uuids], "".join(u + "\n" for u in uuids))
@@ -135,7 +139,9 @@ def cmd_net_undefine(ctx: Session, network: str) -> None:
     ctx.out.extra(fmt("Network %s has been undefined\n", network), end="")
 
 
-@command("net-info", group="network", help="network information",
+@command("net-info", schema=obj(name="string", uuid="string", active="boolean", persistent="boolean?",
+                                autostart="boolean?", bridge="string?"),
+         group="network", help="network information",
          desc="Returns basic information about the network", opts=[common.NETWORK()])
 def cmd_net_info(ctx: Session, network: str) -> None:
     import libvirt
@@ -164,7 +170,8 @@ def cmd_net_info(ctx: Session, network: str) -> None:
     ctx.out.kv(items)
 
 
-@command("net-dumpxml", group="network", help="network information in XML",
+@command("net-dumpxml", schema=XML,
+         group="network", help="network information in XML",
          desc="Output the network information as an XML dump to stdout.",
          opts=[common.NETWORK(), Flag("inactive", "show inactive defined XML"), common.XPATH(), common.WRAP])
 def cmd_net_dumpxml(ctx: Session, network: str, inactive: bool, xpath: str | None, wrap: bool) -> None:
@@ -186,14 +193,16 @@ def cmd_net_autostart(ctx: Session, network: str, disable: bool) -> None:
     ctx.out.extra(fmt("Network %s " + verb + "ed as autostarted\n", network), end="")
 
 
-@command("net-name", group="network", help="convert a network UUID to network name",
+@command("net-name", schema=single("name"),
+         group="network", help="convert a network UUID to network name",
          opts=[common.NETWORK("network uuid", complete="network-uuid")])
 def cmd_net_name(ctx: Session, network: str) -> None:
     name = ctx.lookup.network(network, by_name=False).name()
     ctx.out.data({"name": name}, name + "\n")
 
 
-@command("net-uuid", group="network", help="convert a network name to network UUID",
+@command("net-uuid", schema=single("uuid"),
+         group="network", help="convert a network name to network UUID",
          opts=[common.NETWORK("network name")])
 def cmd_net_uuid(ctx: Session, network: str) -> None:
     uuid = ctx.lookup.network(network, by_uuid=False).UUIDString()
@@ -257,7 +266,9 @@ def cmd_net_update(ctx: Session, network: str, command: str, section: str, xml: 
     ctx.out.extra(fmt("Updated network %s " + what, net.name()), end="")
 
 
-@command("net-dhcp-leases", group="network", help="print lease info for a given network",
+@command("net-dhcp-leases", schema=rows(expiry_time_seconds="integer?", mac="string?", protocol="string?",
+                                        ip_address="string?", prefix="integer?", hostname="string?", client_id="string?"),
+         group="network", help="print lease info for a given network",
          desc="Print lease info for a given network",
          opts=[common.NETWORK(complete="network:active"), Str("mac", "MAC address")])
 def cmd_net_dhcp_leases(ctx: Session, network: str, mac: str | None) -> None:
@@ -270,14 +281,14 @@ def cmd_net_dhcp_leases(ctx: Session, network: str, mac: str | None) -> None:
     for lease in sorted(leases, key=lambda item: common.name_key(item.get("mac") or "")):
         ip_type = {0: "ipv4", 1: "ipv6"}.get(lease.get("type"))
         rows.append({
-            "expiry_time": lease.get("expirytime"), "mac": lease.get("mac"), "protocol": ip_type,
+            "expiry_time_seconds": lease.get("expirytime"), "mac": lease.get("mac"), "protocol": ip_type,
             "ip_address": lease.get("ipaddr"), "prefix": lease.get("prefix"),
             "hostname": lease.get("hostname") or None, "client_id": lease.get("clientid") or None,
         })
     for row in rows:
         row["ip"] = f"{row['ip_address']}/{row['prefix']}"
     ctx.out.table([
-        Column("expiry_time", "Expiry Time",
+        Column("expiry_time_seconds", "Expiry Time",
                lambda v: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(v or 0))),
         Column("mac", "MAC address"),
         Column("protocol", "Protocol"),
@@ -313,7 +324,8 @@ def _port_network() -> Opt:
     return Data("network", "network name or uuid", complete="network:active", empty_ok=True)
 
 
-@command("net-port-list", group="network", help="list network ports", desc="Returns list of network ports.",
+@command("net-port-list", schema=rows(uuid="string"),
+         group="network", help="list network ports", desc="Returns list of network ports.",
          opts=[common.NETWORK(complete="network:active"), Flag("uuid", "list uuid's only"), Flag("table", "list table (default)")])
 def cmd_net_port_list(ctx: Session, network: str, uuid: bool, table: bool) -> None:
     if uuid and table:
@@ -341,7 +353,8 @@ def cmd_net_port_create(ctx: Session, network: str, file: str, validate: bool) -
     ctx.out.extra(fmt("Network port %s created from %s\n", port.UUIDString(), file), end="")
 
 
-@command("net-port-dumpxml", group="network", help="network port information in XML",
+@command("net-port-dumpxml", schema=XML,
+         group="network", help="network port information in XML",
          desc="Output the network port information as an XML dump to stdout.",
          opts=[_port_network(), Data("port", "port UUID", empty_ok=True), common.XPATH(),
                common.WRAP])
@@ -380,7 +393,8 @@ def cmd_net_port_delete(ctx: Session, network: str, port: str) -> None:
     ctx.out.extra(fmt("Network port %s deleted\n", uuid), end="")
 
 
-@command("net-event", group="network", help="Network Events",
+@command("net-event", schema=EVENTS_SCHEMA,
+         group="network", help="Network Events",
          desc="List event types, or wait for network events to occur",
          opts=event_opts(Str("network", "filter by network name or uuid", complete="network", empty_ok=True)))
 def cmd_net_event(ctx: Session, network: str | None, event: str | None, loop: bool, timeout: str | None,
@@ -393,7 +407,8 @@ _NET_EVENTS = ObjectEvents(eventnames.NETWORK_EVENTS, eventnames.NETWORK_LIFECYC
                            lambda ctx, name: ctx.lookup.network(name))
 
 
-@command("net-edit", group="network", help="edit XML configuration for a network",
+@command("net-edit", schema=EDITED,
+         group="network", help="edit XML configuration for a network",
          desc="Edit the XML configuration for a network.", opts=[common.NETWORK()])
 def cmd_net_edit(ctx: Session, network: str) -> None:
     import libvirt

@@ -2,12 +2,9 @@
 nodedev-destroy, nodedev-define, nodedev-undefine, nodedev-start, nodedev-detach (alias
 nodedev-dettach), nodedev-reattach, nodedev-reset and nodedev-autostart.
 
-JSON (--json): nodedev-list gives an array of {"name": NAME, "parent": PARENT or null};
-nodedev-info one object: `name`, `parent` (null without one), `active`, `persistent`
-and `autostart` (booleans, null when libvirt cannot tell); nodedev-dumpxml {"xml": TEXT}.
-The other commands print nothing under --json.
-
 nodedev-event waits for node device events (vsh.eventwatch).
+
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -16,8 +13,9 @@ from typing import Any
 from vsh import eventnames
 from vsh.commands import common
 from vsh.errors import VshError, failing
-from vsh.eventwatch import ObjectEvents, event_opts, object_event
+from vsh.eventwatch import EVENTS_SCHEMA, ObjectEvents, event_opts, object_event
 from vsh.registry import command
+from vsh.schema import XML, obj, rows
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Opt, Str
 from vsh.i18n import _, fmt, msg
@@ -53,7 +51,8 @@ def _tree(names: list[str], parents: list[str | None], devid: int, lastdev: int,
         out.append(indent)
 
 
-@command("nodedev-list", group="nodedev", help="enumerate devices on this host",
+@command("nodedev-list", schema=rows(name="string", parent="string?"),
+         group="nodedev", help="enumerate devices on this host",
          opts=[Flag("tree", "list devices in a tree"),
                Str("cap", "capability names, separated by comma", empty_ok=True,
                    choices=tuple(name for name, _ in CAPS), comma=True),
@@ -95,7 +94,8 @@ def cmd_nodedev_list(ctx: Session, tree: bool, cap: str | None, inactive: bool, 
     ctx.out.data(obj, "".join(line + "\n" for line in lines))
 
 
-@command("nodedev-dumpxml", group="nodedev", help="node device details in XML",
+@command("nodedev-dumpxml", schema=XML,
+         group="nodedev", help="node device details in XML",
          desc="Output the node device details as an XML dump to stdout.",
          opts=[DEVICE(), common.XPATH(), common.WRAP])
 def cmd_nodedev_dumpxml(ctx: Session, device: str, xpath: str | None, wrap: bool) -> None:
@@ -115,7 +115,9 @@ def _bool(fn: Any) -> bool | None:
         return None
 
 
-@command("nodedev-info", group="nodedev", help="node device information",
+@command("nodedev-info", schema=obj(name="string", parent="string?", active="boolean?", persistent="boolean?",
+                                    autostart="boolean?"),
+         group="nodedev", help="node device information",
          desc="Returns basic information about the node device", opts=[DEVICE()])
 def cmd_nodedev_info(ctx: Session, device: str) -> None:
     dev = ctx.lookup.nodedev(device)
@@ -249,7 +251,8 @@ def _nodedev(ctx: Session, device: str) -> Any:
         raise VshError(msg("Could not find matching device '%s'", device), cause=err) from None
 
 
-@command("nodedev-event", group="nodedev", help="Node Device Events",
+@command("nodedev-event", schema=EVENTS_SCHEMA,
+         group="nodedev", help="Node Device Events",
          desc="List event types, or wait for node device events to occur",
          opts=event_opts(Str("device", "filter by node device name", complete="nodedev", empty_ok=True)))
 def cmd_nodedev_event(ctx: Session, device: str | None, event: str | None, loop: bool, timeout: str | None,

@@ -2,15 +2,11 @@
 nwfilter-dumpxml, nwfilter-binding-list, nwfilter-binding-create, nwfilter-binding-delete and
 nwfilter-binding-dumpxml.
 
-JSON (--json): nwfilter-list gives an array of {"uuid": UUID, "name": NAME};
-nwfilter-binding-list an array of {"port_dev": DEV, "filter": NAME}; nwfilter-dumpxml and
-nwfilter-binding-dumpxml {"xml": TEXT}.  The other commands print nothing under --json.
-
 nwfilter-edit: a network filter's XML in $EDITOR, defined through the shared loop (vsh.editor).
 
-JSON (--json): {"nwfilter": NAME, "changed": bool}, NAME being the defined filter's name.
-
 The module keeps virsh's own name (virsh-nwfilter.c) for the 'filter' group.
+
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -21,6 +17,7 @@ from vsh.editor import edit_xml
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import EDITED, XML, rows
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt
 from vsh.i18n import fmt, msg
@@ -55,7 +52,8 @@ def _list(ctx: Session) -> list[Any]:
     return found
 
 
-@command("nwfilter-list", group="filter", help="list network filters", desc="Returns list of network filters.")
+@command("nwfilter-list", schema=rows(uuid="string", name="string"),
+         group="filter", help="list network filters", desc="Returns list of network filters.")
 def cmd_nwfilter_list(ctx: Session) -> None:
     filters = sorted(_list(ctx), key=lambda f: common.name_key(f.name()))
     rows = [{"uuid": f.UUIDString(), "name": f.name()} for f in filters]
@@ -87,7 +85,8 @@ def cmd_nwfilter_undefine(ctx: Session, nwfilter: str) -> None:
     ctx.out.extra(fmt("Network filter %s undefined\n", nwfilter), end="")
 
 
-@command("nwfilter-dumpxml", group="filter", help="network filter information in XML",
+@command("nwfilter-dumpxml", schema=XML,
+         group="filter", help="network filter information in XML",
          desc="Output the network filter information as an XML dump to stdout.",
          opts=[NWFILTER(), common.XPATH(), common.WRAP])
 def cmd_nwfilter_dumpxml(ctx: Session, nwfilter: str, xpath: str | None, wrap: bool) -> None:
@@ -95,7 +94,8 @@ def cmd_nwfilter_dumpxml(ctx: Session, nwfilter: str, xpath: str | None, wrap: b
     common.dump_xml(ctx, obj.XMLDesc(0), xpath, wrap)
 
 
-@command("nwfilter-binding-list", group="filter", help="list network filter bindings",
+@command("nwfilter-binding-list", schema=rows(port_dev="string", filter="string"),
+         group="filter", help="list network filter bindings",
          desc="Returns list of network filter bindings.")
 def cmd_nwfilter_binding_list(ctx: Session) -> None:
     with failing(msg("Failed to list network filter bindings")):
@@ -131,7 +131,8 @@ def cmd_nwfilter_binding_delete(ctx: Session, binding: str) -> None:
     ctx.out.extra(fmt("Network filter binding on %s deleted\n", binding), end="")
 
 
-@command("nwfilter-binding-dumpxml", group="filter", help="network filter information in XML",
+@command("nwfilter-binding-dumpxml", schema=XML,
+         group="filter", help="network filter information in XML",
          desc="Output the network filter information as an XML dump to stdout.",
          opts=[BINDING("network filter binding portdev"), common.XPATH(), common.WRAP])
 def cmd_nwfilter_binding_dumpxml(ctx: Session, binding: str, xpath: str | None, wrap: bool) -> None:
@@ -146,7 +147,8 @@ def cmd_nwfilter_binding_dumpxml(ctx: Session, binding: str, xpath: str | None, 
     common.dump_xml(ctx, xml, None, wrap)
 
 
-@command("nwfilter-edit", group="filter", help="edit XML configuration for a network filter",
+@command("nwfilter-edit", schema=EDITED,
+         group="filter", help="edit XML configuration for a network filter",
          desc="Edit the XML configuration for a network filter.",
          opts=[Data("nwfilter", "network filter name or uuid", complete="nwfilter")])
 def cmd_nwfilter_edit(ctx: Session, nwfilter: str) -> None:
@@ -154,7 +156,7 @@ def cmd_nwfilter_edit(ctx: Session, nwfilter: str) -> None:
     edited = edit_xml(ctx, lambda: nwf.XMLDesc(0), lambda xml: ctx.conn.nwfilterDefineXML(xml))
     name = nwf.name() if edited is None else edited.name()
     if ctx.out.json:
-        ctx.out.data({"nwfilter": name, "changed": edited is not None})
+        ctx.out.data({"name": name, "changed": edited is not None})
     elif edited is None:
         ctx.out.extra(fmt("Network filter %s XML configuration not changed.\n", name), end="")
     else:

@@ -2,17 +2,10 @@
 pool-start, pool-destroy, pool-undefine, pool-info, pool-dumpxml, pool-refresh, pool-autostart,
 pool-build, pool-delete, pool-name, pool-uuid, pool-capabilities, find-storage-pool-sources(-as).
 
-JSON (--json): pool-list gives an array of objects: `name`, `active` and `autostart`
-(booleans; autostart null when unknown); with --details instead `name`, `state` (virsh's
-word: "running", "inactive", ...), `autostart`, `persistent`, and `capacity`,
-`allocation`, `available` in bytes (null unless the pool is running or degraded); with
---name / --uuid only those keys.  pool-info gives one object with `name`, `uuid`,
-`state`, `persistent`, `autostart` and, for a running pool, the three sizes in bytes.
-pool-name gives {"name": NAME}, pool-uuid {"uuid": UUID}; pool-dumpxml, --print-xml,
-pool-capabilities and the find commands {"xml": TEXT}.  The others print nothing.
-
 pool-event waits for storage pool events (vsh.eventwatch); pool-edit edits the XML in
-$EDITOR (vsh.editor) and under --json prints {"pool": NAME, "changed": bool}.
+$EDITOR (vsh.editor).
+
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -24,7 +17,9 @@ from vsh.editor import edit_xml, inactive_xml, report_edited
 from vsh.errors import VshError, failing
 from vsh.eventwatch import ObjectEvents, event_opts, object_event
 from vsh.output import Column
+from vsh.eventwatch import EVENTS_SCHEMA
 from vsh.registry import command
+from vsh.schema import EDITED, XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
 from vsh.units import format_capacity
@@ -99,7 +94,36 @@ def _create_flags(ctx: Session) -> int:
                      no_overwrite=libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE)
 
 
-@command("pool-list", group="pool", help="list pools", desc="Returns list of pools.",
+POOL_RECORD = obj(name="string", uuid="string", state="string?", active="boolean?", persistent="boolean?",
+                  autostart="boolean?", capacity_bytes="integer?", allocation_bytes="integer?",
+                  available_bytes="integer?")
+
+
+def pool_record(ctx: Session, pool: Any) -> dict[str, Any]:
+    """A pool in the JSON vocabulary: sizes in bytes while it runs, null otherwise."""
+    import libvirt
+
+    record: dict[str, Any] = {"name": pool.name(), "uuid": pool.UUIDString(), "state": None, "active": None,
+                              "persistent": None, "autostart": common.autostart_of(pool), "capacity_bytes": None,
+                              "allocation_bytes": None, "available_bytes": None}
+    try:
+        record["persistent"] = bool(pool.isPersistent())
+    except libvirt.libvirtError:
+        pass
+    try:
+        state, capacity, allocation, available = pool.info()
+    except libvirt.libvirtError:
+        ctx.out.error(["Could not retrieve pool information"])
+        return record
+    record["state"] = state_name(state)
+    record["active"] = bool(pool.isActive())
+    if state in (_RUNNING, _DEGRADED):
+        record.update(capacity_bytes=capacity, allocation_bytes=allocation, available_bytes=available)
+    return record
+
+
+@command("pool-list", schema=rows(POOL_RECORD),
+         group="pool", help="list pools", desc="Returns list of pools.",
          opts=[Flag("inactive", "list inactive pools"), Flag("all", "list inactive & active pools"),
                Flag("transient", "list transient pools"), Flag("persistent", "list persistent pools"),
                Flag("autostart", "list pools with autostart enabled"),
@@ -135,6 +159,13 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
             flags |= getattr(libvirt, "VIR_CONNECT_LIST_STORAGE_POOLS_" + pool_type.upper().replace("-", "_"))
     with failing(msg("Failed to list pools")):
         pools = sorted(ctx.conn.listAllStoragePools(flags), key=lambda p: common.name_key(p.name()))
+    if ctx.out.json:
+        # --details, --uuid and --name choose the text's columns; every JSON row has every key.
+        from vsh import rpc
+
+        asked = [("autostart",), ("info",), ("isPersistent",), ("isActive",)]
+        ctx.out.data([pool_record(ctx, p) for p in rpc.prefetch(ctx.conn, pools, asked)])
+        return
 
     from vsh import rpc
 
@@ -237,7 +268,8 @@ def _pool_xml(name: str, type: str, values: dict[str, Any]) -> str:
     return pool_xml(name, type, values)
 
 
-@command("pool-define-as", group="pool", help="define a pool from a set of args", desc="Define a pool.",
+@command("pool-define-as", schema=XML,
+         group="pool", help="define a pool from a set of args", desc="Define a pool.",
          opts=_X_AS_OPTS, exclusive=[("secret-usage", "secret-uuid")])
 def cmd_pool_define_as(ctx: Session, name: str, type: str, print_xml: bool, **values: Any) -> None:
     xml = _pool_xml(name, type, values)
@@ -249,7 +281,8 @@ def cmd_pool_define_as(ctx: Session, name: str, type: str, print_xml: bool, **va
     ctx.out.extra(fmt("Pool %s defined\n", name), end="")
 
 
-@command("pool-create-as", group="pool", help="create a pool from a set of args", desc="Create a pool.",
+@command("pool-create-as", schema=XML,
+         group="pool", help="create a pool from a set of args", desc="Create a pool.",
          opts=_X_AS_OPTS + [BUILD, NO_OVERWRITE, OVERWRITE],
          exclusive=[("overwrite", "no-overwrite"), ("secret-usage", "secret-uuid")])
 def cmd_pool_create_as(ctx: Session, name: str, type: str, print_xml: bool, build: bool, no_overwrite: bool,
@@ -313,13 +346,18 @@ def cmd_pool_autostart(ctx: Session, pool: str, disable: bool) -> None:
     ctx.out.extra(fmt("Pool %s " + verb + "ed as autostarted\n", pool), end="")
 
 
-@command("pool-info", group="pool", help="storage pool information",
+@command("pool-info", schema=POOL_RECORD,
+         group="pool", help="storage pool information",
          desc="Returns basic information about the storage pool.",
          opts=[common.POOL(), Flag("bytes", "Return pool info in bytes")])
 def cmd_pool_info(ctx: Session, pool: str, bytes: bool) -> None:
     import libvirt
 
     obj = ctx.lookup.pool(pool)
+    if ctx.out.json:
+        obj.info()  # a failure is the command's failure, as in text
+        ctx.out.data(pool_record(ctx, obj))
+        return
     items: list[tuple[str, str, Any, str]] = [("name", "Name:", obj.name(), obj.name())]
     uuid = obj.UUIDString()
     items.append(("uuid", "UUID:", uuid, uuid))
@@ -342,7 +380,8 @@ def cmd_pool_info(ctx: Session, pool: str, bytes: bool) -> None:
     ctx.out.kv(items)
 
 
-@command("pool-dumpxml", group="pool", help="pool information in XML",
+@command("pool-dumpxml", schema=XML,
+         group="pool", help="pool information in XML",
          desc="Output the pool information as an XML dump to stdout.",
          opts=[common.POOL(), Flag("inactive", "show inactive defined XML"), common.XPATH(), common.WRAP])
 def cmd_pool_dumpxml(ctx: Session, pool: str, inactive: bool, xpath: str | None, wrap: bool) -> None:
@@ -353,13 +392,15 @@ def cmd_pool_dumpxml(ctx: Session, pool: str, inactive: bool, xpath: str | None,
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
-@command("pool-name", group="pool", help="convert a pool UUID to pool name", opts=[common.POOL()])
+@command("pool-name", schema=single("name"),
+         group="pool", help="convert a pool UUID to pool name", opts=[common.POOL()])
 def cmd_pool_name(ctx: Session, pool: str) -> None:
     name = ctx.lookup.pool(pool, by_name=False).name()
     ctx.out.data({"name": name}, name + "\n")
 
 
-@command("pool-uuid", group="pool", help="convert a pool name to pool UUID", opts=[common.POOL()])
+@command("pool-uuid", schema=single("uuid"),
+         group="pool", help="convert a pool name to pool UUID", opts=[common.POOL()])
 def cmd_pool_uuid(ctx: Session, pool: str) -> None:
     uuid = ctx.lookup.pool(pool, by_uuid=False).UUIDString()
     ctx.out.data({"uuid": uuid}, uuid + "\n")
@@ -385,7 +426,8 @@ def cmd_pool_delete(ctx: Session, pool: str) -> None:
     ctx.out.extra(fmt("Pool %s deleted\n", pool), end="")
 
 
-@command("pool-capabilities", group="pool", help="storage pool capabilities",
+@command("pool-capabilities", schema=XML,
+         group="pool", help="storage pool capabilities",
          desc="Returns capabilities of storage pool support.")
 def cmd_pool_capabilities(ctx: Session) -> None:
     with failing(msg("failed to get storage pool capabilities")):
@@ -399,7 +441,8 @@ def _find_sources(ctx: Session, pool_type: str, spec: str | None) -> None:
     ctx.out.xml(found)
 
 
-@command("find-storage-pool-sources-as", group="pool", help="find potential storage pool sources",
+@command("find-storage-pool-sources-as", schema=XML,
+         group="pool", help="find potential storage pool sources",
          desc="Returns XML <sources> document.",
          opts=[Data("type", "type of storage pool sources to find", choices=POOL_TYPES),
                Str("host", "optional host to query"), Str("port", "optional port to query", empty_ok=True),
@@ -416,7 +459,8 @@ def cmd_find_storage_pool_sources_as(ctx: Session, type: str, host: str | None, 
     _find_sources(ctx, type, spec)
 
 
-@command("find-storage-pool-sources", group="pool", help="discover potential storage pool sources",
+@command("find-storage-pool-sources", schema=XML,
+         group="pool", help="discover potential storage pool sources",
          desc="Returns XML <sources> document.",
          opts=[Data("type", "type of storage pool sources to discover", choices=POOL_TYPES),
                Str("srcSpec", "optional file of source xml to query for pools", complete="file")])
@@ -425,7 +469,8 @@ def cmd_find_storage_pool_sources(ctx: Session, type: str, srcSpec: str | None) 
     _find_sources(ctx, type, spec)
 
 
-@command("pool-event", group="pool", help="Storage Pool Events",
+@command("pool-event", schema=EVENTS_SCHEMA,
+         group="pool", help="Storage Pool Events",
          desc="List event types, or wait for storage pool events to occur",
          opts=event_opts(Str("pool", "filter by storage pool name or uuid", complete="pool", empty_ok=True)))
 def cmd_pool_event(ctx: Session, pool: str | None, event: str | None, loop: bool, timeout: str | None,
@@ -438,7 +483,8 @@ _POOL_EVENTS = ObjectEvents(eventnames.POOL_EVENTS, eventnames.POOL_LIFECYCLE, "
                             lambda ctx, name: ctx.lookup.pool(name))
 
 
-@command("pool-edit", group="pool", help="edit XML configuration for a storage pool",
+@command("pool-edit", schema=EDITED,
+         group="pool", help="edit XML configuration for a storage pool",
          desc="Edit the XML configuration for a storage pool.", opts=[common.POOL()])
 def cmd_pool_edit(ctx: Session, pool: str) -> None:
     import libvirt

@@ -1,12 +1,9 @@
 """Secret commands: secret-list, secret-define, secret-dumpxml, secret-set-value,
 secret-get-value and secret-undefine.
 
-JSON (--json): secret-list gives an array of {"uuid": UUID, "usage_type": TYPE or null,
-"usage_id": ID or null} (null for an unused secret); secret-dumpxml gives {"xml": TEXT};
-secret-get-value {"value": BASE64} (with --plain {"value": TEXT}, undecodable bytes
-escaped).  The other commands print nothing under --json.
-
 secret-event waits for secret events (vsh.eventwatch).
+
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -17,7 +14,9 @@ from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.eventwatch import ObjectEvents, event_opts, object_event
 from vsh.output import Column
+from vsh.eventwatch import EVENTS_SCHEMA
 from vsh.registry import command
+from vsh.schema import XML, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
 from vsh.i18n import _, fmt, msg
@@ -84,7 +83,8 @@ def _list(ctx: Session, flags: int) -> list[Any]:
     return found
 
 
-@command("secret-list", group="secret", help="list secrets", desc="Returns a list of secrets",
+@command("secret-list", schema=rows(uuid="string", usage_type="string?", usage_id="string?"),
+         group="secret", help="list secrets", desc="Returns a list of secrets",
          opts=[Flag("ephemeral", "list ephemeral secrets"), Flag("no-ephemeral", "list non-ephemeral secrets"),
                Flag("private", "list private secrets"), Flag("no-private", "list non-private secrets")])
 def cmd_secret_list(ctx: Session, ephemeral: bool, no_ephemeral: bool, private: bool, no_private: bool) -> None:
@@ -121,7 +121,8 @@ def cmd_secret_define(ctx: Session, file: str, validate: bool) -> None:
     ctx.out.extra(fmt("Secret %s created\n", sec.UUIDString()), end="")
 
 
-@command("secret-dumpxml", group="secret", help="secret attributes in XML",
+@command("secret-dumpxml", schema=XML,
+         group="secret", help="secret attributes in XML",
          desc="Output attributes of a secret as an XML dump to stdout.",
          opts=[SECRET(), common.XPATH(), common.WRAP])
 def cmd_secret_dumpxml(ctx: Session, secret: str, xpath: str | None, wrap: bool) -> None:
@@ -197,7 +198,8 @@ def _read_value(ctx: Session, path: str) -> bytes:
         return fh.read()
 
 
-@command("secret-get-value", group="secret", help="Output a secret value", desc="Output a secret value to stdout.",
+@command("secret-get-value", schema=single("value"),
+         group="secret", help="Output a secret value", desc="Output a secret value to stdout.",
          opts=[SECRET(), Flag("plain", "get value without converting to base64")])
 def cmd_secret_get_value(ctx: Session, secret: str, plain: bool) -> None:
     import base64
@@ -230,7 +232,8 @@ def cmd_secret_undefine(ctx: Session, secret: str) -> None:
     ctx.out.extra(fmt("Secret %s deleted\n", secret), end="")
 
 
-@command("secret-event", group="secret", help="Secret Events",
+@command("secret-event", schema=EVENTS_SCHEMA,
+         group="secret", help="Secret Events",
          desc="List event types, or wait for secret events to occur",
          opts=event_opts(Str("secret", "filter by secret name or uuid", complete="secret", empty_ok=True)))
 def cmd_secret_event(ctx: Session, secret: str | None, event: str | None, loop: bool, timeout: str | None,

@@ -1,16 +1,6 @@
 """Snapshot commands: snapshot-create, snapshot-create-as, snapshot-list, snapshot-info,
 snapshot-dumpxml, snapshot-current, snapshot-parent, snapshot-revert and snapshot-delete.
 
-JSON (--json): snapshot-list gives an array of objects with `name`, `creation_time` (seconds
-since the epoch, an integer), `state` and `parent` (null for a root); with --name an array of
-{"name": NAME}; with --tree an array of {"name": NAME, "parent": NAME or null} in tree order.
-snapshot-info gives one object: `name`, `domain`, `current` (boolean), `state`, `location`
-("internal"/"external"), `parent` (null without one), `children` and `descendants`
-(integers), `metadata` (boolean).  snapshot-dumpxml, snapshot-current (without --name) and
-snapshot-create-as --print-xml give {"xml": TEXT}; snapshot-current --name {"name": NAME};
-snapshot-parent {"parent": NAME}.  snapshot-create, snapshot-create-as, snapshot-revert and
-snapshot-delete print nothing under --json.
-
 snapshot-edit: a snapshot's XML in $EDITOR, redefined through the shared loop (vsh.editor).
 
 As in virsh, the edited XML is redefined (VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE).  A new
@@ -19,8 +9,7 @@ without either the new one is dropped again and the command fails.  --current to
 with --snapshotname also makes the snapshot current, and then even unchanged text is
 redefined.  Every failure once the snapshot is found ends with `Failed to update NAME`.
 
-JSON (--json): {"snapshot": NAME (the name it has now), "changed": bool, "from": NAME
-(the name it had)}.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -32,6 +21,7 @@ from vsh.editor import Failure, report_edit
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import EDITED_FROM, XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Str
 from vsh.values import split_items
@@ -143,7 +133,8 @@ def _diskspec(ctx: Session, buf: Buffer, spec: str) -> None:
         buf.add("/>\n")
 
 
-@command("snapshot-create-as", group="snapshot", help="Create a snapshot from a set of args",
+@command("snapshot-create-as", schema=XML,
+         group="snapshot", help="Create a snapshot from a set of args",
          desc="Create a snapshot (disk and RAM) from arguments",
          opts=[common.DOMAIN(), Str("name", "name of snapshot", late=True),
                Str("description", "description of snapshot", late=True),
@@ -209,7 +200,8 @@ def _parent(snap: Any) -> str | None:
         raise VshError(msg("unable to determine if snapshot has parent"), cause=err) from None
 
 
-@command("snapshot-current", group="snapshot", help="Get or set the current snapshot",
+@command("snapshot-current", schema=obj(name="string", xml="string?"),
+         group="snapshot", help="Get or set the current snapshot",
          desc="Get or set the current snapshot",
          opts=[common.DOMAIN(complete="domain:snapshot"), Flag("name", "list the name, rather than the full xml"),
                Flag("security-info", "include security sensitive information in XML dump"),
@@ -235,9 +227,13 @@ def cmd_snapshot_current(ctx: Session, domain: str, name: bool, security_info: b
     snap = dom.snapshotCurrent(0)
     if name:
         # virsh prints the name without a newline; the blank line after the command ends it.
-        ctx.out.data({"name": snap.getName()}, snap.getName())
+        ctx.out.data({"name": snap.getName(), "xml": None}, snap.getName())
         return
-    ctx.out.xml(snap.getXMLDesc(ctx.flags(security_info=libvirt.VIR_DOMAIN_XML_SECURE)))
+    xml = snap.getXMLDesc(ctx.flags(security_info=libvirt.VIR_DOMAIN_XML_SECURE))
+    if ctx.out.json:
+        ctx.out.data({"name": snap.getName(), "xml": xml})
+        return
+    ctx.out.xml(xml)
 
 
 def _xml_facts(xml: str) -> tuple[str, bool, str | None, int]:
@@ -256,7 +252,9 @@ def _xml_facts(xml: str) -> tuple[str, bool, str | None, int]:
     return state, external, parent or None, int(created) if created else 0
 
 
-@command("snapshot-info", group="snapshot", help="snapshot information",
+@command("snapshot-info", schema=obj(name="string", domain="string", current="boolean", state="string",
+                                     location="string", parent="string?", children="integer", descendants="integer", metadata="boolean"),
+         group="snapshot", help="snapshot information",
          desc="Returns basic information about a snapshot.",
          opts=[common.DOMAIN(complete="domain:snapshot"), SNAPSHOTNAME(), Flag("current", "info on current snapshot")])
 def cmd_snapshot_info(ctx: Session, domain: str, snapshotname: str | None, current: bool) -> None:
@@ -285,7 +283,8 @@ def cmd_snapshot_info(ctx: Session, domain: str, snapshotname: str | None, curre
     ])
 
 
-@command("snapshot-dumpxml", group="snapshot", help="Dump XML for a domain snapshot", desc="Snapshot Dump XML",
+@command("snapshot-dumpxml", schema=XML,
+         group="snapshot", help="Dump XML for a domain snapshot", desc="Snapshot Dump XML",
          opts=[common.DOMAIN(complete="domain:snapshot"), Data("snapshotname", "snapshot name",
                                      complete="snapshot"),
                Flag("security-info", "include security sensitive information in XML dump"),
@@ -300,7 +299,8 @@ def cmd_snapshot_dumpxml(ctx: Session, domain: str, snapshotname: str, security_
     common.dump_xml(ctx, xml, xpath, wrap)
 
 
-@command("snapshot-parent", group="snapshot", help="Get the name of the parent of a snapshot",
+@command("snapshot-parent", schema=single("parent"),
+         group="snapshot", help="Get the name of the parent of a snapshot",
          desc="Extract the snapshot's parent, if any",
          opts=[common.DOMAIN(complete="domain:snapshot"), SNAPSHOTNAME("find parent of snapshot name"),
                Flag("current", "find parent of current snapshot")])
@@ -397,6 +397,8 @@ def list_names(ctx: Session, objs: list[Any], start: Any, parent_of: Callable[[A
         order.sort(key=lambda i: common.name_key(objs[i].getName()))
     objs = [objs[i] for i in order]
     names = [o.getName() for o in objs]
+    if ctx.out.json:
+        return objs, names  # --tree and --name shape the text only: JSON rows have every key
     if tree:
         parents = [parents[i] for i in order]
         ctx.out.data([{"name": n, "parent": p} for n, p in zip(names, parents)],
@@ -436,7 +438,8 @@ def tree_lines(names: list[str], parents: list[str | None]) -> list[str]:
     return lines
 
 
-@command("snapshot-list", group="snapshot", help="List snapshots for a domain", desc="Snapshot List",
+@command("snapshot-list", schema=rows(name="string", creation_time_seconds="integer", state="string", parent="string?"),
+         group="snapshot", help="List snapshots for a domain", desc="Snapshot List",
          opts=[common.DOMAIN(complete="domain:snapshot"), Flag("parent", "add a column showing parent snapshot"),
                Flag("roots", "list only snapshots without parents"),
                *[Flag(n, h) for n, h, _f in LIST_FILTERS],
@@ -481,9 +484,9 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
     rows = []
     for snap, snap_name in zip(rpc.prefetch(ctx.conn, snaps, [("getXMLDesc", 0)]), names):
         state, _external, snap_parent, created = _xml_facts(snap.getXMLDesc(0))
-        rows.append({"name": snap_name, "creation_time": created, "state": state, "parent": snap_parent})
+        rows.append({"name": snap_name, "creation_time_seconds": created, "state": state, "parent": snap_parent})
     columns = [Column("name", "Name"),
-               Column("creation_time", "Creation Time",
+               Column("creation_time_seconds", "Creation Time",
                       lambda v: time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(v))),
                Column("state", "State", state=True)]
     if parent:
@@ -491,7 +494,8 @@ def cmd_snapshot_list(ctx: Session, domain: str, parent: bool, roots: bool, tree
     ctx.out.table(columns, rows)
 
 
-@command("snapshot-edit", group="snapshot", help="edit XML for a snapshot",
+@command("snapshot-edit", schema=EDITED_FROM,
+         group="snapshot", help="edit XML for a snapshot",
          desc="Edit the domain snapshot XML for a named snapshot",
          opts=[DOMAIN(complete="domain:snapshot"),
                Str("snapshotname", "snapshot name", empty_ok=True, complete="snapshot"),

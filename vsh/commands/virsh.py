@@ -12,7 +12,9 @@ from typing import Any
 
 from vsh import config, registry
 from vsh.errors import Quit, VshError
+from vsh.output import is_terminal
 from vsh.registry import command
+from vsh.schema import array, obj, single
 from vsh.session import Session
 from vsh.settings import SETTINGS, settings_help
 from vsh.spec import ARGV, DATA, GROUPS, STRING, Alias, Argv, Flag, Str
@@ -47,6 +49,9 @@ def cmd_help(ctx: Session, command: str | None) -> None:
     aliases = config.current().aliases
     if spec is not None:
         ctx.out.write(helptext.command_help(spec))
+        if ctx.out.json or is_terminal(ctx.out.out):
+            # The shape of the command's JSON: on a terminal and under --json, never in virsh's piped bytes.
+            ctx.out.write(helptext.json_help(spec))
     elif command in aliases:
         ctx.out.write(f"  NAME\n    {command} - an alias from {config.current().path}\n\n"
                       f"  EXPANSION\n    {aliases[command]}\n\n")
@@ -54,6 +59,30 @@ def cmd_help(ctx: Session, command: str | None) -> None:
         ctx.out.write(usercmds.help_text(command))
     else:
         raise VshError(msg("command or command group '%s' doesn't exist", command))
+
+
+# vsh's own command: hidden like `complete`, so that `help` lists exactly virsh's commands.
+@command("schema", group="virsh", help="print the JSON Schema of a command's --json output", connect=False,
+         hidden=True,
+         schema={"type": "object"},
+         desc="Prints the JSON Schema (draft 2020-12) that a command's --json output follows;\n"
+              "    without a command, an object of every data command's schema by name.",
+         opts=[Str("command", "a command that reports data", complete="command")])
+def cmd_schema(ctx: Session, command: str | None) -> None:
+    import json
+
+    from vsh.schema import document
+
+    if command:
+        spec = registry.get(command)
+        if spec is None:
+            raise VshError(msg("command '%s' doesn't exist", command))
+        if spec.schema is None:
+            raise VshError(msg("command '%s' prints no JSON data", spec.name))
+        doc = document(spec.schema, spec.name)
+    else:
+        doc = {s.name: document(s.schema, s.name) for s in registry.all_specs() if s.schema is not None}
+    ctx.out.data(doc, json.dumps(doc, indent=2) + "\n")
 
 
 def _index() -> Any:
@@ -116,7 +145,8 @@ def cmd_cd(ctx: Session, dir: str | None) -> None:
         raise VshError(msg("cd: %s: %s", err.strerror, target)) from None
 
 
-@command("pwd", group="virsh", help="print the current directory", connect=False,
+@command("pwd", schema=single("cwd"),
+         group="virsh", help="print the current directory", connect=False,
          desc="Print the current directory.")
 def cmd_pwd(ctx: Session) -> None:
     cwd = os.getcwd()
@@ -173,7 +203,10 @@ def cmd_set(ctx: Session, name: str | None, value: str | None) -> None:
          hidden=True,
          desc="Prints the effective settings as TOML, each with the place it came from: the config\n"
               "    file and line, a command-line option, the environment, `set`, or the default;\n"
-              "    then the aliases and host groups of the config file.")
+              "    then the aliases and host groups of the config file.",
+         schema=obj(file="string?", chosen_by="string",
+                    settings=obj(extra=obj(value="string|integer|boolean?", source="string")),
+                    aliases=obj(extra="string"), groups=obj(extra=array("string"))))
 def cmd_config(ctx: Session) -> None:
     from vsh.settings import report
 

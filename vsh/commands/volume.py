@@ -2,12 +2,7 @@
 vol-info, vol-dumpxml, vol-path, vol-key, vol-name, vol-pool, vol-resize, vol-wipe, vol-delete.
 
 A volume is found by name inside --pool when given, else by key, else by path.
-JSON (--json): vol-list gives an array of objects with `name` and `path` (and with
---details `type`, `capacity`, `allocation`, sizes in bytes); vol-info one object with
-`name`, `type`, `capacity` and `allocation` (`physical` instead with --physical);
-vol-path, vol-key, vol-name give {"path"|"key"|"name": TEXT}; vol-pool {"pool": NAME}
-or {"uuid": UUID}; vol-dumpxml and --print-xml {"xml": TEXT}.  The commands that change
-something print nothing under --json.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 
 vol-upload and vol-download move the bytes through a virStream (vsh.streams), with a
 progress bar on a terminal; they report no data under --json.
@@ -22,6 +17,7 @@ from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.streams import Target, TransferError, abort_stream, failed_transfer, send_all, sparse_send_all
@@ -41,7 +37,9 @@ def _size_text(value: int | None) -> str:
     return _("unknown") if value is None else format_capacity(value)
 
 
-@command("vol-list", group="volume", help="list vols", desc="Returns list of vols by pool.",
+@command("vol-list", schema=rows(name="string", path="string", type="string?", capacity_bytes="integer?",
+                                 allocation_bytes="integer?"),
+         group="volume", help="list vols", desc="Returns list of vols by pool.",
          opts=[common.POOL(), Flag("details", "display extended details for volumes")])
 def cmd_vol_list(ctx: Session, pool: str, details: bool) -> None:
     import libvirt
@@ -58,7 +56,15 @@ def cmd_vol_list(ctx: Session, pool: str, details: bool) -> None:
         except libvirt.libvirtError:
             path = "unknown"
         row: dict[str, Any] = {"name": vol.name(), "path": path}
-        if details:
+        if ctx.out.json:
+            # --details adds text columns; every JSON row has every key.
+            row.update(type=None, capacity_bytes=None, allocation_bytes=None)
+            try:
+                vol_type, capacity, allocation = vol.info()
+                row.update(type=type_name(vol_type), capacity_bytes=capacity, allocation_bytes=allocation)
+            except libvirt.libvirtError:
+                pass
+        elif details:
             try:
                 vol_type, capacity, allocation = vol.info()
                 row.update(type=type_name(vol_type), capacity=capacity, allocation=allocation)
@@ -87,7 +93,8 @@ def _backing_path(ctx: Session, pool: Any, name: str) -> str:
     raise VshError(msg("failed to get vol '%s'", name), cause=last)
 
 
-@command("vol-create-as", group="volume", help="create a volume from a set of args", desc="Create a vol.",
+@command("vol-create-as", schema=XML,
+         group="volume", help="create a volume from a set of args", desc="Create a vol.",
          opts=[common.POOL("pool name"),
                Data("name", "name of the volume", empty_ok=True),
                Data("capacity", "size of the vol, as scaled integer (default bytes)", empty_ok=True),
@@ -123,7 +130,9 @@ def cmd_vol_create_as(ctx: Session, pool: str, name: str, capacity: str, allocat
     ctx.out.extra(fmt("Vol %s created\n", name), end="")
 
 
-@command("vol-info", group="volume", help="storage vol information",
+@command("vol-info", schema=obj(name="string", type="string", capacity_bytes="integer", allocation_bytes="integer?",
+                                physical_bytes="integer?"),
+         group="volume", help="storage vol information",
          desc="Returns basic information about the storage vol.",
          opts=[common.VOLUME(), common.POOL_OPT(),
                Flag("bytes", "sizes are represented in bytes rather than pretty units"),
@@ -146,6 +155,11 @@ def cmd_vol_info(ctx: Session, vol: str, pool: str | None, bytes: bool, physical
         return printf("%llu %s", value, _("bytes")) if bytes else format_capacity(value)
 
     second = ("physical", "Physical:") if physical else ("allocation", "Allocation:")
+    if ctx.out.json:
+        ctx.out.data({"name": name, "type": type_name(vol_type), "capacity_bytes": capacity,
+                      "allocation_bytes": None if physical else allocation,
+                      "physical_bytes": allocation if physical else None})
+        return
     ctx.out.kv([
         ("name", "Name:", name, name),
         ("type", "Type:", type_name(vol_type), _(type_name(vol_type))),
@@ -154,7 +168,8 @@ def cmd_vol_info(ctx: Session, vol: str, pool: str | None, bytes: bool, physical
     ])
 
 
-@command("vol-dumpxml", group="volume", help="vol information in XML",
+@command("vol-dumpxml", schema=XML,
+         group="volume", help="vol information in XML",
          desc="Output the vol information as an XML dump to stdout.",
          opts=[common.VOLUME(), common.POOL_OPT(), common.XPATH(), common.WRAP])
 def cmd_vol_dumpxml(ctx: Session, vol: str, pool: str | None, xpath: str | None, wrap: bool) -> None:
@@ -162,38 +177,39 @@ def cmd_vol_dumpxml(ctx: Session, vol: str, pool: str | None, xpath: str | None,
     common.dump_xml(ctx, obj.XMLDesc(0), xpath, wrap)
 
 
-@command("vol-path", group="volume", help="returns the volume path for a given volume name or key",
+@command("vol-path", schema=single("path"),
+         group="volume", help="returns the volume path for a given volume name or key",
          opts=[common.VOLUME("volume name or key"), common.POOL_OPT()])
 def cmd_vol_path(ctx: Session, vol: str, pool: str | None) -> None:
     path = ctx.lookup.volume(vol, pool).path()
     ctx.out.data({"path": path}, path + "\n")
 
 
-@command("vol-key", group="volume", help="returns the volume key for a given volume name or path",
+@command("vol-key", schema=single("key"),
+         group="volume", help="returns the volume key for a given volume name or path",
          opts=[common.VOLUME("volume name or path"), common.POOL_OPT()])
 def cmd_vol_key(ctx: Session, vol: str, pool: str | None) -> None:
     key = ctx.lookup.volume(vol, pool).key()
     ctx.out.data({"key": key}, key + "\n")
 
 
-@command("vol-name", group="volume", help="returns the volume name for a given volume key or path",
+@command("vol-name", schema=single("name"),
+         group="volume", help="returns the volume name for a given volume key or path",
          opts=[common.VOLUME("volume key or path")])
 def cmd_vol_name(ctx: Session, vol: str) -> None:
     name = ctx.lookup.volume(vol, pool_opt=None).name()
     ctx.out.data({"name": name}, name + "\n")
 
 
-@command("vol-pool", group="volume", help="returns the storage pool for a given volume key or path",
+@command("vol-pool", schema=obj(name="string", uuid="string"),
+         group="volume", help="returns the storage pool for a given volume key or path",
          opts=[common.VOLUME("volume key or path"), Flag("uuid", "return the pool uuid rather than pool name")])
 def cmd_vol_pool(ctx: Session, vol: str, uuid: bool) -> None:
     obj = ctx.lookup.volume(vol, pool_opt=None)
     with failing(msg("failed to get parent pool")):
         pool = obj.storagePoolLookupByVolume()
-    if uuid:
-        text = pool.UUIDString()
-        ctx.out.data({"uuid": text}, text + "\n")
-    else:
-        ctx.out.data({"pool": pool.name()}, pool.name() + "\n")
+    text = pool.UUIDString() if uuid else pool.name()
+    ctx.out.data({"name": pool.name(), "uuid": pool.UUIDString()}, text + "\n")
 
 
 @command("vol-delete", group="volume", help="delete a vol", desc="Delete a given vol.",
@@ -266,7 +282,8 @@ def _clone_xml(xml: str, new_name: str) -> str:
     return text[:-1]
 
 
-@command("vol-clone", group="volume", help="clone a volume.", desc="Clone an existing volume within the parent pool.",
+@command("vol-clone", schema=XML,
+         group="volume", help="clone a volume.", desc="Clone an existing volume within the parent pool.",
          opts=[common.VOLUME(), Data("newname", "clone name", empty_ok=True), common.POOL_OPT(),
                Flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
                Flag("reflink", "use btrfs COW lightweight copy"),

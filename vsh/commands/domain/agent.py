@@ -4,12 +4,7 @@ guest-agent-timeout, set-user-password, set-user-sshkeys, get-user-sshkeys.
 They all go through libvirt to the qemu-guest-agent inside the guest, so a guest without a connected agent
 fails with libvirt's own line (`error: Guest agent is not responding: ...`), as in virsh.
 
-JSON shapes (--json; commands that only change something print nothing there, failures are JSON errors):
-  domfsfreeze, domfsthaw  {"count": int}
-  domfsinfo          [{"mountpoint": str, "name": str, "type": str, "target": [str, ...]}, ...]
-  guestinfo          {field: int|str|bool, ...}  (libvirt's typed parameters, e.g. "os.id", "fs.0.name")
-  guestvcpus         {"vcpus": str, "online": str, "offlinable": str}  (cpu lists, as the agent reports them)
-  get-user-sshkeys   {"keys": [str, ...]}
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -18,6 +13,7 @@ from typing import Any
 from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import PARAMS, array, rows, single
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
@@ -32,7 +28,8 @@ def _mountpoints(domain_opt: str) -> list[Any]:
     return [_RUNNING, Argv("mountpoint", f"mountpoint path to be {domain_opt}", complete="domain-mountpoint")]
 
 
-@command("domfsfreeze", group="domain", help="Freeze domain's mounted filesystems.",
+@command("domfsfreeze", schema=single("count", "integer"),
+         group="domain", help="Freeze domain's mounted filesystems.",
          desc="Freeze domain's mounted filesystems.", opts=_mountpoints("frozen"))
 def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     dom = ctx.lookup.domain(domain)
@@ -42,7 +39,8 @@ def cmd_domfsfreeze(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     ctx.out.extra(fmt("Froze %d filesystem(s)\n", count), end="")
 
 
-@command("domfsthaw", group="domain", help="Thaw domain's mounted filesystems.",
+@command("domfsthaw", schema=single("count", "integer"),
+         group="domain", help="Thaw domain's mounted filesystems.",
          desc="Thaw domain's mounted filesystems.", opts=_mountpoints("thawed"))
 def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     dom = ctx.lookup.domain(domain)
@@ -52,7 +50,8 @@ def cmd_domfsthaw(ctx: Session, domain: str, mountpoint: list[str]) -> None:
     ctx.out.extra(fmt("Thawed %d filesystem(s)\n", count), end="")
 
 
-@command("domfsinfo", group="domain", help="Get information of domain's mounted filesystems.",
+@command("domfsinfo", schema=rows(mountpoint="string", name="string", type="string", targets=array("string")),
+         group="domain", help="Get information of domain's mounted filesystems.",
          desc="Get information of domain's mounted filesystems.", opts=[_RUNNING])
 def cmd_domfsinfo(ctx: Session, domain: str) -> None:
     from vsh.output import Column
@@ -60,14 +59,14 @@ def cmd_domfsinfo(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     with failing(msg("Unable to get filesystem information")):
         infos = dom.fsInfo(0)
-    rows = [{"mountpoint": m, "name": n, "type": t, "target": list(aliases or [])} for m, n, t, aliases in infos]
+    rows = [{"mountpoint": m, "name": n, "type": t, "targets": list(aliases or [])} for m, n, t, aliases in infos]
     if not rows:
         ctx.out.data([])
         # virsh prints this line without a newline; the blank line after every command ends it.
         ctx.out.extra(fmt("No filesystems are mounted in the domain"), end="")
         return
     columns = [Column("mountpoint", "Mountpoint"), Column("name", "Name"), Column("type", "Type"),
-               Column("target", "Target", text=",".join)]
+               Column("targets", "Target", text=",".join)]
     ctx.out.table(columns, rows)
 
 
@@ -100,7 +99,13 @@ def _typed_lines(params: dict[str, Any], width: int) -> str:
     return "".join(f"{field:<{width}}: {shown_value(value)}\n" for field, value in params.items())
 
 
-@command("guestinfo", group="domain", help="query information about the guest (via agent)",
+def _snake(params: dict[str, Any]) -> dict[str, Any]:
+    """The agent's dotted fields (`fs.0.name`) as JSON keys (`fs_0_name`)."""
+    return {k.replace(".", "_").replace("-", "_"): v for k, v in params.items()}
+
+
+@command("guestinfo", schema=PARAMS,
+         group="domain", help="query information about the guest (via agent)",
          desc="Use the guest agent to query various information from guest's point of view",
          opts=[_RUNNING, *(Flag(name, text) for name, text, _flag in _GUEST_INFO_GROUPS)])
 def cmd_guestinfo(ctx: Session, domain: str, user: bool, os: bool, timezone: bool, hostname: bool,
@@ -116,10 +121,11 @@ def cmd_guestinfo(ctx: Session, domain: str, user: bool, os: bool, timezone: boo
             types |= getattr(libvirt, flag)
     dom = ctx.lookup.domain(domain)
     params = dom.guestInfo(types, 0)
-    ctx.out.data(params, _typed_lines(params, 20))
+    ctx.out.data(_snake(params), _typed_lines(params, 20))
 
 
-@command("guestvcpus", group="domain", help="query or modify state of vcpu in the guest (via agent)",
+@command("guestvcpus", schema=PARAMS,
+         group="domain", help="query or modify state of vcpu in the guest (via agent)",
          desc="Use the guest agent to query or set cpu state from guest's point of view",
          opts=[_RUNNING, Str("cpulist", "list of cpus to enable or disable"),
                Flag("enable", "enable cpus specified by cpulist"),
@@ -138,7 +144,7 @@ def cmd_guestvcpus(ctx: Session, domain: str, cpulist: str | None, enable: bool,
 
         # libvirt-python returns None instead of raising here; the libvirt error is still the thread's last.
         raise libvirt.libvirtError("virDomainGetGuestVcpus() failed")
-    ctx.out.data(params, _typed_lines(params, 15))
+    ctx.out.data(_snake(params), _typed_lines(params, 15))
 
 
 @command("guest-agent-timeout", group="domain", help="Set the guest agent timeout",
@@ -165,7 +171,8 @@ def cmd_set_user_password(ctx: Session, domain: str, user: str, password: str, e
     ctx.out.extra(fmt("Password set successfully for %s in %s", user, dom.name()), end="")
 
 
-@command("get-user-sshkeys", group="domain", help="list authorized SSH keys for given user (via agent)",
+@command("get-user-sshkeys", schema=single("keys", array("string")),
+         group="domain", help="list authorized SSH keys for given user (via agent)",
          desc="Use the guest agent to query authorized SSH keys for given user",
          opts=[_RUNNING, Data("user", "user to list authorized keys for", empty_ok=True)])
 def cmd_get_user_sshkeys(ctx: Session, domain: str, user: str) -> None:

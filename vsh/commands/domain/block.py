@@ -6,11 +6,7 @@ path-keyed and the target-keyed one) end the wait, the job is polled every 0.5 s
 its progress (`--verbose`: virsh's ``\\rBlock Pull: [ 45 %]`` text in a pipe, a bar
 on a terminal), and Ctrl-C or --timeout abort the job.
 
-JSON (--json): blockjob (info mode) -> ``{"disk": PATH, "job": null}`` when no job runs,
-else ``{"disk": PATH, "job": {"type": NAME, "type_code": N, "bandwidth": N,
-"bandwidth_unit": "bytes/s" | "MiB/s", "cur": N, "end": N}}``; blockcopy --print-xml ->
-``{"xml": TEXT}``.  The other commands (and blockjob's --abort/--pivot/--bandwidth
-modes) only act: nothing on stdout under --json, the exit status tells.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -21,6 +17,7 @@ from typing import Any
 from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import XML, nullable, obj
 from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Flag, Int, Opt, Str
 from vsh.i18n import _, fmt, msg
@@ -299,7 +296,8 @@ def cmd_blockcommit(ctx: Session, domain: str, path: str, bandwidth: str | None,
 
 # blockcopy ----------------------------------------------------------------------------------
 
-@command("blockcopy", group="domain", help="Start a block copy operation.",
+@command("blockcopy", schema=XML,
+         group="domain", help="Start a block copy operation.",
          desc="Copy a disk backing image chain to dest.",
          opts=[common.DOMAIN(complete="domain:active"), PATH("fully-qualified path of source disk"),
                Str("dest", "path of the copy to create", empty_ok=True), _BANDWIDTH,
@@ -453,7 +451,10 @@ def cmd_blockpull(ctx: Session, domain: str, path: str, bandwidth: str | None, b
 _NO_BYTES: set[int] = set()
 
 
-@command("blockjob", group="domain", help="Manage active block operations",
+@command("blockjob", schema=obj(target="string", job=nullable(obj(type="string", type_code="integer",
+                                                     bandwidth_bytes_per_second="integer", cur="integer",
+                                                     end="integer"))),
+         group="domain", help="Manage active block operations",
          desc="Query, adjust speed, or cancel active block operations.",
          opts=[common.DOMAIN(complete="domain:active"), PATH(),
                Flag("abort", "abort the active job on the specified disk"),
@@ -514,14 +515,15 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
             speed <<= 20
     if not job:
         if ctx.out.json:
-            ctx.out.data({"disk": path, "job": None})
+            ctx.out.data({"target": path, "job": None})
         elif not raw:
             ctx.out.extra(fmt("No current block job for %s", path), end="")
         return
     kind, cur, end = int(job.get("type", 0)), int(job.get("cur", 0)), int(job.get("end", 0))
     if ctx.out.json:
-        ctx.out.data({"disk": path, "job": {"type": job_type_name(kind), "type_code": kind, "bandwidth": speed,
-                                            "bandwidth_unit": unit, "cur": cur, "end": end}})
+        per_second = speed << 20 if unit == "MiB/s" else speed
+        ctx.out.data({"target": path, "job": {"type": job_type_name(kind), "type_code": kind,
+                                              "bandwidth_bytes_per_second": per_second, "cur": cur, "end": end}})
         return
     if raw:
         # virsh prints a type it has no name for as "(null)".

@@ -1,9 +1,6 @@
 """Consoles and displays of a domain: console, domdisplay, vncdisplay, ttyconsole.
 
-JSON shapes (--json): domdisplay gives {"displays": [{"type": "vnc", "uri": "vnc://..."}]}
-(one entry, or every display with --all); vncdisplay gives {"listen": "127.0.0.1" or null,
-"display": 0, "text": "127.0.0.1:0"}; ttyconsole gives {"tty": "/dev/pts/N"}.
-`console` is interactive and has no JSON form.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -12,6 +9,7 @@ from typing import Any
 from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.schema import obj, rows, single
 from vsh.session import Session
 from vsh.spec import Flag, Str
 from vsh.i18n import msg
@@ -107,7 +105,8 @@ def _display_uri(tree: Any, scheme: str) -> str | None:
     return uri
 
 
-@command("domdisplay", group="domain", help="domain display connection URI",
+@command("domdisplay", schema=rows(type="string", uri="string"),
+         group="domain", help="domain display connection URI",
          desc="Output the IP address and port number for the graphical display.",
          opts=[DOMAIN(complete="domain:active"), Flag("include-password", "includes the password into the connection URI if available"),
                Str("type", 'select particular graphical display (e.g. "vnc", "spice", "rdp", "dbus")',
@@ -134,14 +133,15 @@ def cmd_domdisplay(ctx: Session, domain: str, include_password: bool, type: str 
             break
     if found:
         # virsh ends each URI with a newline only under --all.
-        ctx.out.data({"displays": found}, "".join(d["uri"] + ("\n" if all else "") for d in found))
+        ctx.out.data(found, "".join(d["uri"] + ("\n" if all else "") for d in found))
         return
     if type is not None:
         raise VshError(msg("No graphical display with type '%s' found", type))
     raise VshError(msg("No graphical display found"))
 
 
-@command("vncdisplay", group="domain", help="vnc display",
+@command("vncdisplay", schema=obj(listen="string?", display="integer", text="string"),
+         group="domain", help="vnc display",
          desc="Output the IP address and port number for the VNC display.",
          opts=[DOMAIN(complete="domain:active")])
 def cmd_vncdisplay(ctx: Session, domain: str) -> None:
@@ -162,7 +162,8 @@ def cmd_vncdisplay(ctx: Session, domain: str) -> None:
     ctx.out.data({"listen": shown, "display": port - 5900, "text": text}, text + "\n")
 
 
-@command("ttyconsole", group="domain", help="tty console",
+@command("ttyconsole", schema=single("tty"),
+         group="domain", help="tty console",
          desc="Output the device for the TTY console.",
          opts=[DOMAIN(complete="domain:active")])
 def cmd_ttyconsole(ctx: Session, domain: str) -> None:

@@ -3,11 +3,7 @@ iothreadset, iothreaddel; cpu-stats.
 
 CPU lists are read as virsh reads them (vsh.cpulist: `0-3,^2`, `r` for every host CPU).
 
-JSON shapes (--json; the setting commands print nothing there, failures are JSON errors):
-  vcpupin       [{"vcpu": int, "affinity": [int]}, ...]  (query mode; host CPU numbers)
-  emulatorpin   {"affinity": [int]}  (query mode)
-  iothreadinfo  [{"iothread": int, "affinity": [int]}, ...]  ([] when the domain has none)
-  cpu-stats     {"cpus": [{"cpu": N, FIELD: value}], "total": {FIELD: value}}  (times in nanoseconds)
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -18,6 +14,7 @@ from vsh.cpulist import cpu_count, cpus_of, format_cpumap, parse_cpulist
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import array, nullable, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.typedparams import shown_value
@@ -73,7 +70,8 @@ def _vcpu_count(dom: Any, flags: int) -> int:
         raise VshError(msg("Failed to retrieve maximum vcpu count")) from None
 
 
-@command("vcpupin", group="domain", help="control or query domain vcpu affinity",
+@command("vcpupin", schema=rows(vcpu="integer", affinity=array("integer")),
+         group="domain", help="control or query domain vcpu affinity",
          desc="Pin domain VCPUs to host physical CPUs.",
          opts=[DOMAIN(), Int("vcpu", "vcpu number", conv="puint", complete="domain-vcpu", late=True),
                Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
@@ -115,7 +113,8 @@ def cmd_vcpupin(ctx: Session, domain: str, vcpu: str | None, cpulist: str | None
 
 # emulatorpin ----------------------------------------------------------------------------------
 
-@command("emulatorpin", group="domain", help="control or query domain emulator affinity",
+@command("emulatorpin", schema=single("affinity", array("integer")),
+         group="domain", help="control or query domain emulator affinity",
          desc="Pin domain emulator threads to host physical CPUs.",
          opts=[DOMAIN(), Str("cpulist", "host cpu number(s) to set, or omit option to query", empty_ok=True,
                           complete="host-cpu", comma=True),
@@ -151,7 +150,8 @@ def _iothread_id(ctx: Session, raw: str | None) -> int:
     return int(value)
 
 
-@command("iothreadinfo", group="domain", help="view domain IOThreads",
+@command("iothreadinfo", schema=rows(iothread="integer", affinity=array("integer")),
+         group="domain", help="view domain IOThreads",
          desc="Returns basic information about the domain IOThreads.",
          opts=[DOMAIN(), *_AFFECT], exclusive=_CURRENT_EXCLUSIVE)
 def cmd_iothreadinfo(ctx: Session, domain: str, config: bool, live: bool, current: bool) -> None:
@@ -254,13 +254,20 @@ def cmd_iothreaddel(ctx: Session, domain: str, id: str, config: bool, live: bool
 _CPU_TIMES = ("cpu_time", "vcpu_time", "user_time", "system_time")
 
 
+def _cpu_keys(stats: dict[str, Any]) -> dict[str, Any]:
+    """libvirt's CPU stats fields as JSON keys: its times are nanoseconds."""
+    return {k + "_ns" if k in _CPU_TIMES else k: v for k, v in stats.items()}
+
+
 def _cpu_field(field: str, value: Any) -> str:
     if field in _CPU_TIMES and isinstance(value, int) and not isinstance(value, bool):
         return f"\t{field:<12} {value // 1000000000:9d}.{value % 1000000000:09d} seconds\n"
     return f"\t{field:<12} {shown_value(value)}\n"
 
 
-@command("cpu-stats", group="domain", help="show domain cpu statistics",
+@command("cpu-stats", schema=obj(cpus=rows(obj({"cpu": "integer"}, extra="integer")), total=nullable(obj({},
+                                 extra="integer"))),
+         group="domain", help="show domain cpu statistics",
          desc="Display per-CPU and total statistics about the domain's CPUs",
          opts=[DOMAIN(complete="domain:active"), Flag("total", "Show total statistics only"),
                Int("start", "Show statistics from this CPU", conv=None, empty_ok=True),
@@ -283,7 +290,7 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
     first = first or 0
     failed = f"Failed to retrieve CPU statistics for domain '{dom.name()}'"
     text: list[str] = []
-    obj: dict[str, Any] = {}
+    obj: dict[str, Any] = {"cpus": [], "total": None}
     try:
         if per_cpu:
             with _failing(failed):
@@ -305,7 +312,7 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
                     if not cpus[n]:
                         continue  # this CPU is not in the domain's map
                     text.append(f"CPU{n}:\n" + "".join(_cpu_field(k, v) for k, v in cpus[n].items()))
-                    obj["cpus"].append({"cpu": n, **cpus[n]})
+                    obj["cpus"].append({"cpu": n, **_cpu_keys(cpus[n])})
         if total:
             with _failing(failed):
                 sums = dom.getCPUStats(True)[0]
@@ -313,7 +320,7 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
                 text.append("No total stats available")
                 return
             text.append(_("Total:\n") + "".join(_cpu_field(k, v) for k, v in sums.items()))
-            obj["total"] = sums
+            obj["total"] = _cpu_keys(sums)
     finally:
         ctx.out.write("".join(text))
     ctx.out.data(obj)

@@ -1,8 +1,7 @@
 """Domain devices: attach-device, detach-device(-alias), attach-disk, detach-disk, attach/detach-interface.
 
-The commands print only informational lines, so under --json they print nothing, except
-`detach-disk`, `attach-interface` and `detach-interface` with --print-xml, which print {"xml": str}.  Failures are
-JSON errors as everywhere.
+The commands print only informational lines, so under --json they print nothing, except with --print-xml
+(each declares that shape beside its options, vsh.schema).
 """
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from typing import Any
 from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import XML
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Str
 from vsh.xmlbuild import buffer_escape
@@ -84,7 +84,8 @@ def find_disk(xml: str, path: str) -> Any:
     return None
 
 
-@command("detach-disk", group="domain", help="detach disk device", desc="Detach disk device.",
+@command("detach-disk", schema=XML,
+         group="domain", help="detach disk device", desc="Detach disk device.",
          opts=[DOMAIN(), Data("target", "target of disk device", complete="domain-disk", empty_ok=True),
                PERSISTENT, CONFIG, LIVE, CURRENT,
                Flag("print-xml", "print XML document rather than detach the disk")],
@@ -159,7 +160,8 @@ def find_interface(xml: str, kind: str, mac: str | None) -> Any:
     return match
 
 
-@command("detach-interface", group="domain", help="detach network interface", desc="Detach network interface.",
+@command("detach-interface", schema=XML,
+         group="domain", help="detach network interface", desc="Detach network interface.",
          opts=[DOMAIN(), Data("type", "network interface type", empty_ok=True),
                Str("mac", "MAC address", empty_ok=True, complete="domain-mac"),
                PERSISTENT, CONFIG, LIVE, CURRENT,
@@ -251,7 +253,8 @@ def _pci_address(text: str) -> tuple[int, int, int, int] | None:
     return out[0], out[1], out[2], out[3]
 
 
-@command("attach-interface", group="domain", help="attach network interface", desc="Attach new network interface.",
+@command("attach-interface", schema=XML,
+         group="domain", help="attach network interface", desc="Attach new network interface.",
          opts=[DOMAIN(), Data("type", "network interface type", empty_ok=True),
                Data("source", "source of network interface", empty_ok=True),
                Str("target", "target network name", empty_ok=True),
@@ -383,7 +386,8 @@ def _disk_opt(name: str, help: str) -> Any:
     return Str(name, help, empty_ok=True)
 
 
-@command("attach-disk", group="domain", help="attach disk device", desc="Attach new disk device.",
+@command("attach-disk", schema=XML,
+         group="domain", help="attach disk device", desc="Attach new disk device.",
          opts=[DOMAIN(), Data("source", "source of disk device or name of network disk", complete="file",
                            empty_ok=True),
                Data("target", "target of disk device", empty_ok=True),

@@ -11,6 +11,7 @@ from typing import Any
 from vsh.commands import common
 from vsh.editor import edit_xml, report_edited
 from vsh.registry import command
+from vsh.schema import EDITED
 from vsh.session import Session
 from vsh.spec import Flag
 
@@ -29,7 +30,8 @@ def _define_domain(conn: Any, xml: str, flags: int) -> Any:
         raise
 
 
-@command("edit", group="domain", help="edit XML configuration for a domain",
+@command("edit", schema=EDITED,
+         group="domain", help="edit XML configuration for a domain",
          desc="Edit the XML configuration for a domain.",
          opts=[common.DOMAIN(), Flag("skip-validate", "skip validation of the XML against the schema")])
 def cmd_edit(ctx: Session, domain: str, skip_validate: bool) -> None:

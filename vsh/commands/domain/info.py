@@ -1,8 +1,6 @@
 """Domain identity and XML: domid, domname, domuuid, dumpxml.
 
-JSON shapes (--json):
-  domid     {"id": int|null}    domname {"name": str}    domuuid {"uuid": str}
-  dumpxml   {"xml": str}        (with --xpath: the printed nodes as one string)
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -10,6 +8,7 @@ from __future__ import annotations
 from vsh.commands.common import DOMAIN, WRAP, XPATH, dump_xml
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.schema import XML, single
 from vsh.session import Session
 from vsh.spec import Flag
 from vsh.i18n import msg
@@ -17,7 +16,8 @@ from vsh.i18n import msg
 
 # domid, domname, domuuid, dumpxml ----------------------------------------------------------------
 
-@command("domid", group="domain", help="convert a domain name or UUID to domain id",
+@command("domid", schema=single("id", "integer?"),
+         group="domain", help="convert a domain name or UUID to domain id",
          opts=[DOMAIN("domain name or uuid", complete="domain:active")])
 def cmd_domid(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain, by_id=False)
@@ -25,14 +25,16 @@ def cmd_domid(ctx: Session, domain: str) -> None:
     ctx.out.data({"id": dom_id if dom_id >= 0 else None}, (str(dom_id) if dom_id >= 0 else "-") + "\n")
 
 
-@command("domname", group="domain", help="convert a domain id or UUID to domain name",
+@command("domname", schema=single("name"),
+         group="domain", help="convert a domain id or UUID to domain name",
          opts=[DOMAIN("domain id or uuid", complete="domain-uuid")])
 def cmd_domname(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain, by_name=False)
     ctx.out.data({"name": dom.name()}, dom.name() + "\n")
 
 
-@command("domuuid", group="domain", help="convert a domain name or id to domain UUID",
+@command("domuuid", schema=single("uuid"),
+         group="domain", help="convert a domain name or id to domain UUID",
          opts=[DOMAIN("domain id or name")])
 def cmd_domuuid(ctx: Session, domain: str) -> None:
     import libvirt
@@ -45,7 +47,8 @@ def cmd_domuuid(ctx: Session, domain: str) -> None:
     ctx.out.data({"uuid": uuid}, uuid + "\n")
 
 
-@command("dumpxml", group="domain", help="domain information in XML",
+@command("dumpxml", schema=XML,
+         group="domain", help="domain information in XML",
          desc="Output the domain information as an XML dump to stdout.",
          opts=[DOMAIN(), Flag("inactive", "show inactive defined XML"),
                Flag("security-info", "include security sensitive information in XML dump"),

@@ -1,7 +1,6 @@
 """Domain jobs: domjobinfo, domjobabort.
 
-JSON (--json): domjobinfo -> ``{"type": NAME, "type_code": N, "stats": {FIELD: value}}``;
-domjobabort prints nothing.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ from typing import Any
 from vsh.commands.common import DOMAIN
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.schema import obj
 from vsh.session import Session
 from vsh.spec import Flag
 from vsh.i18n import msg
@@ -104,7 +104,9 @@ def _job_lines(kind: int, p: dict[str, Any]) -> list[str]:
     return out
 
 
-@command("domjobinfo", group="domain", help="domain job information",
+@command("domjobinfo", schema=obj(type="string", type_code="integer", stats=obj({},
+                                  extra="integer|number|string|boolean")),
+         group="domain", help="domain job information",
          desc="Returns information about jobs running on a domain.",
          opts=[DOMAIN(complete="domain:active"), Flag("completed", "return statistics of a recently completed job"),
                Flag("keep-completed", "don't destroy statistics of a recently completed job when reading"),

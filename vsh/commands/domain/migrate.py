@@ -9,11 +9,7 @@ Ctrl-C, which aborts the job (virDomainAbortJob; libvirt then fails the migratio
 "operation aborted ... canceled by client") and leaves the guest running on the source.  virsh
 aborts only on a terminal; vsh on SIGINT anywhere.  A second Ctrl-C stops waiting.
 
-JSON shapes (--json; migrate, migrate-setmaxdowntime, migrate-setspeed and migrate-postcopy
-report no data and print nothing but errors):
-  migrate-getspeed        {"bandwidth_mib_s": int, "postcopy": bool}
-  migrate-getmaxdowntime  {"downtime_ms": int}
-  migrate-compcache       {"cache_bytes": int}
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -23,6 +19,7 @@ from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError
 from vsh.jobs import JobWatch
 from vsh.registry import command
+from vsh.schema import obj, single
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
 from vsh.i18n import msg
@@ -288,7 +285,8 @@ def cmd_migrate_setmaxdowntime(ctx: Session, domain: str, downtime: str) -> None
     dom.migrateSetMaxDowntime(min(value, LONG_MAX), 0)  # libvirt-python's bound; see migrate-setspeed
 
 
-@command("migrate-getmaxdowntime", group="domain", help="get maximum tolerable downtime",
+@command("migrate-getmaxdowntime", schema=single("downtime_ms", "integer"),
+         group="domain", help="get maximum tolerable downtime",
          desc="Get maximum tolerable downtime of a domain which is being live-migrated to another host.",
          opts=[DOMAIN(complete="domain:active")])
 def cmd_migrate_getmaxdowntime(ctx: Session, domain: str) -> None:
@@ -297,7 +295,8 @@ def cmd_migrate_getmaxdowntime(ctx: Session, domain: str) -> None:
     ctx.out.data({"downtime_ms": downtime}, f"{downtime}\n")
 
 
-@command("migrate-compcache", group="domain", help="get/set compression cache size",
+@command("migrate-compcache", schema=single("cache_bytes", "integer"),
+         group="domain", help="get/set compression cache size",
          desc="Get/set size of the cache (in bytes) used for compressing repeatedly transferred memory pages "
               "during live migration.",
          opts=[DOMAIN(complete="domain:active"),
@@ -332,7 +331,8 @@ def cmd_migrate_setspeed(ctx: Session, domain: str, bandwidth: str, postcopy: bo
     dom.migrateSetMaxSpeed(value, libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY if postcopy else 0)
 
 
-@command("migrate-getspeed", group="domain", help="Get the maximum migration bandwidth",
+@command("migrate-getspeed", schema=obj(bandwidth_mib_per_second="integer", postcopy="boolean"),
+         group="domain", help="Get the maximum migration bandwidth",
          desc="Get the maximum migration bandwidth (in MiB/s) for a domain.",
          opts=[DOMAIN(complete="domain:active"), Flag("postcopy", "get post-copy migration bandwidth")])
 def cmd_migrate_getspeed(ctx: Session, domain: str, postcopy: bool) -> None:
@@ -340,7 +340,7 @@ def cmd_migrate_getspeed(ctx: Session, domain: str, postcopy: bool) -> None:
 
     dom = ctx.lookup.domain(domain)
     bandwidth = dom.migrateGetMaxSpeed(libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY if postcopy else 0)
-    ctx.out.data({"bandwidth_mib_s": bandwidth, "postcopy": postcopy}, f"{bandwidth}\n")
+    ctx.out.data({"bandwidth_mib_per_second": bandwidth, "postcopy": postcopy}, f"{bandwidth}\n")
 
 
 @command("migrate-postcopy", group="domain", help="Switch running migration from pre-copy to post-copy",

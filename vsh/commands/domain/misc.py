@@ -2,13 +2,7 @@
 domlaunchsecinfo, domsetlaunchsecstate, domxml-from-native, domxml-to-native, qemu-attach
 and lxc-enter-namespace.
 
-JSON shapes (--json; the acting commands print nothing there, failures are JSON errors):
-  metadata            {"uri": str, "metadata": str} when showing; {"changed": bool} with --edit;
-                      nothing with --set or --remove
-  domlaunchsecinfo    {field: int|str|bool|float, ...} (libvirt's typed parameters)
-  domxml-from-native  {"xml": str}
-  domxml-to-native    {"native": str} (for qemu-argv: the command line)
-  qemu-attach         {"domain": str, "pid": int}
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -19,6 +13,7 @@ from typing import Any
 from vsh.commands.common import DOMAIN, affect, required
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import PARAMS, XML, obj, single
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
@@ -47,7 +42,8 @@ def cmd_domrename(ctx: Session, domain: str, new_name: str) -> None:
 
 # metadata ------------------------------------------------------------------------------------
 
-@command("metadata", group="domain", help="show or set domain's custom XML metadata",
+@command("metadata", schema=obj(uri="string?", metadata="string?", changed="boolean?"),
+         group="domain", help="show or set domain's custom XML metadata",
          desc="Shows or modifies the XML metadata of a domain.",
          opts=[DOMAIN(), Data("uri", "URI of the namespace", empty_ok=True),
                Flag("live", "modify/get running state"),
@@ -92,7 +88,7 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
 
         changed = edit_xml(ctx, fetch, define) is not None
         if ctx.out.json:
-            ctx.out.data({"changed": changed})
+            ctx.out.data({"uri": uri, "metadata": None, "changed": changed})
         elif changed:
             ctx.out.extra(fmt("Metadata modified"))
         else:
@@ -100,7 +96,7 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
             ctx.out.extra(fmt("Metadata not changed"), end="")
         return
     data = dom.metadata(kind, uri, flags)
-    ctx.out.data({"uri": uri, "metadata": data}, data + "\n")
+    ctx.out.data({"uri": uri, "metadata": data, "changed": None}, data + "\n")
 
 
 # inject-nmi, send-key, send-process-signal -------------------------------------------------------
@@ -194,7 +190,8 @@ def cmd_send_process_signal(ctx: Session, domain: str, pid: str, signame: str) -
 
 # launch security -------------------------------------------------------------------------------
 
-@command("domlaunchsecinfo", group="domain", help="Get domain launch security info",
+@command("domlaunchsecinfo", schema=PARAMS,
+         group="domain", help="Get domain launch security info",
          desc="Get the launch security parameters for a guest domain", opts=[DOMAIN()])
 def cmd_domlaunchsecinfo(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
@@ -236,7 +233,8 @@ def cmd_domsetlaunchsecstate(ctx: Session, domain: str, secrethdr: str | None, s
 
 # native formats ---------------------------------------------------------------------------------
 
-@command("domxml-from-native", group="domain", help="Convert native config to domain XML",
+@command("domxml-from-native", schema=XML,
+         group="domain", help="Convert native config to domain XML",
          desc="Convert native guest configuration format to domain XML format.",
          opts=[Data("format", "source config data format", empty_ok=True, choices=("qemu-argv",)),
                Data("config", "config data file to import from", empty_ok=True, complete="file")])
@@ -248,7 +246,8 @@ def cmd_domxml_from_native(ctx: Session, format: str, config: str) -> None:
     ctx.out.data({"xml": xml}, xml)
 
 
-@command("domxml-to-native", group="domain", help="Convert domain XML to native config",
+@command("domxml-to-native", schema=single("native"),
+         group="domain", help="Convert domain XML to native config",
          desc="Convert domain XML config to a native guest configuration format.",
          opts=[Data("format", "target config data type format", empty_ok=True, choices=("qemu-argv",)),
                Str("domain", "domain name, id or uuid", named_only=True, empty_ok=True, complete="domain"),
@@ -270,14 +269,15 @@ def cmd_domxml_to_native(ctx: Session, format: str, domain: str | None, xml: str
 
 # pass-through to the QEMU and LXC drivers ---------------------------------------------------------
 
-@command("qemu-attach", group="domain", help="QEMU Attach", desc="QEMU Attach",
+@command("qemu-attach", schema=obj(name="string", pid="integer"),
+         group="domain", help="QEMU Attach", desc="QEMU Attach",
          opts=[Data("pid", "pid", conv="puint")])
 def cmd_qemu_attach(ctx: Session, pid: int) -> None:
     import libvirt_qemu
 
     with failing(msg("Failed to attach to pid %u", pid)):
         dom = libvirt_qemu.qemuAttach(ctx.conn, pid, 0)
-    ctx.out.data({"domain": dom.name(), "pid": pid}, None)
+    ctx.out.data({"name": dom.name(), "pid": pid}, None)
     ctx.out.extra(fmt("Domain '%s' attached to pid %u\n", dom.name(), pid), end="")
 
 

@@ -6,14 +6,11 @@ written the way libvirt 9.0 writes it with yajl: numbers keep their original tex
 they are, and pretty output indents by two spaces, puts an empty object or array on three lines and ends
 with a newline.
 
-JSON shapes (--json):
-  qemu-monitor-command  {"result": str} with --hmp, otherwise the monitor's reply (with --return-value its
-                        "return" member) as a JSON value
-  qemu-agent-command    the agent's reply as a JSON value ({"result": str} if it is not JSON)
-  qemu-monitor-event    JSON Lines as the other event commands (vsh.eventwatch): per event
-                        {"timestamp": str, "event": str, "object_type": "domain", "object": str,
-                        "detail": {"seconds": int, "micros": int, "details": JSON value|null}},
-                        then {"end": "done"|"timeout"|"interrupted", "received": int}
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
+qemu-monitor-event prints JSON Lines as the other event commands (vsh.eventwatch): per event
+{"timestamp": str, "event": str, "object_type": "domain", "object": str,
+"detail": {"seconds": int, "micros": int, "details": JSON value|null}},
+then {"end": "done"|"timeout"|"interrupted", "received": int}.
 """
 from __future__ import annotations
 
@@ -193,7 +190,12 @@ def _qmp_wrap(words: list[str]) -> str:
     return json_text(command_obj)
 
 
-@command("qemu-monitor-command", group="domain", help="QEMU Monitor Command", desc="QEMU Monitor Command",
+#: The JSON Schema of a passthrough command: QEMU's reply as QEMU gives it ({"result": TEXT} when not JSON).
+_REPLY: dict[str, Any] = {"description": "the reply QEMU gives, as it gives it"}
+
+
+@command("qemu-monitor-command", schema=_REPLY,
+         group="domain", help="QEMU Monitor Command", desc="QEMU Monitor Command",
          opts=[_RUNNING, Flag("hmp", "command is in human monitor protocol"),
                Flag("pretty", "pretty-print any qemu monitor protocol output"),
                Flag("return-value", "extract the value of the 'return' key from the returned string"),
@@ -229,7 +231,8 @@ def cmd_qemu_monitor_command(ctx: Session, domain: str, hmp: bool, pretty: bool,
     ctx.out.data(plain(parsed), json_text(parsed, pretty).strip())
 
 
-@command("qemu-agent-command", group="domain", help="QEMU Guest Agent Command",
+@command("qemu-agent-command", schema=_REPLY,
+         group="domain", help="QEMU Guest Agent Command",
          desc="Run an arbitrary qemu guest agent command; use at your own risk",
          opts=[_RUNNING, Int("timeout", "timeout seconds. must be positive.", named_only=True, late=True),
                Flag("async", "execute command without waiting for timeout"),

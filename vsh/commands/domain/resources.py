@@ -3,15 +3,7 @@
 The typed parameters go through vsh.capi, so that fields keep their C types and virsh's
 calls (count, then fetch; set exactly what was given) are the ones made.
 
-JSON shapes (--json; the setting commands print nothing there, failures are JSON errors):
-  memtune       {"hard_limit": int|null, "soft_limit": int|null, "swap_hard_limit": int|null, ...}
-                (KiB; null: unlimited)
-  numatune      {"numa_mode": str|null, "numa_nodeset": str}
-  blkiotune     {"weight": int, "device_weight": str, "device_read_iops_sec": str, ...}
-  blkdeviotune  {"total_bytes_sec": int, ..., "group_name": str, ...}
-  domiftune     {"inbound.average": int, "inbound.peak": int, ..., "outbound.burst": int}
-  perf          {"cmt": bool, "mbmt": bool, ...}  (after setting: the events just set)
-  (every object has the fields the driver reports, in its order; {} when it reports none)
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -20,6 +12,7 @@ from typing import Any, Sequence
 from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, required
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.schema import obj
 from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Int, Opt, Str
 from vsh.typedparams import shown_value
@@ -79,10 +72,39 @@ def _set(dom: Any, func: str, params: list[Any], flags: int, message: str, lead:
         raise VshError(message, cause=err) from None
 
 
-def _show(ctx: Session, params: list[Any], text_of: Any = None, json_of: Any = None) -> None:
-    """virsh's `%-15s: %s` lines of typed parameters, or one JSON object."""
+def _show(ctx: Session, params: list[Any], text_of: Any = None, json_of: Any = None,
+          known: Sequence[str] = ()) -> None:
+    """virsh's `%-15s: %s` lines of typed parameters, or one JSON object (vsh.schema's
+    vocabulary: tune_key names, every `known` field present, null when not reported)."""
     text = "".join(f"{p.field:<15}: {text_of(p) if text_of else shown_value(p.value)}\n" for p in params)
-    ctx.out.data({p.field: (json_of(p) if json_of else p.value) for p in params}, text)
+    record: dict[str, Any] = {tune_key(f): None for f in known}
+    record.update({tune_key(p.field): (json_of(p) if json_of else p.value) for p in params})
+    ctx.out.data(record, text)
+
+
+def tune_key(field: str) -> str:
+    """A tuning parameter's JSON key: snake_case with its unit (libvirt's memtune sizes are KiB,
+    interface rates KiB/s, throttles per second, burst lengths seconds)."""
+    key = field.replace(".", "_")
+    if field in ("hard_limit", "soft_limit", "swap_hard_limit", "min_guarantee"):
+        return key + "_kib"
+    if field.startswith(("inbound.", "outbound.")):
+        return key + ("_kib" if field.endswith(".burst") else "_kib_per_second")
+    for tail, unit in (("_sec_max_length", "_max_length_seconds"), ("_sec_max", "_max_per_second"),
+                       ("_sec", "_per_second")):
+        if key.endswith(tail):
+            return key[:-len(tail)] + unit
+    return key
+
+
+_MEMTUNE_FIELDS = ("hard_limit", "soft_limit", "swap_hard_limit", "min_guarantee")
+_BLKIOTUNE_FIELDS = ("weight", "device_weight", "device_read_iops_sec", "device_write_iops_sec",
+                     "device_read_bytes_sec", "device_write_bytes_sec")
+_IFTUNE_FIELDS = tuple(f"{way}.{f}" for way in ("inbound", "outbound") for f in ("average", "peak", "burst", "floor")
+                       if (way, f) != ("outbound", "floor"))
+_THROTTLE_FIELDS = tuple(f"{kind}_{unit}_sec{suffix}" for suffix in ("", "_max", "_max_length")
+                         for kind in ("total", "read", "write") for unit in ("bytes", "iops")) + (
+    "size_iops_sec", "group_name")
 
 
 # memtune -----------------------------------------------------------------------------------------
@@ -110,7 +132,8 @@ def _memtune_size(name: str, text: str) -> int:
     return (scaled + 1023) // 1024
 
 
-@command("memtune", group="domain", help="Get or set memory parameters",
+@command("memtune", schema=obj({tune_key(f): "integer?" for f in _MEMTUNE_FIELDS}, extra="integer?"),
+         group="domain", help="Get or set memory parameters",
          desc="Get or set the current memory parameters for a guest domain.\n"
               "    To get the memory parameters use following command: \n\n"
               "    virsh # memtune <domain>",
@@ -137,7 +160,7 @@ def cmd_memtune(ctx: Session, domain: str, hard_limit: str | None, soft_limit: s
 
     _show(ctx, _get(dom, "virDomainGetMemoryParameters", flags, "memory"),
           text_of=lambda p: _("unlimited") if unlimited(p) else shown_value(p.value),
-          json_of=lambda p: None if unlimited(p) else p.value)
+          json_of=lambda p: None if unlimited(p) else p.value, known=_MEMTUNE_FIELDS)
 
 
 # numatune -----------------------------------------------------------------------------------------
@@ -161,7 +184,8 @@ def _c_long_any_base(text: str) -> int | None:
     return value if value is not None and -(2**31) <= value <= 2**31 - 1 else None
 
 
-@command("numatune", group="domain", help="Get or set numa parameters",
+@command("numatune", schema=obj(numa_mode="string?", numa_nodeset="string?"),
+         group="domain", help="Get or set numa parameters",
          desc="Get or set the current numa parameters for a guest domain.\n"
               "    To get the numa parameters use following command: \n\n"
               "    virsh # numatune <domain>",
@@ -200,7 +224,7 @@ def cmd_numatune(ctx: Session, domain: str, mode: str | None, nodeset: str | Non
 
     # virsh prints an unknown mode number through a NULL string: "(null)".
     _show(ctx, found, text_of=lambda p: (mode_name(p) or "(null)") if is_mode(p) else shown_value(p.value),
-          json_of=lambda p: mode_name(p) if is_mode(p) else p.value)
+          json_of=lambda p: mode_name(p) if is_mode(p) else p.value, known=("numa_mode", "numa_nodeset"))
 
 
 # blkiotune -------------------------------------------------------------------------------------------
@@ -217,7 +241,8 @@ _BLKIO_STRINGS = (
      "per-device bytes wrote per second, in the form of /path/to/device,write_bytes_sec,..."))
 
 
-@command("blkiotune", group="domain", help="Get or set blkio parameters",
+@command("blkiotune", schema=obj({tune_key(f): "integer?" if f == "weight" else "string?" for f in _BLKIOTUNE_FIELDS}, extra="integer|string"),
+         group="domain", help="Get or set blkio parameters",
          desc="Get or set the current blkio parameters for a guest domain.\n"
               "    To get the blkio parameters use following command: \n\n"
               "    virsh # blkiotune <domain>",
@@ -249,7 +274,7 @@ def cmd_blkiotune(ctx: Session, domain: str, weight: str | None, device_weights:
     if params:
         _set(dom, "virDomainSetBlkioParameters", params, flags, "Unable to change blkio parameters")
         return
-    _show(ctx, _get(dom, "virDomainGetBlkioParameters", flags, "blkio"))
+    _show(ctx, _get(dom, "virDomainGetBlkioParameters", flags, "blkio"), known=_BLKIOTUNE_FIELDS)
 
 
 # blkdeviotune -----------------------------------------------------------------------------------------
@@ -293,7 +318,9 @@ def _iotune_opts() -> list[Any]:
     return opts
 
 
-@command("blkdeviotune", group="domain", help="Set or query a block device I/O tuning parameters.",
+@command("blkdeviotune", schema=obj({tune_key(f): "string?" if f == "group_name" else "integer?" for f in _THROTTLE_FIELDS},
+                    extra="integer|string"),
+         group="domain", help="Set or query a block device I/O tuning parameters.",
          desc="Set or query disk I/O parameters such as block throttling.",
          opts=[DOMAIN(), Data("device", "block device", empty_ok=True, complete="domain-disk"),
                *_iotune_opts(), *_AFFECT],
@@ -322,7 +349,7 @@ def cmd_blkdeviotune(ctx: Session, domain: str, device: str, config: bool, live:
         _set(dom, "virDomainSetBlockIoTune", params, flags, "Unable to change block I/O throttle", lead=[device])
         return
     _show(ctx, _get(dom, "virDomainGetBlockIoTune", flags, "block I/O throttle", lead=[device],
-                    count_lead=[None]))
+                    count_lead=[None]), known=_THROTTLE_FIELDS)
 
 
 # domiftune --------------------------------------------------------------------------------------------
@@ -347,7 +374,8 @@ def _rate(text: str) -> dict[str, int]:
     return rate
 
 
-@command("domiftune", group="domain", help="get/set parameters of a virtual interface",
+@command("domiftune", schema=obj({tune_key(f): "integer?" for f in _IFTUNE_FIELDS}, extra="integer"),
+         group="domain", help="get/set parameters of a virtual interface",
          desc="Get/set parameters of a domain's virtual interface.",
          opts=[DOMAIN(), Data("interface", "interface device (MAC Address)", empty_ok=True, complete="domain-interface"),
                Str("inbound", "control domain's incoming traffics", empty_ok=True),
@@ -384,12 +412,14 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
         _set(dom, "virDomainSetInterfaceParameters", params, flags, "Unable to set interface parameters",
              lead=[interface])
         return
-    _show(ctx, _get(dom, "virDomainGetInterfaceParameters", flags, "interface", lead=[interface]))
+    _show(ctx, _get(dom, "virDomainGetInterfaceParameters", flags, "interface", lead=[interface]),
+          known=_IFTUNE_FIELDS)
 
 
 # perf ------------------------------------------------------------------------------------------------------
 
-@command("perf", group="domain", help="Get or set perf event",
+@command("perf", schema=obj({}, extra="boolean"),
+         group="domain", help="Get or set perf event",
          desc="Get or set the current perf events for a guest domain.\n"
               "    To get the perf events list use following command: \n\n"
               "    virsh # perf <domain>",

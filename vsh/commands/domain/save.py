@@ -16,6 +16,7 @@ from vsh.commands import common
 from vsh.errors import VshError, failing
 from vsh.jobs import JobWatch
 from vsh.registry import command
+from vsh.schema import EDITED, XML, obj
 from vsh.session import Session
 from vsh.spec import Data, Flag, Str
 from vsh.waiting import WAIT_REQUIRES, wait_opts
@@ -144,7 +145,8 @@ def cmd_managedsave_remove(ctx: Session, domain: str) -> None:
     ctx.out.extra(fmt("Removed managedsave image for domain '%s'", domain), end="")
 
 
-@command("managedsave-edit", group="domain", help="edit XML for a domain's managed save state file",
+@command("managedsave-edit", schema=EDITED,
+         group="domain", help="edit XML for a domain's managed save state file",
          desc="Edit the domain XML associated with the managed save state file",
          opts=[common.DOMAIN(complete="domain:managedsave"), Flag("running", "set domain to be running on start"),
                Flag("paused", "set domain to be paused on start")],
@@ -163,14 +165,15 @@ def cmd_managedsave_edit(ctx: Session, domain: str, running: bool, paused: bool)
 
     changed = edit_xml(ctx, lambda: dom.managedSaveGetXMLDesc(libvirt.VIR_DOMAIN_XML_SECURE), define)
     if ctx.out.json:
-        ctx.out.data({"domain": dom.name(), "changed": bool(changed)})
+        ctx.out.data({"name": dom.name(), "changed": bool(changed)})
     elif changed:
         ctx.out.extra(fmt("Managed save image of Domain '%s' XML configuration edited.\n", dom.name()), end="")
     else:
         ctx.out.extra(fmt("Managed save image of domain '%s' XML configuration not changed.\n", dom.name()), end="")
 
 
-@command("managedsave-dumpxml", group="domain", help="Domain information of managed save state file in XML",
+@command("managedsave-dumpxml", schema=XML,
+         group="domain", help="Domain information of managed save state file in XML",
          desc="Dump XML of domain information for a managed save state file to stdout.",
          opts=[common.DOMAIN(complete="domain:managedsave"), Flag("security-info", "include security sensitive information in XML dump"),
                common.XPATH(), common.WRAP])
@@ -202,7 +205,8 @@ def cmd_managedsave_define(ctx: Session, domain: str, xml: str, running: bool, p
 
 # save images ------------------------------------------------------------------------------
 
-@command("save-image-dumpxml", group="domain", help="saved state domain information in XML",
+@command("save-image-dumpxml", schema=XML,
+         group="domain", help="saved state domain information in XML",
          desc="Dump XML of domain information for a saved state file to stdout.",
          opts=[Data("file", "saved state file to read", complete="file"),
                Flag("security-info", "include security sensitive information in XML dump"),
@@ -230,7 +234,8 @@ def cmd_save_image_define(ctx: Session, file: str, xml: str, running: bool, paus
     ctx.out.extra(fmt("State file %s updated.\n", file), end="")
 
 
-@command("save-image-edit", group="domain", help="edit XML for a domain's saved state file",
+@command("save-image-edit", schema=obj(file="string", changed="boolean"),
+         group="domain", help="edit XML for a domain's saved state file",
          desc="Edit the domain XML associated with a saved state file",
          opts=[Data("file", "saved state file to edit", complete="file"),
                Flag("running", "set domain to be running on restore"),

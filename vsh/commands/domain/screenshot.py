@@ -9,6 +9,7 @@ from __future__ import annotations
 from vsh.commands import common
 from vsh.errors import failing
 from vsh.registry import command
+from vsh.schema import obj
 from vsh.session import Session
 from vsh.spec import Int, Str
 from vsh.streams import Target
@@ -20,7 +21,8 @@ from vsh.i18n import fmt, msg
 _EXTENSIONS = {"image/x-portable-pixmap": ".ppm", "image/png": ".png"}
 
 
-@command("screenshot", group="domain",
+@command("screenshot", schema=obj(file="string", mime="string?"),
+         group="domain",
          help="take a screenshot of a current domain console and store it into a file",
          desc="screenshot of a current domain console",
          opts=[common.DOMAIN(complete="domain:active"), Str("file", "where to store the screenshot", complete="file"),

@@ -1,14 +1,6 @@
 """Domain tuning: setmem, setmaxmem, vcpucount, setvcpus, vcpuinfo, desc, domhostname, schedinfo.
 
-JSON shapes (--json; the setting commands print nothing there, failures are JSON errors):
-  vcpucount    {"maximum_config": int|null, "maximum_live": int|null, "current_config": int|null,
-                "current_live": int|null} without selection options (null: not asked, the
-                domain is not running (live) or is transient (config)); {"count": int} with them
-  vcpuinfo     [{"vcpu": int, "cpu": int|null, "state": str|null, "cpu_time": float|null (seconds),
-                 "affinity": [int], "cpus": int (host CPUs)}, ...]  (null: the domain is not running)
-  desc         {"description": str} or {"title": str} when showing; nothing when setting
-  domhostname  {"hostname": str}
-  schedinfo    {"scheduler": str, "parameters": {name: int|float|bool|str}}
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -18,6 +10,7 @@ from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, exclusive
 from vsh.cpulist import format_bitmap
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import array, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, Int, Str
 from vsh.typedparams import shown_value, typed_value
@@ -66,7 +59,9 @@ def cmd_setmaxmem(ctx: Session, domain: str, size: str, config: bool, live: bool
 
 # vcpucount, setvcpus -------------------------------------------------------------------------------
 
-@command("vcpucount", group="domain", help="domain vcpu counts",
+@command("vcpucount", schema=obj(count="integer?", maximum_config="integer?", maximum_live="integer?",
+                    current_config="integer?", current_live="integer?"),
+         group="domain", help="domain vcpu counts",
          desc="Returns the number of virtual CPUs used by the domain.",
          opts=[DOMAIN(),
                Flag("maximum", "get maximum count of vcpus"),
@@ -99,7 +94,9 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
             if guest:
                 raise VshError(msg("Failed to retrieve vCPU count from the guest"), cause=err) from None
             raise
-        ctx.out.data({"count": count}, f"{count}\n")
+        record: dict[str, Any] = {"count": count, **{f"{k}_{w}": None for k in ("maximum", "current")
+                                                        for w in ("config", "live")}}
+        ctx.out.data(record, f"{count}\n")
         return
     # virsh skips the live rows of an inactive domain and the config rows of a transient one.
     skip = {"live": dom.isActive() != 1, "config": dom.isPersistent() != 1}
@@ -111,7 +108,7 @@ def cmd_vcpucount(ctx: Session, domain: str, maximum: bool, active: bool, live: 
                 continue
             rows.append((kind, where, dom.vcpusFlags(kflag | wflag)))
     text = "".join(printf("%-12s %-12s %3d\n", _(kind), _(where), n) for kind, where, n in rows if n is not None)
-    ctx.out.data({f"{kind}_{where}": n for kind, where, n in rows}, text)
+    ctx.out.data({"count": None, **{f"{kind}_{where}": n for kind, where, n in rows}}, text)
 
 
 @command("setvcpus", group="domain", help="change number of virtual CPUs",
@@ -159,7 +156,9 @@ def _config_vcpus(dom: Any) -> list[int]:
     return list(range(int(vcpu.get("current", total)) if vcpu is not None else total))
 
 
-@command("vcpuinfo", group="domain", help="detailed domain vcpu information",
+@command("vcpuinfo", schema=rows(vcpu="integer", cpu="integer?", state="string?", cpu_time_ns="integer?",
+                     affinity=array("integer"), cpus="integer"),
+         group="domain", help="detailed domain vcpu information",
          desc="Returns basic information about the domain virtual CPUs.",
          opts=[DOMAIN(), Flag("pretty", "return human readable output")])
 def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
@@ -177,13 +176,13 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
         # An inactive domain has no vCPU threads: virsh shows the pinning of the definition.
         pins = dom.vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_CONFIG)
         for n in _config_vcpus(dom):
-            records.append({"vcpu": n, "cpu": None, "state": None, "cpu_time": None,
+            records.append({"vcpu": n, "cpu": None, "state": None, "cpu_time_ns": None,
                             "affinity": [c for c, on in enumerate(pins[n]) if on], "cpus": ncpus})
     else:
         for (number, vstate, cpu_time, cpu), cpumap in zip(infos, maps):
             records.append({"vcpu": number, "cpu": cpu,
                             "state": _VCPU_STATES[vstate] if 0 <= vstate < 3 else "no state",
-                            "cpu_time": cpu_time / 1e9 if cpu_time else None,
+                            "cpu_time_ns": cpu_time or None,
                             "affinity": [c for c, on in enumerate(cpumap) if on], "cpus": ncpus})
     lines: list[str] = []
     for i, rec in enumerate(records):
@@ -194,8 +193,8 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
             lines += [printf("%-15s %s", _(label), _("N/A")) for label in ("CPU:", "State:", "CPU time")]
         else:
             lines += [printf("%-15s %d", _("CPU:"), rec["cpu"]), printf("%-15s %s", _("State:"), _(rec["state"]))]
-            if rec["cpu_time"] is not None:
-                lines.append(printf("%-15s %.1lfs", _("CPU time:"), rec["cpu_time"]))
+            if rec["cpu_time_ns"] is not None:
+                lines.append(printf("%-15s %.1lfs", _("CPU time:"), rec["cpu_time_ns"] / 1e9))
         if pretty:
             lines.append(printf("%-15s ", _("CPU Affinity:")) + fmt("%s (out of %d)", format_bitmap(rec["affinity"]), ncpus))
         else:
@@ -242,7 +241,8 @@ def _edit_text(ctx: Session, text: str) -> str:
             pass
 
 
-@command("desc", group="domain", help="show or set domain's description or title",
+@command("desc", schema=obj(title="string?", description="string?"),
+         group="domain", help="show or set domain's description or title",
          desc="Allows setting or modifying the description or title of a domain.",
          opts=[DOMAIN(),
                Flag("live", "modify/get running state"),
@@ -279,7 +279,7 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
         return
     text = _description(dom, title, config)
     if ctx.out.json:
-        ctx.out.data({what: text})
+        ctx.out.data({"title": text if title else None, "description": None if title else text})
     elif text:
         ctx.out.write(text)
     else:
@@ -288,7 +288,8 @@ def cmd_desc(ctx: Session, domain: str, live: bool, config: bool, current: bool,
 
 # domhostname -----------------------------------------------------------------
 
-@command("domhostname", group="domain", help="print the domain's hostname",
+@command("domhostname", schema=single("hostname"),
+         group="domain", help="print the domain's hostname",
          opts=[DOMAIN(complete="domain:active"), Str("source", "address source: 'lease' or 'agent'", empty_ok=True,
                                                       choices=("agent", "lease"))])
 def cmd_domhostname(ctx: Session, domain: str, source: str | None) -> None:
@@ -316,7 +317,8 @@ _SCHED_TYPES = {"cpu_shares": "ullong", "global_period": "ullong", "global_quota
                 "weight": "uint", "cap": "uint", "reservation": "llong", "limit": "llong", "shares": "int"}
 
 
-@command("schedinfo", group="domain", help="show/set scheduler parameters", desc="Show/Set scheduler parameters.",
+@command("schedinfo", schema=obj(scheduler="string", parameters=obj({}, extra="integer|number|string|boolean")),
+         group="domain", help="show/set scheduler parameters", desc="Show/Set scheduler parameters.",
          opts=[DOMAIN(),
                Int("weight", "weight for XEN_CREDIT", conv=None, named_only=True, late=True),
                Int("cap", "cap for XEN_CREDIT", conv=None, named_only=True, late=True),

@@ -1,9 +1,7 @@
 """Changing a domain's devices in place: update-device, update-memory-device, change-media,
 domif-setlink, setvcpu, dompmsuspend, dompmwakeup, domdirtyrate-calc, dom-fd-associate.
 
-JSON shapes: every --print-xml
-(`change-media`, `domif-setlink`, `update-memory-device`) prints {"xml": str}.  The other commands
-only act, so under --json they print nothing; failures are JSON errors as everywhere.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -13,6 +11,7 @@ from vsh.commands.common import (CONFIG, CURRENT, DOMAIN, DOMIF_INTERFACE, LIVE,
                                  parse_xml, required, select_nodes)
 from vsh.errors import VshError, failing
 from vsh.registry import command
+from vsh.schema import XML
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
 from vsh.i18n import fmt, msg
@@ -53,7 +52,8 @@ def cmd_update_device(ctx: Session, domain: str, file: str, persistent: bool, co
 
 # update-memory-device ----------------------------------------------------------------------------
 
-@command("update-memory-device", group="domain", help="update memory device of a domain",
+@command("update-memory-device", schema=XML,
+         group="domain", help="update memory device of a domain",
          desc="Update values of a memory device of a domain",
          opts=[DOMAIN(), CONFIG, LIVE, CURRENT,
                Flag("print-xml", "print updated memory device XML instead of executing the change"),
@@ -185,7 +185,8 @@ _MEDIA = {"eject": "Successfully ejected media.", "insert": "Successfully insert
           "update": "Successfully updated media."}
 
 
-@command("change-media", group="domain", help="Change media of CD or floppy drive",
+@command("change-media", schema=XML,
+         group="domain", help="Change media of CD or floppy drive",
          desc="Change media of CD or floppy drive.",
          opts=[DOMAIN(), Data("path", "Fully-qualified path or target of disk device", complete="domain-disk",
                            empty_ok=True),
@@ -224,7 +225,8 @@ def cmd_change_media(ctx: Session, domain: str, path: str, source: str | None, e
 
 # domif-setlink --------------------------------------------------------------------
 
-@command("domif-setlink", group="domain", help="set link state of a virtual interface",
+@command("domif-setlink", schema=XML,
+         group="domain", help="set link state of a virtual interface",
          desc="Set link state of a domain's virtual interface. This command wraps usage of update-device command.",
          opts=[DOMAIN(), DOMIF_INTERFACE, Data("state", "new state of the device", empty_ok=True,
                                                  complete="domain-interface-state"),

@@ -1,12 +1,7 @@
 """Host CPU commands: nodecpumap, nodecpustats, maxvcpus, cpu-models, cpu-compare, cpu-baseline,
 hypervisor-cpu-compare, hypervisor-cpu-baseline and domcapabilities.
 
-JSON (--json): nodecpumap gives {"present": N, "online": N, "cpus": [N...]}; nodecpustats an
-object of virsh's labels ("user", "system", "idle", "iowait", "intr") in nanoseconds, or with
---percent the percentages ("usage" first; null where virsh prints nan); maxvcpus
-{"max_vcpus": N}; cpu-models an array of model names; cpu-compare and hypervisor-cpu-compare
-{"file": PATH, "result": "identical"|"superset"|"incompatible"} (incompatible still fails);
-cpu-baseline, hypervisor-cpu-baseline and domcapabilities {"xml": TEXT}.
+JSON: each data command declares the JSON Schema of its output beside its options (vsh.schema).
 """
 from __future__ import annotations
 
@@ -16,6 +11,7 @@ from typing import Any
 from vsh.commands import common
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
+from vsh.schema import XML, array, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
 from vsh.i18n import _, fmt, msg, printf
@@ -53,7 +49,8 @@ def _strings(**values: str | None) -> None:
         common.required(name, value)
 
 
-@command("nodecpumap", group="host", help="node cpu map",
+@command("nodecpumap", schema=obj(present="integer", online="integer", online_cpus=array("integer")),
+         group="host", help="node cpu map",
          desc="Displays the node's total number of CPUs, the number of online CPUs and the list of online CPUs.",
          opts=[Flag("pretty", "return human readable output")])
 def cmd_nodecpumap(ctx: Session, pretty: bool) -> None:
@@ -64,7 +61,7 @@ def cmd_nodecpumap(ctx: Session, pretty: bool) -> None:
     shown = format_cpumap(cpumap) if pretty else "".join("y" if on else "-" for on in cpumap[:present])
     text = (printf("%-15s %d\n", _("CPUs present:"), present) + printf("%-15s %d\n", _("CPUs online:"), online) +
             printf("%-15s %s\n", _("CPU map:"), shown))
-    ctx.out.data({"present": present, "online": online, "cpus": cpus_of(cpumap)}, text)
+    ctx.out.data({"present": present, "online": online, "online_cpus": cpus_of(cpumap)}, text)
 
 
 #: virsh's order and labels of the node CPU statistics, by libvirt field.
@@ -87,7 +84,9 @@ def _ratio(part: float, total: float) -> float:
     return part / total * 100
 
 
-@command("nodecpustats", group="host", help="Prints cpu stats of the node.",
+@command("nodecpustats", schema=obj({**{f"{label}_ns": "integer?" for _f, label in CPU_FIELDS},
+                    **{f"{label}_percent": "number?" for label in ["usage"] + [lb for _f, lb in CPU_FIELDS]}}),
+         group="host", help="Prints cpu stats of the node.",
          desc="Returns cpu stats of the node, in nanoseconds.",
          opts=[Int("cpu", "prints specified cpu statistics only.", complete="node-cpu"),
                Flag("percent", "prints by percentage during 1 second.")])
@@ -103,6 +102,7 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
         return
     known = {field for field, _label in CPU_FIELDS} | {"utilization"}
     stats = {k: int(v) for k, v in first.items() if k in known}
+    absolute = dict(stats)  # the counters since boot, for the JSON
     if percent and "utilization" not in stats:
         time.sleep(1)
         with failing(msg("Unable to get node cpu stats")):
@@ -110,24 +110,31 @@ def cmd_nodecpustats(ctx: Session, cpu: int | None, percent: bool) -> None:
         for k, v in second.items():
             if k in stats:
                 stats[k] = (int(v) - stats[k]) % 2**64
+                absolute[k] = int(v)
     rows = [(label, stats[field]) for field, label in CPU_FIELDS if field in stats]
+    # Every key always: the counters since boot in nanoseconds and, with --percent, the
+    # shares of the second measured.
+    record: dict[str, Any] = {f"{label}_ns": absolute.get(field) for field, label in CPU_FIELDS}
+    record.update({f"{label}_percent": None for label in ["usage"] + [label for _f, label in CPU_FIELDS]})
     if not percent:
-        ctx.out.data(dict(rows), "".join(printf("%-15s %20llu\n", _(label + ":"), value) for label, value in rows))
+        ctx.out.data(record, "".join(printf("%-15s %20llu\n", _(label + ":"), value) for label, value in rows))
         return
     if "utilization" in stats:
         usage = stats["utilization"]
         idle = (100 - usage) % 2**64
-        ctx.out.data({"usage": usage, "idle": idle},
+        record.update(usage_percent=usage, idle_percent=idle)
+        ctx.out.data(record,
                      printf("%-15s %5llu%%\n", _("usage:"), usage) + printf("%-15s %5llu%%\n", _("idle:"), idle))
         return
     total = float(sum(value for _label, value in rows))
     values = [("usage", _ratio(float(stats.get("user", 0) + stats.get("kernel", 0)), total))]
     values += [(label, _ratio(float(value), total)) for label, value in rows]
-    obj = {label: (None if math.isnan(v) or math.isinf(v) else v) for label, v in values}
-    ctx.out.data(obj, "".join(printf("%-15s ", _(label + ":")) + _c_float(v) + "%\n" for label, v in values))
+    record.update({f"{label}_percent": (None if math.isnan(v) or math.isinf(v) else v) for label, v in values})
+    ctx.out.data(record, "".join(printf("%-15s ", _(label + ":")) + _c_float(v) + "%\n" for label, v in values))
 
 
-@command("maxvcpus", group="host", help="connection vcpu maximum",
+@command("maxvcpus", schema=single("max_vcpus", "integer"),
+         group="host", help="connection vcpu maximum",
          desc="Show maximum number of virtual CPUs for guests on this connection.",
          opts=[Str("type", "domain type", empty_ok=True, choices=VIRT_TYPES)])
 def cmd_maxvcpus(ctx: Session, type: str | None) -> None:
@@ -158,21 +165,23 @@ def cmd_maxvcpus(ctx: Session, type: str | None) -> None:
     ctx.out.data({"max_vcpus": vcpus}, f"{vcpus}\n")
 
 
-@command("cpu-models", group="host", help="CPU models", desc="Get the CPU models for an arch.",
+@command("cpu-models", schema=rows(name="string"),
+         group="host", help="CPU models", desc="Get the CPU models for an arch.",
          opts=[Data("arch", "architecture", empty_ok=True, choices=ARCHES)])
 def cmd_cpu_models(ctx: Session, arch: str) -> None:
     _strings(arch=arch)
     with failing(msg("failed to get CPU model names")):
         models = ctx.conn.getCPUModelNames(arch, 0)
     if ctx.out.json:
-        ctx.out.data(list(models))
+        ctx.out.data([{"name": m} for m in models])
     elif not models:
         ctx.out.extra(fmt("all CPU models are accepted"))
     else:
         ctx.out.write("".join(m + "\n" for m in models))
 
 
-@command("domcapabilities", group="host", help="domain capabilities",
+@command("domcapabilities", schema=XML,
+         group="host", help="domain capabilities",
          desc="Returns capabilities of emulator with respect to host and libvirt.",
          opts=[VIRTTYPE(), EMULATOR("emulatorbin"), ARCH("domain architecture (/domain/os/type/@arch)"), MACHINE()])
 def cmd_domcapabilities(ctx: Session, virttype: str | None, emulatorbin: str | None, arch: str | None,
@@ -240,7 +249,8 @@ def _compare_report(ctx: Session, path: str, result: int, texts: dict[str, str],
         raise VshError("")
 
 
-@command("cpu-compare", group="host", help="compare host CPU with a CPU described by an XML file",
+@command("cpu-compare", schema=obj(file="string", result="string"),
+         group="host", help="compare host CPU with a CPU described by an XML file",
          desc="compare CPU with host CPU",
          opts=[common.FILE("file containing an XML CPU description"),
                Flag("error", "report error if CPUs are incompatible"),
@@ -267,7 +277,8 @@ def _baseline_flags(ctx: Session) -> int:
                      migratable=libvirt.VIR_CONNECT_BASELINE_CPU_MIGRATABLE)
 
 
-@command("cpu-baseline", group="host", help="compute baseline CPU",
+@command("cpu-baseline", schema=XML,
+         group="host", help="compute baseline CPU",
          desc="Compute baseline CPU for a set of given CPUs.",
          opts=[common.FILE("file containing XML CPU descriptions"),
                Flag("features", "Show features that are part of the CPU model type"),
@@ -283,7 +294,8 @@ def cmd_cpu_baseline(ctx: Session, file: str, features: bool, migratable: bool) 
     ctx.out.xml(xml)
 
 
-@command("hypervisor-cpu-compare", group="host",
+@command("hypervisor-cpu-compare", schema=obj(file="string", result="string"),
+         group="host",
          help="compare a CPU with the CPU created by a hypervisor on the host",
          desc="compare CPU with hypervisor CPU",
          opts=[common.FILE("file containing an XML CPU description"), VIRTTYPE(), EMULATOR(), ARCH(), MACHINE(),
@@ -307,7 +319,8 @@ def cmd_hypervisor_cpu_compare(ctx: Session, file: str, virttype: str | None, em
         failure)
 
 
-@command("hypervisor-cpu-baseline", group="host", help="compute baseline CPU usable by a specific hypervisor",
+@command("hypervisor-cpu-baseline", schema=XML,
+         group="host", help="compute baseline CPU usable by a specific hypervisor",
          desc="Compute baseline CPU for a set of given CPUs. The result will be tailored to the specified "
               "hypervisor.",
          opts=[Str("file", "file containing XML CPU descriptions", complete="file", empty_ok=True), VIRTTYPE(),

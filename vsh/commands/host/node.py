@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from vsh.registry import command
+from vsh.schema import XML, obj, single
 from vsh.session import Session
 from vsh.spec import Flag
 from vsh.i18n import fmt, msg
@@ -19,13 +20,15 @@ def _triple(version: int) -> str:
     return "%d.%d.%d" % _parts(version)
 
 
-@command("uri", group="host", help="print the hypervisor canonical URI")
+@command("uri", schema=single("uri"),
+         group="host", help="print the hypervisor canonical URI")
 def cmd_uri(ctx: Session) -> None:
     uri = ctx.conn.getURI()
     ctx.out.data({"uri": uri}, uri + "\n")
 
 
-@command("hostname", group="host", help="print the hypervisor hostname")
+@command("hostname", schema=single("hostname"),
+         group="host", help="print the hypervisor hostname")
 def cmd_hostname(ctx: Session) -> None:
     from vsh.errors import failing
 
@@ -34,7 +37,9 @@ def cmd_hostname(ctx: Session) -> None:
     ctx.out.data({"hostname": name}, name + "\n")
 
 
-@command("version", group="host", help="show version", desc="Display the system version information.",
+@command("version", schema=obj(library="string", api_type="string", api="string", hypervisor="string?",
+                               daemon="string?"),
+         group="host", help="show version", desc="Display the system version information.",
          opts=[Flag("daemon", "report daemon version too")])
 def cmd_version(ctx: Session, daemon: bool) -> None:
     import libvirt
@@ -46,7 +51,8 @@ def cmd_version(ctx: Session, daemon: bool) -> None:
     lib = libvirt.getVersion()
     api = libvirt.getVersion(hv_type)
     api_version = api[1] if isinstance(api, tuple) else api
-    obj: dict[str, Any] = {"library": _triple(lib), "api_type": hv_type, "api": _triple(api_version)}
+    obj: dict[str, Any] = {"library": _triple(lib), "api_type": hv_type, "api": _triple(api_version),
+                           "hypervisor": None, "daemon": None}
     lines = [fmt("Compiled against library: libvirt %d.%d.%d\n", *_parts(lib)),
              fmt("Using library: libvirt %d.%d.%d\n", *_parts(lib)),
              fmt("Using API: %s %d.%d.%d\n", hv_type, *_parts(api_version))]
@@ -69,7 +75,10 @@ def cmd_version(ctx: Session, daemon: bool) -> None:
     ctx.out.data(obj, "".join(lines))
 
 
-@command("nodeinfo", group="host", help="node information",
+@command("nodeinfo", schema=obj(cpu_model="string", cpus="integer", cpu_mhz="integer", cpu_sockets="integer",
+                    cores_per_socket="integer", threads_per_core="integer", numa_cells="integer",
+                    memory_kib="integer"),
+         group="host", help="node information",
          desc="Returns basic information about the node.")
 def cmd_nodeinfo(ctx: Session) -> None:
     from vsh.errors import failing
@@ -100,7 +109,8 @@ def cmd_nodeinfo(ctx: Session) -> None:
     ], width=20)
 
 
-@command("capabilities", group="host", help="capabilities",
+@command("capabilities", schema=XML,
+         group="host", help="capabilities",
          desc="Returns capabilities of hypervisor/driver.")
 def cmd_capabilities(ctx: Session) -> None:
     from vsh.errors import failing

@@ -55,6 +55,7 @@ def _delay(raw: str | None) -> float:
 def cmd_top(ctx: Session, delay: str | None, iterations: int | None, stream: bool, csv: bool,
             sort: str | None) -> None:
     seconds = _delay(delay)
+    csv = csv or ctx.out.mode == "csv"  # `vsh --csv top` as `top --csv`
     order = sort or "cpu"
     if order not in ("cpu", "mem", "time", "block", "net", "id", "name"):
         raise VshError(f"invalid sort '{order}': expecting cpu, mem, time, block, net, id or name")
@@ -94,7 +95,7 @@ def _stream(ctx: Session, sampler: Sampler, seconds: float, iterations: int | No
             time.sleep(seconds)
             sample = sampler.sample()
             rows = sort_rows(sample.rows, order)
-            if ctx.out.json:
+            if ctx.out.json and not csv:
                 out.write(json.dumps({**sample_json(sample), "domains": rows}) + "\n")
             elif csv:
                 stamp = f"{sample.timestamp:.3f}"

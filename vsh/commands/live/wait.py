@@ -16,6 +16,7 @@ from vsh import waiting
 from vsh.commands.common import DOMAIN
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.schema import nullable, obj, rows
 from vsh.session import Session
 from vsh.spec import Flag, Int, Str
 
@@ -77,14 +78,19 @@ def _agent_answers(dom: Any) -> bool:
                Flag("ip", "wait until the domain has an IP address"),
                Flag("agent", "wait until the guest agent answers"),
                Int("timeout", "give up after this many seconds", conv="puint", named_only=True)],
-         exclusive=[("state", "ip", "agent")])
+         exclusive=[("state", "ip", "agent")],
+         schema=obj(domain="string", condition="string", reached="string", seconds="number",
+                    addresses=nullable(rows(interface="string?", address="string", prefix="integer?",
+                                            source="string"))))
 def cmd_wait(ctx: Session, domain: str, state: str | None, ip: bool, agent: bool, timeout: int | None) -> None:
     if state is None and not ip and not agent:
         raise VshError("one of --state, --ip or --agent is required")
     goal = waiting.state_goal(state) if state is not None else None
     dom = ctx.lookup.domain(domain)
     name = dom.name()
-    report: dict[str, Any] = {"domain": name}
+    # Every key always (null: not asked); `addresses` only with --ip.
+    report: dict[str, Any] = {"domain": name, "condition": None, "reached": None, "seconds": None,
+                              "addresses": None}
     with waiting.Watch(ctx, dom) as watch:
         if goal is not None:
             reached, seconds = waiting.wait_for(ctx, watch, name, goal, timeout)

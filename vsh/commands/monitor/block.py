@@ -8,6 +8,7 @@ from vsh.commands.monitor.query import domain_xml, xstr
 from vsh.errors import VshError
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import obj, rows
 from vsh.session import Session
 from vsh.spec import Flag, Str
 from vsh.typedparams import shown_value
@@ -17,12 +18,13 @@ from vsh.i18n import _, msg
 @command("domblklist", group="monitor", help="list all domain blocks",
          desc="Get the summary of block devices for a domain.",
          opts=[DOMAIN(), Flag("inactive", "get inactive rather than running configuration"),
-               Flag("details", "additionally display the type and device value")])
+               Flag("details", "additionally display the type and device value")],
+         schema=rows(type="string?", device="string?", target="string", source="string?"))
 def cmd_domblklist(ctx: Session, domain: str, inactive: bool, details: bool) -> None:
     import libvirt
 
     root = domain_xml(ctx, domain, libvirt.VIR_DOMAIN_XML_INACTIVE if inactive else 0)
-    rows = []
+    found = []
     for disk in root.xpath("./devices/disk"):
         kind = xstr(disk, "./@type")
         device = xstr(disk, "./@device")
@@ -39,11 +41,11 @@ def cmd_domblklist(ctx: Session, domain: str, inactive: bool, details: bool) -> 
         else:
             source = xstr(disk, "./source/@file|./source/@dev|./source/@dir|./source/@name"
                                  "|./source/@volume|./source/@path")
-        rows.append({"type": kind, "device": device, "target": target, "source": source})
+        found.append({"type": kind, "device": device, "target": target, "source": source})
     columns = [Column("target", "Target"), Column("source", "Source")]
     if details:
         columns = [Column("type", "Type"), Column("device", "Device")] + columns
-    ctx.out.table(columns, rows)
+    ctx.out.table(columns, found)
 
 
 def _nvme_source(disk: Any) -> str:
@@ -73,7 +75,9 @@ def _blkinfo_text(info: list[int], human: bool) -> list[str]:
          desc="Get block device size info for a domain.",
          opts=[DOMAIN(), Str("device", "block device", complete="domain-disk", empty_ok=True),
                Flag("human", "Human readable output"), Flag("all", "display all block devices info")],
-         exclusive=[("all", "device")])
+         exclusive=[("all", "device")],
+         schema=rows(target="string?", capacity_bytes="integer", allocation_bytes="integer",
+                     physical_bytes="integer"))
 def cmd_domblkinfo(ctx: Session, domain: str, device: str | None, human: bool, all: bool) -> None:
     import libvirt
 
@@ -83,6 +87,11 @@ def cmd_domblkinfo(ctx: Session, domain: str, device: str | None, human: bool, a
     if not all:
         info = dom.blockInfo(device)
         cap, alloc, phy = _blkinfo_text(info, human)
+        if ctx.out.json:
+            # One row, as --all gives one per disk.
+            ctx.out.data([{"target": device, "capacity_bytes": info[0], "allocation_bytes": info[1],
+                           "physical_bytes": info[2]}])
+            return
         ctx.out.kv([("capacity", "Capacity:", info[0], cap), ("allocation", "Allocation:", info[1], alloc),
                     ("physical", "Physical:", info[2], phy)])
         return
@@ -90,7 +99,7 @@ def cmd_domblkinfo(ctx: Session, domain: str, device: str | None, human: bool, a
 
     active = dom.isActive() == 1
     root = etree.fromstring(dom.XMLDesc(0).encode())
-    rows = []
+    found = []
     for disk in root.xpath("./devices/disk"):
         protocol = xstr(disk, "./source/@protocol")
         target = xstr(disk, "./target/@dev")
@@ -104,14 +113,14 @@ def cmd_domblkinfo(ctx: Session, domain: str, device: str | None, human: bool, a
                         and err.get_error_domain() == libvirt.VIR_FROM_STORAGE):
                     raise
         cap, alloc, phy = _blkinfo_text(info, human)
-        rows.append({"target": target, "capacity": info[0], "allocation": info[1], "physical": info[2],
-                     "_text": (cap, alloc, phy)})
+        found.append({"target": target, "capacity_bytes": info[0], "allocation_bytes": info[1],
+                      "physical_bytes": info[2], "_text": (cap, alloc, phy)})
     ctx.out.table([Column("target", "Target"),
                    Column("capacity", "Capacity"), Column("allocation", "Allocation"),
                    Column("physical", "Physical")],
                   [{"target": r["target"], "capacity": r["_text"][0], "allocation": r["_text"][1],
-                    "physical": r["_text"][2]} for r in rows],
-                  json_obj=[{k: v for k, v in r.items() if k != "_text"} for r in rows])
+                    "physical": r["_text"][2]} for r in found],
+                  json_obj=[{k: v for k, v in r.items() if k != "_text"} for r in found])
 
 
 # (field, legacy name, human label) in the order virsh prints block statistics.
@@ -128,10 +137,24 @@ _BLKSTAT_FIELDS = (
 )
 
 
+def _blk_key(field: str) -> str:
+    """A block stats field as a JSON key: times in nanoseconds, `errs` spelt out."""
+    return "errors" if field == "errs" else field + "_ns" if field.endswith("_times") else field
+
+
+def _blkstat_record(device: str, params: dict[str, Any]) -> dict[str, Any]:
+    record: dict[str, Any] = {"target": device}
+    record.update({_blk_key(f): params.get(f) for f, _legacy, _label in _BLKSTAT_FIELDS})
+    record.update({_blk_key(f): v for f, v in params.items() if _blk_key(f) not in record})
+    return record
+
+
 @command("domblkstat", group="monitor", help="get device block stats for a domain",
          desc="Get device block stats for a running domain. See man page or use --human for explanation of fields",
          opts=[DOMAIN(complete="domain:active"), Str("device", "block device", complete="domain-disk", empty_ok=True),
-               Flag("human", "print a more human readable output")])
+               Flag("human", "print a more human readable output")],
+         schema=obj({"target": "string", **{_blk_key(f): "integer?" for f, _l, _t in _BLKSTAT_FIELDS}},
+                    extra="integer|number"))
 def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -> None:
     import libvirt
 
@@ -158,7 +181,7 @@ def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -
             if value >= 0:
                 lines.append(f"{prefix} {(label if human else legacy):<{width}} {value}\n")
                 stats[field] = value
-        ctx.out.data({"device": device, "stats": stats}, "".join(lines))
+        ctx.out.data(_blkstat_record(device, stats), "".join(lines))
         return
     prefix = device
     if human:
@@ -173,7 +196,7 @@ def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -
     for field, value in params.items():
         if field not in done:
             lines.append(f"{prefix} {field} {shown_value(value)}\n")
-    ctx.out.data({"device": device, "stats": params}, "".join(lines))
+    ctx.out.data(_blkstat_record(device, params), "".join(lines))
 
 
 
@@ -182,13 +205,13 @@ _IO_ERRORS = ("no error", "unspecified error", "no space")
 
 
 @command("domblkerror", group="monitor", help="Show errors on block devices", desc="Show block device errors",
-         opts=[DOMAIN(complete="domain:active")])
+         opts=[DOMAIN(complete="domain:active")], schema=rows(target="string", error="string"))
 def cmd_domblkerror(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     errors = dom.diskErrors(0)
-    rows = [{"disk": disk, "error": _IO_ERRORS[code] if 0 <= code < 3 else "unknown error"}
-            for disk, code in errors.items()]
-    text = "".join(f"{r['disk']}: {_(r['error'])}\n" for r in rows) if rows else _("No errors found\n")
-    ctx.out.data(rows, text)
+    found = [{"target": disk, "error": _IO_ERRORS[code] if 0 <= code < 3 else "unknown error"}
+             for disk, code in errors.items()]
+    text = "".join(f"{r['target']}: {_(r['error'])}\n" for r in found) if found else _("No errors found\n")
+    ctx.out.data(found, text)
 
 

@@ -8,6 +8,7 @@ from vsh.commands.monitor.query import domain_xml, xstr
 from vsh.errors import VshError, failing
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import obj, rows
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Str
 from vsh.i18n import _, msg, printf
@@ -15,14 +16,15 @@ from vsh.i18n import _, msg, printf
 
 @command("domiflist", group="monitor", help="list all domain virtual interfaces",
          desc="Get the summary of virtual interfaces for a domain.",
-         opts=[DOMAIN(), Flag("inactive", "get inactive rather than running configuration")])
+         opts=[DOMAIN(), Flag("inactive", "get inactive rather than running configuration")],
+         schema=rows(interface="string?", type="string?", source="string?", model="string?", mac="string?"))
 def cmd_domiflist(ctx: Session, domain: str, inactive: bool) -> None:
     import libvirt
 
     root = domain_xml(ctx, domain, libvirt.VIR_DOMAIN_XML_INACTIVE if inactive else 0)
-    rows = []
+    found = []
     for iface in root.xpath("./devices/interface"):
-        rows.append({
+        found.append({
             "interface": xstr(iface, "./target/@dev"),
             "type": xstr(iface, "./@type"),
             "source": xstr(iface, "./source/@bridge|./source/@dev|./source/@network|./source/@name"
@@ -31,7 +33,7 @@ def cmd_domiflist(ctx: Session, domain: str, inactive: bool) -> None:
             "mac": xstr(iface, "./mac/@address"),
         })
     ctx.out.table([Column("interface", "Interface"), Column("type", "Type"), Column("source", "Source"),
-                   Column("model", "Model"), Column("mac", "MAC")], rows)
+                   Column("model", "Model"), Column("mac", "MAC")], found)
 
 
 _IFSTAT_FIELDS = ("rx_bytes", "rx_packets", "rx_errs", "rx_drop", "tx_bytes", "tx_packets", "tx_errs", "tx_drop")
@@ -40,7 +42,8 @@ _IFSTAT_FIELDS = ("rx_bytes", "rx_packets", "rx_errs", "rx_drop", "tx_bytes", "t
 @command("domifstat", group="monitor", help="get network interface stats for a domain",
          desc="Get network interface stats for a running domain.",
          opts=[DOMAIN(complete="domain:active"), Data("interface", "interface device specified by name or MAC Address",
-                              complete="domain-interface", late=True)])
+                              complete="domain-interface", late=True)],
+         schema=obj({"interface": "string", **{f: "integer?" for f in _IFSTAT_FIELDS}}))
 def cmd_domifstat(ctx: Session, domain: str, interface: str) -> None:
     import libvirt
 
@@ -51,7 +54,8 @@ def cmd_domifstat(ctx: Session, domain: str, interface: str) -> None:
     except libvirt.libvirtError as err:
         raise VshError(msg("Failed to get interface stats %s %s", domain, interface), cause=err) from None
     stats = {k: v for k, v in zip(_IFSTAT_FIELDS, values) if v >= 0}
-    ctx.out.data({"interface": interface, **stats}, "".join(f"{interface} {k} {v}\n" for k, v in stats.items()))
+    text = "".join(f"{interface} {k} {v}\n" for k, v in stats.items())
+    ctx.out.data({"interface": interface, **{k: stats.get(k) for k in _IFSTAT_FIELDS}}, text)
 
 
 
@@ -61,7 +65,9 @@ def cmd_domifstat(ctx: Session, domain: str, interface: str) -> None:
          opts=[DOMAIN(complete="domain:active"), Str("interface", "network interface name", complete="domain-interface"),
                Flag("full", "always display names and MACs of interfaces"),
                Str("source", "address source: 'lease', 'agent', or 'arp'",
-                   choices=("lease", "agent", "arp"))])
+                   choices=("lease", "agent", "arp"))],
+         schema=rows(interface="string", mac="string?",
+                     addresses=rows(type="string", address="string?", prefix="integer?")))
 def cmd_domifaddr(ctx: Session, domain: str, interface: str | None, full: bool, source: str | None) -> None:
     import libvirt
 
@@ -80,7 +86,7 @@ def cmd_domifaddr(ctx: Session, domain: str, interface: str | None, full: bool, 
             continue
         mac = info.get("hwaddr")
         addrs = info.get("addrs") or []
-        records.append({"name": name, "mac": mac, "addresses": [
+        records.append({"interface": name, "mac": mac, "addresses": [
             {"type": "ipv6" if a.get("type") == libvirt.VIR_IP_ADDR_TYPE_IPV6 else "ipv4",
              "address": a.get("addr"), "prefix": a.get("prefix")} for a in addrs]})
         if not addrs:
@@ -123,7 +129,8 @@ def mac_text(text: str) -> str:
 
 @command("domif-getlink", group="monitor", help="get link state of a virtual interface",
          desc="Get link state of a domain's virtual interface.",
-         opts=[DOMAIN(), DOMIF_INTERFACE, Alias("persistent", "config"), Flag("config", "Get persistent interface state")])
+         opts=[DOMAIN(), DOMIF_INTERFACE, Alias("persistent", "config"), Flag("config", "Get persistent interface state")],
+         schema=obj(interface="string", state="string"))
 def cmd_domif_getlink(ctx: Session, domain: str, interface: str, config: bool) -> None:
     import libvirt
 

@@ -8,23 +8,30 @@ from vsh.commands.common import (DOMAIN)
 from vsh.commands.monitor.query import UINT_MAX, domain_state
 from vsh.errors import from_libvirt
 from vsh.registry import command
+from vsh.schema import array, obj
 from vsh.session import Session
 from vsh.spec import Flag, Int
 from vsh.i18n import _, fmt, printf
 
 
 @command("dominfo", group="monitor", help="domain information",
-         desc="Returns basic information about the domain.", opts=[DOMAIN()])
+         desc="Returns basic information about the domain.", opts=[DOMAIN()],
+         schema=obj(id="integer?", name="string", uuid="string?", os_type="string?", state="string?",
+                    vcpus="integer?", cpu_time_ns="integer?", max_memory_kib="integer?", memory_kib="integer?",
+                    persistent="boolean?", autostart="boolean?", managed_save="boolean?",
+                    security_model="string?", security_doi="string?", security_label="string?",
+                    security_enforcing="boolean?", messages=array("string")))
 def cmd_dominfo(ctx: Session, domain: str) -> None:
     import libvirt
 
     dom = ctx.lookup.domain(domain)
     items: list[tuple[str, str, Any, str]] = []
-    obj: dict[str, Any] = {}
+    record: dict[str, Any] = {k: None for k in ("id", "name", "uuid", "os_type", "state", "vcpus", "cpu_time_ns",
+                                                 "max_memory_kib", "memory_kib")}
 
     def add(key: str, label: str, value: Any, text: str) -> None:
         items.append((key, label, value, text))
-        obj[key] = value
+        record[key] = value
 
     from vsh import rpc
 
@@ -52,17 +59,15 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
         failure = err
     else:
         add("state", "State:", domstate.state_name(state), domstate.state_text(state))
-        add("cpus", "CPU(s):", cpus, str(cpus))
+        add("vcpus", "CPU(s):", cpus, str(cpus))
         if cpu_time != 0:
             seconds = cpu_time / 1000000000.0
-            add("cpu_time", "CPU time:", seconds, fmt("%.1lfs", seconds))
-        else:
-            obj["cpu_time"] = None
+            add("cpu_time_ns", "CPU time:", cpu_time, fmt("%.1lfs", seconds))
         if max_mem != UINT_MAX:
             add("max_memory_kib", "Max memory:", max_mem, f"{max_mem} KiB")
         else:
             add("max_memory_kib", "Max memory:", None, _("no limit"))
-        add("used_memory_kib", "Used memory:", memory, f"{memory} KiB")
+        add("memory_kib", "Used memory:", memory, f"{memory} KiB")
     try:
         persistent = got["persistent"].get()
         add("persistent", "Persistent:", bool(persistent), _("yes") if persistent else _("no"))
@@ -72,15 +77,15 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
         autostart = got["autostart"].get()
         add("autostart", "Autostart:", bool(autostart), _("enable") if autostart else _("disable"))
     except libvirt.libvirtError:
-        obj["autostart"] = None
+        record["autostart"] = None
     try:
         saved = got["saved"].get()
         add("managed_save", "Managed save:", bool(saved), _("yes") if saved else _("no"))
     except libvirt.libvirtError:
         add("managed_save", "Managed save:", None, _("unknown"))
     for key in ("security_model", "security_doi", "security_label", "security_enforcing"):
-        obj[key] = None
-    obj["messages"] = []
+        record[key] = None
+    record["messages"] = []
     fatal: Exception | None = None
     try:
         model, doi = got["model"].get()
@@ -100,7 +105,7 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
             if label:
                 add("security_label", "Security label:", label,
                     "%s (%s)" % (label, _("enforcing") if enforcing else _("permissive")))
-                obj["security_enforcing"] = bool(enforcing)
+                record["security_enforcing"] = bool(enforcing)
     if fatal is None:
         try:
             messages = got["messages"].get() or []
@@ -108,18 +113,19 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
             messages = []
         for i, message in enumerate(messages):
             items.append(("messages", "Messages:" if i == 0 else "", message, message))
-        obj["messages"] = list(messages)
+        record["messages"] = list(messages)
     # virsh stops at a security failure; a failed GetInfo only fails the command at the end.
     failure = fatal or failure
     if not ctx.out.json:
         ctx.out.kv(items, width=15)
     if failure is not None:
         raise from_libvirt(failure)
-    ctx.out.data(obj)
+    ctx.out.data(record)
 
 
 @command("domstate", group="monitor", help="domain state", desc="Returns state about a domain.",
-         opts=[DOMAIN(), Flag("reason", "also print reason for the state")])
+         opts=[DOMAIN(), Flag("reason", "also print reason for the state")],
+         schema=obj(state="string", reason="string"))
 def cmd_domstate(ctx: Session, domain: str, reason: bool) -> None:
     dom = ctx.lookup.domain(domain)
     state, why = domain_state(dom)
@@ -135,21 +141,22 @@ _CONTROL_REASONS = ("none", "unknown", "monitor failure", "internal (locking) er
 
 
 @command("domcontrol", group="monitor", help="domain control interface state",
-         desc="Returns state of a control interface to the domain.", opts=[DOMAIN(complete="domain:active")])
+         desc="Returns state of a control interface to the domain.", opts=[DOMAIN(complete="domain:active")],
+         schema=obj(state="string", reason="string?", state_time_seconds="number?"))
 def cmd_domcontrol(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     state, details, state_time = dom.controlInfo(0)
     name = _CONTROL_STATES[state] if 0 <= state < len(_CONTROL_STATES) else "unknown"
-    obj: dict[str, Any] = {"state": name, "reason": None, "state_time": None}
+    record: dict[str, Any] = {"state": name, "reason": None, "state_time_seconds": None}
     if state not in (0, 3):
-        obj["state_time"] = state_time / 1000.0
+        record["state_time_seconds"] = state_time / 1000.0
         text = printf("%s (%0.3fs)\n", _(name), state_time / 1000.0)
     elif state == 3 and details > 0:
-        obj["reason"] = _CONTROL_REASONS[details] if details < len(_CONTROL_REASONS) else "unknown"
-        text = f"{_(name)}: {_(obj['reason'])}\n"
+        record["reason"] = _CONTROL_REASONS[details] if details < len(_CONTROL_REASONS) else "unknown"
+        text = f"{_(name)}: {_(record['reason'])}\n"
     else:
         text = f"{_(name)}\n"
-    ctx.out.data(obj, text)
+    ctx.out.data(record, text)
 
 
 @command("domtime", group="monitor", help="domain time", desc="Gets or sets the domain's system time",
@@ -157,7 +164,8 @@ def cmd_domcontrol(ctx: Session, domain: str) -> None:
                Flag("pretty", "print domain's time in human readable form"),
                Flag("sync", "instead of setting given time, synchronize from domain's RTC"),
                Int("time", "time to set", conv="long", late=True)],
-         exclusive=[("time", "now"), ("time", "sync"), ("now", "sync")])
+         exclusive=[("time", "now"), ("time", "sync"), ("now", "sync")],
+         schema=obj(time="string?", time_seconds="integer", time_ns="integer"))
 def cmd_domtime(ctx: Session, domain: str, now: bool, pretty: bool, sync: bool, time: str | None) -> None:
     import time as clock
 
@@ -177,6 +185,10 @@ def cmd_domtime(ctx: Session, domain: str, now: bool, pretty: bool, sync: bool, 
         shown = clock.strftime("%Y-%m-%d %H:%M:%S", clock.gmtime(secs))
     except (OverflowError, OSError, ValueError):
         shown = "(null)"
-    ctx.out.data({"seconds": secs, "nseconds": got.get("nseconds", 0), "time": shown})
+    try:
+        iso: str | None = clock.strftime("%Y-%m-%dT%H:%M:%SZ", clock.gmtime(secs))
+    except (OverflowError, OSError, ValueError):
+        iso = None
+    ctx.out.data({"time": iso, "time_seconds": secs, "time_ns": secs * 1000000000 + got.get("nseconds", 0)})
     # virsh prints the time without a newline; the blank line after every command ends it.
     ctx.out.write(f"Time: {shown}" if pretty else f"Time: {secs}")

@@ -9,6 +9,7 @@ from vsh.commands.monitor.query import domain_title
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.output import Column
 from vsh.registry import command
+from vsh.schema import obj, rows
 from vsh.session import Session
 from vsh.spec import Flag
 from vsh.i18n import _, msg
@@ -131,7 +132,11 @@ def _list_record(dom: Any, state: int, managed: bool) -> dict[str, Any]:
     }
 
 
-@command("list", group="monitor", help="list domains", desc="Returns list of domains.",
+LIST_ROW = obj(id="integer?", name="string", uuid="string", state="string", persistent="boolean",
+               autostart="boolean", managed_save="boolean", title="string?")
+
+
+@command("list", group="monitor", help="list domains", desc="Returns list of domains.", schema=rows(LIST_ROW),
          opts=[Flag("inactive", "list inactive domains"),
                Flag("all", "list inactive & active domains"),
                Flag("transient", "list transient domains"),
@@ -169,8 +174,9 @@ def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id
     for option, flag in _FILTERS:
         if filters[option]:
             flags |= getattr(libvirt, flag)
-    # --table excludes --uuid, --name and --id, so a table never has a UUID column.
-    if not (uuid or name or id):
+    # --table excludes --uuid, --name and --id, so a table never has a UUID column.  --uuid, --id
+    # and --name choose text columns; JSON rows keep every key (read as for the table).
+    if not (uuid or name or id) or ctx.out.json:
         table = True
     # A table needs every domain's state: one bulk call gives both the list and the states.
     bulk = rpc.listed_states(ctx.conn, flags) if table else None
@@ -222,23 +228,19 @@ def cmd_list(ctx: Session, inactive: bool, all: bool, uuid: bool, name: bool, id
         dom_id = dom.ID()
         id_text = str(dom_id) if dom_id >= 0 else "-"
         parts = []
-        # Under --json the layout flags pick the keys, as net-list's --name and --uuid do.
-        record: dict[str, Any] = {}
         if uuid:
             parts.append(dom.UUIDString())
-            record["uuid"] = parts[-1]
         if id:
             # With --id alone, only running domains are listed.
             if dom_id < 0 and not uuid and not name:
                 continue
             parts.append(id_text)
-            record["id"] = dom_id if dom_id >= 0 else None
         if name:
             parts.append(dom.name())
-            record["name"] = parts[-1]
         lines.append(" ".join(parts) + "\n")
-        records.append(record)
     if ctx.out.json:
+        if id and not uuid and not name:
+            records = [r for r in records if r["id"] is not None]  # as the text: running domains only
         ctx.out.data(records)
         return
     if not table:

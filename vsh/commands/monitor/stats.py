@@ -7,6 +7,7 @@ from typing import Any
 from vsh.commands.common import (CONFIG, CURRENT, DOMAIN, LIVE, affect, int_opt)
 from vsh.errors import VshError
 from vsh.registry import command
+from vsh.schema import obj, rows
 from vsh.session import Session
 from vsh.spec import Argv, Flag, Int
 from vsh.typedparams import shown_value
@@ -64,7 +65,9 @@ def _stats_flags(libvirt: Any, opts: dict[str, bool]) -> tuple[int, int]:
                Flag("enforce", "enforce requested stats parameters"),
                Flag("backing", "add backing chain information to block stats"),
                Flag("nowait", "report only stats that are accessible instantly"),
-               Argv("domain", "list of domains to get stats for", complete="domain")])
+               Argv("domain", "list of domains to get stats for", complete="domain")],
+         schema=rows(obj({"name": "string", "state": "string?", "reason": "string?"},
+                         extra="string|integer|number|boolean")))
 def cmd_domstats(ctx: Session, domain: list[str], raw: bool, **opts: bool) -> None:
     import libvirt
 
@@ -82,7 +85,9 @@ def cmd_domstats(ctx: Session, domain: list[str], raw: bool, **opts: bool) -> No
     for dom, params in records:
         lines = [f"Domain: '{dom.name()}'\n"] + [f"  {k}={shown_value(v)}\n" for k, v in params.items()]
         blocks.append("".join(lines))
-    ctx.out.data([{"domain": dom.name(), "stats": params} for dom, params in records], "\n".join(blocks))
+    from vsh.statkeys import stats_row
+
+    ctx.out.data([stats_row(dom.name(), params) for dom, params in records], "\n".join(blocks))
 
 
 # The stats fields libvirt types as signed; every other integer field is unsigned.
@@ -101,13 +106,18 @@ def _unsigned(key: str, value: Any) -> Any:
 
 _MEM_TAGS = ("swap_in", "swap_out", "major_fault", "minor_fault", "unused", "available", "usable", "actual",
              "rss", "last_update", "disk_caches", "hugetlb_pgalloc", "hugetlb_pgfail")
+# Their JSON keys: sizes in KiB (libvirt's unit), the last update in seconds since the epoch.
+_MEM_KEYS = {t: t + ("_kib" if t in ("swap_in", "swap_out", "unused", "available", "usable", "actual", "rss",
+                                     "disk_caches") else "_seconds" if t == "last_update" else "")
+             for t in _MEM_TAGS}
 
 
 @command("dommemstat", group="monitor", help="get memory statistics for a domain",
          desc="Get memory statistics for a running domain.",
          opts=[DOMAIN(complete="domain:active"), Int("period", "period in seconds to set collection", conv=None, empty_ok=True,
                              named_only=True), CONFIG, LIVE, CURRENT],
-         exclusive=[("current", "live"), ("current", "config")])
+         exclusive=[("current", "live"), ("current", "config")],
+         schema=obj({_MEM_KEYS[t]: "integer?" for t in _MEM_TAGS}))
 def cmd_dommemstat(ctx: Session, domain: str, period: str | None, config: bool, live: bool,
                    current: bool) -> None:
     import libvirt
@@ -131,6 +141,6 @@ def cmd_dommemstat(ctx: Session, domain: str, period: str | None, config: bool, 
     except libvirt.libvirtError as err:
         raise VshError(msg("Failed to get memory statistics for domain %s", domain), cause=err) from None
     shown = {k: v for k, v in stats.items() if k in _MEM_TAGS}
-    ctx.out.data(shown, "".join(f"{k} {v}\n" for k, v in shown.items()))
+    ctx.out.data({_MEM_KEYS[t]: stats.get(t) for t in _MEM_TAGS}, "".join(f"{k} {v}\n" for k, v in shown.items()))
 
 
