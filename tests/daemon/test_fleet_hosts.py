@@ -119,7 +119,7 @@ def test_json_is_a_list_of_hosts_in_the_given_order(hosts: Hosts) -> None:
     assert res.rc == 1 and res.err == ""
     data = json.loads(res.out)
     assert [(d["host"], d["ok"]) for d in data] == [(h2, True), (hosts.refused, False), (h1, True)]
-    assert data[0]["result"] == [{"name": "common"}, {"name": "wide-domain-name"}]
+    assert [row["name"] for row in data[0]["result"]] == ["common", "wide-domain-name"]
     assert data[0]["error"] is None and data[1]["result"] is None
     error = data[1]["error"]
     assert error["message"] == "failed to connect to the hypervisor"
