@@ -224,8 +224,8 @@ The group \fBlive\fR (listed last by \fBhelp\fR) holds \fBwait\fR (block until a
 a state, has an IP address, or its guest agent answers) and \fBtop\fR (a live view of the
 domains).  Off a terminal, or with \fB\-\-stream\fR, \fBtop\fR prints one sample per
 \fB\-\-delay\fR as plain text, as CSV with \fB\-\-csv\fR (columns \fBtimestamp, host, id, name,
-state, cpu_percent, vcpus, memory_kib, memory_percent, block_rd_bytes_per_s,
-block_wr_bytes_per_s, net_rx_bytes_per_s, net_tx_bytes_per_s, cpu_time_s\fR; new columns are
+state, cpu_percent, vcpus, memory_kib, memory_percent, block_rd_bytes_per_second,
+block_wr_bytes_per_second, net_rx_bytes_per_second, net_tx_bytes_per_second, cpu_time_ns\fR; new columns are
 only ever added at the end), or as JSON Lines under \fB\-\-json\fR.  %CPU is computed as
 virt\-top does: the domain's CPU time over the elapsed time times the host's CPU count.
 .TP

@@ -39,8 +39,8 @@ def test_csv_samples_have_a_stable_header() -> None:
     assert (res.err, res.rc) == ("", 0)
     rows = list(csv.reader(io.StringIO(res.out.rstrip("\n"))))
     assert rows[0] == ["timestamp", "host", "id", "name", "state", "cpu_percent", "vcpus", "memory_kib",
-                       "memory_percent", "block_rd_bytes_per_s", "block_wr_bytes_per_s", "net_rx_bytes_per_s",
-                       "net_tx_bytes_per_s", "cpu_time_s"]
+                       "memory_percent", "block_rd_bytes_per_second", "block_wr_bytes_per_second", "net_rx_bytes_per_second",
+                       "net_tx_bytes_per_second", "cpu_time_ns"]
     assert tuple(rows[0]) == CSV_COLUMNS
     assert len(rows) == 4
     for row in rows[1:]:
@@ -59,7 +59,7 @@ def test_json_lines_one_object_per_sample() -> None:
     assert (doc["uri"], doc["host_cpus"], doc["host_memory_kib"], doc["states"]) == (URI, 16, 3145728, {"running": 1})
     dom = doc["domains"][0]
     assert list(dom) == list(CSV_COLUMNS[2:])
-    assert (dom["id"], dom["name"], dom["memory_kib"], dom["block_rd_bytes_per_s"]) == (1, "test", 2097152, None)
+    assert (dom["id"], dom["name"], dom["memory_kib"], dom["block_rd_bytes_per_second"]) == (1, "test", 2097152, None)
     assert isinstance(dom["cpu_percent"], float)
 
 

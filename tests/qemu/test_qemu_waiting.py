@@ -147,8 +147,8 @@ def test_top_samples_a_real_guest(waiting_guest: tuple[str, str, Path]) -> None:
         assert len(samples) == 2
         row = next(r for r in samples[1]["domains"] if r["name"] == g)
         assert row["state"] == "running" and row["vcpus"] == 1 and row["memory_kib"] == 32768
-        assert 0 <= row["cpu_percent"] <= 100 and row["cpu_time_s"] > 0
-        assert row["block_rd_bytes_per_s"] is not None and row["block_wr_bytes_per_s"] is not None
+        assert 0 <= row["cpu_percent"] <= 100 and row["cpu_time_ns"] > 0
+        assert row["block_rd_bytes_per_second"] is not None and row["block_wr_bytes_per_second"] is not None
         out, err, rc = vsh(uri, "top --delay 0.5 --iterations 1 --csv")
         assert out.splitlines()[0].startswith("timestamp,host,id,name,state,cpu_percent")
         assert any(line.split(",")[3] == g for line in out.splitlines()[1:])

@@ -20,9 +20,9 @@ HISTORY = 40
 #: The columns of a row, in CSV and table order: (key, CSV/JSON name is the key, table title).
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "ID"), ("name", "NAME"), ("state", "STATE"), ("cpu_percent", "%CPU"), ("vcpus", "VCPUS"),
-    ("memory_kib", "MEM(KiB)"), ("memory_percent", "%MEM"), ("block_rd_bytes_per_s", "RDBY/s"),
-    ("block_wr_bytes_per_s", "WRBY/s"), ("net_rx_bytes_per_s", "RXBY/s"), ("net_tx_bytes_per_s", "TXBY/s"),
-    ("cpu_time_s", "TIME(s)"),
+    ("memory_kib", "MEM(KiB)"), ("memory_percent", "%MEM"), ("block_rd_bytes_per_second", "RDBY/s"),
+    ("block_wr_bytes_per_second", "WRBY/s"), ("net_rx_bytes_per_second", "RXBY/s"), ("net_tx_bytes_per_second", "TXBY/s"),
+    ("cpu_time_ns", "TIME(s)"),
 )
 
 
@@ -122,9 +122,9 @@ class Sampler:
             "id": dom.ID() if active else None, "name": dom.name(), "state": domstate.state_name(state),
             "cpu_percent": None, "vcpus": vcpus, "memory_kib": mem,
             "memory_percent": round(100.0 * mem / self.host.memory_kib, 1) if mem and self.host.memory_kib else None,
-            "block_rd_bytes_per_s": None, "block_wr_bytes_per_s": None,
-            "net_rx_bytes_per_s": None, "net_tx_bytes_per_s": None,
-            "cpu_time_s": round(cpu_ns / 1e9, 2) if cpu_ns is not None else None,
+            "block_rd_bytes_per_second": None, "block_wr_bytes_per_second": None,
+            "net_rx_bytes_per_second": None, "net_tx_bytes_per_second": None,
+            "cpu_time_ns": cpu_ns,
         }
         counters: dict[str, float] = {}
         if cpu_ns is not None:
@@ -156,8 +156,8 @@ class Sampler:
         if "cpu" in counters and "cpu" in old:
             used = max(0.0, counters["cpu"] - old["cpu"])
             row["cpu_percent"] = round(100.0 * used / (elapsed * 1e9 * max(1, self.host.cpus)), 1)
-        for key, name in (("block.rd", "block_rd_bytes_per_s"), ("block.wr", "block_wr_bytes_per_s"),
-                          ("net.rx", "net_rx_bytes_per_s"), ("net.tx", "net_tx_bytes_per_s")):
+        for key, name in (("block.rd", "block_rd_bytes_per_second"), ("block.wr", "block_wr_bytes_per_second"),
+                          ("net.rx", "net_rx_bytes_per_second"), ("net.tx", "net_tx_bytes_per_second")):
             if key in counters and key in old:
                 row[name] = int(max(0.0, counters[key] - old[key]) / elapsed)
 
@@ -169,9 +169,9 @@ def sort_rows(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
         return lambda r: -sum(r[n] or 0 for n in names)
 
     keys: dict[str, Any] = {
-        "cpu": num("cpu_percent"), "mem": num("memory_kib"), "time": num("cpu_time_s"),
-        "block": num("block_rd_bytes_per_s", "block_wr_bytes_per_s"),
-        "net": num("net_rx_bytes_per_s", "net_tx_bytes_per_s"),
+        "cpu": num("cpu_percent"), "mem": num("memory_kib"), "time": num("cpu_time_ns"),
+        "block": num("block_rd_bytes_per_second", "block_wr_bytes_per_second"),
+        "net": num("net_rx_bytes_per_second", "net_tx_bytes_per_second"),
         "id": lambda r: r["id"], "name": lambda r: r["name"],
     }
     return sorted(rows, key=lambda r: (keys[key](r), r["name"]))
@@ -184,8 +184,10 @@ def cell(key: str, value: Any) -> str:
     """A value as the table shows it."""
     if value is None:
         return "-"
-    if key.endswith("_bytes_per_s"):
+    if key.endswith("_bytes_per_second"):
         return human(value)
+    if key == "cpu_time_ns":
+        return f"{value / 1e9:.1f}"
     if isinstance(value, float):
         return f"{value:.1f}"
     return str(value)

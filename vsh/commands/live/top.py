@@ -96,7 +96,7 @@ def _stream(ctx: Session, sampler: Sampler, seconds: float, iterations: int | No
             sample = sampler.sample()
             rows = sort_rows(sample.rows, order)
             if ctx.out.json and not csv:
-                out.write(json.dumps({**sample_json(sample), "domains": rows}) + "\n")
+                out.write(json.dumps({**sample_json(sample), "domains": rows}, separators=(",", ":")) + "\n")
             elif csv:
                 stamp = f"{sample.timestamp:.3f}"
                 for row in rows:
