@@ -208,4 +208,4 @@ def test_host_group_api(good: str, monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(VshError, match="unknown host group 'nope' \\(groups: lab\\)"):
             config.host_group("nope")
     finally:
-        monkeypatch.setattr(config, "_CURRENT", None)
+        config._CURRENT = None  # monkeypatch would put the loaded file back at teardown

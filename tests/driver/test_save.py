@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 
-from util import VIRSH, Result, clean_env, need_virsh, vsh
+from util import VIRSH, Result, clean_env, need_virsh, virsh_view, vsh
 
 URI = "test:///default"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -45,7 +45,7 @@ def same(tmp_path: Path, script: str, env: dict[str, str] | None = None) -> Resu
         folder.mkdir(parents=True)
         results.append(runner(("-c", URI, script.replace("@", str(folder))), folder, env))
     expected, got = results
-    assert got.out.replace("/vsh", "/virsh") == expected.out, script
+    assert virsh_view(got.out).replace("/vsh", "/virsh") == expected.out, script
     assert got.err.replace("/vsh", "/virsh") == expected.err, script
     assert got.rc == expected.rc, script
     return expected
