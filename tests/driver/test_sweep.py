@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from util import OWN_GROUPS, VIRSH, VSH, Result, json_documents, need_virsh, run, virsh_view
+from util import OWN_GROUPS, VSH, Result, json_documents, need_virsh, run, virsh, virsh_view
 
 from vsh import registry
 from vsh.spec import ALIAS, ARGV, BOOL, DATA, INT, STRING, CommandSpec, Opt
@@ -319,11 +319,12 @@ _RESULTS: dict[tuple[str, str], Result] = {}
 
 
 def _run_in(prog: str, line: str, cwd: str) -> Result:
-    cmd = [VIRSH] if prog == "virsh" else VSH
     args = ["--json", "-c", URI, line] if prog == "json" else ["-c", URI, line]
     env = {"PYTHONPATH": ROOT, **({"VSH_TREE": "1"} if prog == "tree" else {})}
     try:
-        return run(cmd, args, cwd=cwd, timeout=20, env=env)
+        if prog == "virsh":
+            return virsh(*args, cwd=cwd, env=env)
+        return run(VSH, args, cwd=cwd, timeout=20, env=env)
     except subprocess.TimeoutExpired:
         return Result("", "TIMEOUT", -1)
 
