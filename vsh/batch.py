@@ -14,10 +14,13 @@ the middle of a line.
 """
 from __future__ import annotations
 
-from typing import IO, Any, Iterator
 
 from vsh.errors import Quit
 from vsh.session import Session
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, IO, Iterator
 
 
 def stdin_lines(stream: IO[Any] | None) -> Iterator[str]:

@@ -13,7 +13,12 @@ loaded, on the same virDomainPtr, and raise libvirt.libvirtError as the binding 
 from __future__ import annotations
 
 import ctypes
-from typing import Any, NamedTuple, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple, Sequence
+else:
+    from vsh.records import NamedTuple
 
 #: libvirt's virTypedParameterType codes and the names vsh.typedparams uses.
 KINDS = {1: "int", 2: "uint", 3: "llong", 4: "ullong", 5: "double", 6: "boolean", 7: "string"}

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable
 
 from vsh.errors import Bug, Quit, VshError, interrupted
 from vsh.globalopts import GlobalOpt, scan, usage_block
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Callable
     from vsh.output import Printer
 
 
@@ -218,6 +219,9 @@ def program() -> int:
     """
     global _ending
     _ending = True
+    # Bind the C libraries' symbols when first called, as a C program such as virsh does, rather
+    # than all of libvirt's (and its dependencies') at load: a third of the cost of loading it.
+    sys.setdlopenflags(os.RTLD_LAZY)
     status = main()
     if _leave_now:
         for stream in (sys.stdout, sys.stderr):
@@ -245,7 +249,6 @@ def _main(argv: list[str] | None) -> int:
     from vsh.output import OutputError, Printer, guard_std_streams, lose_stdout
 
     guard_std_streams()
-    _act_on_sigint()
     from vsh import i18n
 
     i18n.setup()
@@ -319,11 +322,11 @@ _BAD_DEBUG = "VIRSH_DEBUG not set with a valid numeric value"
 def _env_debug() -> int | None:
     """VIRSH_DEBUG as virsh reads it (strtol, base 10, all of it, 0 to 4); None when unset;
     -1 when it is not a valid level."""
-    import re
-
     text = os.environ.get("VIRSH_DEBUG")
     if text is None:
         return None
+    import re
+
     return int(text) if re.fullmatch(r"\s*[+-]?[0-9]+", text) and 0 <= int(text) <= 4 else -1
 
 
@@ -410,6 +413,8 @@ def _run(opts: Options, printer: Printer) -> int:
     # help, echo and the like never touch libvirt: they do not import it (a connection that opens
     # later prepares it then, see vsh.connection).
     needs_libvirt = parsed is None or opts.uri is not None or any(getattr(getattr(inv, "spec", None), "connect", True) for inv in invocations)
+    if needs_libvirt:
+        _act_on_sigint()  # not for help, echo and the like: `signal` is a third of their start-up
     try:
         if needs_libvirt:
             prepare_libvirt()

@@ -13,10 +13,18 @@ import os
 import re
 import threading
 import time
-from typing import Any, Callable, Iterable, NamedTuple
 
 from vsh import registry
 from vsh.spec import ALIAS, ARGV, CommandSpec, Opt
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, NamedTuple
+
+    #: A source of object names: names(completer, given options) -> names.
+    Names = Callable[[str, dict], list]
+else:
+    from vsh.records import NamedTuple
 
 
 class Candidate(NamedTuple):
@@ -42,9 +50,6 @@ class Spot(NamedTuple):
     lead: str = ""
     given: dict = {}
 
-
-#: A source of object names: names(completer, given options) -> names.
-Names = Callable[[str, dict], list]
 
 
 #: The name source of the completion running now, for a user command's object-name arguments.

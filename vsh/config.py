@@ -13,11 +13,15 @@ returns a group's URIs and `group_names()` lists the groups.
 from __future__ import annotations
 
 import os
-import re
 import sys
-from typing import Any, Callable, NamedTuple
 
 from vsh.errors import VshError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, NamedTuple
+else:
+    from vsh.records import NamedTuple
 
 #: [defaults]: key -> (what a value must be, as a warning says it; the check; the default).
 DEFAULTS: dict[str, tuple[str, Callable[[Any], bool], Any]] = {
@@ -88,6 +92,8 @@ class Config:
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
+            import re
+
             found = re.search(r"\(at line (\d+), column (\d+)\)", str(err))
             reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err)) or "invalid TOML"
             where = f"line {found.group(1)}" if found else "line ?"
@@ -153,6 +159,8 @@ class Config:
 
 def _key_lines(text: str) -> dict[str, int]:
     """Where each table and key is (tomllib keeps no positions): "section.key" -> line number."""
+    import re
+
     lines: dict[str, int] = {}
     section = ""
     for number, line in enumerate(text.splitlines(), 1):
@@ -170,6 +178,8 @@ def _key_lines(text: str) -> dict[str, int]:
 
 def _key_near(text: str, line: int) -> str:
     """`: 'x'` naming the key on a syntax error's line, when there is one."""
+    import re
+
     rows = text.splitlines()
     if 1 <= line <= len(rows):
         found = re.match(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""", rows[line - 1])

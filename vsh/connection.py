@@ -10,17 +10,21 @@ no answer gives up after the keepalive bound instead of blocking forever.
 """
 from __future__ import annotations
 
+import _thread
 import os
 import sys
-import threading
 import time
-from typing import Any, Callable
 
 from vsh.errors import VshError
 from vsh.i18n import _, msg, shown
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import threading
+    from typing import Any, Callable
+
 _loop_started = False
-_loop_lock = threading.Lock()
+_loop_lock = _thread.allocate_lock()
 # A connection being opened ahead of need (open_early): (uri, readonly, keepalive), done, result.
 _early: tuple[tuple[Any, ...], threading.Event, dict[str, Any]] | None = None
 
@@ -36,6 +40,8 @@ def start_event_loop() -> None:
 
     It must be registered before the first connection is opened, as in virsh.
     """
+    import threading
+
     global _loop_started
     with _loop_lock:
         if _loop_started:
@@ -74,7 +80,7 @@ def prepare_libvirt() -> None:
 
 
 _prepared = False
-_prepare_lock = threading.Lock()
+_prepare_lock = _thread.allocate_lock()
 
 
 def _connect_hint(uri: str | None, in_shell: bool = False) -> str:
@@ -98,7 +104,7 @@ def default_uri(cli_uri: str | None) -> str | None:
 # How many authentication prompts wait for the user (the bounded open does not time them).
 _prompting = 0
 # Connections opened at once (--hosts) ask on the one terminal one after another.
-_prompt_lock = threading.Lock()
+_prompt_lock = _thread.allocate_lock()
 
 
 def _auth_callback(creds: list[list[Any]], opaque: Any) -> int:
@@ -159,6 +165,8 @@ def open_early(uri: str, readonly: bool, keepalive: tuple[int, int]) -> None:
     sees is the same as opening it then.  Callers leave it alone where the open could print
     something of its own (-d, a log file, a forced keepalive).
     """
+    import threading
+
     global _early
     helper = Connection(uri, readonly, keepalive)
     done = threading.Event()
@@ -304,6 +312,8 @@ class Connection:
         vsh waits at most interval * (count + 1) seconds, as long as keepalive would take
         to declare the open connection dead; `-k 0` waits without a bound, as virsh does.
         """
+        import threading
+
         libvirt = _libvirt()
         auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_ECHOPROMPT, libvirt.VIR_CRED_REALM,
                  libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT, libvirt.VIR_CRED_EXTERNAL],

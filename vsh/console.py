@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
 
 from vsh.errors import VshError, from_libvirt
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _CHUNK = 1024
 

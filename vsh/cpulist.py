@@ -8,10 +8,13 @@ one is refused).  `cpu_count` is virshNodeGetCPUCount.  Host commands may use th
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
 
 from vsh.errors import VshError
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Sequence
 
 #: virsh parses CPU lists into bitmaps of this many bits.
 CPULIST_BITS = 1024

@@ -8,9 +8,12 @@ files that failed to load (reported once) and a "did you mean" hint.
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh import grammar
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def parse(words: list[str], through_tree: bool = False) -> Any:

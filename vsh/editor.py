@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable
 
 from vsh.errors import VshError, from_libvirt
 from vsh.i18n import _, msg
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Callable
     from vsh.session import Session
 
 #: virsh's VSH_MAX_XML_FILE: the edited file is read back up to this size.

@@ -1,8 +1,10 @@
 """Errors a user sees: one `error:` line each, never a traceback."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class VshError(Exception):
@@ -96,12 +98,21 @@ def from_libvirt(err: BaseException, message: str = "") -> VshError:
     return wrapped
 
 
-@contextmanager
-def failing(message: str) -> Iterator[None]:
-    """Turn a libvirt error raised inside the block into virsh's two-line failure."""
-    import libvirt
+class failing:  # lower case: used as a function, `with failing(message):`
+    """Turn a libvirt error raised inside the block into virsh's two-line failure.
 
-    try:
-        yield
-    except libvirt.libvirtError as err:
-        raise VshError(message, cause=err) from None
+    A class rather than a contextlib generator: this module loads on every run, and
+    `contextlib` (with the `functools` and `collections` it imports) is start-up time."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None, _tb: object) -> None:
+        if kind is not None:
+            import libvirt
+
+            if issubclass(kind, libvirt.libvirtError):
+                raise VshError(self.message, cause=err) from None

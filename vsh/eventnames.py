@@ -6,7 +6,10 @@ values newer than libvirt 9.0.
 """
 from __future__ import annotations
 
-from typing import Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Sequence
 
 #: Domain event types, by VIR_DOMAIN_EVENT_ID_* (libvirt 9.0 has 27).
 DOMAIN_EVENTS: tuple[str, ...] = (

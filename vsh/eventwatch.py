@@ -18,7 +18,6 @@ from __future__ import annotations
 import builtins
 import threading
 import time
-from typing import Any, Callable, NamedTuple, Sequence
 
 from vsh import eventnames as names
 from vsh.errors import VshError
@@ -26,6 +25,12 @@ from vsh.session import Session
 from vsh.spec import Flag, Int, Opt, Str
 from vsh.values import empty_option
 from vsh.i18n import _, fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, NamedTuple, Sequence
+else:
+    from vsh.records import NamedTuple
 
 
 _TIMEOUT_CONV = Int("timeout", "timeout seconds", conv="puint")

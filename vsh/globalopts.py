@@ -7,10 +7,15 @@ abbreviated to any unique prefix.
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
 
 from vsh.errors import VshError
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, NamedTuple
+else:
+    from vsh.records import NamedTuple
 
 NONE, REQUIRED, OPTIONAL = "none", "required", "optional"
 

@@ -10,12 +10,15 @@ Every error here rejects the whole command string before anything runs.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
 
 from vsh import registry
 from vsh.errors import VshError
 from vsh.spec import ALIAS, ARGV, BOOL, DATA, INT, CommandSpec, Opt
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 class Invocation:

@@ -5,7 +5,10 @@ page size completers (virsh-completer-host.c), so they live in one place.
 """
 from __future__ import annotations
 
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CELLS = "/capabilities/host/topology/cells/cell"
 

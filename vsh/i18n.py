@@ -14,7 +14,10 @@ In the C or POSIX locale (the usual case of a script) nothing is loaded at all.
 from __future__ import annotations
 
 import os
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 
@@ -77,10 +80,6 @@ def _(msgid: str) -> str:
     return locale.dgettext("libvirt", msgid)
 
 
-# C's printf: argument number, flags, width, precision, length modifier, conversion.
-_SPEC = r"%(?:(\d+)\$)?([-+ #0']*)(\*|\d+)?(?:\.(\*|\d*))?(?:hh|h|ll|l|L|q|j|z|t)?([diouxXeEfFgGcs%])"
-
-
 def printf(template: str, *args: Any) -> str:
     """`template` filled as C's printf fills it in the current locale.
 
@@ -90,15 +89,21 @@ def printf(template: str, *args: Any) -> str:
     """
     if not args and "%%" not in template:
         return template
-    import re
-
+    pieces = _PIECES.get(template)
+    if pieces is None:
+        pieces = _pieces(template)
+        if len(_PIECES) < 4096:  # templates are virsh's messages; a bound all the same
+            _PIECES[template] = pieces
+    out: list[str] = []
     pos = 0
-
-    def fill(m: re.Match[str]) -> str:
-        nonlocal pos
-        number, flags, width, precision, conv = m.groups()
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+            continue
+        number, flags, width, precision, conv = piece
         if conv == "%":
-            return "%"
+            out.append("%")
+            continue
         if width == "*":
             width, pos = str(args[pos]), pos + 1
         if precision == "*":
@@ -107,24 +112,92 @@ def printf(template: str, *args: Any) -> str:
             value = args[int(number) - 1]
         else:
             value, pos = args[pos], pos + 1
-        flags = flags.replace("'", "")
-        if conv == "s":
-            return _pad_bytes(str(value), flags, width, precision)
-        if conv == "u":
-            conv = "d"
-        spec = "%" + flags + (width or "") + ("." + precision if precision is not None else "") + conv
-        if conv == "c":
-            return spec % (chr(value) if isinstance(value, int) else value)
-        try:
-            text = spec % value
-        except TypeError:
-            # A number that came as text (a word the user typed): shown as given, as %s would.
-            return _pad_bytes(str(value), flags, width, None)
-        if conv in "eEfFgG" and _decimal != ".":
-            text = text.replace(".", _decimal, 1)
-        return text
+        out.append(_convert(value, flags, width, precision, conv))
+    return "".join(out)
 
-    return re.sub(_SPEC, fill, template)  # re caches the compiled pattern
+
+def _convert(value: Any, flags: str, width: str | None, precision: str | None, conv: str) -> str:
+    """One conversion of printf, its flags, width and precision already known."""
+    if conv == "s":
+        return _pad_bytes(str(value), flags, width, precision)
+    if conv == "u":
+        conv = "d"
+    spec = "%" + flags + (width or "") + ("." + precision if precision is not None else "") + conv
+    if conv == "c":
+        return spec % (chr(value) if isinstance(value, int) else value)
+    try:
+        text = spec % value
+    except TypeError:
+        # A number that came as text (a word the user typed): shown as given, as %s would.
+        return _pad_bytes(str(value), flags, width, None)
+    if conv in "eEfFgG" and _decimal != ".":
+        text = text.replace(".", _decimal, 1)
+    return text
+
+
+# A template cut into literal text and conversions: (number, flags, width, precision, conversion).
+_PIECES: dict[str, list[Any]] = {}
+_DIGITS = "0123456789"
+_LENGTHS = ("hh", "h", "ll", "l", "L", "q", "j", "z", "t")
+
+
+def _pieces(template: str) -> list[Any]:
+    """The template's literal text and its conversion specifications, in order.  A `%` that
+    starts no valid specification stays literal text, as printf prints it.  (Not a regular
+    expression: `re` is a third of the start-up of a run that prints help.)"""
+    pieces: list[Any] = []
+    literal = scan = 0
+    while True:
+        at = template.find("%", scan)
+        if at < 0:
+            break
+        found = _spec_at(template, at + 1)
+        if found is None:
+            scan = at + 1
+            continue
+        if at > literal:
+            pieces.append(template[literal:at])
+        end, spec = found
+        pieces.append(spec)
+        literal = scan = end
+    if literal < len(template):
+        pieces.append(template[literal:])
+    return pieces
+
+
+def _spec_at(text: str, k: int) -> tuple[int, tuple[str | None, str, str | None, str | None, str]] | None:
+    """The specification after a `%` at k-1: where it ends and its parts, or None."""
+    def digits(i: int) -> int:
+        while i < len(text) and text[i] in _DIGITS:
+            i += 1
+        return i
+
+    number = width = precision = None
+    d = digits(k)
+    if d > k and text[d:d + 1] == "$":
+        number, k = text[k:d], d + 1
+    f = k
+    while f < len(text) and text[f] in "-+ #0'":
+        f += 1
+    flags, k = text[k:f].replace("'", ""), f
+    if text[k:k + 1] == "*":
+        width, k = "*", k + 1
+    elif (d := digits(k)) > k:
+        width, k = text[k:d], d
+    if text[k:k + 1] == ".":
+        k += 1
+        if text[k:k + 1] == "*":
+            precision, k = "*", k + 1
+        else:
+            d = digits(k)
+            precision, k = text[k:d], d
+    for length in _LENGTHS:
+        if text.startswith(length, k):
+            k += len(length)
+            break
+    if k < len(text) and text[k] in "diouxXeEfFgGcs%":
+        return k + 1, (number, flags, width, precision, text[k])
+    return None
 
 
 def _pad_bytes(text: str, flags: str, width: str | None, precision: str | None) -> str:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Callable
     from vsh.session import Session
 
 #: How often the job is looked at, as virsh's progress timer (500 ms).

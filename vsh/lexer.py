@@ -8,10 +8,15 @@ never fails and records each token's span, for completion of a half-typed line.
 """
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
 
 from vsh.errors import VshError
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator, NamedTuple
+else:
+    from vsh.records import NamedTuple
 
 _BLANK = " \t"
 _ENDS = " \t;\n"

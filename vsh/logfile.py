@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
 
 LEVELS = ("DEBUG", "INFO", "NOTICE", "WARNING", "ERROR")
 ERROR = 4

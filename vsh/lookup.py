@@ -6,11 +6,14 @@ own line.  Volumes: by name inside --pool when given, else by key, then by path.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
 
 from vsh.errors import VshError
 from vsh.values import empty_option, split_list
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 UUID_LEN = 36
 

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, Any, Callable, Iterable, NamedTuple, Sequence
 
 from vsh.i18n import _, printf, shown, translating
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, IO, Iterable, NamedTuple, Sequence
+else:
+    from vsh.records import NamedTuple
 
 _STATE_COLOURS = {
     "running": "32", "idle": "32", "active": "32", "yes": "32",

@@ -16,7 +16,10 @@ import shutil
 import subprocess
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 #: After this long, a command that flushes is streaming: what it wrote is shown at once.
 STREAMING_AFTER = 0.3

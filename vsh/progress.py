@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, Any
 
 from vsh.i18n import _
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, IO
 
 TEXT = "text"  # virsh's "\rLabel: [ NN %]" on stderr
 BAR = "bar"  # a rich progress bar on stderr

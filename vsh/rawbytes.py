@@ -10,7 +10,10 @@ message, e.g. "no network with matching name" or libxml's parse error) or its re
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 _CLASSES = ("virConnect", "virDomain", "virNetwork", "virNetworkPort", "virInterface", "virStoragePool",
             "virStorageVol", "virNodeDevice", "virSecret", "virNWFilter", "virNWFilterBinding",

@@ -6,10 +6,12 @@ it; a test fails when it is stale).  Listing all commands imports every module.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any, Callable, Iterable
 
 from vsh.spec import GROUPS, CommandSpec, Opt
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable
 
 _SPECS: dict[str, CommandSpec] = {}
 _ALL_LOADED = False
@@ -64,7 +66,7 @@ def command_modules() -> list[str]:
 
 
 def _load(module: str) -> None:
-    importlib.import_module(f"vsh.commands.{module}")
+    __import__(f"vsh.commands.{module}")  # not importlib: its import is start-up time
 
 
 #: The module (or package) under vsh.commands that is each group's home, named after the group

@@ -23,10 +23,13 @@ lazily, so paths that never need it pay nothing.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-T = TypeVar("T")
-R = TypeVar("R")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Sequence, TypeVar
+
+    T = TypeVar("T")
+    R = TypeVar("R")
 
 #: libvirtd's default max_client_requests: calls of one client it serves at once.
 DEFAULT_IN_FLIGHT = 5

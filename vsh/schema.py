@@ -9,9 +9,12 @@ vocabulary the keys follow is written down in docs/json.md.
 """
 from __future__ import annotations
 
-from typing import Any, Union
 
-Prop = Union[str, dict[str, Any]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Union
+
+    Prop = Union[str, dict[str, Any]]
 
 _TYPES = ("string", "integer", "number", "boolean", "object", "array")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable, Protocol
 
 from vsh import grammar
 from vsh.config import expand_aliases
@@ -23,6 +22,21 @@ from vsh.spec import BOOL
 from vsh.values import convert
 from vsh.i18n import msg, system_error
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Protocol
+
+    class Parsed(Protocol):
+        """A parsed command: a built-in through virsh's grammar (grammar.Invocation) or a command
+        of the Click tree (tree.Call).  `notes` are error lines to print before anything runs."""
+
+        notes: list[str]
+
+        def debug_lines(self) -> list[str]: ...
+
+        def run(self, session: Session) -> bool: ...
+
+
 def note_debug(debug: int, level: int, text: str, out: Printer) -> None:
     """virsh's vshDebug: shown when -d was given and `level` (0 debug .. 4 error) reaches it,
     and logged (-l) when it reaches the debug level (ERROR without -d)."""
@@ -34,17 +48,6 @@ def note_debug(debug: int, level: int, text: str, out: Printer) -> None:
 
         if level >= (debug if debug >= 0 else DEFAULT_LEVEL):
             out.log(level, text)
-
-
-class Parsed(Protocol):
-    """A parsed command: a built-in through virsh's grammar (grammar.Invocation) or a command
-    of the Click tree (tree.Call).  `notes` are error lines to print before anything runs."""
-
-    notes: list[str]
-
-    def debug_lines(self) -> list[str]: ...
-
-    def run(self, session: Session) -> bool: ...
 
 
 def note_parsed(debug: int, parsed: Parsed, out: Printer) -> None:

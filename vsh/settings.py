@@ -6,12 +6,16 @@ text can be pasted into a config file.
 """
 from __future__ import annotations
 
-import json
 import os
-from typing import Any, Callable, NamedTuple
 
 from vsh import config
 from vsh.errors import VshError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, NamedTuple
+else:
+    from vsh.records import NamedTuple
 
 
 class SessionSetting(NamedTuple):
@@ -155,6 +159,8 @@ def _uri(session: Any, cfg: config.Config) -> tuple[Any, str]:
 def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    import json
+
     return json.dumps(value, ensure_ascii=False)
 
 

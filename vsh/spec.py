@@ -7,7 +7,12 @@ completion and the man page are all derived from these records.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, NamedTuple
+else:
+    from vsh.records import NamedTuple
 
 BOOL = "bool"
 STRING = "string"

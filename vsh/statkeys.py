@@ -6,7 +6,10 @@ field names are dotted and leave the unit to its documentation (virDomainListGet
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # (pattern on libvirt's field name, unit suffix): the first match names the unit.
 _UNITS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), s) for p, s in (

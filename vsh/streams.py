@@ -10,10 +10,13 @@ named as incomplete in the error.  Under --json, screenshot prints
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from vsh.errors import VshError, failing
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 #: virStreamSendAll/RecvAll's chunk: one RPC message's payload (VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX).

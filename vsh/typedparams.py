@@ -7,10 +7,13 @@ cannot tell.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
 
 from vsh.errors import VshError
 from vsh.i18n import _, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 TYPE_NAMES = {"int": "int", "uint": "unsigned int", "llong": "long long", "ullong": "unsigned long long",
               "double": "double"}

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from vsh.spec import CommandSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The help keyword and title of the user commands' group.
 GROUP = "user"

@@ -1,11 +1,14 @@
 """Option values: virsh's number parsing and its scaled sizes (`KB` = 1000, `k`/`KiB` = 1024)."""
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.errors import VshError
 from vsh.spec import ARGV, BOOL, Opt
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 INT_MAX = 2**31 - 1
 UINT_MAX = 2**32 - 1

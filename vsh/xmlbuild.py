@@ -9,10 +9,13 @@ the same document.  lxml is imported only when a document is built.  (The nodes 
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
 
 from vsh.errors import VshError
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 
 def child(parent: Any, tag: str, text: str | None = None, attrs: Mapping[str, str] | None = None) -> Any:

@@ -10,10 +10,13 @@ Load this module only when --xpath is given: it imports lxml.
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.errors import VshError
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _XML_NS = "http://www.w3.org/XML/1998/namespace"

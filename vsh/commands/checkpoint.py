@@ -11,7 +11,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands import common
 from vsh.commands.common import DOMAIN, required
@@ -26,6 +25,10 @@ from vsh.spec import Argv, Flag, Str
 from vsh.values import split_items
 from vsh.xmlbuild import Buffer
 from vsh.i18n import fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def CHECKPOINTNAME(help: str = "checkpoint name") -> Any:

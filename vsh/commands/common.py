@@ -1,14 +1,15 @@
 """Options shared by many commands, declared once (virsh's option macros)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
 
 from vsh.errors import VshError
 from vsh.spec import Data, Flag, Int, Opt, Str
 from vsh.values import empty_option
 from vsh.i18n import _, msg
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
     from vsh.session import Session
 
 

@@ -6,7 +6,6 @@ nodedev-event and secret-event (in their objects' modules); JSON shapes are desc
 from __future__ import annotations
 
 import builtins
-from typing import Any, Callable
 
 from vsh import eventnames as names
 from vsh.errors import VshError
@@ -17,6 +16,10 @@ from vsh.session import Session
 from vsh.spec import Str
 from vsh.typedparams import param_text
 from vsh.i18n import _, fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 # domain events ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands import common
 from vsh.editor import edit_xml
@@ -19,6 +18,10 @@ from vsh.schema import EDITED, XML, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt
 from vsh.i18n import _, fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def IFACE(help: str = "interface name or MAC address", complete: str = "interface") -> Opt:

@@ -9,7 +9,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh import eventnames
 from vsh.commands import common
@@ -23,6 +22,10 @@ from vsh.schema import EDITED, XML, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
 from vsh.i18n import _, fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @command("net-list", schema=rows(name="string", uuid="string", active="boolean", persistent="boolean",

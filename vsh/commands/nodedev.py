@@ -8,7 +8,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh import eventnames
 from vsh.commands import common
@@ -19,6 +18,10 @@ from vsh.schema import XML, obj, rows
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Opt, Str
 from vsh.i18n import _, fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 # virNodeDevCapType names in order, with the listing flag each selects.

@@ -10,7 +10,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands import common
 from vsh.editor import edit_xml
@@ -21,6 +20,10 @@ from vsh.schema import EDITED, XML, rows
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt
 from vsh.i18n import fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def NWFILTER() -> Opt:

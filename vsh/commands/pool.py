@@ -9,7 +9,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh import eventnames
 from vsh.commands import common
@@ -24,6 +23,10 @@ from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
 from vsh.units import format_capacity
 from vsh.i18n import _, fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 _STATES = ("inactive", "building", "running", "degraded", "inaccessible")

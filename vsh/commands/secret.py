@@ -7,7 +7,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh import eventnames
 from vsh.commands import common
@@ -20,6 +19,10 @@ from vsh.schema import XML, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Opt, Str
 from vsh.i18n import _, fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 USAGE_TYPES = ("none", "volume", "ceph", "iscsi", "tls", "vtpm")

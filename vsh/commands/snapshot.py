@@ -13,7 +13,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any, Callable
 
 from vsh.commands import common
 from vsh.commands.common import DOMAIN, required
@@ -27,6 +26,10 @@ from vsh.spec import Argv, Data, Flag, Str
 from vsh.values import split_items
 from vsh.xmlbuild import Buffer
 from vsh.i18n import _, fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 CREATE_FLAGS = (

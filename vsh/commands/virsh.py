@@ -8,7 +8,6 @@ completed.  Like virsh's own `complete`, it is left out of the `help` listings.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from vsh import config, registry
 from vsh.errors import Quit, VshError
@@ -21,6 +20,10 @@ from vsh.spec import ARGV, DATA, GROUPS, STRING, Alias, Argv, Flag, Str
 from vsh.values import split_list
 from vsh.xmlbuild import buffer_escape
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @command("help", group="virsh", help="print help", connect=False, json=False,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Any
 
 from vsh.commands import common
 from vsh.errors import VshError, failing
@@ -23,6 +22,10 @@ from vsh.spec import Data, Flag, Int, Str
 from vsh.streams import Target, TransferError, abort_stream, failed_transfer, send_all, sparse_send_all
 from vsh.units import format_capacity, parse_size
 from vsh.i18n import _, fmt, msg, printf
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 _TYPES = ("file", "block", "dir", "network", "netdir", "ploop")

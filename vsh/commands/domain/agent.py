@@ -8,7 +8,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError, failing
@@ -18,6 +17,10 @@ from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
 from vsh.i18n import fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 # virsh completes these commands' domains among the running ones (VIR_CONNECT_LIST_DOMAINS_ACTIVE).

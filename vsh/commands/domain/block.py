@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 from vsh.commands import common
 from vsh.errors import VshError, failing
@@ -21,6 +20,10 @@ from vsh.schema import XML, nullable, obj
 from vsh.session import Session
 from vsh.spec import INT, Alias, Data, Flag, Int, Opt, Str
 from vsh.i18n import _, fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: virStorageFileFormat, the values of blockcopy --format that completion offers.
 FILE_FORMATS = ("none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop",

@@ -4,7 +4,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError
@@ -13,6 +12,10 @@ from vsh.schema import obj, rows, single
 from vsh.session import Session
 from vsh.spec import Flag, Str
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # The graphics types domdisplay tries, in virsh's order.
 _SCHEMES = ("vnc", "spice", "rdp")

@@ -7,7 +7,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, int_opt, required
 from vsh.cpulist import cpu_count, cpus_of, format_cpumap, parse_cpulist
@@ -19,6 +18,10 @@ from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Str
 from vsh.typedparams import shown_value
 from vsh.i18n import _, fmt, msg, printf
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]

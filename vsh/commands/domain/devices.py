@@ -5,7 +5,6 @@ The commands print only informational lines, so under --json they print nothing,
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, required
 from vsh.errors import VshError, failing
@@ -15,6 +14,10 @@ from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Str
 from vsh.xmlbuild import buffer_escape
 from vsh.i18n import fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PERSISTENT = Flag("persistent", "make live change persistent")
 

@@ -6,7 +6,6 @@ being the defined domain's name.
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands import common
 from vsh.editor import edit_xml, report_edited
@@ -14,6 +13,10 @@ from vsh.registry import command
 from vsh.schema import EDITED
 from vsh.session import Session
 from vsh.spec import Flag
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _define_domain(conn: Any, xml: str, flags: int) -> Any:

@@ -9,7 +9,6 @@ every command is virsh's.
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh import waiting
 from vsh.commands.common import DOMAIN, FILE, parse_fds, required
@@ -20,6 +19,10 @@ from vsh.spec import Alias, Flag, Str
 from vsh.waiting import WAIT_REQUIRES, wait_opts
 from vsh.values import split_list
 from vsh.i18n import fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: --file of define and create; an empty value is refused when the body reads it.
 _FILE = FILE("file containing an XML domain description")._replace(empty_ok=True)

@@ -13,7 +13,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands.common import DOMAIN, required
 from vsh.errors import VshError
@@ -23,6 +22,10 @@ from vsh.schema import obj, single
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LONG_MAX = 2**63 - 1
 

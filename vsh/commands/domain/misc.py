@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
 
 from vsh.commands.common import DOMAIN, affect, required
 from vsh.errors import VshError, failing
@@ -18,6 +17,10 @@ from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
 from vsh.i18n import fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: virsh's keycode sets (virKeycodeSet), as its completer offers them; vsh.keycodes has the same list.
 CODESETS = ("linux", "xt", "atset1", "atset2", "atset3", "os_x", "xt_kbd", "usb", "win32", "qnum")

@@ -14,7 +14,6 @@ then {"end": "done"|"timeout"|"interrupted", "received": int}.
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands.common import DOMAIN, parse_fds, required
 from vsh.errors import VshError
@@ -23,6 +22,10 @@ from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Argv, Flag, Int, Str
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 # virsh completes these commands' domains among the running ones (VIR_CONNECT_LIST_DOMAINS_ACTIVE).

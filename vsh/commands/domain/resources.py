@@ -7,7 +7,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
 
 from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, required
 from vsh.errors import VshError
@@ -18,6 +17,10 @@ from vsh.spec import INT, Alias, Data, Int, Opt, Str
 from vsh.typedparams import shown_value
 from vsh.values import empty_option
 from vsh.i18n import _, msg, printf
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Sequence
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]
 _AFFECT = [CONFIG, LIVE, CURRENT]

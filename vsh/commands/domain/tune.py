@@ -4,7 +4,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands.common import CONFIG, CURRENT, DOMAIN, LIVE, affect, exclusive, required
 from vsh.cpulist import format_bitmap
@@ -15,6 +14,10 @@ from vsh.session import Session
 from vsh.spec import Alias, Argv, Flag, Int, Str
 from vsh.typedparams import shown_value, typed_value
 from vsh.i18n import _, fmt, msg, printf
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 _CURRENT_EXCLUSIVE = [("current", "live"), ("current", "config")]

@@ -5,7 +5,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands.common import (CONFIG, CURRENT, DOMAIN, DOMIF_INTERFACE, LIVE, affect, exclusive, name_key, parse_fds,
                                  parse_xml, required, select_nodes)
@@ -15,6 +14,10 @@ from vsh.schema import XML
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
 from vsh.i18n import fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 PERSISTENT = Flag("persistent", "make live change persistent")

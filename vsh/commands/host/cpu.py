@@ -6,7 +6,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from vsh.commands import common
 from vsh.errors import VshError, failing, from_libvirt
@@ -15,6 +14,10 @@ from vsh.schema import XML, array, obj, rows, single
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int, Opt, Str
 from vsh.i18n import _, fmt, msg, printf
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: virDomainVirtType names (virshDomainVirtTypeCompleter).
 VIRT_TYPES = ("none", "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv", "vbox",

@@ -5,7 +5,6 @@ JSON: each data command declares the JSON Schema of its output beside its option
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.errors import VshError, failing, from_libvirt
 from vsh.registry import command
@@ -13,6 +12,10 @@ from vsh.schema import XML, obj, rows
 from vsh.session import Session
 from vsh.spec import Data, Flag, Int
 from vsh.i18n import _, msg, printf
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 UINT_MAX = 2**32 - 1
 

@@ -1,13 +1,16 @@
 """Host and hypervisor commands: uri, hostname, version, nodeinfo, capabilities."""
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.registry import command
 from vsh.schema import XML, obj, single
 from vsh.session import Session
 from vsh.spec import Flag
 from vsh.i18n import fmt, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _parts(version: int) -> tuple[int, int, int]:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import signal
 import time
-from typing import Any
 
 from vsh.commands.live.sampling import COLUMNS, Sample, Sampler, header_lines, human, sort_rows, table_lines
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Key -> sort order, as virt-top's keys.
 SORT_KEYS = {"P": "cpu", "M": "mem", "N": "name", "B": "block", "T": "time", "I": "id"}

@@ -15,13 +15,16 @@ The first sample has no rates yet (they need two samples), so their cells are em
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from vsh.commands.live.sampling import COLUMNS, Sampler, header_lines, sample_json, sort_rows, table_lines
 from vsh.errors import VshError
 from vsh.registry import command
 from vsh.session import Session
 from vsh.spec import Flag, Int, Str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: CSV columns: when and where, then the row's keys.
 CSV_COLUMNS = ("timestamp", "host") + tuple(k for k, _t in COLUMNS)

@@ -10,7 +10,6 @@ JSON (--json): ``{"domain": NAME, "condition": "state"|"ip"|"agent", "reached": 
 """
 from __future__ import annotations
 
-from typing import Any
 
 from vsh import waiting
 from vsh.commands.common import DOMAIN
@@ -19,6 +18,10 @@ from vsh.registry import command
 from vsh.schema import nullable, obj, rows
 from vsh.session import Session
 from vsh.spec import Flag, Int, Str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: domifaddr's sources in the order they are asked: (name, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_*).
 _SOURCES = (("lease", 0), ("agent", 1), ("arp", 2))

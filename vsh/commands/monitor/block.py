@@ -1,7 +1,6 @@
 """domblklist, domblkinfo, domblkstat, domblkerror: a domain's block devices."""
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands.common import (DOMAIN)
 from vsh.commands.monitor.query import domain_xml, xstr
@@ -13,6 +12,10 @@ from vsh.session import Session
 from vsh.spec import Flag, Str
 from vsh.typedparams import shown_value
 from vsh.i18n import _, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @command("domblklist", group="monitor", help="list all domain blocks",

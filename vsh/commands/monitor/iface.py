@@ -1,7 +1,6 @@
 """domiflist, domifstat, domifaddr, domif-getlink: a domain's network interfaces."""
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.commands.common import (DOMAIN, DOMIF_INTERFACE, parse_xml, required, select_nodes)
 from vsh.commands.monitor.query import domain_xml, xstr
@@ -12,6 +11,10 @@ from vsh.schema import obj, rows
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Str
 from vsh.i18n import _, msg, printf
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @command("domiflist", group="monitor", help="list all domain virtual interfaces",

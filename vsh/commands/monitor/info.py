@@ -1,7 +1,6 @@
 """dominfo, domstate, domcontrol, domtime: one domain's state and facts."""
 from __future__ import annotations
 
-from typing import Any
 
 from vsh import domstate
 from vsh.commands.common import (DOMAIN)
@@ -12,6 +11,10 @@ from vsh.schema import array, obj
 from vsh.session import Session
 from vsh.spec import Flag, Int
 from vsh.i18n import _, fmt, printf
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @command("dominfo", group="monitor", help="domain information",

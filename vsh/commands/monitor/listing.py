@@ -1,7 +1,6 @@
 """list: the domains a host has, with virsh's filters and columns."""
 from __future__ import annotations
 
-from typing import Any
 
 from vsh import domstate
 from vsh.commands.common import (name_key)
@@ -13,6 +12,10 @@ from vsh.schema import obj, rows
 from vsh.session import Session
 from vsh.spec import Flag
 from vsh.i18n import _, msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 _FILTERS = (

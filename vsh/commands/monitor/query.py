@@ -1,10 +1,13 @@
 """What several monitor commands ask of a domain: its state, title and parsed XML."""
 from __future__ import annotations
 
-from typing import Any
 
 from vsh.rpc import domain_state as domain_state  # re-exported: virshDomainState
 from vsh.session import Session
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 UINT_MAX = 2**32 - 1

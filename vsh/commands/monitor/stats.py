@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from vsh.commands.common import (CONFIG, CURRENT, DOMAIN, LIVE, affect, int_opt)
 from vsh.errors import VshError
@@ -12,6 +11,10 @@ from vsh.session import Session
 from vsh.spec import Argv, Flag, Int
 from vsh.typedparams import shown_value
 from vsh.i18n import msg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 # domstats ------------------------------------------------------------------------------
