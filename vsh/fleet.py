@@ -323,13 +323,17 @@ class Fleet:
         self.main.out.out.write("".join(f"{name}: {line}\n" for line in lines))
 
     def report(self, name: str, events: list[tuple[Any, ...]]) -> None:
-        """A host's recorded errors and warnings on stderr, each line prefixed with its name."""
+        """A host's recorded errors and warnings on stderr, each line prefixed with its name (under
+        --json, an error with a JSON object is that object with the key `host`)."""
         out = self.main.out
         for event in events:
             if event[0] == "warn":
                 out.warn(f"{name}: {event[1]}")
             elif event[0] == "error":
-                out.error([f"{name}: {line}" for line in event[1]])
+                obj = event[2] if len(event) > 2 and isinstance(event[2], dict) else None
+                error = obj.get("error") if obj is not None else None
+                out.error([f"{name}: {line}" for line in event[1]],
+                          {"error": {**error, "host": name}} if isinstance(error, dict) else None)
             elif event[0] == "err":
                 out.err.write("".join(f"{name}: {line}\n" for line in event[1].splitlines()))
 

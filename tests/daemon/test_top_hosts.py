@@ -65,8 +65,12 @@ def test_csv_keeps_its_columns_with_the_host_as_given(hosts: Hosts) -> None:
 
 def test_json_lines_one_object_per_host_and_sample(hosts: Hosts) -> None:
     h1, h2, _h3 = hosts.up
-    res = run(VSH, ["--json", "--hosts", f"{h2},{h1}", "top", "--delay", "0.2", "--iterations", "2"])
-    assert (res.err, res.rc) == ("", 0)
+    res = run(VSH, ["--json", "--hosts", f"{h2},{hosts.refused},{h1}", "top", "--delay", "0.2", "--iterations", "2"])
+    assert res.rc == 1
+    error = json.loads(res.err)["error"]  # one line: the host that failed, as a JSON error naming it
+    assert (error["host"], error["message"], error["source"]) == (
+        hosts.refused, "failed to connect to the hypervisor", "libvirt")
+    assert "Connection refused" in error["detail"]
     docs = [json.loads(line) for line in res.out.splitlines()]
     assert [(d["host"], d["uri"]) for d in docs] == [(h2, h2), (h1, h1)] * 2
     assert docs[0]["timestamp"] == docs[1]["timestamp"] < docs[2]["timestamp"] == docs[3]["timestamp"]
