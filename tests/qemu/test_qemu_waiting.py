@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -53,6 +54,16 @@ def waiting_guest(qemu_daemon: QemuDaemon, guest_image: Path, tmp_path_factory: 
         except libvirt.libvirtError:
             pass
         conn.close()
+
+
+@contextmanager
+def started(uri: str, name: str) -> Iterator[None]:
+    """The guest running for the block, destroyed after it."""
+    assert vsh(uri, f"start {name} --wait --timeout 30")[2] == 0
+    try:
+        yield
+    finally:
+        vsh(uri, f"destroy {name}")
 
 
 def state(uri: str, name: str) -> str:
@@ -154,8 +165,7 @@ def test_wait_ip_reports_the_address_the_agent_sees(agent_guest: linuxguest.Runn
 
 def test_wait_ip_times_out_on_a_guest_without_an_address(waiting_guest: tuple[str, str, Path]) -> None:
     uri, g, _xml = waiting_guest
-    assert vsh(uri, f"start {g} --wait --timeout 30")[2] == 0
-    try:
+    with started(uri, g):
         began = time.monotonic()
         out, err, rc = vsh(uri, f"wait {g} --ip --timeout 2")
         assert 2 <= time.monotonic() - began < 30
@@ -165,15 +175,12 @@ def test_wait_ip_times_out_on_a_guest_without_an_address(waiting_guest: tuple[st
         assert (out, rc) == ("", 1)
         assert json.loads(err)["error"]["message"] == (f"timed out after 1 second waiting for domain '{g}' to have "
                                                        "an IP address; the domain is running")
-    finally:
-        vsh(uri, f"destroy {g}")
 
 
 def test_top_samples_a_real_guest(waiting_guest: tuple[str, str, Path]) -> None:
     """One bulk stats call per sample gives a QEMU guest's CPU, memory, block and network columns."""
     uri, g, _xml = waiting_guest
-    assert vsh(uri, f"start {g} --wait --timeout 30")[2] == 0
-    try:
+    with started(uri, g):
         out, err, rc = vsh(uri, "top --delay 0.5 --iterations 2", "--json")
         assert (err, rc) == ("", 0)
         samples = [json.loads(line) for line in out.splitlines()]
@@ -185,18 +192,13 @@ def test_top_samples_a_real_guest(waiting_guest: tuple[str, str, Path]) -> None:
         out, err, rc = vsh(uri, "top --delay 0.5 --iterations 1 --csv")
         assert out.splitlines()[0].startswith("timestamp,host,id,name,state,cpu_percent")
         assert any(line.split(",")[3] == g for line in out.splitlines()[1:])
-    finally:
-        vsh(uri, f"destroy {g}")
 
 
 def test_wait_agent_without_an_agent_channel_fails_at_once(waiting_guest: tuple[str, str, Path]) -> None:
     uri, g, _xml = waiting_guest
-    assert vsh(uri, f"start {g} --wait --timeout 30")[2] == 0
-    try:
+    with started(uri, g):
         began = time.monotonic()
         out, err, rc = vsh(uri, f"wait {g} --agent --timeout 60")
         assert time.monotonic() - began < 30
         assert (err, rc) == (f"error: domain '{g}' has no guest agent\n"
                              "error: argument unsupported: QEMU guest agent is not configured\n", 1)
-    finally:
-        vsh(uri, f"destroy {g}")
