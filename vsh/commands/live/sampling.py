@@ -64,7 +64,9 @@ class Sampler:
         self.conn = conn
         self.host = host_info(conn)
         self.label = self.host.hostname if label is None else label
-        self.samplers = [self]  # (the hosts of a view; several under --hosts)
+        # The interface `top` shares with vsh.commands.live.hosts.HostsSampler (several hosts):
+        self.samplers = [self]
+        self.failed: list[str] = []
         self.cpu_prev: list[tuple[int, int]] | None = None
         self.prev: dict[str, tuple[float, dict[str, float]]] = {}
         #: Recent %CPU values per domain name, for the sparkline.
@@ -154,6 +156,10 @@ class Sampler:
                 devs.append({"kind": kind, "device": dev, f"{keys[0]}_bytes": values[0], f"{keys[1]}_bytes": values[1]})
             counters[f"{kind}.{keys[0]}"], counters[f"{kind}.{keys[1]}"] = totals
         return row, counters, devs
+
+    def take_errors(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        """Hosts given up: none (a single connection's failure ends the command)."""
+        return []
 
     def history_of(self, row: dict[str, Any]) -> list[float]:
         """The recent %CPU values of a row's domain."""

@@ -86,7 +86,7 @@ def cmd_top(ctx: Session, delay: str | None, iterations: int | None, stream: boo
             _failures(ctx, sampler)  # on the terminal given back
     else:
         _stream(ctx, sampler, seconds, iterations, order, csv)
-    if getattr(sampler, "failed", None):
+    if sampler.failed:
         raise Reported()
 
 
@@ -100,10 +100,11 @@ def _terminal(out: Any) -> bool:
 
 
 def _failures(ctx: Session, sampler: Any) -> None:
-    """The hosts given up since the last look, one `error: HOST: ...` line each."""
-    if ctx.fleet is not None:
+    """The hosts given up since the last look, one `error: HOST: ...` line each (--hosts)."""
+    errors = sampler.take_errors()
+    if errors:
         ctx.out.flush()
-        for name, events in sampler.take_errors():
+        for name, events in errors:
             ctx.fleet.report(name, events)
 
 
