@@ -69,6 +69,14 @@ class Bug(VshError):
         return [self.message, "this is a bug in vsh; run with VSH_TRACEBACK=1 to see where it happened"]
 
 
+class Reported(VshError):
+    """A failure whose `error:` lines are already out (each host's of `top --hosts`): the command
+    fails, and nothing more is printed."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+
 def interrupted() -> VshError:
     """Ctrl-C (or SIGINT) stopped a command or the program."""
     return VshError("interrupted")

@@ -26,6 +26,10 @@ HOST_TIMEOUT = 10.0
 TERMINAL = frozenset({"console", "edit", "net-edit", "pool-edit", "managedsave-edit", "save-image-edit",
                       "snapshot-edit", "checkpoint-edit", "iface-edit", "nwfilter-edit"})
 
+# Commands that take the hosts as a whole (`top`: one live view of every host): they run once,
+# in the main session, and reach the hosts through `session.fleet.open_each()`.
+WHOLE = frozenset({"top"})
+
 
 class Target(NamedTuple):
     """One host: the name as the user gave it, and the URI (or libvirt URI alias) to open."""
@@ -174,6 +178,11 @@ class Fleet:
     def __len__(self) -> int:
         return len(self.members)
 
+    @staticmethod
+    def whole(name: str) -> bool:
+        """Whether command NAME takes the hosts as a whole instead of running on each (WHOLE)."""
+        return name in WHOLE
+
     # running ---------------------------------------------------------------------------
     def run(self, inv: Any) -> bool:
         """Run one parsed built-in on every host; print the merged output; True if all succeeded.
@@ -243,12 +252,7 @@ class Fleet:
         def job() -> Outcome:
             session = member.session
             try:
-                if member.opening is not None:
-                    member.opening.wait()
-                    member.opening, failed, member.open_error = None, member.open_error, None
-                    if failed is not None:
-                        raise failed
-                session.get_conn()
+                _opened(member)
                 ok = inv.run(session)
             except VshError as err:
                 return Outcome(False, session.out.take() + [_connect_failure(err)])
@@ -294,7 +298,7 @@ class Fleet:
                     for kind, *rest in events if kind == "table" for row in rest[1]]
             out.table([Column("\0host", "Host"), *table], rows)
             for member, events in zip(members, streams):
-                self._errors(member.name, [e for e in events if e[0] in ("error", "warn", "err")])
+                self.report(member.name, [e for e in events if e[0] in ("error", "warn", "err")])
             return
         for member, events in zip(members, streams):
             text: list[str] = []
@@ -302,7 +306,7 @@ class Fleet:
                 if event[0] in ("error", "warn", "err"):
                     self._text(member.name, text)
                     text = []
-                    self._errors(member.name, [event])
+                    self.report(member.name, [event])
                 elif event[0] == "table":
                     text.append(_render_table(out.quiet, event[1], event[2]))
                 else:
@@ -318,31 +322,44 @@ class Fleet:
             lines.pop()
         self.main.out.out.write("".join(f"{name}: {line}\n" for line in lines))
 
-    def _errors(self, name: str, events: list[tuple[Any, ...]]) -> None:
+    def report(self, name: str, events: list[tuple[Any, ...]]) -> None:
+        """A host's recorded errors and warnings on stderr, each line prefixed with its name (under
+        --json, an error with a JSON object is that object with the key `host`)."""
         out = self.main.out
         for event in events:
             if event[0] == "warn":
                 out.warn(f"{name}: {event[1]}")
             elif event[0] == "error":
-                out.error([f"{name}: {line}" for line in event[1]])
+                obj = event[2] if len(event) > 2 and isinstance(event[2], dict) else None
+                error = obj.get("error") if obj is not None else None
+                out.error([f"{name}: {line}" for line in event[1]],
+                          {"error": {**error, "host": name}} if isinstance(error, dict) else None)
             elif event[0] == "err":
                 out.err.write("".join(f"{name}: {line}\n" for line in event[1].splitlines()))
 
     def connect_all(self) -> bool:
         """Open every host now (the REPL's `connect --hosts`); one line for each that fails."""
+        opened, reports = self.open_each()
+        for name, events in reports:
+            self.report(name, events)
+        return len(opened) == len(self.members)
+
+    def open_each(self) -> tuple[list[tuple[str, Any]], list[tuple[str, list[tuple[Any, ...]]]]]:
+        """Open every host at once: (name, connection) of those that opened, and (name, events to
+        report: errors and warnings) of those with any (every host that failed), in the given order."""
         def job(member: Member) -> Callable[[], Outcome]:
             def opener() -> Outcome:
                 try:
-                    member.session.get_conn()
+                    _opened(member)
                 except VshError as err:
                     return Outcome(False, member.session.out.take() + [_connect_failure(err)])
                 return Outcome(True, member.session.out.take())
             return opener
 
         outcomes = run_bounded([job(m) for m in self.members], self.parallel)
-        for member, outcome in zip(self.members, outcomes):
-            self._errors(member.name, outcome.events)
-        return all(o.ok for o in outcomes)
+        opened = [(m.name, m.session.get_conn()) for m, o in zip(self.members, outcomes) if o.ok]
+        reports = [(m.name, o.events) for m, o in zip(self.members, outcomes) if o.events]
+        return opened, reports
 
     # the REPL ----------------------------------------------------------------------------
     def names(self, kind: str, given: dict) -> list[str]:
@@ -378,6 +395,16 @@ class Fleet:
             run_bounded(closers, len(closers) or 1, wait=2.0)
         except TimeoutError:
             pass
+
+
+def _opened(member: Member) -> None:
+    """Make sure a host's connection is open, taking over an open begun by Fleet.open_soon."""
+    if member.opening is not None:
+        member.opening.wait()
+        member.opening, failed, member.open_error = None, member.open_error, None
+        if failed is not None:
+            raise failed
+    member.session.get_conn()
 
 
 def _connect_failure(err: VshError) -> tuple[Any, ...]:

@@ -228,6 +228,11 @@ state, cpu_percent, vcpus, memory_kib, memory_percent, block_rd_bytes_per_second
 block_wr_bytes_per_second, net_rx_bytes_per_second, net_tx_bytes_per_second, cpu_time_ns\fR; new columns are
 only ever added at the end), or as JSON Lines under \fB\-\-json\fR.  %CPU is computed as
 virt\-top does: the domain's CPU time over the elapsed time times the host's CPU count.
+Under \fB\-\-hosts\fR, \fBtop\fR is one view of every host: a first column \fBHOST\fR
+(the host as named in \fB\-\-hosts\fR, also the value of the CSV's \fBhost\fR column and the
+JSON's \fBhost\fR key, one JSON object per host and refresh), a header adding the hosts up and
+naming those that failed, one \fBerror:\fR \fIHOST\fR\fB:\fR line per failed host and
+status 1.  Otherwise \fBhost\fR is the hypervisor's host name.
 .TP
 .B Event streams
 Under \fB\-\-json\fR, \fBevent\fR, \fBnet\-event\fR, \fBpool\-event\fR, \fBnodedev\-event\fR,
@@ -268,7 +273,8 @@ the output is one list of \fB{"host": \fR\fINAME\fR\fB, "ok": \fR\fItrue|false\f
 Every command runs this way, acting ones too (\fBstart web\fR tries every host; a host
 without \fBweb\fR reports virsh's error).  Commands that need no connection (\fBhelp\fR,
 \fBecho\fR, \fBcd\fR) run once; \fBconsole\fR and the \fB*\-edit\fR commands, which hold
-the terminal, run host after host, as do user commands.  One\-shot commands, command strings, batches and the
+the terminal, run host after host, as do user commands; \fBtop\fR is one live view of
+every host (see \fBCommands of vsh's own\fR).  One\-shot commands, command strings, batches and the
 interactive shell all work this way; in the shell \fBconnect \-\-hosts\fR \fILIST\fR
 [\fB\-\-readonly\fR] switches to a set of hosts, the prompt says how many
 (\fBvsh (3 hosts) #\fR), completion offers the names of all of them, and \fBconnect\fR

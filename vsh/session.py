@@ -14,7 +14,7 @@ import time
 from vsh import grammar
 from vsh.config import expand_aliases
 from vsh.connection import Connection, default_uri
-from vsh.errors import Bug, Quit, VshError, from_libvirt, interrupted
+from vsh.errors import Bug, Quit, Reported, VshError, from_libvirt, interrupted
 from vsh.lookup import Lookup
 from vsh.output import OutputError, Printer
 from vsh.schema import tabular
@@ -165,14 +165,15 @@ class Session:
     def run(self, inv: grammar.Invocation) -> bool:
         """Run one parsed built-in: convert its values, connect if it needs to, call its body."""
         spec = inv.spec
-        if spec.connect and self.fleet is not None:
-            return bool(self.fleet.run(inv))  # on every host at once, output merged
+        fleet = self.fleet
+        if spec.connect and fleet is not None and not fleet.whole(spec.name):
+            return bool(fleet.run(inv))  # on every host at once, output merged
         func = spec.func
         assert func is not None, spec.name
 
         def body() -> None:
             kwargs = self.values = self._values(inv)
-            if spec.connect:
+            if spec.connect and fleet is None:  # (a command taking the hosts as a whole opens them itself)
                 self.get_conn()
             func(self, **kwargs)
 
@@ -265,6 +266,8 @@ class Session:
         return Bug(err)
 
     def report(self, err: VshError) -> None:
+        if isinstance(err, Reported):
+            return
         if not err.lines():
             # Some virsh failures are silent (ttyconsole without a tty, an empty --xpath); text
             # mode stays silent, while JSON readers still get an error object.

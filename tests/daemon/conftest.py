@@ -7,6 +7,7 @@ from typing import Callable, Iterator
 
 import pytest
 
+from tests.support import hosts as fleet_hosts
 from tests.support.libvirtd import DaemonError, Libvirtd, missing_requirements, unavailable
 
 HERE = Path(__file__).parent
@@ -79,3 +80,11 @@ def make_libvirtd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable
 def fresh_libvirtd(make_libvirtd: Callable[[], Libvirtd]) -> Libvirtd:
     """A daemon of this test's own (starts in ~0.1 s): for tests that change state, stop or kill it."""
     return make_libvirtd()
+
+
+@pytest.fixture(scope="session")
+def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[fleet_hosts.Hosts]:
+    """The hosts of the `--hosts` tests (tests.support.hosts), shared by their modules: three
+    answering daemons, a refused port and a stopped daemon.  Do not change their state."""
+    with fleet_hosts.started(tmp_path_factory) as found:
+        yield found

@@ -1,8 +1,6 @@
 """--hosts: one command on many private libvirtds at once, merged output, per-host failures.
 
-Each daemon serves its own node XML (the test driver opens the file named by the URI's path),
-so every host has its own domains; one more name is a port where nothing listens and one a
-daemon that is stopped (SIGSTOP: it accepts the socket and never answers).
+The hosts are the daemon tier's shared `hosts` fixture (tests/daemon/conftest.py).
 """
 from __future__ import annotations
 
@@ -10,79 +8,10 @@ import json
 import os
 import signal
 import time
-from pathlib import Path
-from typing import Iterator, NamedTuple
 
-import pytest
-
-from tests.support.libvirtd import DaemonError, Libvirtd, free_port, missing_requirements, unavailable
+from tests.support.hosts import Hosts
+from tests.support.libvirtd import Libvirtd
 from util import VSH, Result, run
-
-NODE = """<node>
-  <domain type="test">
-    <name>common</name>
-    <memory>1024</memory>
-    <os><type>hvm</type></os>
-  </domain>
-  <domain type="test" xmlns:test="http://libvirt.org/schemas/domain/test/1.0">
-    <name>{only}</name>
-    <memory>1024</memory>
-    <os><type>hvm</type></os>
-    <test:runstate>5</test:runstate>
-  </domain>
-  <network>
-    <name>net-{host}</name>
-    <bridge name="br-{host}"/>
-  </network>
-</node>
-"""
-
-
-class Hosts(NamedTuple):
-    up: list[str]  # URIs of three answering hosts (h1, h2, h3)
-    refused: str  # a port where nothing listens
-    stopped: str  # a daemon that accepts and never answers
-
-
-def _node(folder: Path, host: str, only: str) -> Path:
-    path = folder / f"{host}.xml"
-    path.write_text(NODE.format(host=host, only=only))
-    return path
-
-
-@pytest.fixture(scope="module")
-def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
-    missing = missing_requirements()
-    if missing:
-        unavailable(f"daemon tier needs: {', '.join(missing)}")
-    daemons: list[Libvirtd] = []
-    try:
-        for _ in range(4):
-            daemon = Libvirtd(tmp_path_factory.mktemp("fleet"))
-            daemons.append(daemon)
-            daemon.start()
-    except DaemonError as err:
-        for daemon in daemons:
-            daemon.close()
-        unavailable(f"cannot start libvirtd: {err}")
-    nodes = tmp_path_factory.mktemp("nodes")
-    up = []
-    for i, daemon in enumerate(daemons[:3], 1):
-        node = _node(nodes, f"h{i}", "only-h1" if i == 1 else "wide-domain-name" if i == 2 else "x")
-        # TCP for two of them, the Unix socket for the third: the remote driver both ways.
-        up.append(f"test+tcp://127.0.0.1:{daemon.port}{node}" if i != 3 else
-                  f"test+unix://{node}?socket={daemon.sock_dir}/libvirt-sock")
-    stopped = daemons[3]
-    assert stopped.pid is not None
-    os.kill(stopped.pid, signal.SIGSTOP)
-    try:
-        yield Hosts(up, f"test+tcp://127.0.0.1:{free_port()}/default", stopped.tcp_uri)
-    finally:
-        if stopped.pid is not None:
-            os.kill(stopped.pid, signal.SIGCONT)
-        for daemon in daemons:
-            daemon.close()
-
 
 def vsh(*args: str, stdin: str | None = None) -> Result:
     return run(VSH, list(args), stdin=stdin)

@@ -58,7 +58,8 @@ def test_json_lines_one_object_per_sample() -> None:
     doc = docs[0]
     assert (doc["uri"], doc["host_cpus"], doc["host_memory_kib"], doc["states"]) == (URI, 16, 3145728, {"running": 1})
     dom = doc["domains"][0]
-    assert list(dom) == list(CSV_COLUMNS[2:])
+    assert list(dom) == list(CSV_COLUMNS[1:])  # keyed as the CSV columns, the host too
+    assert dom["host"] == doc["host"]
     assert (dom["id"], dom["name"], dom["memory_kib"], dom["block_rd_bytes_per_second"]) == (1, "test", 2097152, None)
     assert isinstance(dom["cpu_percent"], float)
 

@@ -3,14 +3,19 @@
 The tiny boot-sector guest ignores ACPI: a graceful shutdown or reboot never completes, so
 the wait must time out cleanly (one `error:` line naming the state, exit 1, the guest left
 running), and `shutdown --wait --timeout N --force` must then stop it.  The Linux guest's
-agent answers, so `wait --agent` returns.
+agent answers, so `wait --agent` returns, and its init gives the user-mode NIC an address
+that the agent reports, so `wait --ip` returns; the boot-sector guest has no address, so
+`wait --ip` times out there.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -49,6 +54,16 @@ def waiting_guest(qemu_daemon: QemuDaemon, guest_image: Path, tmp_path_factory: 
         except libvirt.libvirtError:
             pass
         conn.close()
+
+
+@contextmanager
+def started(uri: str, name: str) -> Iterator[None]:
+    """The guest running for the block, destroyed after it."""
+    assert vsh(uri, f"start {name} --wait --timeout 30")[2] == 0
+    try:
+        yield
+    finally:
+        vsh(uri, f"destroy {name}")
 
 
 def state(uri: str, name: str) -> str:
@@ -109,8 +124,6 @@ def test_wait_state_wakes_on_the_event(waiting_guest: tuple[str, str, Path]) -> 
     assert vsh(uri, f"suspend {g}")[2] == 0
     out, err = proc.communicate(timeout=60)
     assert (err, proc.returncode) == ("", 0)
-    import json
-
     doc = json.loads(out)
     assert (doc["domain"], doc["condition"], doc["reached"]) == (g, "state", "paused")
     assert 0.5 < doc["seconds"] < 30
@@ -134,13 +147,40 @@ def test_wait_agent(agent_guest: linuxguest.Running) -> None:
     assert out.startswith(f"The guest agent of domain '{agent_guest.name}' answers after ")
 
 
+def test_wait_ip_reports_the_address_the_agent_sees(agent_guest: linuxguest.Running) -> None:
+    uri, g = agent_guest.uri, agent_guest.name
+    out, err, rc = vsh(uri, f"wait {g} --ip --timeout 60")
+    assert (err, rc) == ("", 0)
+    # Loopback and link-local addresses are left out: eth0's address, from the agent (no lease, no ARP here).
+    assert re.fullmatch(rf"Domain '{g}' has address {re.escape(linuxguest.GUEST_ADDRESS)}/24 on eth0 "
+                        r"\(from agent\) after \d+\.\d seconds\n\n", out), out
+    out, err, rc = vsh(uri, f"wait {g} --ip --timeout 60", "--json")
+    assert (err, rc) == ("", 0)
+    doc = json.loads(out)
+    assert {k: v for k, v in doc.items() if k != "seconds"} == {
+        "domain": g, "condition": "ip", "reached": linuxguest.GUEST_ADDRESS,
+        "addresses": [{"interface": "eth0", "address": linuxguest.GUEST_ADDRESS, "prefix": 24, "source": "agent"}]}
+    assert 0 <= doc["seconds"] < 30
+
+
+def test_wait_ip_times_out_on_a_guest_without_an_address(waiting_guest: tuple[str, str, Path]) -> None:
+    uri, g, _xml = waiting_guest
+    with started(uri, g):
+        began = time.monotonic()
+        out, err, rc = vsh(uri, f"wait {g} --ip --timeout 2")
+        assert 2 <= time.monotonic() - began < 30
+        assert (out, err, rc) == ("\n", f"error: timed out after 2 seconds waiting for domain '{g}' to have an IP "
+                                        "address; the domain is running\n", 1)
+        out, err, rc = vsh(uri, f"wait {g} --ip --timeout 1", "--json")
+        assert (out, rc) == ("", 1)
+        assert json.loads(err)["error"]["message"] == (f"timed out after 1 second waiting for domain '{g}' to have "
+                                                       "an IP address; the domain is running")
+
+
 def test_top_samples_a_real_guest(waiting_guest: tuple[str, str, Path]) -> None:
     """One bulk stats call per sample gives a QEMU guest's CPU, memory, block and network columns."""
-    import json
-
     uri, g, _xml = waiting_guest
-    assert vsh(uri, f"start {g} --wait --timeout 30")[2] == 0
-    try:
+    with started(uri, g):
         out, err, rc = vsh(uri, "top --delay 0.5 --iterations 2", "--json")
         assert (err, rc) == ("", 0)
         samples = [json.loads(line) for line in out.splitlines()]
@@ -152,18 +192,13 @@ def test_top_samples_a_real_guest(waiting_guest: tuple[str, str, Path]) -> None:
         out, err, rc = vsh(uri, "top --delay 0.5 --iterations 1 --csv")
         assert out.splitlines()[0].startswith("timestamp,host,id,name,state,cpu_percent")
         assert any(line.split(",")[3] == g for line in out.splitlines()[1:])
-    finally:
-        vsh(uri, f"destroy {g}")
 
 
 def test_wait_agent_without_an_agent_channel_fails_at_once(waiting_guest: tuple[str, str, Path]) -> None:
     uri, g, _xml = waiting_guest
-    assert vsh(uri, f"start {g} --wait --timeout 30")[2] == 0
-    try:
+    with started(uri, g):
         began = time.monotonic()
         out, err, rc = vsh(uri, f"wait {g} --agent --timeout 60")
         assert time.monotonic() - began < 30
         assert (err, rc) == (f"error: domain '{g}' has no guest agent\n"
                              "error: argument unsupported: QEMU guest agent is not configured\n", 1)
-    finally:
-        vsh(uri, f"destroy {g}")

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 pexpect = pytest.importorskip("pexpect")
-pyte = pytest.importorskip("pyte")
+pytest.importorskip("pyte")
+
+from tests.support.terminal import Term  # noqa: E402 - after the dependencies are known to be there
 
 ROOT = Path(__file__).resolve().parents[2]
 URI = "test:///default"
@@ -24,37 +26,6 @@ def spawn(command: str) -> Any:
     # The shell outlives a Ctrl-C (a trap, not an ignore: vsh gets the default SIGINT back).
     script = f"trap 'true' INT; stty -a > settings.before; {sys.executable} -m vsh -c {URI} {command}; echo rc=$?; stty -a > settings.after"
     return pexpect.spawn("/bin/sh", ["-c", script], env=env, encoding="utf-8", timeout=20, dimensions=(30, 160))
-
-
-class Term:
-    """The child's screen as a terminal shows it (pyte), whatever the escape codes curses chose."""
-
-    def __init__(self, child: Any, rows: int = 30, cols: int = 160) -> None:
-        self.child = child
-        self.screen = pyte.Screen(cols, rows)
-        self.stream = pyte.Stream(self.screen)
-
-    def text(self) -> str:
-        return "\n".join(line.rstrip() for line in self.screen.display)
-
-    def wait_for(self, pattern: str, timeout: float = 15) -> str:
-        """Feed output to the screen until `pattern` (a regular expression) is on it."""
-        import re
-        import time
-
-        deadline = time.monotonic() + timeout
-        while not re.search(pattern, self.text()):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{pattern!r} not on the screen:\n{self.text()}")
-            try:
-                self.stream.feed(self.child.read_nonblocking(65536, timeout=0.2))
-            except pexpect.TIMEOUT:
-                pass
-        return self.text()
-
-    def resize(self, rows: int, cols: int) -> None:
-        self.screen.resize(rows, cols)
-        self.child.setwinsize(rows, cols)
 
 
 @pytest.fixture(autouse=True)

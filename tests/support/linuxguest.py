@@ -32,6 +32,8 @@ GUEST_HOSTNAME = "vsh-agent"
 AGENT_CHANNEL = "org.qemu.guest_agent.0"
 CACHE_DIR = Path(os.environ.get("VSH_TEST_CACHE", "/var/cache/vsh-tests"))
 GUEST_MAC = "52:54:00:a9:e7:01"
+# The address the init script gives eth0: QEMU's user-mode network's default guest address.
+GUEST_ADDRESS = "10.0.2.15"
 
 # The load order busybox insmod needs: each module after the ones whose symbols it uses.
 MODULES = (
@@ -63,7 +65,7 @@ ip link set lo up
 echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_ra 2>/dev/null
 echo 0 > /proc/sys/net/ipv6/conf/eth0/autoconf 2>/dev/null
 ip link set eth0 up
-ip addr add 10.0.2.15/24 dev eth0
+ip addr add {GUEST_ADDRESS}/24 dev eth0
 port=
 while [ -z "$port" ]; do
   for n in /sys/class/virtio-ports/*/name; do

@@ -3,6 +3,8 @@
 %CPU is computed as virt-top computes it: the cpu-time a domain used since the last sample,
 over the time that passed times the host's CPU count, so 100% means every host CPU busy.
 Block and network rates are bytes per second over all of a domain's disks and interfaces.
+Every row and device names its host (`host`): the name given to --hosts, or the hypervisor's
+host name on a single connection; vsh.commands.live.hosts merges the samples of several.
 A driver without bulk statistics is asked per domain (virDomainGetInfo), and a driver whose
 bulk statistics lack a group (the test driver reports only the state) gets that from the same
 per-domain call.
@@ -35,13 +37,19 @@ class Host(NamedTuple):
 
 
 class Sample(NamedTuple):
-    """One refresh: when, the host, a row per active domain, counts by state, per-device rows."""
+    """One refresh: when, the host, a row per active domain, counts by state, per-device rows.
+
+    Under --hosts, `host` is the hosts' totals, `parts` each host's own sample and `failed`
+    the names of the hosts given up so far."""
 
     timestamp: float
     host: Host
+    label: str  # the host's name in rows (Sampler.label); empty for several
     rows: list[dict[str, Any]]
     states: dict[str, int]
     devices: list[dict[str, Any]]
+    parts: tuple[Sample, ...] = ()
+    failed: tuple[str, ...] = ()
 
 
 def host_info(conn: Any) -> Host:
@@ -52,9 +60,14 @@ def host_info(conn: Any) -> Host:
 class Sampler:
     """Takes samples; remembers the previous counters of each domain to turn them into rates."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, label: str | None = None) -> None:
         self.conn = conn
         self.host = host_info(conn)
+        self.label = self.host.hostname if label is None else label
+        # The interface `top` shares with vsh.commands.live.hosts.HostsSampler (several hosts):
+        self.samplers = [self]
+        self.failed: list[str] = []
+        self.cpu_prev: list[tuple[int, int]] | None = None
         self.prev: dict[str, tuple[float, dict[str, float]]] = {}
         #: Recent %CPU values per domain name, for the sparkline.
         self.history: dict[str, list[float]] = {}
@@ -97,13 +110,13 @@ class Sampler:
                 hist.append(row["cpu_percent"])
                 del hist[:-HISTORY]
             rows.append(row)
-            devices += [{"name": row["name"], **d} for d in devs]
+            devices += [{"host": self.label, "name": row["name"], **d} for d in devs]
         for gone in set(self.prev) - seen:
             del self.prev[gone]
         names = {r["name"] for r in rows}
         for name in set(self.history) - names:
             del self.history[name]
-        return Sample(time.time(), self.host, rows, states, devices)
+        return Sample(time.time(), self.host, self.label, rows, states, devices)
 
     def _row(self, dom: Any, stats: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float], list[dict[str, Any]]]:
         state = stats.get("state.state")
@@ -119,7 +132,7 @@ class Sampler:
             cpu_ns = info[4] if cpu_ns is None else cpu_ns
         active = state not in (domstate.SHUTOFF,) and dom.ID() >= 0
         row: dict[str, Any] = {
-            "id": dom.ID() if active else None, "name": dom.name(), "state": domstate.state_name(state),
+            "host": self.label, "id": dom.ID() if active else None, "name": dom.name(), "state": domstate.state_name(state),
             "cpu_percent": None, "vcpus": vcpus, "memory_kib": mem,
             "memory_percent": round(100.0 * mem / self.host.memory_kib, 1) if mem and self.host.memory_kib else None,
             "block_rd_bytes_per_second": None, "block_wr_bytes_per_second": None,
@@ -143,6 +156,30 @@ class Sampler:
                 devs.append({"kind": kind, "device": dev, f"{keys[0]}_bytes": values[0], f"{keys[1]}_bytes": values[1]})
             counters[f"{kind}.{keys[0]}"], counters[f"{kind}.{keys[1]}"] = totals
         return row, counters, devs
+
+    def take_errors(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        """Hosts given up: none (a single connection's failure ends the command)."""
+        return []
+
+    def history_of(self, row: dict[str, Any]) -> list[float]:
+        """The recent %CPU values of a row's domain."""
+        return self.history.get(row["name"], [])
+
+    def host_cpus(self) -> list[float | None]:
+        """Per host CPU: busy % since the last call (virNodeGetCPUStats), None the first time."""
+        now: list[tuple[int, int]] = []
+        for i in range(self.host.cpus):
+            stats = self.conn.getCPUStats(i, 0)
+            idle = stats.get("idle", 0) + stats.get("iowait", 0)
+            now.append((sum(stats.values()), idle))
+        prev, self.cpu_prev = self.cpu_prev, now
+        busy: list[float | None] = []
+        for i, (total, idle) in enumerate(now):
+            if prev is None or i >= len(prev) or total <= prev[i][0]:
+                busy.append(None)
+            else:
+                busy.append(max(0.0, 100.0 * (1 - (idle - prev[i][1]) / (total - prev[i][0]))))
+        return busy
 
     def _rates(self, uuid: str, now: float, row: dict[str, Any], counters: dict[str, float]) -> None:
         before = self.prev.get(uuid)
@@ -174,7 +211,7 @@ def sort_rows(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
         "net": num("net_rx_bytes_per_second", "net_tx_bytes_per_second"),
         "id": lambda r: r["id"], "name": lambda r: r["name"],
     }
-    return sorted(rows, key=lambda r: (keys[key](r), r["name"]))
+    return sorted(rows, key=lambda r: (keys[key](r), r["name"]))  # (stable: hosts stay in the given order)
 
 
 SORT_KEYS = ("cpu", "mem", "time", "block", "net", "id", "name")
@@ -203,34 +240,52 @@ def human(n: float) -> str:
 
 
 def header_lines(sample: Sample) -> list[str]:
-    """The summary above the table: host, time, CPU and memory totals, counts by state."""
+    """The summary above the table: host, time, CPU and memory totals, counts by state.
+
+    Over several hosts: their CPUs and memory added up, and %CPU of all their CPUs together
+    (each domain's %CPU is of its own host's CPUs)."""
     host = sample.host
     stamp = time.strftime("%H:%M:%S", time.localtime(sample.timestamp))
-    cpu = sum(r["cpu_percent"] or 0 for r in sample.rows)
+    parts = sample.parts or (sample,)
+    used = sum((r["cpu_percent"] or 0) * part.host.cpus for part in parts for r in part.rows)
+    cpu = used / max(1, host.cpus)
     mem = sum(r["memory_kib"] or 0 for r in sample.rows)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(sample.states.items()))
     total = sum(sample.states.values())
+    if sample.parts or sample.failed:
+        hosts = len(sample.parts) + len(sample.failed)
+        title = f"vsh top - {hosts} hosts {stamp}" + (f"  ({len(sample.failed)} failed: {', '.join(sample.failed)})"
+                                                     if sample.failed else "")
+        cpus = f"{host.cpus} CPUs"
+    else:
+        title = f"vsh top - {host.hostname} {stamp}  {host.uri}"
+        cpus = f"{host.cpus} x {host.mhz} MHz"
     return [
-        f"vsh top - {host.hostname} {stamp}  {host.uri}",
+        title,
         f"Domains: {total} total" + (f", {counts}" if counts else ""),
-        f"CPU: {host.cpus} x {host.mhz} MHz, {cpu:.1f}% used by domains   "
+        f"CPU: {cpus}, {cpu:.1f}% used by domains   "
         f"Memory: {host.memory_kib // 1024} MiB, {mem // 1024} MiB ({100.0 * mem / max(1, host.memory_kib):.1f}%) "
         "used by domains",
     ]
 
 
+def with_host(columns: tuple[tuple[str, str], ...], sample: Sample) -> tuple[tuple[str, str], ...]:
+    """The table's columns, with HOST first when the sample is of several hosts."""
+    return ((("host", "HOST"),) + columns) if sample.parts or sample.failed else columns
+
+
 def table_lines(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...] = COLUMNS) -> list[str]:
-    """Rows as aligned columns: numbers to the right, the name and state to the left."""
+    """Rows as aligned columns: numbers to the right, the host, name and state to the left."""
     cells = [[title for _k, title in columns]] + [[cell(k, r.get(k)) for k, _t in columns] for r in rows]
     widths = [max(len(c[i]) for c in cells) for i in range(len(columns))]
-    left = {"name", "state"}
+    left = {"host", "name", "state"}
     return [" ".join(c.ljust(w) if k in left else c.rjust(w) for (k, _t), c, w in zip(columns, line, widths)).rstrip()
             for line in cells]
 
 
 def sample_json(sample: Sample) -> dict[str, Any]:
-    """One JSON Lines object per sample."""
+    """One JSON Lines object per sample (per host and sample under --hosts)."""
     host = sample.host
-    return {"timestamp": round(sample.timestamp, 3), "host": host.hostname, "uri": host.uri,
+    return {"timestamp": round(sample.timestamp, 3), "host": sample.label, "uri": host.uri,
             "host_cpus": host.cpus, "host_memory_kib": host.memory_kib, "states": sample.states,
             "domains": sample.rows}

@@ -10,7 +10,7 @@ import os
 import signal
 import time
 
-from vsh.commands.live.sampling import COLUMNS, Sample, Sampler, header_lines, human, sort_rows, table_lines
+from vsh.commands.live.sampling import COLUMNS, Sample, header_lines, human, sort_rows, table_lines, with_host
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,14 +43,14 @@ def sparkline(values: list[float], width: int, utf8: bool) -> str:
 class Screen:
     """What is shown (view, order, help) and how to draw it."""
 
-    def __init__(self, sampler: Sampler, order: str) -> None:
+    def __init__(self, sampler: Any, order: str) -> None:
+        # A Sampler, or vsh.commands.live.hosts.HostsSampler under --hosts.
         self.sampler = sampler
         self.order = order
         self.view = "0"
         self.help = False
         self.utf8 = "UTF-8" in (os.environ.get("LC_ALL") or os.environ.get("LC_CTYPE")
                                 or os.environ.get("LANG") or "").upper().replace("UTF8", "UTF-8")
-        self.cpu_prev: list[tuple[int, int]] | None = None
 
     def lines(self, sample: Sample, width: int) -> list[str]:
         if self.help:
@@ -58,7 +58,7 @@ class Screen:
         head = header_lines(sample)
         head.append(f"Sorted by {self.order}; view: {VIEWS[self.view]}; h for help, q to quit")
         if self.view == "1":
-            body = self._host_cpus()
+            body = self._host_cpus(bool(sample.parts or sample.failed))
         elif self.view in ("2", "3"):
             kind = "net" if self.view == "2" else "block"
             body = self._devices(sample, kind)
@@ -68,52 +68,45 @@ class Screen:
 
     def _domains(self, sample: Sample, width: int) -> list[str]:
         rows = sort_rows(sample.rows, self.order)
-        lines = table_lines(rows, COLUMNS)
+        lines = table_lines(rows, with_host(COLUMNS, sample))
         room = width - max((len(x) for x in lines), default=0) - 2
         if room >= 8:
             spark = min(room, 40)
             lines[0] += "  " + "CPU".ljust(spark)
             for i, row in enumerate(rows, 1):
-                hist = self.sampler.history.get(row["name"], [])
+                hist = self.sampler.history_of(row)
                 lines[i] += "  " + sparkline(hist, spark, self.utf8)
         return lines
 
     def _devices(self, sample: Sample, kind: str) -> list[str]:
         keys = ("rx", "tx") if kind == "net" else ("rd", "wr")
         rows = [d for d in sample.devices if d["kind"] == kind]
-        cols = (("name", "NAME"), ("device", "DEVICE"), (f"{keys[0]}_bytes", f"{keys[0].upper()} BYTES"),
-                (f"{keys[1]}_bytes", f"{keys[1].upper()} BYTES"))
+        cols = with_host((("name", "NAME"), ("device", "DEVICE"), (f"{keys[0]}_bytes", f"{keys[0].upper()} BYTES"),
+                          (f"{keys[1]}_bytes", f"{keys[1].upper()} BYTES")), sample)
         if not rows:
             return [f"no {VIEWS['2' if kind == 'net' else '3']} reported"]
         shown = [{**d, f"{keys[0]}_bytes": human(d[f"{keys[0]}_bytes"]), f"{keys[1]}_bytes": human(d[f"{keys[1]}_bytes"])}
                  for d in rows]
         return table_lines(shown, cols)
 
-    def _host_cpus(self) -> list[str]:
-        """Per host CPU: busy % since the last refresh (virNodeGetCPUStats)."""
+    def _host_cpus(self, several: bool) -> list[str]:
+        """Per host CPU: busy % since the last refresh (virNodeGetCPUStats); each host's under --hosts."""
         import libvirt
 
-        conn = self.sampler.conn
-        now: list[tuple[int, int]] = []
-        try:
-            for i in range(self.sampler.host.cpus):
-                stats = conn.getCPUStats(i, 0)
-                idle = stats.get("idle", 0) + stats.get("iowait", 0)
-                now.append((sum(stats.values()), idle))
-        except libvirt.libvirtError as err:
-            return [f"host CPU statistics unavailable: {err.get_error_message()}"]
-        prev, self.cpu_prev = self.cpu_prev, now
         lines = ["CPU   %USED"]
-        for i, (total, idle) in enumerate(now):
-            if prev is None or i >= len(prev) or total <= prev[i][0]:
-                lines.append(f"{i:>3}   -")
+        for sampler in self.sampler.samplers:
+            if several:
+                lines.append(f"{sampler.label}:")
+            try:
+                busy = sampler.host_cpus()
+            except libvirt.libvirtError as err:
+                lines.append(f"host CPU statistics unavailable: {err.get_error_message()}")
                 continue
-            busy = 100.0 * (1 - (idle - prev[i][1]) / (total - prev[i][0]))
-            lines.append(f"{i:>3}   {max(0.0, busy):5.1f}")
+            lines += [f"{i:>3}   -" if b is None else f"{i:>3}   {b:5.1f}" for i, b in enumerate(busy)]
         return lines
 
 
-def run_screen(sampler: Sampler, delay: float, iterations: int | None, order: str) -> None:
+def run_screen(sampler: Any, delay: float, iterations: int | None, order: str) -> None:
     """The interactive loop; returns when q is pressed, --iterations are shown, or on Ctrl-C."""
     import curses
 
