@@ -8,10 +8,13 @@ reported once in an `error: HOST: ...` line and left out from then on, and the o
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from vsh.commands.live.sampling import Host, Sample, Sampler
 from vsh.errors import VshError, libvirt_message
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class HostsSampler:

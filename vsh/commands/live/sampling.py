@@ -12,9 +12,14 @@ per-domain call.
 from __future__ import annotations
 
 import time
-from typing import Any, NamedTuple
 
 from vsh import domstate
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+else:
+    from vsh.records import NamedTuple
 
 #: Samples of %CPU kept per domain for the sparkline.
 HISTORY = 40
