@@ -3,8 +3,11 @@
 On a remote link nearly all of a command's time is spent waiting for replies, one per call; virsh
 makes its calls one after another.  libvirt's connection is thread-safe and libvirt-python releases
 the GIL in every call, so the calls a command would make in a row go out together from a few
-threads, at most `limit()` at once (libvirtd serves 5 calls of one client at a time by default,
-`max_client_requests`, and a deeper queue would delay keepalive replies).  Each call's outcome,
+threads, at most `limit()` at once.  libvirtd serves 5 calls of one client at a time by default
+(`max_client_requests`) and reads the next as soon as one is done: a few more waiting on the socket
+start without a round trip of their own (the 100 calls of `snapshot-list --tree` over a 20 ms link
+take 0.86 s with 5 in flight, 0.70 s with 8), while a much deeper queue would hold the client's
+keepalive replies behind it.  Each call's outcome,
 value or libvirt error, comes back in the order the calls were given, so the command interprets
 them exactly as virsh would have, one by one: same output, same error, same order.
 
@@ -31,8 +34,8 @@ if TYPE_CHECKING:
     T = TypeVar("T")
     R = TypeVar("R")
 
-#: libvirtd's default max_client_requests: calls of one client it serves at once.
-DEFAULT_IN_FLIGHT = 5
+#: libvirtd's default max_client_requests (5 calls of one client served at once), and 3 queued behind.
+DEFAULT_IN_FLIGHT = 8
 
 
 class Outcome:
