@@ -408,7 +408,8 @@ set.
 .TP
 .B VSH_RPC_IN_FLIGHT
 How many libvirt calls of one command may wait for their answers at once (default 8:
-libvirtd's \fImax_client_requests\fR, 5, and three more that start as soon as one is done).  Commands that ask the same of many objects (\fBlist\fR,
+libvirtd's \fImax_client_requests\fR, 5, and three more that start as soon as one is done).
+Commands that ask the same of many objects (\fBlist\fR,
 \fBdominfo\fR, \fBvol\-list \-\-details\fR, \fBsnapshot\-list \-\-tree\fR, ...) send their calls
 together on the one connection, which on a remote link saves most of the waiting; the output is
 the same.  1 sends them one after another.
