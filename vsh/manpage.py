@@ -171,7 +171,10 @@ interactive shell and the shell completion scripts share one engine, the hidden
 background, so a slow remote connection does not block typing.  Command and option names
 need no connection: \fBcomplete\fR offers them even when the hypervisor cannot be reached
 (virsh's fails then).  File and folder names, a few URIs, and the fixed words of some options
-complete where virsh's \fBcomplete\fR offers nothing.
+complete where virsh's \fBcomplete\fR offers nothing.  After a command's options, the
+interactive shell and the scripts also offer \fB\-\-json\fR (a command that reports data)
+and \fB\-\-csv\fR (one whose text is a table); \fBcomplete\fR itself offers virsh's
+words alone unless \fBVSH_COMPLETE_OWN\fR is set.
 .TP
 .B Editing
 When the edited XML fails to define, \fBedit\fR and the other \fB*\-edit\fR commands ask

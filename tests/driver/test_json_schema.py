@@ -203,6 +203,28 @@ def test_every_data_command_declares_a_schema_and_is_run() -> None:
     assert not unrun, f"commands with a schema that no run checks: {unrun}"
 
 
+def test_every_job_statistic_libvirt_names_has_a_key_with_its_unit() -> None:
+    """domjobinfo (no job runs on the test driver: the QEMU tier checks its output) declares a
+    key for every VIR_DOMAIN_JOB_* field of the libvirt binding, so none passes through under
+    libvirt's unitless name, and a job's document always has every key."""
+    import libvirt
+
+    from vsh.commands.domain.jobs import JOB_KEYS, job_row
+
+    fields = {getattr(libvirt, n) for n in dir(libvirt) if n.startswith("VIR_DOMAIN_JOB_")
+              and isinstance(getattr(libvirt, n), str)} - {"operation"}
+    assert fields and fields <= set(JOB_KEYS)
+    schema = document(registry.get("domjobinfo").schema, "domjobinfo")  # type: ignore[union-attr]
+    empty = job_row(0, {})
+    jsonschema.validate(empty, schema, cls=jsonschema.Draft202012Validator)
+    assert list(empty) == list(schema["properties"])
+    sizes = [JOB_KEYS[f] for f in fields if f.startswith(("data_", "memory_", "disk_"))
+             and f.endswith(("_total", "_processed", "_remaining"))]
+    times = [JOB_KEYS[f] for f in fields if "time" in f]
+    assert sizes and all(key.endswith("_bytes") for key in sizes)
+    assert times and all(key.endswith("_ms") for key in times)
+
+
 def test_schemas_are_valid_json_schemas() -> None:
     for spec in registry.all_specs():
         if spec.schema is not None:

@@ -125,8 +125,8 @@ def test_wait_state_wakes_on_the_event(waiting_guest: tuple[str, str, Path]) -> 
     out, err = proc.communicate(timeout=60)
     assert (err, proc.returncode) == ("", 0)
     doc = json.loads(out)
-    assert (doc["domain"], doc["condition"], doc["reached"]) == (g, "state", "paused")
-    assert 0.5 < doc["seconds"] < 30
+    assert (doc["name"], doc["condition"], doc["reached"]) == (g, "state", "paused")
+    assert 0.5 < doc["elapsed_seconds"] < 30
     vsh(uri, f"destroy {g}")
 
 

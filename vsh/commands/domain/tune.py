@@ -320,6 +320,13 @@ _SCHED_TYPES = {"cpu_shares": "ullong", "global_period": "ullong", "global_quota
                 "weight": "uint", "cap": "uint", "reservation": "llong", "limit": "llong", "shares": "int"}
 
 
+#: The scheduler fields with a unit and their JSON keys: periods and quotas are microseconds,
+#: Xen's cap a percentage of one CPU, ESX's reservation and limit MHz; shares and weights have none.
+SCHED_KEYS = {f"{part}_{what}": f"{part}_{what}_us" for part in ("global", "vcpu", "emulator", "iothread")
+               for what in ("period", "quota")}
+SCHED_KEYS.update(cap="cap_percent", reservation="reservation_mhz", limit="limit_mhz")
+
+
 @command("schedinfo", schema=obj(scheduler="string", parameters=obj({}, extra="integer|number|string|boolean")),
          group="domain", help="show/set scheduler parameters", desc="Show/Set scheduler parameters.",
          opts=[DOMAIN(),
@@ -380,6 +387,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
     elif live and config:
         raise VshError(msg("cannot query both live and config at once"))
     if ctx.out.json:
-        ctx.out.data({"scheduler": scheduler, "parameters": params})
+        ctx.out.data({"scheduler": scheduler,
+                      "parameters": {SCHED_KEYS.get(field, field): value for field, value in params.items()}})
         return
     ctx.out.write("".join(f"{field:<15}: {shown_value(value)}\n" for field, value in params.items()))
