@@ -44,7 +44,7 @@ RUNS = [
     "cpu-stats test", "cpu-stats test --total", "cpu-stats test --start 1 --count 1", "vcpuinfo test",
     "vcpuinfo test --pretty", "vcpucount test", "vcpucount test --maximum --live", "vcpupin test", "vcpupin test 0",
     "emulatorpin test", "iothreadinfo test", "memtune test", "blkiotune test", "numatune test", "schedinfo test",
-    "blkdeviotune test vda", "perf test", "domhostname test", "domfsinfo test", "desc test", "desc test --title",
+    "blkdeviotune test vda", "perf test", "perf test --enable cmt", "domhostname test", "domfsinfo test", "desc test", "desc test --title",
     "metadata test http://example.org/ns --key ex --set '<a/>'; metadata test http://example.org/ns",
     # snapshots and checkpoints
     f"{SNAP}; snapshot-list test", f"{SNAP}; snapshot-list test --tree", f"{SNAP}; snapshot-list test --name",
@@ -185,6 +185,8 @@ def test_daemon_output_validates_against_schema(full_uri: str, line: str) -> Non
         pytest.skip(f"the daemon does not support {line}")
     assert res.rc == 0, res
     _check(line, res.out, res.err)
+    if res.out:
+        _check_csv(line, full_uri, json.loads(res.out.splitlines()[-1]))
 
 
 def test_every_data_command_declares_a_schema_and_is_run() -> None:

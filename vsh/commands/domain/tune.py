@@ -160,7 +160,7 @@ def _config_vcpus(dom: Any) -> list[int]:
 
 
 @command("vcpuinfo", schema=rows(vcpu="integer", cpu="integer?", state="string?", cpu_time_ns="integer?",
-                     affinity=array("integer"), cpus="integer"),
+                     affinity=array("integer"), host_cpus="integer"),
          group="domain", help="detailed domain vcpu information",
          desc="Returns basic information about the domain virtual CPUs.",
          opts=[DOMAIN(), Flag("pretty", "return human readable output")])
@@ -180,13 +180,13 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
         pins = dom.vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_CONFIG)
         for n in _config_vcpus(dom):
             records.append({"vcpu": n, "cpu": None, "state": None, "cpu_time_ns": None,
-                            "affinity": [c for c, on in enumerate(pins[n]) if on], "cpus": ncpus})
+                            "affinity": [c for c, on in enumerate(pins[n]) if on], "host_cpus": ncpus})
     else:
         for (number, vstate, cpu_time, cpu), cpumap in zip(infos, maps):
             records.append({"vcpu": number, "cpu": cpu,
                             "state": _VCPU_STATES[vstate] if 0 <= vstate < 3 else "no state",
                             "cpu_time_ns": cpu_time or None,
-                            "affinity": [c for c, on in enumerate(cpumap) if on], "cpus": ncpus})
+                            "affinity": [c for c, on in enumerate(cpumap) if on], "host_cpus": ncpus})
     lines: list[str] = []
     for i, rec in enumerate(records):
         if i:
