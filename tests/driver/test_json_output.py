@@ -86,13 +86,13 @@ def test_csv_is_the_json_rows_with_a_header() -> None:
     rows = list(csv.reader(io.StringIO(out)))
     doc = json.loads(vsh("--json", "list", "--all")[0])
     assert rows[0] == list(doc[0])
-    assert rows[1] == ["1", "test", doc[0]["uuid"], "running", "true", "false", "false", ""]
+    assert rows[1] == ["1", "test", doc[0]["uuid"], "running", "true", "true", "false", "false", ""]
 
 
 def test_csv_after_the_command_and_an_empty_table_keeps_its_header() -> None:
     out, err, rc = vsh("list", "--inactive", "--csv")
     assert rc == 0, err
-    assert out.splitlines() == ["id,name,uuid,state,persistent,autostart,managed_save,title"]
+    assert out.splitlines() == ["id,name,uuid,state,active,persistent,autostart,managed_save,title"]
 
 
 # The table commands the contract names, each through every way a command reaches vsh.
@@ -175,4 +175,4 @@ def test_json_after_the_command_in_the_repl_session() -> None:
     assert session.run_line("domid test --json")
     session.close()
     assert out.getvalue().splitlines()[-2:] == ["1,test," + json.loads(vsh("--json", "domuuid", "test")[0])["uuid"]
-                                                + ",running,true,false,false,", '{"id":1}']
+                                                + ",running,true,true,false,false,", '{"id":1}']
