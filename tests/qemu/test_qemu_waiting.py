@@ -157,10 +157,10 @@ def test_wait_ip_reports_the_address_the_agent_sees(agent_guest: linuxguest.Runn
     out, err, rc = vsh(uri, f"wait {g} --ip --timeout 60", "--json")
     assert (err, rc) == ("", 0)
     doc = json.loads(out)
-    assert {k: v for k, v in doc.items() if k != "seconds"} == {
-        "domain": g, "condition": "ip", "reached": linuxguest.GUEST_ADDRESS,
+    assert {k: v for k, v in doc.items() if k != "elapsed_seconds"} == {
+        "name": g, "condition": "ip", "reached": linuxguest.GUEST_ADDRESS,
         "addresses": [{"interface": "eth0", "address": linuxguest.GUEST_ADDRESS, "prefix": 24, "source": "agent"}]}
-    assert 0 <= doc["seconds"] < 30
+    assert 0 <= doc["elapsed_seconds"] < 30
 
 
 def test_wait_ip_times_out_on_a_guest_without_an_address(waiting_guest: tuple[str, str, Path]) -> None:
