@@ -40,7 +40,7 @@ _vsh_complete()
     local cands=() c
     while IFS= read -r c; do
         [[ -n $c ]] && cands+=("$c")
-    done < <("${1:-vsh}" -q "${args[@]}" complete -- "${words[@]:1:cword}" 2>/dev/null)
+    done < <(VSH_COMPLETE_OWN=1 "${1:-vsh}" -q "${args[@]}" complete -- "${words[@]:1:cword}" 2>/dev/null)
 
     # bash replaces only its own last word: drop the part of each candidate before it.
     local cut=$(( ${#words[cword]} - ${#raw} ))

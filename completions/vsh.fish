@@ -30,7 +30,7 @@ function __vsh_complete
         end
         set i (math $i + 1)
     end
-    $prog -q $args complete -- $words "$cur" 2>/dev/null | string match -rv '^$'
+    env VSH_COMPLETE_OWN=1 $prog -q $args complete -- $words "$cur" 2>/dev/null | string match -rv '^$'
 end
 
 complete -c vsh -f -a '(__vsh_complete)'

@@ -40,7 +40,8 @@ class Spot(NamedTuple):
     `kind` is "command", "option", "value" (of `opt`), "positional" (`opt` is the slot,
     None when every slot is taken), "user" (a user command: Click completes it) or "none".
     `prefix` is the typed part being completed; `lead` is kept in front of every candidate (`--domain=`).  `given` holds
-    the options given so far (for `--pool` when completing a volume).
+    the options given so far (for `--pool` when completing a volume); `output` is "json" or "csv"
+    when the command's words already hold `--json` or `--csv`.
     """
 
     kind: str
@@ -49,6 +50,7 @@ class Spot(NamedTuple):
     prefix: str = ""
     lead: str = ""
     given: dict = {}
+    output: str = ""
 
 
 
@@ -87,14 +89,15 @@ def locate(words: list[str], prefix: str) -> Spot:
             if opt is None or not opt.takes_value:
                 return Spot("none", spec, prefix=prefix, given=given)
             return Spot("value", spec, opt, value, prefix[:len(name) + 3], given)
-        return Spot("option", spec, prefix=prefix, given=given)
-    return Spot("positional", spec, walk.slots[0] if walk.slots else None, prefix, "", given)
+        return Spot("option", spec, prefix=prefix, given=given, output=walk.output)
+    return Spot("positional", spec, walk.slots[0] if walk.slots else None, prefix, "", given, walk.output)
 
 
 # what fits there -------------------------------------------------------------------------
 
-def candidates(spot: Spot, names: Names) -> list[Candidate]:
-    """The candidates for a spot; `names` supplies object names (see NameCache.names)."""
+def candidates(spot: Spot, names: Names, formats: bool = False) -> list[Candidate]:
+    """The candidates for a spot; `names` supplies object names (see NameCache.names).
+    `formats` adds `--json`/`--csv` after a data command's options (see option_names)."""
     if spot.kind == "command":
         return command_names(spot.prefix)
     if spot.kind == "user":
@@ -104,14 +107,14 @@ def candidates(spot: Spot, names: Names) -> list[Candidate]:
         USER_NAMES = names  # what vsh.clicktypes' object-name types complete from
         return [Candidate(t, m) for t, m in complete(spot.given["command"], spot.given["argv"], spot.prefix)]
     if spot.kind == "option":
-        return option_names(spot)
+        return option_names(spot, formats)
     if spot.kind == "value" and spot.opt is not None:
         return [Candidate(spot.lead + text, meta) for text, meta in _values(spot, spot.opt, names)]
     if spot.kind == "positional":
         found = [Candidate(t, m) for t, m in _values(spot, spot.opt, names)] if spot.opt else []
         # Nothing to offer in the slot: list the options, as virsh does for any word.
         if not found and not spot.prefix:
-            return option_names(spot)
+            return option_names(spot, formats)
         return found
     return []
 
@@ -124,8 +127,13 @@ def command_names(prefix: str) -> list[Candidate]:
             if s.name.startswith(prefix)]
 
 
-def option_names(spot: Spot) -> list[Candidate]:
-    """Options not given yet (lists may repeat), leaving out those excluded by one given."""
+def option_names(spot: Spot, formats: bool = False) -> list[Candidate]:
+    """Options not given yet (lists may repeat), leaving out those excluded by one given.
+
+    With `formats`, `--json` (a command that declares a schema) and `--csv` (one whose output
+    is a table) follow the command's own options, unless one of them is given already.  Only
+    vsh's own completion asks for them: virsh's `complete` command offers virsh's words alone.
+    """
     spec = spot.spec
     if spec is None:
         return []
@@ -140,6 +148,14 @@ def option_names(spot: Spot) -> list[Candidate]:
         word = "--" + opt.name
         if word.startswith(spot.prefix):
             out.append(Candidate(word, opt.help))
+    if formats and spec.schema is not None and not spot.output:
+        from vsh.grammar import output_word
+        from vsh.schema import tabular
+
+        words = (("--json", "print the result as JSON"),
+                 ("--csv", "print the table as CSV") if tabular(spec.schema) else None)
+        out += [Candidate(word, text) for word, text in filter(None, words)
+                if word.startswith(spot.prefix) and output_word(spec, word)]
     return out
 
 
@@ -631,13 +647,14 @@ def _open_quietly(uri: str | None) -> Any:
 
 # entry points ----------------------------------------------------------------------------
 
-def complete_words(words: list[str], prefix: str, names: Names) -> list[Candidate]:
+def complete_words(words: list[str], prefix: str, names: Names, formats: bool = False) -> list[Candidate]:
     """Candidates for `prefix` after the whole words of one command."""
-    return candidates(locate(words, prefix), names)
+    return candidates(locate(words, prefix), names, formats)
 
 
-def complete_text(text: str, names: Names) -> tuple[int, list[Candidate]]:
-    """For the text before the cursor: where the word being completed starts, and its candidates."""
+def complete_text(text: str, names: Names, formats: bool = True) -> tuple[int, list[Candidate]]:
+    """For the text before the cursor: where the word being completed starts, and its candidates
+    (the REPL's completer: `--json`/`--csv` included unless `formats` is false)."""
     from vsh.lexer import split_line
 
     commands = split_line(text, tolerant=True)
@@ -650,8 +667,8 @@ def complete_text(text: str, names: Names) -> tuple[int, list[Candidate]]:
         tokens = []
     if tokens and not tail:
         last = tokens[-1]
-        return last.start, complete_words([t.text for t in tokens[:-1]], last.text, names)
-    return len(text), complete_words([t.text for t in tokens], "", names)
+        return last.start, complete_words([t.text for t in tokens[:-1]], last.text, names, formats)
+    return len(text), complete_words([t.text for t in tokens], "", names, formats)
 
 
 def _tail_state(tail: str) -> str:
@@ -670,8 +687,9 @@ def _tail_state(tail: str) -> str:
     return state
 
 
-def complete_argv(argv: list[str], names: Names) -> list[Candidate]:
-    """`vsh complete -- WORDS`: the words after `vsh` (global options first); the last is the prefix."""
+def complete_argv(argv: list[str], names: Names, formats: bool = False) -> list[Candidate]:
+    """`vsh complete -- WORDS`: the words after `vsh` (global options first); the last is the prefix.
+    `formats`: offer `--json`/`--csv` too (the shell scripts ask; virsh's `complete` does not)."""
     from vsh.globalopts import OPTIONS, scan
 
     words, prefix = (list(argv[:-1]), argv[-1]) if argv else ([], "")
@@ -684,7 +702,9 @@ def complete_argv(argv: list[str], names: Names) -> list[Candidate]:
             return _global_value(name, value, prefix[:len(name) + 3])
         if prefix.startswith("-"):
             return [Candidate("--" + o.long, o.help) for o in OPTIONS if o.long and ("--" + o.long).startswith(prefix)]
-    return complete_words(words[walked.rest:], prefix, names)
+    # A global --json or --csv already chose the format of the whole run.
+    formats = formats and not {"--json", "--csv"} & set(words[:walked.rest])
+    return complete_words(words[walked.rest:], prefix, names, formats)
 
 
 def _global_value(name: str, prefix: str, lead: str) -> list[Candidate]:

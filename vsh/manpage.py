@@ -171,7 +171,10 @@ interactive shell and the shell completion scripts share one engine, the hidden
 background, so a slow remote connection does not block typing.  Command and option names
 need no connection: \fBcomplete\fR offers them even when the hypervisor cannot be reached
 (virsh's fails then).  File and folder names, a few URIs, and the fixed words of some options
-complete where virsh's \fBcomplete\fR offers nothing.
+complete where virsh's \fBcomplete\fR offers nothing.  After a command's options, the
+interactive shell and the scripts also offer \fB\-\-json\fR (a command that reports data)
+and \fB\-\-csv\fR (one whose text is a table); \fBcomplete\fR itself offers virsh's
+words alone unless \fBVSH_COMPLETE_OWN\fR is set.
 .TP
 .B Editing
 When the edited XML fails to define, \fBedit\fR and the other \fB*\-edit\fR commands ask
@@ -421,6 +424,11 @@ Where the interactive history is kept (default \fI~/.local/state\fR).
 When set, an error vsh did not expect (reported as \fBinternal error\fR, with a line saying
 it is a bug in vsh) is followed by its Python traceback.
 .TP
+.B VSH_COMPLETE_OWN
+Set to 1 by the bash, zsh and fish completion scripts: \fBcomplete\fR then offers vsh's own
+\fB\-\-json\fR and \fB\-\-csv\fR after a data command's options, as the interactive shell
+does.  Without it \fBcomplete\fR offers what virsh's does, word for word.
+.TP
 .B XDG_CONFIG_HOME
 Where the config file and user commands are (default \fI~/.config\fR).
 .TP
@@ -513,7 +521,7 @@ _vsh_complete()
     local cands=() c
     while IFS= read -r c; do
         [[ -n $c ]] && cands+=("$c")
-    done < <("${1:-vsh}" -q "${args[@]}" complete -- "${words[@]:1:cword}" 2>/dev/null)
+    done < <(VSH_COMPLETE_OWN=1 "${1:-vsh}" -q "${args[@]}" complete -- "${words[@]:1:cword}" 2>/dev/null)
 
     # bash replaces only its own last word: drop the part of each candidate before it.
     local cut=$(( ${#words[cword]} - ${#raw} ))
@@ -550,7 +558,7 @@ _vsh() {
         esac
         (( i++ ))
     done
-    cands=(${(f)"$("${words[1]}" -q "${args[@]}" complete -- "${(@Q)words[2,CURRENT]}" 2>/dev/null)"})
+    cands=(${(f)"$(VSH_COMPLETE_OWN=1 "${words[1]}" -q "${args[@]}" complete -- "${(@Q)words[2,CURRENT]}" 2>/dev/null)"})
     dirs=(${(M)cands:#*/})
     cands=(${cands:#*/})
     (( ${#dirs} )) && compadd -S '' -- "${dirs[@]}"
@@ -597,7 +605,7 @@ function __vsh_complete
         end
         set i (math $i + 1)
     end
-    $prog -q $args complete -- $words "$cur" 2>/dev/null | string match -rv '^$'
+    env VSH_COMPLETE_OWN=1 $prog -q $args complete -- $words "$cur" 2>/dev/null | string match -rv '^$'
 end
 
 complete -c vsh -f -a '(__vsh_complete)'

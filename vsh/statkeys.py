@@ -24,13 +24,40 @@ _UNITS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), s) for p
 ))
 
 
-def stat_key(field: str) -> str:
-    """The JSON key of one libvirt stats field: dots and dashes become underscores, plus its unit."""
-    key = field.replace(".", "_").replace("-", "_")
-    for pattern, suffix in _UNITS:
+# The guest agent's fields (virDomainGetGuestInfo) with a unit its documentation gives.
+_AGENT_UNITS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), s) for p, s in (
+    (r"user\.\d+\.login-time", "_ms"),
+    (r"timezone\.offset", "_seconds"),
+))
+
+_HWADDR = re.compile(r"if\.\d+\.hwaddr")
+
+
+def snake_key(field: str) -> str:
+    """A libvirt field name as a JSON key: dots and dashes become underscores (`sev-api-major`)."""
+    return field.replace(".", "_").replace("-", "_")
+
+
+def _with_unit(field: str, units: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    key = snake_key(field)
+    for pattern, suffix in units:
         if pattern.fullmatch(field):
             return key + suffix
     return key
+
+
+def stat_key(field: str) -> str:
+    """The JSON key of one libvirt stats field: dots and dashes become underscores, plus its unit."""
+    return _with_unit(field, _UNITS)
+
+
+def agent_key(field: str) -> str:
+    """The JSON key of one guest agent field (`fs.0.total-bytes` → `fs_0_total_bytes`,
+    `user.0.login-time` → `user_0_login_time_ms`); an interface's `hwaddr` is `mac`, the key
+    every command uses for a MAC address."""
+    if _HWADDR.fullmatch(field):
+        return snake_key(field)[:-len("hwaddr")] + "mac"
+    return _with_unit(field, _AGENT_UNITS)
 
 
 def stats_row(name: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -115,10 +115,10 @@ def test_list_json_has_typed_records(files: dict[str, str]) -> None:
         assert json.loads(vsh("-c", files["uri"], "--json", f"list --all {layout}").out) == records
     assert [r["name"] for r in records] == ["beta", "delta", "alpha", "Gamma"]
     assert records[0] == {"id": 1, "name": "beta", "uuid": "bbbbbbbb-0000-0000-0000-000000000002",
-                          "state": "paused", "persistent": False, "autostart": False,
+                          "state": "paused", "active": True, "persistent": False, "autostart": False,
                           "managed_save": False, "title": None}
     alpha = records[2]
-    assert alpha["id"] is None and alpha["state"] == "shut off"
+    assert alpha["id"] is None and alpha["state"] == "shut off" and alpha["active"] is False
     assert alpha["managed_save"] is True and alpha["title"] == "Alpha title"
 
 
@@ -153,7 +153,7 @@ def test_dominfo_domstate_node(files: dict[str, str], line: str) -> None:
 
 def test_dominfo_json_is_typed(files: dict[str, str]) -> None:
     data = json.loads(vsh("-c", files["uri"], "--json", "dominfo beta").out)
-    assert data["id"] == 1 and data["name"] == "beta" and data["state"] == "paused"
+    assert data["id"] == 1 and data["name"] == "beta" and data["state"] == "paused" and data["active"] is True
     assert data["vcpus"] == 2 and data["max_memory_kib"] == 1048576 and data["memory_kib"] == 1048576
     assert data["persistent"] is False and data["autostart"] is False and data["managed_save"] is False
     assert isinstance(data["cpu_time_ns"], int)
@@ -161,6 +161,7 @@ def test_dominfo_json_is_typed(files: dict[str, str]) -> None:
     assert data["messages"] == []
     alpha = json.loads(vsh("-c", files["uri"], "--json", "dominfo alpha").out)
     assert alpha["id"] is None and alpha["managed_save"] is True and alpha["security_label"] is None
+    assert alpha["active"] is False
 
 
 def test_domstate_json_always_has_the_reason() -> None:

@@ -117,6 +117,7 @@ def test_json() -> None:
     r = vsh("--json", "-c", URI, "vcpuinfo test")
     rows = json.loads(r.out)
     assert [row["vcpu"] for row in rows] == [0, 1] and rows[0]["affinity"] == list(range(8))
+    assert rows[0]["host_cpus"] == json.loads(vsh("--json", "-c", URI, "nodecpumap").out)["present"]
     r = vsh("--json", "-c", URI, "domhostname test")
     assert json.loads(r.out) == {"hostname": "testhost"}
 

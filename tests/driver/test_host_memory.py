@@ -154,4 +154,4 @@ def test_allocpages_and_node_memory_tune_write_back_what_they_read(full_uri: str
         same("-c", full_uri, "allocpages 2M 0 --cellno 0; allocpages --pagesize 2048 --pagecount 0 --all")
     tune = json.loads(vsh("-c", full_uri, "--json", "node-memory-tune").out)
     same("-c", full_uri, f"node-memory-tune --shm-pages-to-scan {tune['shm_pages_to_scan']} "
-         f"--shm-sleep-millisecs {tune['shm_sleep_millisecs']}; node-memory-tune")
+         f"--shm-sleep-millisecs {tune['shm_sleep_ms']}; node-memory-tune")

@@ -86,13 +86,44 @@ def test_csv_is_the_json_rows_with_a_header() -> None:
     rows = list(csv.reader(io.StringIO(out)))
     doc = json.loads(vsh("--json", "list", "--all")[0])
     assert rows[0] == list(doc[0])
-    assert rows[1] == ["1", "test", doc[0]["uuid"], "running", "true", "false", "false", ""]
+    assert rows[1] == ["1", "test", doc[0]["uuid"], "running", "true", "true", "false", "false", ""]
 
 
 def test_csv_after_the_command_and_an_empty_table_keeps_its_header() -> None:
     out, err, rc = vsh("list", "--inactive", "--csv")
     assert rc == 0, err
-    assert out.splitlines() == ["id,name,uuid,state,persistent,autostart,managed_save,title"]
+    assert out.splitlines() == ["id,name,uuid,state,active,persistent,autostart,managed_save,title"]
+
+
+# The table commands the contract names, each through every way a command reaches vsh.
+CSV_TABLES = ["list --all", "net-list --all", "pool-list --all", "iface-list --all",
+              "domblklist test", "domiflist test", "vcpuinfo test", "domstats test", "domblkinfo test --all"]
+
+
+@pytest.mark.parametrize("line", CSV_TABLES)
+def test_csv_is_the_same_in_every_mode(line: str) -> None:
+    """One-shot words and a string, before or after the command, a batch on stdin, the REPL's
+    session: the same CSV, its header the schema's keys (domstats adds its stats' keys)."""
+    from vsh import dispatch, registry
+    from vsh.output import Printer
+    from vsh.session import Session
+
+    runs = [vsh("--csv", *line.split()), vsh(*line.split(), "--csv"), vsh(line + " --csv"),
+            vsh(stdin=line + " --csv\n"), vsh("--csv", stdin=line + "\n")]
+    assert [(err, rc) for _out, err, rc in runs] == [("", 0)] * len(runs)
+    out, err = io.StringIO(), io.StringIO()
+    session = Session(Printer(out, err), uri=URI, interactive=True)
+    session.parser = dispatch.parse_in_tree  # as the REPL parses
+    assert session.run_line(line + " --csv"), err.getvalue()
+    session.close()
+    # CPU times move between runs: compare the header and the columns that do not count time.
+    tables = [list(csv.reader(io.StringIO(text))) for text in [r[0] for r in runs] + [out.getvalue()]]
+    header = tables[0][0]
+    steady = [i for i, key in enumerate(header) if "time" not in key]
+    assert all([[row[i] for i in steady] for row in t] == [[row[i] for i in steady] for row in tables[0]]
+               for t in tables)
+    keys = list(registry.get(line.split()[0]).schema["items"]["properties"])  # type: ignore[union-attr]
+    assert header[:len(keys)] == keys and len(tables[0]) > 1
 
 
 def test_csv_quotes_as_rfc4180() -> None:
@@ -144,4 +175,4 @@ def test_json_after_the_command_in_the_repl_session() -> None:
     assert session.run_line("domid test --json")
     session.close()
     assert out.getvalue().splitlines()[-2:] == ["1,test," + json.loads(vsh("--json", "domuuid", "test")[0])["uuid"]
-                                                + ",running,true,false,false,", '{"id":1}']
+                                                + ",running,true,true,false,false,", '{"id":1}']

@@ -44,7 +44,7 @@ RUNS = [
     "cpu-stats test", "cpu-stats test --total", "cpu-stats test --start 1 --count 1", "vcpuinfo test",
     "vcpuinfo test --pretty", "vcpucount test", "vcpucount test --maximum --live", "vcpupin test", "vcpupin test 0",
     "emulatorpin test", "iothreadinfo test", "memtune test", "blkiotune test", "numatune test", "schedinfo test",
-    "blkdeviotune test vda", "perf test", "domhostname test", "domfsinfo test", "desc test", "desc test --title",
+    "blkdeviotune test vda", "perf test", "perf test --enable cmt", "domhostname test", "domfsinfo test", "desc test", "desc test --title",
     "metadata test http://example.org/ns --key ex --set '<a/>'; metadata test http://example.org/ns",
     # snapshots and checkpoints
     f"{SNAP}; snapshot-list test", f"{SNAP}; snapshot-list test --tree", f"{SNAP}; snapshot-list test --name",
@@ -185,6 +185,8 @@ def test_daemon_output_validates_against_schema(full_uri: str, line: str) -> Non
         pytest.skip(f"the daemon does not support {line}")
     assert res.rc == 0, res
     _check(line, res.out, res.err)
+    if res.out:
+        _check_csv(line, full_uri, json.loads(res.out.splitlines()[-1]))
 
 
 def test_every_data_command_declares_a_schema_and_is_run() -> None:
@@ -201,6 +203,28 @@ def test_every_data_command_declares_a_schema_and_is_run() -> None:
             unrun.append(spec.name)
     assert not missing, f"commands printing data without a schema: {missing}"
     assert not unrun, f"commands with a schema that no run checks: {unrun}"
+
+
+def test_every_job_statistic_libvirt_names_has_a_key_with_its_unit() -> None:
+    """domjobinfo (no job runs on the test driver: the QEMU tier checks its output) declares a
+    key for every VIR_DOMAIN_JOB_* field of the libvirt binding, so none passes through under
+    libvirt's unitless name, and a job's document always has every key."""
+    import libvirt
+
+    from vsh.commands.domain.jobs import JOB_KEYS, job_row
+
+    fields = {getattr(libvirt, n) for n in dir(libvirt) if n.startswith("VIR_DOMAIN_JOB_")
+              and isinstance(getattr(libvirt, n), str)} - {"operation"}
+    assert fields and fields <= set(JOB_KEYS)
+    schema = document(registry.get("domjobinfo").schema, "domjobinfo")  # type: ignore[union-attr]
+    empty = job_row(0, {})
+    jsonschema.validate(empty, schema, cls=jsonschema.Draft202012Validator)
+    assert list(empty) == list(schema["properties"])
+    sizes = [JOB_KEYS[f] for f in fields if f.startswith(("data_", "memory_", "disk_"))
+             and f.endswith(("_total", "_processed", "_remaining"))]
+    times = [JOB_KEYS[f] for f in fields if "time" in f]
+    assert sizes and all(key.endswith("_bytes") for key in sizes)
+    assert times and all(key.endswith("_ms") for key in times)
 
 
 def test_schemas_are_valid_json_schemas() -> None:

@@ -116,8 +116,8 @@ def test_wait_json_reports_what_and_how_long() -> None:
     out, err, rc = run("wait test --state running", "--json")
     doc = json.loads(out)
     assert (err, rc) == ("", 0)
-    assert doc.pop("seconds") < 1
-    assert doc == {"domain": "test", "condition": "state", "reached": "running", "addresses": None}
+    assert doc.pop("elapsed_seconds") < 1
+    assert doc == {"name": "test", "condition": "state", "reached": "running", "addresses": None}
 
 
 def test_wait_ip() -> None:

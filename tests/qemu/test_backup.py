@@ -121,7 +121,7 @@ def test_pull_backup_dumpxml_jobinfo_abort_like_virsh(backup_guest: Guest) -> No
         job = json.loads(run("vsh", g.uri, "--json", "blockjob", g.name, "hda").out)["job"]
         assert (job["type"], job["type_code"], job["cur"]) == ("Backup", 5, 0)
         stats = json.loads(run("vsh", g.uri, "--json", "domjobinfo", g.name).out)
-        assert stats["stats"]["operation"] == 9  # VIR_DOMAIN_JOB_OPERATION_BACKUP
+        assert (stats["operation"], stats["operation_code"]) == ("Backup", 9)  # VIR_DOMAIN_JOB_OPERATION_BACKUP
         # The other program ends the job.
         aborter = "vsh" if starter == "virsh" else "virsh"
         assert run(aborter, g.uri, "domjobabort", g.name) == Result("\n", "", 0)

@@ -125,6 +125,13 @@ def test_json(uri: str) -> None:
     info = _valid("guestinfo", out)
     assert info["hostname"] == linuxguest.GUEST_HOSTNAME and info["fs_0_mountpoint"] == "/mnt/data"
     assert isinstance(info["fs_count"], int)
+    out, err, rc = vsh(uri, f"guestinfo {D} --timezone --interface --user", "--json")
+    assert rc == 0, err
+    info = _valid("guestinfo", out)
+    # The agent's fields under the vocabulary's keys: a MAC is `mac`, units named.
+    assert info["if_count"] >= 1 and any(k.startswith("if_") and k.endswith("_mac") for k in info)
+    assert "timezone_offset_seconds" in info
+    assert not [k for k in info if k.endswith(("hwaddr", "login_time", "_offset"))]
     out, err, rc = vsh(uri, f"domfsinfo {D}", "--json")
     assert _valid("domfsinfo", out) == [{"mountpoint": "/mnt/data", "name": "vda", "type": "ext2", "targets": ["vda"]}]
     out, err, rc = vsh(uri, f"domtime {D}", "--json")

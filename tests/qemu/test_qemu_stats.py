@@ -18,6 +18,8 @@ from tests.support.libvirtd import QemuDaemon, unavailable
 
 from vsh import registry
 from vsh.schema import document
+from vsh.commands.domain.jobs import JOB_KEYS
+from vsh.commands.domain.tune import SCHED_KEYS
 from vsh.statkeys import stat_key
 
 NAME = "vsh-stats"
@@ -110,3 +112,35 @@ def test_statistics_of_a_completed_job(running: str, tmp_path: Path) -> None:
     assert results[1] == results[0]
     assert "Operation:        Dump        \n" in results[1][0]
     assert "Job type: N\n\noperation: N\n" in results[1][0]
+
+
+def _valid(command: str, out: str) -> dict:
+    doc = json.loads(out)
+    jsonschema.validate(doc, document(registry.get(command).schema, command))  # type: ignore[union-attr]
+    return doc
+
+
+def test_job_json_names_every_statistic_with_its_unit(running: str, tmp_path: Path) -> None:
+    """A completed dump's statistics: each field libvirt reported (--rawstats lists them) under
+    its vocabulary key, the others null, the same keys whatever the flags."""
+    out, err, rc = vsh(running, f"dump {NAME} {tmp_path / 'core'}; domjobinfo {NAME} --completed --keep-completed "
+                                "--rawstats")
+    assert rc == 0, err
+    raw = dict(line.split(": ", 1) for line in out.split("\n\n")[2].splitlines())
+    docs = [_valid("domjobinfo", vsh(running, f"domjobinfo {NAME} --completed --keep-completed {flags}", "--json")[0])
+            for flags in ("", "--rawstats", "--anystats")]
+    assert [list(d) for d in docs[1:]] == [list(docs[0])] * 2
+    doc = docs[0]
+    assert (doc["type"], doc["operation"], doc["operation_code"]) == ("Completed", "Dump", int(raw["operation"]))
+    reported = {JOB_KEYS[field] for field in raw if field != "operation"}
+    assert all(doc[key] is not None for key in reported)
+    assert all(doc[key] is None for key in set(JOB_KEYS.values()) - reported)
+    assert doc["time_elapsed_ms"] == int(raw["time_elapsed"])
+
+
+def test_schedinfo_json_names_the_units(running: str) -> None:
+    out, err, rc = vsh(running, f"schedinfo {NAME}")
+    fields = [line.split(":", 1)[0].strip() for line in out.splitlines()[1:] if ":" in line]
+    doc = _valid("schedinfo", vsh(running, f"schedinfo {NAME}", "--json")[0])
+    assert list(doc["parameters"]) == [SCHED_KEYS.get(f, f) for f in fields]
+    assert "vcpu_period_us" in doc["parameters"] and "cpu_shares" in doc["parameters"]

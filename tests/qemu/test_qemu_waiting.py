@@ -125,8 +125,8 @@ def test_wait_state_wakes_on_the_event(waiting_guest: tuple[str, str, Path]) -> 
     out, err = proc.communicate(timeout=60)
     assert (err, proc.returncode) == ("", 0)
     doc = json.loads(out)
-    assert (doc["domain"], doc["condition"], doc["reached"]) == (g, "state", "paused")
-    assert 0.5 < doc["seconds"] < 30
+    assert (doc["name"], doc["condition"], doc["reached"]) == (g, "state", "paused")
+    assert 0.5 < doc["elapsed_seconds"] < 30
     vsh(uri, f"destroy {g}")
 
 
@@ -157,10 +157,10 @@ def test_wait_ip_reports_the_address_the_agent_sees(agent_guest: linuxguest.Runn
     out, err, rc = vsh(uri, f"wait {g} --ip --timeout 60", "--json")
     assert (err, rc) == ("", 0)
     doc = json.loads(out)
-    assert {k: v for k, v in doc.items() if k != "seconds"} == {
-        "domain": g, "condition": "ip", "reached": linuxguest.GUEST_ADDRESS,
+    assert {k: v for k, v in doc.items() if k != "elapsed_seconds"} == {
+        "name": g, "condition": "ip", "reached": linuxguest.GUEST_ADDRESS,
         "addresses": [{"interface": "eth0", "address": linuxguest.GUEST_ADDRESS, "prefix": 24, "source": "agent"}]}
-    assert 0 <= doc["seconds"] < 30
+    assert 0 <= doc["elapsed_seconds"] < 30
 
 
 def test_wait_ip_times_out_on_a_guest_without_an_address(waiting_guest: tuple[str, str, Path]) -> None:

@@ -108,6 +108,16 @@ def test_completer_quotes_names_and_replaces_the_word() -> None:
     assert [(c.text, c.start_position) for c in found] == [("--domain=other", -len("--domain=o"))]
 
 
+def test_completer_offers_json_and_csv_after_a_tables_options() -> None:
+    from prompt_toolkit.document import Document
+
+    completer = repl.make_completer(lambda kind, given: [])
+    found = [c.text for c in completer.get_completions(Document("list --all --"), None)]
+    assert found[-2:] == ["--json", "--csv"] and "--all" not in found
+    assert [c.text for c in completer.get_completions(Document("domstate x --j"), None)] == ["--json"]
+    assert [c.text for c in completer.get_completions(Document("domstate x --c"), None)] == []
+
+
 # the loop, through a pipe ----------------------------------------------------------------
 
 def drive(keys: str, s: Session | None = None) -> tuple[int, str, str]:

@@ -70,6 +70,16 @@ def test_bash_completes_a_domain_in_a_positional_slot(bindir: Path) -> None:
     assert bash_complete(bindir, "vsh", "--connect=test:///default", command, "--domain", "") == ["test"]
 
 
+def test_shell_scripts_offer_json_and_csv_after_a_data_command(bindir: Path) -> None:
+    """vsh's own `--json`/`--csv` after the command (virsh's `complete` alone leaves them out)."""
+    uri = "test:///default"
+    assert bash_complete(bindir, "vsh", "-c", uri, "list", "--all", "--j") == ["--json"]
+    assert bash_complete(bindir, "vsh", "-c", uri, "list", "--cs") == ["--csv"]
+    assert bash_complete(bindir, "vsh", "-c", uri, "dominfo", "test", "--cs") == []
+    assert zsh_complete(bindir, "vsh", "-c", uri, "net-list", "--js") == ["--json"]
+    assert fish_complete(bindir, f"vsh -c {uri} pool-list --cs") == ["--csv"]
+
+
 def test_bash_words_split_at_colon_and_equals(bindir: Path) -> None:
     """bash splits words at ':' and '=' (COMP_WORDBREAKS); candidates must fit its last piece."""
     command = domain_slot_command()

@@ -113,6 +113,24 @@ def test_option_names_in_declaration_order(names: completion.Names) -> None:
     assert texts("start --con", names) == ["--console"]
 
 
+def test_output_formats_follow_a_data_commands_options(names: completion.Names) -> None:
+    """The REPL offers `--json` after a command that prints data (declares a schema) and `--csv`
+    after one whose output is a table, after the command's own options; neither once one is given."""
+    from vsh.schema import tabular
+
+    for spec in registry.all_specs():
+        if spec.hidden or spec.option("json") or spec.option("csv"):
+            continue  # `top` has options of those names
+        formats = ["--json"] * (spec.schema is not None) + ["--csv"] * tabular(spec.schema)
+        got = texts(f"{spec.name} --", names)
+        assert got == [w for w in got if w not in ("--json", "--csv")] + formats, spec.name
+    assert texts("list --", names) == opt_words("list") + ["--json", "--csv"]
+    assert texts("list --j", names) == ["--json"]
+    assert texts("list --all --json --", names) == [w for w in opt_words("list") if w != "--all"]
+    assert texts("dominfo --csv --", names) == opt_words("dominfo")
+    assert texts("start --", names) == opt_words("start")
+
+
 def test_options_already_given_are_left_out(names: completion.Names) -> None:
     assert "--console" not in texts("start --console --", names)
     assert "--domain" not in texts("start alpha --", names)
@@ -269,6 +287,16 @@ def test_argv_skips_global_options(names: completion.Names) -> None:
     assert argv(["--connect=test:///x", "-q", "start", "--domain=b"], names) == ["--domain=beta"]
     assert argv(["-rc", "test:///x", "-k", "5", "sta"], names) == texts("sta", names)
     assert argv([], names) == texts("", names)
+
+
+def test_argv_offers_output_formats_only_when_asked(names: completion.Names) -> None:
+    """virsh's `complete` offers virsh's words; the shell scripts ask for `--json`/`--csv` too,
+    unless a global one already set the format of the run."""
+    assert argv(["list", "--"], names) == opt_words("list")
+    assert [c.text for c in completion.complete_argv(["list", "--"], names, formats=True)] == opt_words("list") + [
+        "--json", "--csv"]
+    assert [c.text for c in completion.complete_argv(["--json", "list", "--"], names, formats=True)] == \
+        opt_words("list")
 
 
 def test_argv_completes_global_options_and_their_values(names: completion.Names) -> None:

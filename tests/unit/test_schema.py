@@ -5,7 +5,7 @@ import pytest
 
 from vsh.commands.domain.resources import tune_key
 from vsh.schema import nullable, obj, rows, shape_lines, single, tabular
-from vsh.statkeys import stat_key, stats_row
+from vsh.statkeys import agent_key, snake_key, stat_key, stats_row
 
 
 def test_objects_require_every_key_and_admit_no_other() -> None:
@@ -60,3 +60,18 @@ def test_stats_row_words_the_state() -> None:
 ])
 def test_tune_keys_name_their_units(field: str, key: str) -> None:
     assert tune_key(field) == key
+
+
+@pytest.mark.parametrize("field,key", [
+    ("fs.0.name", "fs_0_name"), ("fs.1.total-bytes", "fs_1_total_bytes"), ("user.0.login-time", "user_0_login_time_ms"),
+    ("timezone.offset", "timezone_offset_seconds"), ("if.2.hwaddr", "if_2_mac"), ("if.0.addr.1.prefix", "if_0_addr_1_prefix"),
+    ("os.pretty-name", "os_pretty_name"),
+])
+def test_agent_keys_name_their_units(field: str, key: str) -> None:
+    assert agent_key(field) == key
+
+
+@pytest.mark.parametrize("field,key", [("sev-api-major", "sev_api_major"), ("cert-chain", "cert_chain"),
+                                       ("cbitpos", "cbitpos")])
+def test_sev_fields_are_snake_case(field: str, key: str) -> None:
+    assert snake_key(field) == key

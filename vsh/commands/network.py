@@ -269,8 +269,8 @@ def cmd_net_update(ctx: Session, network: str, command: str, section: str, xml: 
     ctx.out.extra(fmt("Updated network %s " + what, net.name()), end="")
 
 
-@command("net-dhcp-leases", schema=rows(expiry_time_seconds="integer?", mac="string?", protocol="string?",
-                                        ip_address="string?", prefix="integer?", hostname="string?", client_id="string?"),
+@command("net-dhcp-leases", schema=rows(expiry_time_seconds="integer?", mac="string?", type="string?",
+                                        address="string?", prefix="integer?", hostname="string?", client_id="string?"),
          group="network", help="print lease info for a given network",
          desc="Print lease info for a given network",
          opts=[common.NETWORK(complete="network:active"), Str("mac", "MAC address")])
@@ -284,17 +284,17 @@ def cmd_net_dhcp_leases(ctx: Session, network: str, mac: str | None) -> None:
     for lease in sorted(leases, key=lambda item: common.name_key(item.get("mac") or "")):
         ip_type = {0: "ipv4", 1: "ipv6"}.get(lease.get("type"))
         rows.append({
-            "expiry_time_seconds": lease.get("expirytime"), "mac": lease.get("mac"), "protocol": ip_type,
-            "ip_address": lease.get("ipaddr"), "prefix": lease.get("prefix"),
+            "expiry_time_seconds": lease.get("expirytime"), "mac": lease.get("mac"), "type": ip_type,
+            "address": lease.get("ipaddr"), "prefix": lease.get("prefix"),
             "hostname": lease.get("hostname") or None, "client_id": lease.get("clientid") or None,
         })
     for row in rows:
-        row["ip"] = f"{row['ip_address']}/{row['prefix']}"
+        row["ip"] = f"{row['address']}/{row['prefix']}"
     ctx.out.table([
         Column("expiry_time_seconds", "Expiry Time",
                lambda v: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(v or 0))),
         Column("mac", "MAC address"),
-        Column("protocol", "Protocol"),
+        Column("type", "Protocol"),
         Column("ip", "IP address"),
         Column("hostname", "Hostname"),
         Column("client_id", "Client ID or DUID"),

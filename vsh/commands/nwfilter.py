@@ -97,14 +97,14 @@ def cmd_nwfilter_dumpxml(ctx: Session, nwfilter: str, xpath: str | None, wrap: b
     common.dump_xml(ctx, obj.XMLDesc(0), xpath, wrap)
 
 
-@command("nwfilter-binding-list", schema=rows(port_dev="string", filter="string"),
+@command("nwfilter-binding-list", schema=rows(interface="string", filter="string"),
          group="filter", help="list network filter bindings",
          desc="Returns list of network filter bindings.")
 def cmd_nwfilter_binding_list(ctx: Session) -> None:
     with failing(msg("Failed to list network filter bindings")):
         bindings = sorted(ctx.conn.listAllNWFilterBindings(0), key=lambda b: common.name_key(b.portDev()))
-    rows = [{"port_dev": b.portDev(), "filter": b.filterName()} for b in bindings]
-    ctx.out.table([Column("port_dev", "Port Dev"), Column("filter", "Filter")], rows)
+    rows = [{"interface": b.portDev(), "filter": b.filterName()} for b in bindings]
+    ctx.out.table([Column("interface", "Port Dev"), Column("filter", "Filter")], rows)
 
 
 def BINDING(help: str) -> Opt:

@@ -226,7 +226,8 @@ def cmd_complete(ctx: Session, string: list[str]) -> None:
     # One shot: wait for the names (a shell waits for its completion function anyway).
     cache = completion.NameCache(connector.get, wait=30.0)
     try:
-        found = completion.complete_argv(string, cache.names)
+        # virsh's `complete` offers virsh's words; vsh's shell scripts ask for --json/--csv too.
+        found = completion.complete_argv(string, cache.names, formats=os.environ.get("VSH_COMPLETE_OWN") == "1")
         for cand in found:
             ctx.out.print(cand.text)
     finally:

@@ -103,8 +103,10 @@ def _typed_lines(params: dict[str, Any], width: int) -> str:
 
 
 def _snake(params: dict[str, Any]) -> dict[str, Any]:
-    """The agent's dotted fields (`fs.0.name`) as JSON keys (`fs_0_name`)."""
-    return {k.replace(".", "_").replace("-", "_"): v for k, v in params.items()}
+    """The agent's dotted fields (`fs.0.name`) as JSON keys (`fs_0_name`), units named."""
+    from vsh.statkeys import agent_key
+
+    return {agent_key(k): v for k, v in params.items()}
 
 
 @command("guestinfo", schema=PARAMS,

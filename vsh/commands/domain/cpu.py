@@ -308,8 +308,6 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
             obj["cpus"] = []
             if not any(cpus):
                 text.append("No per-CPU stats available")
-                if not total:
-                    return
             else:
                 for n in range(first, min(first + shown, max_id)):
                     if not cpus[n]:
@@ -319,11 +317,12 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
         if total:
             with _failing(failed):
                 sums = dom.getCPUStats(True)[0]
+            # Under --json the document still comes, its `total` null.
             if not sums:
                 text.append("No total stats available")
-                return
-            text.append(_("Total:\n") + "".join(_cpu_field(k, v) for k, v in sums.items()))
-            obj["total"] = _cpu_keys(sums)
+            else:
+                text.append(_("Total:\n") + "".join(_cpu_field(k, v) for k, v in sums.items()))
+                obj["total"] = _cpu_keys(sums)
     finally:
         ctx.out.write("".join(text))
     ctx.out.data(obj)

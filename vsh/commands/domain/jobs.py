@@ -107,8 +107,50 @@ def _job_lines(kind: int, p: dict[str, Any]) -> list[str]:
     return out
 
 
-@command("domjobinfo", schema=obj(type="string", type_code="integer", stats=obj({},
-                                  extra="integer|number|string|boolean")),
+#: libvirt's job statistics fields (VIR_DOMAIN_JOB_*) and their JSON keys: the unit in the name
+#: (libvirt documents times in ms, sizes in bytes, rates per second, page counts as pages).
+JOB_KEYS = {
+    "time_elapsed": "time_elapsed_ms", "time_elapsed_net": "time_elapsed_net_ms",
+    "time_remaining": "time_remaining_ms", "downtime": "downtime_ms", "downtime_net": "downtime_net_ms",
+    "setup_time": "setup_time_ms",
+    "data_total": "data_total_bytes", "data_processed": "data_processed_bytes",
+    "data_remaining": "data_remaining_bytes",
+    "memory_total": "memory_total_bytes", "memory_processed": "memory_processed_bytes",
+    "memory_remaining": "memory_remaining_bytes", "memory_constant": "memory_constant_pages",
+    "memory_normal": "memory_normal_pages", "memory_normal_bytes": "memory_normal_bytes",
+    "memory_bps": "memory_bytes_per_second", "memory_dirty_rate": "memory_dirty_pages_per_second",
+    "memory_page_size": "memory_page_size_bytes", "memory_iteration": "memory_iteration",
+    "memory_postcopy_requests": "memory_postcopy_requests",
+    "disk_total": "disk_total_bytes", "disk_processed": "disk_processed_bytes",
+    "disk_remaining": "disk_remaining_bytes", "disk_bps": "disk_bytes_per_second",
+    "disk_temp_used": "disk_temp_used_bytes", "disk_temp_total": "disk_temp_total_bytes",
+    "compression_cache": "compression_cache_bytes", "compression_bytes": "compression_bytes",
+    "compression_pages": "compression_pages", "compression_cache_misses": "compression_cache_misses",
+    "compression_overflow": "compression_overflow", "auto_converge_throttle": "auto_converge_throttle_percent",
+    "success": "success", "errmsg": "error_message",
+}
+_JOB_TEXT_KEYS = {"success": "boolean?", "errmsg": "string?"}
+
+
+def job_row(kind: int, params: dict[str, Any]) -> dict[str, Any]:
+    """The JSON of a job: its type and operation as words and codes, then every statistic under its
+    key (null when libvirt did not report it); a field this table does not know keeps libvirt's
+    name in snake_case."""
+    operation = params.get("operation")
+    row: dict[str, Any] = {"type": _name(_JOB_TYPES, kind), "type_code": kind,
+                           "operation": None if operation is None else _name(_JOB_OPERATIONS, int(operation)),
+                           "operation_code": operation}
+    row.update({key: params.get(field) for field, key in JOB_KEYS.items()})
+    for field, value in params.items():
+        if field != "operation" and field not in JOB_KEYS:
+            row[field.replace(".", "_").replace("-", "_")] = value
+    return row
+
+
+@command("domjobinfo", schema=obj({"type": "string", "type_code": "integer", "operation": "string?",
+                                   "operation_code": "integer?",
+                                   **{key: _JOB_TEXT_KEYS.get(field, "integer?") for field, key in JOB_KEYS.items()}},
+                                  extra="integer|number|string|boolean"),
          group="domain", help="domain job information",
          desc="Returns information about jobs running on a domain.",
          opts=[DOMAIN(complete="domain:active"), Flag("completed", "return statistics of a recently completed job"),
@@ -133,11 +175,11 @@ def cmd_domjobinfo(ctx: Session, domain: str, completed: bool, keep_completed: b
             raise VshError(msg("Optional flags or --rawstats are not supported by the daemon"), cause=err) from None
         info = dom.jobInfo()
         kind, params = info[0], dict(zip(_JOB_INFO_KEYS, info[1:]))
-    obj = {"type": _name(_JOB_TYPES, kind), "type_code": kind, "stats": params}
+    doc = job_row(kind, params)
     if rawstats:
         from vsh.typedparams import param_text
 
-        ctx.out.data(obj, f"Job type: {kind}\n\n" + "".join(f"{k}: {param_text(v)}\n" for k, v in params.items()))
+        ctx.out.data(doc, f"Job type: {kind}\n\n" + "".join(f"{k}: {param_text(v)}\n" for k, v in params.items()))
         return
     lines = [f"{'Job type:':<17} {_name(_JOB_TYPES, kind):<12}\n"]
     if kind != 0:
@@ -145,7 +187,7 @@ def cmd_domjobinfo(ctx: Session, domain: str, completed: bool, keep_completed: b
         # Only running jobs (and a completed one asked for) have statistics worth showing.
         if anystats or kind in (1, 2) or (completed and kind == 3):
             lines += _job_lines(kind, params)
-    ctx.out.data(obj, "".join(lines))
+    ctx.out.data(doc, "".join(lines))
 
 
 @command("domjobabort", group="domain", help="abort active domain job",

@@ -200,8 +200,10 @@ def cmd_domlaunchsecinfo(ctx: Session, domain: str) -> None:
     dom = ctx.lookup.domain(domain)
     with failing(msg("Unable to get launch security parameters")):
         params = dom.launchSecurityInfo(0)
+    from vsh.statkeys import snake_key
+
     text = "".join(f"{field:<15}: {shown_value(value)}\n" for field, value in params.items())
-    ctx.out.data(params, text)
+    ctx.out.data({snake_key(field): value for field, value in params.items()}, text)
 
 
 @command("domsetlaunchsecstate", group="domain", help="Set domain launch security state",

@@ -421,7 +421,7 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
 
 # perf ------------------------------------------------------------------------------------------------------
 
-@command("perf", schema=obj({}, extra="boolean"),
+@command("perf", schema=obj(dict.fromkeys(PERF_EVENTS, "boolean?"), extra="boolean"),
          group="domain", help="Get or set perf event",
          desc="Get or set the current perf events for a guest domain.\n"
               "    To get the perf events list use following command: \n\n"
@@ -451,7 +451,9 @@ def cmd_perf(ctx: Session, domain: str, enable: str | None, disable: str | None,
         except libvirt.libvirtError as err:
             raise VshError(msg("Unable to get perf events"), cause=err) from None
     if ctx.out.json:
-        ctx.out.data({p.field: bool(p.kind == "boolean" and p.value) for p in params})
+        # Every event always: after --enable/--disable those not changed are null, as virsh
+        # reports only the changed ones.
+        ctx.out.data({**dict.fromkeys(PERF_EVENTS), **{p.field: bool(p.kind == "boolean" and p.value) for p in params}})
         return
     for p in params:
         ctx.out.extra(printf("%-15s: %s", p.field, _("enabled") if p.kind == "boolean" and p.value else _("disabled")))

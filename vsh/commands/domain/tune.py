@@ -160,7 +160,7 @@ def _config_vcpus(dom: Any) -> list[int]:
 
 
 @command("vcpuinfo", schema=rows(vcpu="integer", cpu="integer?", state="string?", cpu_time_ns="integer?",
-                     affinity=array("integer"), cpus="integer"),
+                     affinity=array("integer"), host_cpus="integer"),
          group="domain", help="detailed domain vcpu information",
          desc="Returns basic information about the domain virtual CPUs.",
          opts=[DOMAIN(), Flag("pretty", "return human readable output")])
@@ -180,13 +180,13 @@ def cmd_vcpuinfo(ctx: Session, domain: str, pretty: bool) -> None:
         pins = dom.vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_CONFIG)
         for n in _config_vcpus(dom):
             records.append({"vcpu": n, "cpu": None, "state": None, "cpu_time_ns": None,
-                            "affinity": [c for c, on in enumerate(pins[n]) if on], "cpus": ncpus})
+                            "affinity": [c for c, on in enumerate(pins[n]) if on], "host_cpus": ncpus})
     else:
         for (number, vstate, cpu_time, cpu), cpumap in zip(infos, maps):
             records.append({"vcpu": number, "cpu": cpu,
                             "state": _VCPU_STATES[vstate] if 0 <= vstate < 3 else "no state",
                             "cpu_time_ns": cpu_time or None,
-                            "affinity": [c for c, on in enumerate(cpumap) if on], "cpus": ncpus})
+                            "affinity": [c for c, on in enumerate(cpumap) if on], "host_cpus": ncpus})
     lines: list[str] = []
     for i, rec in enumerate(records):
         if i:
@@ -320,6 +320,13 @@ _SCHED_TYPES = {"cpu_shares": "ullong", "global_period": "ullong", "global_quota
                 "weight": "uint", "cap": "uint", "reservation": "llong", "limit": "llong", "shares": "int"}
 
 
+#: The scheduler fields with a unit and their JSON keys: periods and quotas are microseconds,
+#: Xen's cap a percentage of one CPU, ESX's reservation and limit MHz; shares and weights have none.
+SCHED_KEYS = {f"{part}_{what}": f"{part}_{what}_us" for part in ("global", "vcpu", "emulator", "iothread")
+               for what in ("period", "quota")}
+SCHED_KEYS.update(cap="cap_percent", reservation="reservation_mhz", limit="limit_mhz")
+
+
 @command("schedinfo", schema=obj(scheduler="string", parameters=obj({}, extra="integer|number|string|boolean")),
          group="domain", help="show/set scheduler parameters", desc="Show/Set scheduler parameters.",
          opts=[DOMAIN(),
@@ -380,6 +387,7 @@ def cmd_schedinfo(ctx: Session, domain: str, weight: str | None, cap: str | None
     elif live and config:
         raise VshError(msg("cannot query both live and config at once"))
     if ctx.out.json:
-        ctx.out.data({"scheduler": scheduler, "parameters": params})
+        ctx.out.data({"scheduler": scheduler,
+                      "parameters": {SCHED_KEYS.get(field, field): value for field, value in params.items()}})
         return
     ctx.out.write("".join(f"{field:<15}: {shown_value(value)}\n" for field, value in params.items()))

@@ -291,7 +291,15 @@ def cmd_nodememstats(ctx: Session, cell: int | None) -> None:
     ctx.out.data(record, "".join(f"{field:<7}: {value:20d} KiB\n" for field, value in stats.items()))
 
 
-@command("node-memory-tune", schema=obj({}, extra="integer|number|string|boolean"),
+#: libvirt's shared-memory (KSM) parameters and their JSON keys: the sleep is in milliseconds,
+#: the rest count pages or scans (`shm_merge_across_nodes` is 0 or 1).
+_SHM_KEYS = {"shm_pages_to_scan": "shm_pages_to_scan", "shm_sleep_millisecs": "shm_sleep_ms",
+             "shm_pages_shared": "shm_pages_shared", "shm_pages_sharing": "shm_pages_sharing",
+             "shm_pages_unshared": "shm_pages_unshared", "shm_pages_volatile": "shm_pages_volatile",
+             "shm_full_scans": "shm_full_scans", "shm_merge_across_nodes": "shm_merge_across_nodes"}
+
+
+@command("node-memory-tune", schema=obj(dict.fromkeys(_SHM_KEYS.values(), "integer?"), extra="integer"),
          group="host", help="Get or set node memory parameters",
          desc="Get or set node memory parameters\n    To get the memory parameters, use following command: \n\n"
               "    virsh # node-memory-tune",
@@ -320,10 +328,11 @@ def cmd_node_memory_tune(ctx: Session, shm_pages_to_scan: str | None, shm_sleep_
         return
     with failing(msg("Unable to get number of memory parameters")):
         current = ctx.conn.getMemoryParameters(0)
-    if not current:
-        return
-    ctx.out.data(dict(current), "Shared memory:\n" + "".join(
-        f"\t{field:<15} {shown_value(value)}\n" for field, value in current.items()))
+    record = {key: current.get(field) for field, key in _SHM_KEYS.items()}
+    record.update({_SHM_KEYS.get(field, field): value for field, value in current.items()})
+    # virsh prints nothing when the host has no parameters; the JSON still has every key.
+    ctx.out.data(record, "Shared memory:\n" + "".join(
+        f"\t{field:<15} {shown_value(value)}\n" for field, value in current.items()) if current else "")
 
 
 SUSPEND_TARGETS = ("mem", "disk", "hybrid")
@@ -360,4 +369,7 @@ def cmd_nodesevinfo(ctx: Session) -> None:
 
     with failing(msg("Unable to get host SEV information")):
         info = ctx.conn.getSEVInfo(0)
-    ctx.out.data(dict(info), "".join(f"{field:<18}: {shown_value(value)}\n" for field, value in info.items()))
+    from vsh.statkeys import snake_key
+
+    ctx.out.data({snake_key(field): value for field, value in info.items()},
+                 "".join(f"{field:<18}: {shown_value(value)}\n" for field, value in info.items()))

@@ -4,8 +4,8 @@ The state wait is vsh.waiting's (libvirt's lifecycle events, a poll as fallback)
 and the agent have no event of their own: they are asked for every second, and the agent's
 lifecycle event wakes the wait early.
 
-JSON (--json): ``{"domain": NAME, "condition": "state"|"ip"|"agent", "reached": TEXT,
-"seconds": FLOAT}``; `reached` is the state's name, the first address, or "answering";
+JSON (--json): ``{"name": NAME, "condition": "state"|"ip"|"agent", "reached": TEXT,
+"elapsed_seconds": FLOAT}``; `reached` is the state's name, the first address, or "answering";
 --ip adds ``"addresses": [{"interface", "address", "prefix", "source"}]``.
 """
 from __future__ import annotations
@@ -82,7 +82,7 @@ def _agent_answers(dom: Any) -> bool:
                Flag("agent", "wait until the guest agent answers"),
                Int("timeout", "give up after this many seconds", conv="puint", named_only=True)],
          exclusive=[("state", "ip", "agent")],
-         schema=obj(domain="string", condition="string", reached="string", seconds="number",
+         schema=obj(name="string", condition="string", reached="string", elapsed_seconds="number",
                     addresses=nullable(rows(interface="string?", address="string", prefix="integer?",
                                             source="string"))))
 def cmd_wait(ctx: Session, domain: str, state: str | None, ip: bool, agent: bool, timeout: int | None) -> None:
@@ -92,7 +92,7 @@ def cmd_wait(ctx: Session, domain: str, state: str | None, ip: bool, agent: bool
     dom = ctx.lookup.domain(domain)
     name = dom.name()
     # Every key always (null: not asked); `addresses` only with --ip.
-    report: dict[str, Any] = {"domain": name, "condition": None, "reached": None, "seconds": None,
+    report: dict[str, Any] = {"name": name, "condition": None, "reached": None, "elapsed_seconds": None,
                               "addresses": None}
     with waiting.Watch(ctx, dom) as watch:
         if goal is not None:
@@ -112,7 +112,7 @@ def cmd_wait(ctx: Session, domain: str, state: str | None, ip: bool, agent: bool
             else:
                 report.update(condition="agent", reached="answering")
                 text = f"The guest agent of domain '{name}' answers"
-    report["seconds"] = round(seconds, 3)
+    report["elapsed_seconds"] = round(seconds, 3)
     ctx.out.data(report, f"{text} after {seconds:.1f} seconds\n")
 
 

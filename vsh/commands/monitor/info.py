@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 @command("dominfo", group="monitor", help="domain information",
          desc="Returns basic information about the domain.", opts=[DOMAIN()],
          schema=obj(id="integer?", name="string", uuid="string?", os_type="string?", state="string?",
-                    vcpus="integer?", cpu_time_ns="integer?", max_memory_kib="integer?", memory_kib="integer?",
+                    active="boolean", vcpus="integer?", cpu_time_ns="integer?", max_memory_kib="integer?", memory_kib="integer?",
                     persistent="boolean?", autostart="boolean?", managed_save="boolean?",
                     security_model="string?", security_doi="string?", security_label="string?",
                     security_enforcing="boolean?", messages=array("string")))
@@ -29,8 +29,8 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
 
     dom = ctx.lookup.domain(domain)
     items: list[tuple[str, str, Any, str]] = []
-    record: dict[str, Any] = {k: None for k in ("id", "name", "uuid", "os_type", "state", "vcpus", "cpu_time_ns",
-                                                 "max_memory_kib", "memory_kib")}
+    record: dict[str, Any] = {k: None for k in ("id", "name", "uuid", "os_type", "state", "active", "vcpus",
+                                                 "cpu_time_ns", "max_memory_kib", "memory_kib")}
 
     def add(key: str, label: str, value: Any, text: str) -> None:
         items.append((key, label, value, text))
@@ -45,6 +45,7 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
                                       dom.securityLabel, lambda: dom.messages(0)])))
     failure: Exception | None = None
     dom_id = dom.ID()
+    record["active"] = dom_id >= 0  # libvirt gives an inactive domain the ID -1
     add("id", "Id:", dom_id if dom_id >= 0 else None, str(dom_id) if dom_id >= 0 else "-")
     add("name", "Name:", dom.name(), dom.name())
     try:

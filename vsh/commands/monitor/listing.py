@@ -128,6 +128,7 @@ def _list_record(dom: Any, state: int, managed: bool) -> dict[str, Any]:
         "name": dom.name(),
         "uuid": dom.UUIDString(),
         "state": domstate.state_name(state),
+        "active": dom_id >= 0,  # libvirt gives an inactive domain the ID -1
         "persistent": bool(attempt(dom.isPersistent, 0)),
         "autostart": bool(attempt(dom.autostart, 0)),
         "managed_save": managed,
@@ -135,7 +136,7 @@ def _list_record(dom: Any, state: int, managed: bool) -> dict[str, Any]:
     }
 
 
-LIST_ROW = obj(id="integer?", name="string", uuid="string", state="string", persistent="boolean",
+LIST_ROW = obj(id="integer?", name="string", uuid="string", state="string", active="boolean", persistent="boolean",
                autostart="boolean", managed_save="boolean", title="string?")
 
 
