@@ -108,6 +108,9 @@ class Waiter:
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.closed = False
+        # Under --hosts a host's command runs on a thread of its own, which Ctrl-C does not
+        # reach: vsh.fleet sets this event instead.
+        self.stop = ctx.stop
 
     def emit(self, text: str, obj: dict[str, Any]) -> None:
         with self.lock:
@@ -152,6 +155,8 @@ class Waiter:
                 # virsh's disconnect handler ends the wait as if it were done.
                 if lost():
                     return "done"
+                if self.stop is not None and self.stop.is_set():
+                    return "interrupted"
                 step = 0.25
                 if deadline is not None:
                     remaining = deadline - time.monotonic()

@@ -15,11 +15,16 @@ import time
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from vsh.errors import VshError, libvirt_message
+from vsh.fleetlive import render_table
 from vsh.output import Column, Printer
+from vsh.schema import tabular
 
 #: Defaults of --parallel and --host-timeout.
 PARALLEL = 16
 HOST_TIMEOUT = 10.0
+#: After Ctrl-C, how long the event commands of every host are given to end as they do on one
+#: host (deregistering, saying how many events came) before the hosts still busy are left.
+STOP_GRACE = 2.0
 
 # Commands that hold the terminal (an editor, a console): they run one host after another,
 # with their output straight on the terminal.
@@ -73,34 +78,43 @@ def keepalive_for(timeout: float) -> tuple[int, int]:
 
 
 class HostPrinter(Printer):
-    """A printer that records a command's output (text, table rows, JSON data, errors) for merging."""
+    """A printer that records a command's output (text, table rows, JSON data, errors) for merging,
+    or hands each piece to `sink` as it comes when the output goes out live (vsh.fleetlive)."""
 
     def __init__(self, quiet: bool, json_mode: bool) -> None:
         self.events: list[tuple[Any, ...]] = []
-        super().__init__(out=_Recorder(self.events), err=_Recorder(self.events, "err"),  # type: ignore[arg-type]
+        self.sink: Callable[[tuple[Any, ...]], None] | None = None
+        super().__init__(out=_Recorder(self.record), err=_Recorder(self.record, "err"),  # type: ignore[arg-type]
                          quiet=quiet, json_mode=json_mode, no_color=True)
+
+    def record(self, event: tuple[Any, ...]) -> None:
+        sink = self.sink
+        if sink is not None:
+            sink(event)
+        else:
+            self.events.append(event)
 
     def extra(self, text: str = "", end: str = "\n") -> None:
         if not self.quiet and not self.json:
-            self.events.append(("extra", text + end))
+            self.record(("extra", text + end))
 
     def data(self, obj: Any, text: str | None = None) -> None:
         if self.json:
-            self.events.append(("data", obj))
+            self.record(("data", obj))
         elif text is not None:
-            self.events.append(("text", text))
+            self.record(("text", text))
 
     def table(self, columns: Sequence[Column], rows: Sequence[dict[str, Any]], json_obj: Any = None) -> None:
         if self.json:
             self.data(json_obj if json_obj is not None else list(rows))
         else:
-            self.events.append(("table", list(columns), list(rows)))
+            self.record(("table", list(columns), list(rows)))
 
     def error(self, lines: Iterable[str], obj: dict[str, Any] | None = None, hint: str = "") -> None:
-        self.events.append(("error", list(lines), obj))
+        self.record(("error", list(lines), obj))
 
     def warn(self, text: str) -> None:
-        self.events.append(("warn", text))
+        self.record(("warn", text))
 
     def take(self) -> list[tuple[Any, ...]]:
         """The events so far (the list is emptied)."""
@@ -112,12 +126,12 @@ class HostPrinter(Printer):
 class _Recorder:
     """A text stream whose writes become events of a HostPrinter."""
 
-    def __init__(self, events: list[tuple[Any, ...]], kind: str = "text") -> None:
-        self.events, self.kind = events, kind
+    def __init__(self, record: Callable[[tuple[Any, ...]], None], kind: str = "text") -> None:
+        self.record, self.kind = record, kind
 
     def write(self, text: str) -> int:
         if text:
-            self.events.append((self.kind, text))
+            self.record((self.kind, text))
         return len(text)
 
     def flush(self) -> None:
@@ -157,6 +171,7 @@ class Fleet:
         self.parallel = max(1, parallel)
         self.timeout = timeout
         self.readonly = readonly
+        self.suffixes = file_suffixes([t.name for t in targets])
         self.members = [Member(t, self._session(t)) for t in targets]
         self._caches: list[Any] | None = None  # completion's names, per host (the REPL)
         self._connectors: list[Any] = []
@@ -173,6 +188,8 @@ class Fleet:
         session.parser = main.parser
         session.connection.open_timeout = self.timeout
         session.connection.label = target.name
+        session.stop = threading.Event()
+        session.file_suffix = self.suffixes[target.name]
         return session
 
     def __len__(self) -> int:
@@ -213,16 +230,42 @@ class Fleet:
         return self.main.last_ok
 
     def _fan_out(self, inv: Any, limit: int = 0) -> bool:
+        """The command on every host; its output live (vsh.fleetlive) or merged once all are done.
+
+        Ctrl-C asks every host's command to end (an event wait ends as with one host, saying
+        how many events it saw) and waits a moment for them; then any host still busy is left.
+        """
+        from vsh import fleetlive
+
         members = list(self.members)
-        jobs = [self._job(m, inv) for m in members]
+        spec = getattr(inv, "spec", None)
+        name = spec.name if spec is not None else ""
+        live = None
+        if spec is not None and not limit and fleetlive.streams(
+                name, inv.given("list"), tabular(spec.schema), self.main.out.json):
+            live = fleetlive.Live(self.main.out, self.report, self.main.out.json)
+        jobs = [self._job(m, inv, live) for m in members]
         for member in members:
             member.busy = True
+            member.session.stop.clear()
+        grace = STOP_GRACE if name in fleetlive.EVENT_COMMANDS else 0.0
+
+        def stop() -> float:
+            for member in members:
+                member.session.stop.set()
+            return grace
+
         try:
-            outcomes = run_bounded(jobs, limit or self.parallel)
-        except KeyboardInterrupt:
+            outcomes = run_bounded(jobs, limit or self.parallel, stop=stop,
+                                   failure=(lambda: live.failure) if live is not None else None)
+        except BaseException:
             self._abandon_busy()
             raise
-        self._print(members, outcomes)
+        finally:
+            if live is not None:
+                live.close()
+        if live is None:
+            self._print(members, outcomes)
         return all(o.ok for o in outcomes)
 
     def open_soon(self) -> None:
@@ -248,19 +291,25 @@ class Fleet:
             member.opening = threading.Event()
             threading.Thread(target=opener(member), name="vsh-fleet-open", daemon=True).start()
 
-    def _job(self, member: Member, inv: Any) -> Callable[[], Outcome]:
+    def _job(self, member: Member, inv: Any, live: Any = None) -> Callable[[], Outcome]:
         def job() -> Outcome:
             session = member.session
+            lines = live.host(member.name) if live is not None else None
+            session.out.sink = lines
             try:
                 _opened(member)
                 ok = inv.run(session)
             except VshError as err:
-                return Outcome(False, session.out.take() + [_connect_failure(err)])
+                session.out.record(_connect_failure(err))
+                ok = False
             except Exception as err:  # noqa: BLE001 - one host's failure must not stop the others
                 session.out.error([f"{type(err).__name__}: {err}"])
                 ok = False
             finally:
                 member.busy = False
+                session.out.sink = None
+                if lines is not None:
+                    lines.end()
             return Outcome(ok, session.out.take())
 
         return job
@@ -308,7 +357,7 @@ class Fleet:
                     text = []
                     self.report(member.name, [event])
                 elif event[0] == "table":
-                    text.append(_render_table(out.quiet, event[1], event[2]))
+                    text.append(render_table(out.quiet, event[1], event[2]))
                 else:
                     text.append(event[1])
             self._text(member.name, text)
@@ -440,14 +489,6 @@ def _mergeable(streams: list[list[tuple[Any, ...]]]) -> list[Column] | None:
     return columns
 
 
-def _render_table(quiet: bool, columns: list[Column], rows: list[dict[str, Any]]) -> str:
-    import io
-
-    buffer = io.StringIO()
-    Printer(out=buffer, quiet=quiet, no_color=True).table(columns, rows)
-    return buffer.getvalue()
-
-
 def _json_entry(name: str, outcome: Outcome) -> dict[str, Any]:
     data = [e[1] for e in outcome.events if e[0] == "data"]
     text = "".join(e[1] for e in outcome.events if e[0] == "text")
@@ -461,11 +502,16 @@ def _json_entry(name: str, outcome: Outcome) -> dict[str, Any]:
     return {"host": name, "ok": outcome.ok, "result": result, "error": error}
 
 
-def run_bounded(jobs: Sequence[Callable[[], Any]], limit: int, wait: float | None = None) -> list[Any]:
+def run_bounded(jobs: Sequence[Callable[[], Any]], limit: int, wait: float | None = None,
+                stop: Callable[[], float] | None = None,
+                failure: Callable[[], BaseException | None] | None = None) -> list[Any]:
     """Run `jobs` on at most `limit` threads at once; their results in order.
 
     The threads are daemon threads: Ctrl-C (KeyboardInterrupt in the caller) or `wait` seconds
-    (TimeoutError) stop the waiting at once, and a host that hangs cannot hold up the exit.
+    (TimeoutError) stop the waiting, and a host that hangs cannot hold up the exit.  With
+    `stop`, Ctrl-C first calls it (it asks the jobs to end) and waits as many seconds as it
+    returns for them before giving up (a second Ctrl-C gives up at once).  `failure` is checked
+    while waiting: an exception it returns (the output failed) is raised at once.
     A job's exception is raised here once all have finished.
     """
     results: list[Any] = [None] * len(jobs)
@@ -489,10 +535,24 @@ def run_bounded(jobs: Sequence[Callable[[], Any]], limit: int, wait: float | Non
     for _ in range(min(limit, len(jobs))):
         threading.Thread(target=worker, name="vsh-fleet", daemon=True).start()
     deadline = None if wait is None else time.monotonic() + wait
-    for _ in jobs:
-        while not done.acquire(timeout=0.1):
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError
+    grace: float | None = None  # when the jobs asked to stop are given up
+    left = len(jobs)
+    while left:
+        try:
+            if done.acquire(timeout=0.1):
+                left -= 1
+                continue
+        except KeyboardInterrupt:
+            if stop is None or grace is not None:
+                raise
+            grace = time.monotonic() + stop()
+        if grace is not None and time.monotonic() >= grace:
+            raise KeyboardInterrupt
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError
+        failed = failure() if failure is not None else None
+        if failed is not None:
+            raise failed
     if failures:
         raise failures[0]
     return results
@@ -533,3 +593,23 @@ def repl_connect(session: Any, words: list[str]) -> bool | None:
     session.connection.close()
     session.fleet = fleet
     return fleet.connect_all()
+
+
+def file_suffixes(names: Sequence[str]) -> dict[str, str]:
+    """The suffix of each host's local files (vol-download, screenshot): `.HOST`, as pdsh's
+    rpdcp names them, so the hosts do not overwrite one another's.  The name is made safe for a
+    file name (characters other than letters, digits, `.`, `_`, `-`, `+` and `@` become `_`);
+    names that come out alike get `-2`, `-3`, ... in the order given."""
+    import re
+
+    suffixes: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        safe = base = re.sub(r"[^A-Za-z0-9._+@-]", "_", name)
+        n = 1
+        while safe in taken:
+            n += 1
+            safe = f"{base}-{n}"
+        taken.add(safe)
+        suffixes[name] = "." + safe
+    return suffixes

@@ -87,6 +87,10 @@ class Session:
         self.parser: Callable[[list[str]], Parsed] = grammar.parse
         # --hosts: the hosts every command that needs a connection runs on (vsh.fleet.Fleet).
         self.fleet: Any = None
+        # A host's session under --hosts (set by vsh.fleet): `stop` (a threading.Event) asks its
+        # command to end as Ctrl-C ends a single one; `file_suffix` (`.HOST`) ends its local files.
+        self.stop: Any = None
+        self.file_suffix = ""
 
     # state used by command bodies --------------------------------------------------------
     @property
@@ -282,6 +286,23 @@ class Session:
         self.connection.close()
 
     # files -------------------------------------------------------------------------------
+    def local_file(self, path: str) -> str:
+        """The name of a file vsh writes on this machine (vol-download, screenshot).
+
+        Under --hosts each host writes PATH.HOST (pdsh's rpdcp convention), so one host's file
+        does not overwrite another's; an existing file that is not a regular one (/dev/null, a
+        FIFO, a directory) is used as given.
+        """
+        if not self.file_suffix:
+            return path
+        import stat
+
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return path + self.file_suffix
+        return path + self.file_suffix if stat.S_ISREG(mode) else path
+
     def read_file(self, path: str, limit: int = 10 * 1024 * 1024, stdin_dash: bool = False) -> str:
         """A file's text as virsh reads XML files (virFileReadAll): over `limit` bytes is refused.
 

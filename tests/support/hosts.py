@@ -14,7 +14,9 @@ from typing import Iterator, NamedTuple
 
 import pytest
 
-from tests.support.libvirtd import DaemonError, Libvirtd, free_port, missing_requirements, unavailable
+from tests.support.libvirtd import DaemonError, Libvirtd, QemuDaemon, free_port, missing_requirements, unavailable
+
+STORAGE_DRIVER = Path("/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_storage.so")
 
 NODE = """<node>
   <domain type="test">
@@ -40,6 +42,9 @@ class Hosts(NamedTuple):
     up: list[str]  # URIs of three answering hosts (h1, h2, h3)
     refused: str  # a port where nothing listens
     stopped: str  # a daemon that accepts and never answers
+    # test:///default of h1 and h2: state shared by every client of the daemon, for tests in
+    # which one client watches another's changes (leave it as found).
+    shared: list[str]
 
 
 def _node(folder: Path, host: str, only: str) -> Path:
@@ -75,9 +80,53 @@ def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
     assert stopped.pid is not None
     os.kill(stopped.pid, signal.SIGSTOP)
     try:
-        yield Hosts(up, f"test+tcp://127.0.0.1:{free_port()}/default", stopped.tcp_uri)
+        yield Hosts(up, f"test+tcp://127.0.0.1:{free_port()}/default", stopped.tcp_uri,
+                    [daemons[0].tcp_uri, daemons[1].unix_uri])
     finally:
         if stopped.pid is not None:
             os.kill(stopped.pid, signal.SIGCONT)
+        for daemon in daemons:
+            daemon.close()
+
+
+class StorageDaemon(QemuDaemon):
+    """A libvirtd with libvirt's storage driver alone (the test driver has no volume streams), in
+    a private mount namespace as the QEMU tier's daemons are (the driver's state and pid-file
+    lock under /run/libvirt and /etc/libvirt stay its own), so several run at once and start in
+    a fraction of a second.  `uri` opens the storage driver itself."""
+
+    @property
+    def uri(self) -> str:
+        return f"storage+tcp://127.0.0.1:{self.port}/system"
+
+    def environment(self) -> dict[str, str]:
+        drivers = self.workdir / "storage-driver"
+        drivers.mkdir(exist_ok=True)
+        link = drivers / STORAGE_DRIVER.name
+        if not link.exists():
+            link.symlink_to(STORAGE_DRIVER)
+        return {**super().environment(), "LIBVIRT_DRIVER_DIR": str(drivers)}
+
+    def start(self) -> None:
+        Libvirtd.start(self)  # no QEMU to probe
+
+
+@contextmanager
+def storage_hosts(folder: Path, count: int) -> Iterator[list[StorageDaemon]]:
+    """`count` storage daemons, stopped afterwards."""
+    missing = missing_requirements()
+    if missing or not STORAGE_DRIVER.exists():
+        unavailable(f"storage daemons need: {', '.join(missing) or STORAGE_DRIVER}")
+    daemons: list[StorageDaemon] = []
+    try:
+        try:
+            for i in range(count):
+                daemon = StorageDaemon(folder / f"s{i + 1}")
+                daemons.append(daemon)
+                daemon.start()
+        except DaemonError as err:
+            unavailable(f"cannot start libvirtd: {err}")
+        yield daemons
+    finally:
         for daemon in daemons:
             daemon.close()

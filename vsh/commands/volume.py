@@ -461,7 +461,7 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
     from vsh import progress
 
     volume = ctx.lookup.volume(vol, pool=pool)
-    file = ctx.late("file", file)
+    file = ctx.local_file(ctx.late("file", file))
     with Target(file, f"cannot create {file}") as target:
         try:
             mode = os.fstat(target.fd).st_mode
