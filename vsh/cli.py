@@ -53,7 +53,7 @@ class Options:
         self.config: str | None = None
         self.config_uri: str | None = None  # `uri` from the config file, when -c and the environment name none
         self.hosts: str | None = None
-        self.parallel = 16
+        self.parallel: int | None = None  # vsh.fleet.PARALLEL
         self.host_timeout = 10.0
         self.action = ""
         self.args: list[str] = []

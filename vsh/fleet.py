@@ -3,10 +3,12 @@
 Each host gets a session of its own (its own connection, with the keepalive, authentication
 and reconnect handling of a single one) whose printer records what the command hands it
 instead of writing it.  A command runs on every host at once (at most `--parallel` at a
-time); then the records are merged in the order the hosts were given: the rows of table
-commands become one table with a first column `Host`, other output gets a `HOST: ` prefix
-on every line (pdsh's convention), and `--json` makes a list of one object per host.  A host
-that fails says so in one `error: HOST: ...` line and the others go on.
+time).  Output that need not wait for every host goes out as it comes (vsh.fleetlive): each
+whole line with a `HOST: ` prefix (pdsh's convention), or the event commands' JSON Lines with
+a `host` key.  The rest is merged once all are done, in the order the hosts were given: the
+rows of table commands become one table with a first column `Host`, and `--json` makes a list
+of one object per host.  A host that fails says so in one `error: HOST: ...` line and the
+others go on.
 """
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ from vsh.fleetlive import render_table
 from vsh.output import Column, Printer
 from vsh.schema import tabular
 
-#: Defaults of --parallel and --host-timeout.
-PARALLEL = 16
+#: Defaults of --parallel and --host-timeout.  64 hosts at once cover a typical group (a rack,
+#: a cluster) in one wave: a host in flight costs a thread blocked in libvirt (the GIL released)
+#: and, over ssh, an ssh process starting, as pdsh's and ClusterShell's fan-outs (32, 64) do.
+PARALLEL = 64
 HOST_TIMEOUT = 10.0
 #: After Ctrl-C, how long the event commands of every host are given to end as they do on one
 #: host (deregistering, saying how many events came) before the hosts still busy are left.
@@ -165,10 +169,10 @@ class Outcome(NamedTuple):
 class Fleet:
     """The hosts of a `--hosts` run and how one command runs on all of them."""
 
-    def __init__(self, targets: Sequence[Target], main: Any, parallel: int = PARALLEL,
+    def __init__(self, targets: Sequence[Target], main: Any, parallel: int | None = None,
                  timeout: float = HOST_TIMEOUT, readonly: bool = False) -> None:
         self.main = main  # the session the user talks to (its printer is the real one)
-        self.parallel = max(1, parallel)
+        self.parallel = max(1, parallel or PARALLEL)
         self.timeout = timeout
         self.readonly = readonly
         self.suffixes = file_suffixes([t.name for t in targets])

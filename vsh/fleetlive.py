@@ -95,6 +95,8 @@ class HostLines:
             if live.closed:
                 return
             kind = event[0]
+            if kind in ("text", "extra") and not event[1]:
+                return
             if kind in ("error", "warn", "err"):
                 live.report(self.name, [event])
                 return

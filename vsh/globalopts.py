@@ -61,8 +61,9 @@ OPTIONS: tuple[GlobalOpt, ...] = (
     GlobalOpt(None, "config", REQUIRED, "     --config=FILE",
               "settings, aliases and host groups from FILE (default ~/.config/vsh/config.toml)", "file", own=True),
     GlobalOpt(None, "hosts", REQUIRED, "     --hosts=LIST",
-              "run every command on these hosts: URIs, URI aliases, @GROUP names, comma-separated", own=True),
-    GlobalOpt(None, "parallel", REQUIRED, "     --parallel=NUM", "--hosts: hosts worked on at once (default 16)",
+              "run every command on these hosts: URIs, URI aliases, @GROUP names, comma-separated "
+              "(a local FILE that vol-download or screenshot writes becomes FILE.HOST)", own=True),
+    GlobalOpt(None, "parallel", REQUIRED, "     --parallel=NUM", "--hosts: hosts worked on at once (default 64)",
               own=True),
     GlobalOpt(None, "host-timeout", REQUIRED, "     --host-timeout=SECONDS",
               "--hosts: give up on a host that does not answer (default 10)", own=True),

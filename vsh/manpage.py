@@ -259,20 +259,32 @@ driver and the libvirtd on each host.  \fILIST\fR is comma\-separated: libvirt U
 the two do not mix.  \fB\-r\fR applies to every host.
 .PP
 The connections open concurrently, at most \fB\-\-parallel\fR \fIN\fR hosts at a time
-(default 16), each with the keepalive, authentication and reconnect handling of a single
+(default 64), each with the keepalive, authentication and reconnect handling of a single
 connection; password prompts come one after another on the terminal, each naming its host.
 A host that is down, refuses, or does not answer within \fB\-\-host\-timeout\fR
 \fISECONDS\fR (default 10; a connected host that stops answering is dropped by keepalive
 after about as long) gives one line \fBerror:\fR \fIHOST\fR\fB:\fR \fIreason\fR and the
-others go on; the command's status is 1 when any host failed.  Ctrl\-C stops all of them.
+others go on; the command's status is 1 when any host failed.  Ctrl\-C stops all of them;
+a wait for events ends on every host as on one instead (each host says how many events it
+saw), a host that has not ended it two seconds later being left.
 .PP
-Output is in the order the hosts were given.  Table commands (\fBlist\fR, \fBnet\-list\fR,
+Table commands (\fBlist\fR, \fBnet\-list\fR,
 \fBpool\-list\fR, \fBvol\-list\fR, \fBsnapshot\-list\fR, \fBiface\-list\fR,
 \fBsecret\-list\fR, \fBnwfilter\-list\fR, ...) print one table whose first column \fBHost\fR
 holds the host's name as given, with column widths over all rows.  Other commands prefix
-every line with \fIHOST\fR\fB: \fR (pdsh's convention); error lines read \fBerror:\fR \fIHOST\fR\fB:\fR ...  Under \fB\-\-json\fR
-the output is one list of \fB{"host": \fR\fINAME\fR\fB, "ok": \fR\fItrue|false\fR\fB,
-"result": \fR\fIthe command's JSON\fR\fB, "error": null|\fR\fIthe error object\fR\fB}\fR.
+every line with \fIHOST\fR\fB: \fR (pdsh's convention) and print it as soon as the host has
+written it whole, so lines of different hosts interleave, whole, in the order they arrive
+(\fBevent \-\-all \-\-loop\fR watches every host live); error lines read \fBerror:\fR \fIHOST\fR\fB:\fR ...  Under \fB\-\-json\fR
+the output is one list, in the order given, of \fB{"host": \fR\fINAME\fR\fB, "ok": \fR\fItrue|false\fR\fB,
+"result": \fR\fIthe command's JSON\fR\fB, "error": null|\fR\fIthe error object\fR\fB}\fR,
+printed once every host is done; the event commands print their JSON Lines as they come
+instead, each object with the key \fB"host"\fR first.
+.PP
+A file written on this machine (\fBvol\-download\fR, \fBscreenshot\fR) is written once per
+host as \fIFILE\fR\fB.\fR\fIHOST\fR, as pdsh's \fBrpdcp\fR does: \fIHOST\fR is the name as given,
+every character other than letters, digits, \fB.\fR, \fB_\fR, \fB\-\fR, \fB+\fR and \fB@\fR
+made \fB_\fR; an existing file that is not a regular one (\fI/dev/null\fR) is written as named.
+.PP
 Every command runs this way, acting ones too (\fBstart web\fR tries every host; a host
 without \fBweb\fR reports virsh's error).  Commands that need no connection (\fBhelp\fR,
 \fBecho\fR, \fBcd\fR) run once; \fBconsole\fR and the \fB*\-edit\fR commands, which hold
