@@ -1,15 +1,19 @@
 """--hosts: the host list, the global options that shape a fleet, the bounded runner."""
 from __future__ import annotations
 
+import io
 import threading
 from pathlib import Path
 import time
+from typing import Any, Callable
 
 import pytest
 
 from util import VSH, run
 from vsh.errors import VshError
-from vsh.fleet import Target, keepalive_for, parse_hosts, run_bounded
+from vsh.fleet import Target, file_suffixes, keepalive_for, parse_hosts, run_bounded
+from vsh.fleetlive import Live
+from vsh.output import Printer
 
 
 def test_host_list_keeps_the_given_order_and_names_each_host_once() -> None:
@@ -105,3 +109,66 @@ def test_a_user_command_runs_on_every_host(tmp_path: Path) -> None:
         "    session.out.data({'domains': n}, f'{n} domains\\n')\n")
     res = run(VSH, ["--hosts", f"test:///default,{two}", "dom-count"], env={"XDG_CONFIG_HOME": str(tmp_path)})
     assert res == ("test:///default: 1 domains\n" f"{two}: 4 domains\n\n", "", 0)
+
+
+def test_ctrl_c_asks_the_jobs_to_stop_and_waits_for_them_a_while() -> None:
+    import _thread
+
+    ended = threading.Event()
+
+    def job() -> str:
+        ended.wait(10)
+        return "ended"
+
+    def stop(grace: float) -> Callable[[], float]:
+        def asked() -> float:
+            ended.set()
+            return grace
+        return asked
+
+    threading.Timer(0.1, _thread.interrupt_main).start()
+    assert run_bounded([job, job], 2, stop=stop(2.0)) == ["ended", "ended"]
+    # No grace (a command that does not listen): Ctrl-C gives up at once, as without `stop`.
+    ended.clear()
+    threading.Timer(0.1, _thread.interrupt_main).start()
+    with pytest.raises(KeyboardInterrupt):
+        run_bounded([lambda: ended.wait(0.5) and "late"], 1, stop=lambda: 0.0)
+
+
+def test_live_output_writes_whole_lines_of_each_host_as_they_complete() -> None:
+    out = io.StringIO()
+    reported: list[tuple[str, list[tuple[Any, ...]]]] = []
+    live = Live(Printer(out=out), lambda name, events: reported.append((name, events)), json_mode=False)
+    a, b = live.host("a"), live.host("b")
+    a(("text", "one\ntw"))
+    b(("text", "first"))
+    assert out.getvalue() == "a: one\n"  # half lines wait for their end
+    a(("text", "o\n"))
+    b(("error", ["failed"], None))
+    b(("text", " line\n"))
+    b(("extra", "\n"))  # the blank line after a command: once for all, by the main session
+    a(("extra", "\n"))
+    a(("extra", "last, without its newline"))
+    a.end()
+    b.end()
+    assert out.getvalue() == "a: one\na: two\nb: first line\na: \na: last, without its newline\n"
+    assert reported == [("b", [("error", ["failed"], None)])]
+    live.close()
+    a(("text", "after Ctrl-C\n"))
+    assert out.getvalue().endswith("a: last, without its newline\n")
+
+
+def test_live_json_lines_gain_the_host_key_first() -> None:
+    out = io.StringIO()
+    live = Live(Printer(out=out, json_mode=True), lambda name, events: None, json_mode=True)
+    h1 = live.host("h1")
+    h1(("text", '{"event":"lifecycle","object":"x"}\n{"end":"done",'))
+    h1(("text", '"received":1}\n'))
+    assert out.getvalue() == ('{"host":"h1","event":"lifecycle","object":"x"}\n'
+                              '{"host":"h1","end":"done","received":1}\n')
+
+
+def test_each_host_names_its_local_files_safely_and_apart() -> None:
+    assert file_suffixes(["h1", "qemu+ssh://root@h1/system", "a/b", "a:b", "a_b"]) == {
+        "h1": ".h1", "qemu+ssh://root@h1/system": ".qemu+ssh___root@h1_system",
+        "a/b": ".a_b", "a:b": ".a_b-2", "a_b": ".a_b-3"}
