@@ -117,10 +117,12 @@ def test_a_host_that_stops_answering_later_is_given_up_after_about_the_timeout(
     late = fresh_libvirtd.tcp_uri
     proc = subprocess.Popen([*VSH, "-q", "--host-timeout", "2", "--hosts", f"{h1},{late}"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     proc.stdin.write("domstate common\n")
     proc.stdin.flush()
-    assert proc.stdout.readline() == f"{h1}: running\n"  # the other host has no "common"
+    assert proc.stdout.readline() == f"{h1}: running\n"
+    # Each host's lines come as it answers: the other host (it has no "common") is done too.
+    assert proc.stderr.readline() == f"error: {late}: failed to get domain 'common'\n"
     assert fresh_libvirtd.pid is not None
     os.kill(fresh_libvirtd.pid, signal.SIGSTOP)
     try:
