@@ -17,7 +17,7 @@ import time
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from vsh.errors import VshError, libvirt_message
-from vsh.fleetlive import render_table
+from vsh.fleetlive import EVENT_COMMANDS, Live, render_table, streams
 from vsh.output import Column, Printer
 from vsh.schema import tabular
 
@@ -239,20 +239,18 @@ class Fleet:
         Ctrl-C asks every host's command to end (an event wait ends as with one host, saying
         how many events it saw) and waits a moment for them; then any host still busy is left.
         """
-        from vsh import fleetlive
-
         members = list(self.members)
         spec = getattr(inv, "spec", None)
         name = spec.name if spec is not None else ""
         live = None
-        if spec is not None and not limit and fleetlive.streams(
-                name, inv.given("list"), tabular(spec.schema), self.main.out.json):
-            live = fleetlive.Live(self.main.out, self.report, self.main.out.json)
+        if spec is not None and not limit and streams(name, inv.given("list"), tabular(spec.schema),
+                                                      self.main.out.json):
+            live = Live(self.main.out, self.report, self.main.out.json)
         jobs = [self._job(m, inv, live) for m in members]
         for member in members:
             member.busy = True
             member.session.stop.clear()
-        grace = STOP_GRACE if name in fleetlive.EVENT_COMMANDS else 0.0
+        grace = STOP_GRACE if name in EVENT_COMMANDS else 0.0
 
         def stop() -> float:
             for member in members:
