@@ -293,8 +293,10 @@ def object_event(ctx: Session, kind: ObjectEvents, target: str | None, event: st
             # An empty name is reported as a failed lookup is: then every object is listened to.
             obj, pending = _lookup_soft(ctx, lambda: kind.lookup(ctx, object_filter(kind.key, target)))
     conn = ctx.conn
-    waiter = Waiter(ctx, loop, timestamp)
-    render = _object_formatter(kind, kind.events[event_id])
+    # These commands word a timestamped line as a message of its own ("%s: event ..."), so
+    # the formatter stamps it, not the waiter.
+    waiter = Waiter(ctx, loop, False)
+    render = _object_formatter(kind, kind.events[event_id], timestamp)
 
     def register() -> builtins.list[int]:
         return [getattr(conn, kind.register)(obj, event_id, waiter.callback(render), None)]
@@ -302,13 +304,18 @@ def object_event(ctx: Session, kind: ObjectEvents, target: str | None, event: st
     listen(ctx, waiter, seconds, register, getattr(conn, kind.deregister), pending)
 
 
-def _object_formatter(kind: ObjectEvents, event: str) -> Callable[..., tuple[str, dict[str, Any]]]:
+def _object_formatter(kind: ObjectEvents, event: str,
+                      timestamp: bool) -> Callable[..., tuple[str, dict[str, Any]]]:
+    stamp = "%s: " if timestamp else ""
+
     def render(obj: Any, *a: Any) -> tuple[str, dict[str, Any]]:
         n = kind.ident(obj)
         fields: dict[str, Any] = {"event": event, kind.key: n}
+        args: tuple[Any, ...] = (_timestamp(),) if timestamp else ()
         if event == "lifecycle":
             fields["type"] = names.name(kind.lifecycle, a[0])
-            return fmt("event 'lifecycle' for " + kind.what + " %s: %s\n", n, _(fields["type"])), fields
-        return fmt("event '%s' for " + kind.what + " %s\n", event, n), fields
+            text = fmt(stamp + "event 'lifecycle' for " + kind.what + " %s: %s\n", *args, n, _(fields["type"]))
+            return text, fields
+        return fmt(stamp + "event '%s' for " + kind.what + " %s\n", *args, event, n), fields
 
     return render

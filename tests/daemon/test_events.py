@@ -40,6 +40,22 @@ LISTENERS = [
     "event --all --timeout 6 --domain nosuch",
 ]
 
+# The same kind of listeners in translated locales: every line virsh prints comes from
+# libvirt's catalog (its event words too), and object events word a timestamped line apart.
+LOCALE_LISTENERS = [
+    ("de_DE.UTF-8", "event --all --loop --timeout 6"),
+    ("de_DE.UTF-8", "pool-event --event lifecycle --loop --timeout 6 --timestamp"),
+    ("de_DE.UTF-8", "nodedev-event --event lifecycle --loop --timeout 6"),
+    ("ja_JP.UTF-8", "event --all --loop --timeout 6 --timestamp"),
+    ("ja_JP.UTF-8", "net-event --event lifecycle --loop --timeout 6 --timestamp"),
+    ("ja_JP.UTF-8", "secret-event --event lifecycle --loop --timeout 6"),
+    ("ja_JP.UTF-8", "pool-event --event refresh --timeout 6"),
+    ("uk_UA.UTF-8", "event --all --loop --timeout 6"),
+    ("uk_UA.UTF-8", "net-event --event lifecycle --loop --timeout 6"),
+    ("uk_UA.UTF-8", "pool-event --event refresh --timeout 6 --timestamp"),
+    ("uk_UA.UTF-8", "nodedev-event --event lifecycle --loop --timeout 6 --timestamp"),
+]
+
 # A vHBA on the test host's fibre channel adapter: node device events.
 VHBA_XML = """<device>
   <parent>scsi_host1</parent>
@@ -58,10 +74,11 @@ DOMAIN_XML = """<domain type='test'>
 """
 
 
-def _spawn(prog: list[str], uri: str, line: str) -> subprocess.Popen[str]:
+def _spawn(prog: list[str], uri: str, line: str, lang: str = "C") -> subprocess.Popen[str]:
     """A listener that says "ready" once connected, just before it registers its callbacks."""
     return subprocess.Popen([*prog, "-c", uri, f"echo ready; {line}"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=clean_env(None), cwd=str(ROOT))
+                            stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                            env=clean_env({"LC_ALL": lang}), cwd=str(ROOT))
 
 
 def _ready(*procs: subprocess.Popen[str]) -> None:
@@ -99,6 +116,21 @@ def _cause_events(conn: libvirt.virConnect) -> None:
     conn.nodeDeviceCreateXML(VHBA_XML, 0).destroy()
 
 
+def _locales_generated() -> bool:
+    """Whether the set-up generated the translated locales (asked of the C library)."""
+    import locale
+
+    saved = locale.setlocale(locale.LC_CTYPE)
+    try:
+        for lang in {lang for lang, _ in LOCALE_LISTENERS}:
+            locale.setlocale(locale.LC_CTYPE, lang)
+    except locale.Error:
+        return False
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
+    return True
+
+
 def _daemon(tmp_path_factory: pytest.TempPathFactory) -> Libvirtd:
     missing = missing_requirements()
     if find_tool("virsh") is None:
@@ -124,6 +156,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tup
         conn = libvirt.open(uri)
         try:
             procs = {line: (_spawn(["virsh"], uri, line), _spawn(VSH, uri, line)) for line in LISTENERS}
+            if _locales_generated():
+                procs.update({f"{lang} {line}": (_spawn(["virsh"], uri, line, lang), _spawn(VSH, uri, line, lang))
+                              for lang, line in LOCALE_LISTENERS})
             json_proc = subprocess.Popen([*VSH, "--json", "-c", uri, "event --all --loop --timeout 6"],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                          env=clean_env(None), cwd=str(ROOT))
@@ -152,6 +187,25 @@ def test_listener_matches_virsh(scenario: dict[str, tuple], line: str) -> None:
         expected = (STAMP.sub("TS: ", expected[0]),) + expected[1:]
         got = (STAMP.sub("TS: ", got[0]),) + got[1:]
     assert got == expected
+
+
+@pytest.mark.parametrize("lang,line", LOCALE_LISTENERS)
+def test_translated_listener_matches_virsh(scenario: dict[str, tuple], lang: str, line: str) -> None:
+    if f"{lang} {line}" not in scenario:
+        pytest.skip("the translated locales are not generated (run ./dev as root)")
+    test_listener_matches_virsh(scenario, f"{lang} {line}")
+
+
+def test_translated_events_are_seen(scenario: dict[str, tuple]) -> None:
+    """The catalog's words, not English ones (the Japanese message swaps its arguments, as in virsh)."""
+    if "uk_UA.UTF-8 event --all --loop --timeout 6" not in scenario:
+        pytest.skip("the translated locales are not generated (run ./dev as root)")
+    out = scenario["uk_UA.UTF-8 event --all --loop --timeout 6"][1][0]
+    assert out.startswith("подія «lifecycle» для домену «test»: Приспано Пауза\n")
+    assert "подія «metadata-change» для домену «test»: тип description, адреса <null>\n" in out
+    assert out.endswith("у циклі обробки перевищено час очікування на подію\nотримано повідомлень про події: 9\n\n")
+    out = scenario["ja_JP.UTF-8 pool-event --event refresh --timeout 6"][1][0]
+    assert out == "ストレージプール refresh のイベント 'default-pool'\nイベントを受信しました: 1\n\n"
 
 
 def test_all_events_are_seen(scenario: dict[str, tuple]) -> None:
@@ -258,3 +312,4 @@ def test_json_lines_arrive_as_events_happen(fresh_libvirtd: Libvirtd) -> None:
                                                                   {"type": "Suspended", "detail": "Paused"})
     assert second["detail"] == {"type": "Resumed", "detail": "Unpaused"}
     assert rest == [{"end": "interrupted", "received": 2}]
+

@@ -173,3 +173,78 @@ def test_vsh_own_messages_stay_english() -> None:
     res = vsh("-c", host_uri("domains"), "--on-error=bogus", env={"LC_ALL": "de_DE.UTF-8"})
     assert res.rc == 1
     assert res.err == "Fehler: invalid value 'bogus' for --on-error: use 'stop' or 'continue'\n"
+
+
+# Domain events the test driver never sends (they come from QEMU), rendered as `event` prints
+# them in Ukrainian: virsh's message for each, with the words it translates (actions, phases,
+# reasons) and the ones it leaves in English (agent states, metadata types, memory failures).
+_EVENT_PROBE = r"""
+import libvirt
+from vsh import i18n
+i18n.setup()
+from vsh.commands.events import _domain_formatter
+dom = libvirt.open("test:///default").lookupByName("test")
+v4 = {"family": 0, "node": "127.0.0.1", "service": "5900"}
+v6 = {"family": 1, "node": "::1", "service": "4000"}
+for event, args in [
+    ("rtc-change", (-3600,)), ("watchdog", (3,)), ("watchdog", (99,)),
+    ("io-error", ("/img", "disk0", 1)), ("io-error-reason", ("/img", "disk0", 2, "enospc")),
+    ("graphics", (0, v4, v6, "none", [("x509dname", "CN=a")])), ("block-job", ("vda", 2, 3)),
+    ("block-job-2", ("vda", 9, 0)), ("disk-change", (None, "/new", "cd0", 0)), ("tray-change", ("cd0", 0)),
+    ("balloon-change", (1024,)), ("device-removed", ("net0",)), ("device-added", ("net0",)),
+    ("device-removal-failed", ("net0",)), ("tunable", ({"cpu_shares": 10},)), ("job-completed", ({},)),
+    ("agent-lifecycle", (1, 2)), ("migration-iteration", (3,)), ("metadata-change", (2, "http://x/")),
+    ("block-threshold", ("vda", None, 100, 5)), ("memory-failure", (1, 2, 3)),
+    ("memory-device-size-change", ("dimm0", 524288)), ("pm-suspend", (0,)),
+]:
+    print(_domain_formatter(event)(dom, *args)[0], end="")
+"""
+
+_EVENT_LINES_UK = """\
+подія «rtc-change» для домену «test»: -3600
+подія «watchdog» для домену «test»: вимкнути
+подія «watchdog» для домену «test»: невідомо
+подія «io-error» для домену «test»: /img (disk0) призупинити
+подія «io-error-reason» для домену «test»: /img (disk0) звіт через enospc
+подія «graphics» для домену «test»: з'єднати локальний[IPv4 127.0.0.1 5900], віддалений[IPv6 ::1 4000] none
+\tx509dname=CN=a
+подія «block-job» для домену «test»: Копіювання блоків для vda готово
+подія «block-job-2» для домену «test»: Невідоме завдання для vda завершено
+подія «disk-change» для домену «test», диск cd0: <null> -> /new: змінено
+подія «tray-change» для домену «test», диск cd0: відкрито
+подія «balloon-change» для домену «test»: 1024 КіБ
+подія «device-removed» для домену «test»: net0
+подія «device-added» для домену «test»: net0
+подія «device-removal-failed» у домені «test»: net0
+подія «tunable» для домену «test»:
+\tcpu_shares: 10
+подія «job-completed» для домену «test»:
+подія «agent-lifecycle» для домену «test»: стан: «connected» причина: «channel event»
+подія «migration-iteration» домену «test»: ітерація: «3»
+подія «metadata-change» для домену «test»: тип element, адреса http://x/
+подія «block-threshold» для домену «test»: пристрій: vda(<null>) 100 5
+подія «memory-failure» для домену «test»:
+отримувач: guest
+дія: fatal
+прапорці:
+\tпотрібна дія: 1
+\tрекурсивність: 1
+подія «memory-device-size-change» для домену «test»:
+інша назва: dimm0
+розмір: 524288
+подія «pm-suspend» для домену «test»
+"""
+
+
+def test_event_lines_qemu_sends_are_translated() -> None:
+    if not _available("uk_UA.UTF-8"):
+        pytest.skip("locale uk_UA.UTF-8 is not generated")
+    import subprocess
+    import sys
+
+    from util import clean_env
+
+    res = subprocess.run([sys.executable, "-c", _EVENT_PROBE], capture_output=True, text=True, encoding="utf-8",
+                         env=clean_env({"LC_ALL": "uk_UA.UTF-8"}), timeout=60)
+    assert res.stderr == "" and res.returncode == 0
+    assert res.stdout == _EVENT_LINES_UK
