@@ -152,7 +152,9 @@ def _debug_level(text: str) -> int:
 def _escape(text: str) -> str:
     if (len(text) == 2 and text[0] == "^" and 64 <= ord(text[1]) <= 127) or (len(text) == 1 and text != "^"):
         return text
-    raise _fail(f"Invalid string '{text}' for escape sequence")
+    from vsh.i18n import msg
+
+    raise _fail(msg("Invalid string '%s' for escape sequence", text))
 
 
 def _keepalive(text: str, letter: str) -> int:
@@ -373,7 +375,9 @@ def _run(opts: Options, printer: Printer) -> int:
         try:
             printer.log = open_log(opts.log)
         except OSError:
-            printer.error(["failed to open the log file. check the log file path"])
+            from vsh.i18n import msg
+
+            printer.error([msg("failed to open the log file. check the log file path")])
             return 1
     if env_level is not None and opts.debug in (-1, 4):
         if env_level == -1:

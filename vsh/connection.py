@@ -257,10 +257,10 @@ class Connection:
         try:
             conn.registerCloseCallback(self._on_close, None)
         except libvirt.libvirtError:
-            self.report("Unable to register disconnect callback")
+            self.report(msg("Unable to register disconnect callback"))
         self.conn = conn
         if connected and not force:
-            self.report("Reconnected to the hypervisor")
+            self.report(msg("Reconnected to the hypervisor"))
         self.disconnected = False
         return conn
 

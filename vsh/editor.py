@@ -369,7 +369,7 @@ def report_edited(ctx: Session, kind: str, name: str, changed: bool, text: str) 
     if ctx.out.json:
         ctx.out.data({"name": name, "changed": changed})
     else:
-        ctx.out.extra(text)
+        ctx.out.extra(text, end="")
 
 
 def inactive_xml(obj: Any, inactive_flag: int) -> str:
@@ -416,4 +416,4 @@ def report_edit(ctx: Session, kind: str, name: str, was: str, changed: bool, tex
     if ctx.out.json:
         ctx.out.data({"name": name, "changed": changed, "from": was})
     elif text:
-        ctx.out.extra(text)
+        ctx.out.extra(text, end="")

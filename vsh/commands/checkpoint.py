@@ -303,11 +303,11 @@ def cmd_checkpoint_edit(ctx: Session, domain: str, checkpointname: str | None) -
     except VshError as err:
         raise Failure(err, closing) from None
     if edited is None:
-        report_edit(ctx, "checkpoint", name, name, False, f"Checkpoint {name} XML configuration not changed.")
+        report_edit(ctx, "checkpoint", name, name, False, fmt("Checkpoint %s XML configuration not changed.\n", name))
         return
     new = edited.getName()
     if new == name:
-        report_edit(ctx, "checkpoint", name, name, True, f"Checkpoint {name} edited.")
+        report_edit(ctx, "checkpoint", name, name, True, fmt("Checkpoint %s edited.\n", name))
         return
     try:
         edited.delete(libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY)

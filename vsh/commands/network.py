@@ -420,6 +420,6 @@ def cmd_net_edit(ctx: Session, network: str) -> None:
     edited = edit_xml(ctx, lambda: inactive_xml(net, libvirt.VIR_NETWORK_XML_INACTIVE),
                       lambda xml: ctx.conn.networkDefineXML(xml))
     if edited is None:
-        report_edited(ctx, "network", net.name(), False, f"Network {net.name()} XML configuration not changed.")
+        report_edited(ctx, "network", net.name(), False, fmt("Network %s XML configuration not changed.\n", net.name()))
     else:
-        report_edited(ctx, "network", edited.name(), True, f"Network {edited.name()} XML configuration edited.")
+        report_edited(ctx, "network", edited.name(), True, fmt("Network %s XML configuration edited.\n", edited.name()))

@@ -116,7 +116,7 @@ def pool_record(ctx: Session, pool: Any) -> dict[str, Any]:
     try:
         state, capacity, allocation, available = pool.info()
     except libvirt.libvirtError:
-        ctx.out.error(["Could not retrieve pool information"])
+        ctx.out.error([msg("Could not retrieve pool information")])
         return record
     record["state"] = state_name(state)
     record["active"] = bool(pool.isActive())
@@ -188,7 +188,7 @@ def cmd_pool_list(ctx: Session, inactive: bool, all: bool, transient: bool, pers
         try:
             state, capacity, allocation, available = pool.info()
         except libvirt.libvirtError:
-            ctx.out.error(["Could not retrieve pool information"])
+            ctx.out.error([msg("Could not retrieve pool information")])
             if details:
                 row.update(state="unknown", capacity="unknown", allocation="unknown", available="unknown")
             else:
@@ -496,6 +496,6 @@ def cmd_pool_edit(ctx: Session, pool: str) -> None:
     edited = edit_xml(ctx, lambda: inactive_xml(p, libvirt.VIR_STORAGE_XML_INACTIVE),
                       lambda xml: ctx.conn.storagePoolDefineXML(xml, 0))
     if edited is None:
-        report_edited(ctx, "pool", p.name(), False, f"Pool {p.name()} XML configuration not changed.")
+        report_edited(ctx, "pool", p.name(), False, fmt("Pool %s XML configuration not changed.\n", p.name()))
     else:
-        report_edited(ctx, "pool", edited.name(), True, f"Pool {edited.name()} XML configuration edited.")
+        report_edited(ctx, "pool", edited.name(), True, fmt("Pool %s XML configuration edited.\n", edited.name()))

@@ -360,7 +360,8 @@ def cmd_snapshot_delete(ctx: Session, domain: str, snapshotname: str | None, cur
                       metadata=libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
     with failing(msg("Failed to delete snapshot %s", name)):
         snap.delete(flags)
-    ctx.out.extra(f"Domain snapshot {name} children deleted" if children_only else f"Domain snapshot {name} deleted")
+    ctx.out.extra(fmt("Domain snapshot %s children deleted\n", name) if children_only
+                  else fmt("Domain snapshot %s deleted\n", name), end="")
 
 
 LIST_FILTERS = (
@@ -537,27 +538,27 @@ def cmd_snapshot_edit(ctx: Session, domain: str, snapshotname: str | None, curre
         return dom.snapshotCreateXML(xml, flags[0])
 
     always = bool(flags[0] & libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT)
-    closing = [f"Failed to update {name}"]
+    closing: list[str] = [msg("Failed to update %s", name)]
     try:
         edited = edit_xml(ctx, fetch, define, unchanged_too=always)
     except VshError as err:
         raise Failure(err, closing) from None
     if edited is None:
-        report_edit(ctx, "snapshot", name, name, False, f"Snapshot {name} XML configuration not changed.")
+        report_edit(ctx, "snapshot", name, name, False, fmt("Snapshot %s XML configuration not changed.\n", name))
         return
     new = edited.getName()
     if new == name:
-        report_edit(ctx, "snapshot", name, name, True, f"Snapshot {name} edited.")
+        report_edit(ctx, "snapshot", name, name, True, fmt("Snapshot %s edited.\n", name))
         return
     if clone:
-        report_edit(ctx, "snapshot", new, name, True, f"Snapshot {name} cloned to {new}.")
+        report_edit(ctx, "snapshot", new, name, True, fmt("Snapshot %s cloned to %s.\n", name, new))
         return
     try:
         (snap if rename else edited).delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
     except libvirt.libvirtError as err:
         gone = name if rename else new
-        raise Failure(None, [f"Failed to clean up {gone}"] + closing, first=[err.get_error_message()]) from None
+        raise Failure(None, [msg("Failed to clean up %s", gone), *closing], first=[err.get_error_message()]) from None
     if not rename:
-        raise Failure(None, [f"Must use --rename or --clone to change {name} to {new}"] + closing)
+        raise Failure(None, [msg("Must use --rename or --clone to change %s to %s", name, new), *closing])
     # virsh says nothing after a rename.
     report_edit(ctx, "snapshot", new, name, True, "")

@@ -428,7 +428,7 @@ def cmd_vol_upload(ctx: Session, vol: str, file: str, pool: str | None, offset: 
                     send_all(stream, fd, bar)
             except BaseException as err:
                 abort_stream(stream)
-                failure = failed_transfer(f"cannot send data to volume {vol}", err, None, False)
+                failure = failed_transfer(msg("cannot send data to volume %s", vol), err, None, False)
                 if isinstance(err, KeyboardInterrupt) and isinstance(failure, TransferError):
                     # Part of the file is in the volume now: say so rather than leave it unnoticed.
                     failure.note = f"volume {vol} is incomplete: {bar.done} bytes of {file} were sent"
@@ -462,7 +462,7 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
 
     volume = ctx.lookup.volume(vol, pool=pool)
     file = ctx.local_file(ctx.late("file", file))
-    with Target(file, f"cannot create {file}") as target:
+    with Target(file, msg("cannot create %s", file)) as target:
         try:
             mode = os.fstat(target.fd).st_mode
             is_block = stat.S_ISBLK(mode)
@@ -480,6 +480,6 @@ def cmd_vol_download(ctx: Session, vol: str, file: str, pool: str | None, offset
         if length:
             total = min(total, length) if total else length
         with progress.transfer(ctx.out, "Download", total or None) as bar:
-            target.receive(stream, bar, f"cannot receive data from volume {vol}", f"cannot close volume {vol}",
+            target.receive(stream, bar, msg("cannot receive data from volume %s", vol), msg("cannot close volume %s", vol),
                            partial, is_block, sparse)
             bar.finish()

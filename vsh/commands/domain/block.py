@@ -279,7 +279,7 @@ def cmd_blockcommit(ctx: Session, domain: str, path: str, bandwidth: str | None,
     dom = ctx.lookup.domain(domain)
     if not blocking:
         dom.blockCommit(path, base, top, c_unsigned(bw), flags)
-        ctx.out.extra("Active Block Commit started" if active else "Block Commit started", end="")
+        ctx.out.extra(_("Active Block Commit started") if active else _("Block Commit started"), end="")
         return
     with BlockJobWait(ctx, dom, path, "Block commit", verbose, ms, async_) as waiter:
         dom.blockCommit(path, base, top, c_unsigned(bw), flags)

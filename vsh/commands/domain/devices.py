@@ -76,7 +76,7 @@ def find_disk(xml: str, path: str) -> Any:
     root = etree.fromstring(xml.encode("utf-8"))
     disks = root.findall("devices/disk")
     if not disks:
-        raise VshError("Failed to get disk information")
+        raise VshError(msg("Failed to get disk information"))
     for disk in disks:
         target = disk.find("target")
         if target is not None and target.get("dev") == path:

@@ -13,6 +13,7 @@ from vsh.registry import command
 from vsh.schema import EDITED
 from vsh.session import Session
 from vsh.spec import Flag
+from vsh.i18n import fmt
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,6 +61,6 @@ def cmd_edit(ctx: Session, domain: str, skip_validate: bool) -> None:
 
     edited = edit_xml(ctx, fetch, define, relax)
     if edited is None:
-        report_edited(ctx, "domain", dom.name(), False, f"Domain '{dom.name()}' XML configuration not changed.")
+        report_edited(ctx, "domain", dom.name(), False, fmt("Domain '%s' XML configuration not changed.\n", dom.name()))
     else:
-        report_edited(ctx, "domain", edited.name(), True, f"Domain '{edited.name()}' XML configuration edited.")
+        report_edited(ctx, "domain", edited.name(), True, fmt("Domain '%s' XML configuration edited.\n", edited.name()))

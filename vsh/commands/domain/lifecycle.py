@@ -463,8 +463,8 @@ def cmd_undefine(ctx: Session, domain: str, managed_save: bool, storage: str | N
             except libvirt.libvirtError as err:
                 raise from_libvirt(err) from None
         if has_snapshots_metadata:
-            raise VshError(f"Unable to remove metadata of {has_snapshots_metadata} snapshots" if snapshots_metadata
-                           else f"Refusing to undefine while {has_snapshots_metadata} snapshots exist")
+            raise VshError(msg("Unable to remove metadata of %d snapshots", has_snapshots_metadata) if snapshots_metadata
+                           else msg("Refusing to undefine while %d snapshots exist", has_snapshots_metadata))
         try:
             dom.undefine()
         except libvirt.libvirtError as err:

@@ -155,7 +155,7 @@ def cmd_memtune(ctx: Session, domain: str, hard_limit: str | None, soft_limit: s
     params = [TypedParam(field, "ullong", _memtune_size(opt, text))
               for opt, field, _text in _MEMTUNE if (text := given[opt]) is not None]
     if params:
-        _set(dom, "virDomainSetMemoryParameters", params, flags, "Unable to change memory parameters")
+        _set(dom, "virDomainSetMemoryParameters", params, flags, msg("Unable to change memory parameters"))
         return
 
     def unlimited(p: Any) -> bool:
@@ -215,7 +215,7 @@ def cmd_numatune(ctx: Session, domain: str, mode: str | None, nodeset: str | Non
             raise VshError(msg("Invalid mode: %s", mode))
         params.append(TypedParam("numa_mode", "int", number))
     if params:
-        _set(dom, "virDomainSetNumaParameters", params, flags, "Unable to change numa parameters")
+        _set(dom, "virDomainSetNumaParameters", params, flags, msg("Unable to change numa parameters"))
         return
     found = _get(dom, "virDomainGetNumaParameters", flags, "numa")
 
@@ -275,7 +275,7 @@ def cmd_blkiotune(ctx: Session, domain: str, weight: str | None, device_weights:
         if given[opt] is not None:
             params.append(TypedParam(field, "string", given[opt]))
     if params:
-        _set(dom, "virDomainSetBlkioParameters", params, flags, "Unable to change blkio parameters")
+        _set(dom, "virDomainSetBlkioParameters", params, flags, msg("Unable to change blkio parameters"))
         return
     _show(ctx, _get(dom, "virDomainGetBlkioParameters", flags, "blkio"), known=_BLKIOTUNE_FIELDS)
 
@@ -340,7 +340,7 @@ def cmd_blkdeviotune(ctx: Session, domain: str, device: str, config: bool, live:
         try:
             value = ctx.late(opt, values[opt.replace("-", "_")])
         except VshError as err:
-            raise _Lines([err.message, "Unable to parse integer parameter", *err.lines()[1:]]) from None
+            raise _Lines([err.message, msg("Unable to parse integer parameter"), *err.lines()[1:]]) from None
         if value is not None:
             params.append(TypedParam(opt.replace("-", "_"), "ullong", value))
     if group_name == "":
@@ -349,7 +349,7 @@ def cmd_blkdeviotune(ctx: Session, domain: str, device: str, config: bool, live:
     if group_name is not None:
         params.append(TypedParam("group_name", "string", group_name))
     if params:
-        _set(dom, "virDomainSetBlockIoTune", params, flags, "Unable to change block I/O throttle", lead=[device])
+        _set(dom, "virDomainSetBlockIoTune", params, flags, msg("Unable to change block I/O throttle"), lead=[device])
         return
     _show(ctx, _get(dom, "virDomainGetBlockIoTune", flags, "block I/O throttle", lead=[device],
                     count_lead=[None]), known=_THROTTLE_FIELDS)
@@ -412,7 +412,7 @@ def cmd_domiftune(ctx: Session, domain: str, interface: str, inbound: str | None
             if field == "average" or rate[field]:
                 params.append(TypedParam(f"{way}.{field}", "uint", rate[field] & _UINT_MAX))
     if params:
-        _set(dom, "virDomainSetInterfaceParameters", params, flags, "Unable to set interface parameters",
+        _set(dom, "virDomainSetInterfaceParameters", params, flags, msg("Unable to set interface parameters"),
              lead=[interface])
         return
     _show(ctx, _get(dom, "virDomainGetInterfaceParameters", flags, "interface", lead=[interface]),

@@ -40,9 +40,9 @@ def cmd_screenshot(ctx: Session, domain: str, file: str | None, screen: int | No
         # virsh's name: DOMAIN-YYYY-MM-DD-hh:mm:ss plus an extension for the known types.
         file = f"{dom.name()}-{time.strftime('%Y-%m-%d-%H:%M:%S')}{_EXTENSIONS.get(mime, '')}"
     file = ctx.local_file(file)
-    with Target(file, f"cannot create file {file}") as target, progress.transfer(ctx.out, "Screenshot") as bar:
-        target.receive(stream, bar, f"could not receive data from domain '{domain}'",
-                       f"cannot close stream on domain '{domain}'", partial=file)
+    with Target(file, msg("cannot create file %s", file)) as target, progress.transfer(ctx.out, "Screenshot") as bar:
+        target.receive(stream, bar, msg("could not receive data from domain '%s'", domain),
+                       msg("cannot close stream on domain '%s'", domain), partial=file)
     if ctx.out.json:
         ctx.out.data({"file": file, "mime": mime})
     else:

@@ -247,7 +247,7 @@ def _compare_report(ctx: Session, path: str, result: int, texts: dict[str, str],
     if result not in _RESULTS:
         raise VshError(failure)
     word = _RESULTS[result]
-    ctx.out.data({"file": path, "result": word}, texts[word] + "\n")
+    ctx.out.data({"file": path, "result": word}, texts[word])
     if word == "incompatible":
         raise VshError("")
 
@@ -264,13 +264,13 @@ def cmd_cpu_compare(ctx: Session, file: str, error: bool, validate: bool) -> Non
     flags = ctx.flags(error=libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
                       validate=libvirt.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML)
     cpus = extract_cpus(ctx, file)
-    failure = f"Failed to compare host CPU with {file}"
+    failure = msg("Failed to compare host CPU with %s", file)
     with failing(failure):
         result = ctx.conn.compareCPU(cpus[0], flags)
     _compare_report(ctx, file, result, {
-        "incompatible": f"CPU described in {file} is incompatible with host CPU",
-        "identical": f"CPU described in {file} is identical to host CPU",
-        "superset": f"Host CPU is a superset of CPU described in {file}"}, failure)
+        "incompatible": fmt("CPU described in %s is incompatible with host CPU\n", file),
+        "identical": fmt("CPU described in %s is identical to host CPU\n", file),
+        "superset": fmt("Host CPU is a superset of CPU described in %s\n", file)}, failure)
 
 
 def _baseline_flags(ctx: Session) -> int:
@@ -312,13 +312,13 @@ def cmd_hypervisor_cpu_compare(ctx: Session, file: str, virttype: str | None, em
                       validate=libvirt.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML)
     _strings(virttype=virttype, emulator=emulator, arch=arch, machine=machine)
     cpus = extract_cpus(ctx, file)
-    failure = f"Failed to compare hypervisor CPU with {file}"
+    failure = msg("Failed to compare hypervisor CPU with %s", file)
     with failing(failure):
         result = ctx.conn.compareHypervisorCPU(emulator, arch, machine, virttype, cpus[0], flags)
     _compare_report(ctx, file, result, {
-        "incompatible": f"CPU described in {file} is incompatible with the CPU provided by hypervisor on the host",
-        "identical": f"CPU described in {file} is identical to the CPU provided by hypervisor on the host",
-        "superset": f"The CPU provided by hypervisor on the host is a superset of CPU described in {file}"},
+        "incompatible": fmt("CPU described in %s is incompatible with the CPU provided by hypervisor on the host\n", file),
+        "identical": fmt("CPU described in %s is identical to the CPU provided by hypervisor on the host\n", file),
+        "superset": fmt("The CPU provided by hypervisor on the host is a superset of CPU described in %s\n", file)},
         failure)
 
 

@@ -85,7 +85,7 @@ def cmd_freecell(ctx: Session, cellno: str | None, all: bool) -> None:
             raise VshError(msg("An error occurred, but the cause is unknown"))
         ctx.out.data({"cells": [], "total_kib": total // 1024}, printf("%s: %llu KiB\n", _("Total"), total // 1024))
         return
-    root = _caps_root(ctx, "unable to get node capabilities")
+    root = _caps_root(ctx, msg("unable to get node capabilities"))
     cells = []
     for cell in _cell_numbers(root):
         message = f"failed to get free memory for NUMA node number: {cell}"
@@ -134,7 +134,7 @@ def cmd_freepages(ctx: Session, cellno: str | None, pagesize: str | None, all: b
     if all:
         from vsh import hostcaps
 
-        root = _caps_root(ctx, "unable to parse node capabilities")
+        root = _caps_root(ctx, msg("unable to parse node capabilities"))
         if pagesize is None:
             sizes_text = hostcaps.page_sizes(root)
             if not sizes_text:
@@ -271,7 +271,7 @@ def cmd_allocpages(ctx: Session, pagesize: str, pagecount: str, cellno: str | No
     if not all:
         _libvirt_call(ctx.conn.allocPages, {kib: count}, start, 1, flags)
         return
-    root = _caps_root(ctx, "unable to get node capabilities")
+    root = _caps_root(ctx, msg("unable to get node capabilities"))
     for cell in _cell_numbers(root):
         _libvirt_call(ctx.conn.allocPages, {kib: count}, cell, 1, flags)
 
@@ -331,7 +331,7 @@ def cmd_node_memory_tune(ctx: Session, shm_pages_to_scan: str | None, shm_sleep_
     record = {key: current.get(field) for field, key in _SHM_KEYS.items()}
     record.update({_SHM_KEYS.get(field, field): value for field, value in current.items()})
     # virsh prints nothing when the host has no parameters; the JSON still has every key.
-    ctx.out.data(record, "Shared memory:\n" + "".join(
+    ctx.out.data(record, _("Shared memory:\n") + "".join(
         f"\t{field:<15} {shown_value(value)}\n" for field, value in current.items()) if current else "")
 
 

@@ -11,7 +11,7 @@ from vsh.schema import obj, rows
 from vsh.session import Session
 from vsh.spec import Flag, Str
 from vsh.typedparams import shown_value
-from vsh.i18n import _, msg
+from vsh.i18n import _, fmt, msg, printf
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -177,24 +177,24 @@ def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -
             raise VshError(msg("Failed to get block stats %s %s", domain, device), cause=err2) from None
         prefix = device
         if human:
-            lines.append(f"Device: {device}\n")
+            lines.append(fmt("Device: %s\n", device))
             prefix = ""
         stats = {}
         for (field, legacy, label), value in zip(_BLKSTAT_FIELDS, values):
             if value >= 0:
-                lines.append(f"{prefix} {(label if human else legacy):<{width}} {value}\n")
+                lines.append(printf("%s %-*s %s\n", prefix, width, _(label) if human else legacy, value))
                 stats[field] = value
         ctx.out.data(_blkstat_record(device, stats), "".join(lines))
         return
     prefix = device
     if human:
-        lines.append(f"Device: {device}\n")
+        lines.append(fmt("Device: %s\n", device))
         prefix = ""
     done = set()
     for field, legacy, label in _BLKSTAT_FIELDS:
         if field in params:
-            name = label if human else (legacy or field)
-            lines.append(f"{prefix} {name:<{width}} {shown_value(params[field])}\n")
+            name = _(label) if human else (legacy or field)
+            lines.append(printf("%s %-*s %s\n", prefix, width, name, shown_value(params[field])))
             done.add(field)
     for field, value in params.items():
         if field not in done:

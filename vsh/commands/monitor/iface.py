@@ -146,7 +146,7 @@ def cmd_domif_getlink(ctx: Session, domain: str, interface: str, config: bool) -
              f"                          (target/@dev = '{interface}')]")
     found = select_nodes(ctx, root, xpath)
     if not found:
-        raise VshError(f"Interface (mac: {mac}) not found." if mac else f"Interface (dev: {interface}) not found.")
+        raise VshError(msg("Interface (mac: %s) not found.", mac) if mac else msg("Interface (dev: %s) not found.", interface))
     if len(found) > 1:
         raise VshError(msg("multiple matching interfaces found"))
     state = str(found[0].xpath("string(link/@state)")) or "up"

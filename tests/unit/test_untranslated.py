@@ -1,0 +1,185 @@
+"""Every message virsh translates is translated by vsh too: no output literal that is one of
+virsh's msgids may bypass vsh.i18n.
+
+An AST walk over vsh/ finds the literals that reach the user: arguments of the printer's
+output calls, of VshError and `failing`, and of every function that hands a parameter on to
+one of those (found by following parameters, to a fixed point).  A literal there (a string,
+an f-string or a concatenation, read as a printf template) that is a msgid of libvirt's
+German catalog must go through `_`, `fmt` or `msg`, or virsh and vsh part ways in that
+language.  Labels of `kv` blocks are the printer's to translate, so only their texts count.
+"""
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = Path("/usr/share/locale/de/LC_MESSAGES/libvirt.mo")
+
+#: The functions that translate their first argument.
+I18N = {"_", "fmt", "msg", "Message"}
+#: Where text reaches the user, by the positions of the message arguments.
+OUTPUT = {"VshError": {0}, "failing": {0}, "print": {0}, "extra": {0}, "write": {0}, "warn": {0},
+          "error": {0}, "data": {1}, "NoEvents": {0}, "kv": {0}}
+#: What an f-string's or a concatenation's holes may stand for in a msgid.
+CONVERSIONS = ("%s", "%d", "%u", "%lu", "%llu", "%zu", "%lld", "%.2f", "%.1lf", "%.3lf")
+
+
+def _name(func: ast.expr) -> str | None:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def templates(node: ast.AST) -> list[str]:
+    """The printf templates a literal may be: a string as it is, holes as conversions."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return ["".join(p.value if isinstance(p, ast.Constant) else conv for p in node.values)
+                for conv in CONVERSIONS]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = templates(node.left), templates(node.right)
+        if not left and not right:
+            return []
+        return [a + b for a in left or CONVERSIONS for b in right or CONVERSIONS]
+    return []
+
+
+def _params(fn: ast.FunctionDef) -> list[str]:
+    names = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    return names[1:] if names and names[0] in ("self", "cls") else names
+
+
+def _arguments(call: ast.Call, positions: set[int | str]) -> list[ast.expr]:
+    found = [a for i, a in enumerate(call.args) if i in positions]
+    return found + [k.value for k in call.keywords if k.arg in positions]
+
+
+def _names(node: ast.AST) -> set[str]:
+    """Names whose value is the argument itself, not something computed from it by a call."""
+    if isinstance(node, ast.Call):
+        return set()
+    if isinstance(node, ast.Name):
+        return {node.id}
+    return set().union(*(_names(c) for c in ast.iter_child_nodes(node)))
+
+
+def message_positions(trees: list[ast.Module]) -> tuple[dict[str, set[int | str]], dict[str, set[int | str]]]:
+    """(outputs, translators): per function name, the parameters (index and name) that reach
+    the user untranslated, and those it translates itself."""
+    outputs: dict[str, set[int | str]] = {k: set(v) for k, v in OUTPUT.items()}
+    translators: dict[str, set[int | str]] = {}
+    # A class is called by its name: its __init__'s parameters are the call's.
+    functions = [(fn.name, fn) for tree in trees for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef)]
+    functions += [(cls.name, fn) for tree in trees for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
+                  for fn in cls.body if isinstance(fn, ast.FunctionDef) and fn.name == "__init__"]
+    changed = True
+    while changed:
+        changed = False
+        for fname, fn in functions:
+            if fname in OUTPUT:
+                continue
+            params = _params(fn)
+            for call in ast.walk(fn):
+                if not isinstance(call, ast.Call):
+                    continue
+                name = _name(call.func)
+                if name in I18N:
+                    table, positions = translators, {0}
+                elif name in outputs:
+                    table, positions = outputs, outputs[name]
+                else:
+                    continue
+                for arg in _arguments(call, positions):
+                    for used in _names(arg) & set(params):
+                        known = table.setdefault(fname, set())
+                        if used not in known:
+                            known.update({params.index(used), used})
+                            changed = True
+    return outputs, translators
+
+
+def _literals(node: ast.AST) -> Iterator[ast.expr]:
+    """The literals an argument is made of (not those given to other calls, nor dict keys)."""
+    if isinstance(node, ast.Call):
+        return
+    if isinstance(node, ast.Dict):
+        for value in node.values:
+            yield from _literals(value)
+        return
+    if isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp)) and templates(node):
+        yield node  # type: ignore[misc]
+        return
+    for child in ast.iter_child_nodes(node):
+        yield from _literals(child)
+
+
+def untranslated(sources: dict[str, str], msgids: set[str]) -> list[str]:
+    """`file:line: msgid` for each output literal that is a msgid but bypasses the catalog."""
+    trees = {path: ast.parse(text) for path, text in sources.items()}
+    outputs, translators = message_positions(list(trees.values()))
+    found = []
+    for path, tree in trees.items():
+        for call in ast.walk(tree):
+            if not isinstance(call, ast.Call):
+                continue
+            name = _name(call.func)
+            if name is None or name not in outputs:
+                continue
+            args = _arguments(call, outputs[name] - translators.get(name, set()))
+            if name == "kv":
+                # The printer translates each label (item 1); the text (item 3) is shown as given.
+                args = [item.elts[3] for a in call.args[:1] if isinstance(a, ast.List) for item in a.elts
+                        if isinstance(item, ast.Tuple) and len(item.elts) == 4]
+            for arg in args:
+                for lit in _literals(arg):
+                    hit = next((c for t in templates(lit) for c in (t, t + "\n")
+                                if c in msgids and re.search("[A-Za-z]{3}", c)), None)
+                    if hit is not None:
+                        found.append(f"{path}:{lit.lineno}: {hit!r}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def msgids() -> set[str]:
+    if not CATALOG.exists():
+        pytest.skip("libvirt's German catalog is not installed (libvirt-l10n)")
+    with CATALOG.open("rb") as f:
+        catalog = gettext.GNUTranslations(f)._catalog  # type: ignore[attr-defined]
+    return {k for k in catalog if isinstance(k, str) and k}
+
+
+def test_every_output_msgid_goes_through_the_catalog(msgids: set[str]) -> None:
+    sources = {str(p.relative_to(ROOT)): p.read_text() for p in sorted((ROOT / "vsh").rglob("*.py"))
+               if p.name != "_index.py"}
+    assert len(sources) > 80
+    found = untranslated(sources, msgids)
+    assert not found, "virsh translates these; pass them through vsh.i18n (_, fmt, msg):\n" + "\n".join(found)
+
+
+def test_the_check_finds_an_untranslated_message(msgids: set[str]) -> None:
+    """Direct output, f-strings, and a helper that prints its parameter are all caught; the
+    i18n functions and kv labels pass."""
+    source = '''
+def report(ctx, text):
+    ctx.out.extra(text)
+
+def translated(ctx, label):
+    ctx.out.print(_(label))
+
+def cmd(ctx, name):
+    raise VshError(f"failed to get domain '{name}'")
+    ctx.out.print("Failed to get disk information")
+    report(ctx, f"Network {name} started")
+    translated(ctx, "Name:")
+    ctx.out.extra(fmt("Network %s started\\n", name))
+    ctx.out.kv([("name", "Name:", name, "running")])
+    ctx.out.data({"Name:": 1}, msg("Failed to start network %s", name))
+'''
+    found = untranslated({"x.py": source}, msgids)
+    assert found == ["x.py:9: \"failed to get domain '%s'\"", "x.py:10: 'Failed to get disk information'",
+                     "x.py:11: 'Network %s started\\n'", "x.py:14: 'running'"]
