@@ -243,8 +243,8 @@ class Connection:
         try:
             conn = self._connect(target, readonly)
         except _OpenFailed as failed:
-            text = ("Failed to reconnect to the hypervisor" if self.disconnected
-                    else "failed to connect to the hypervisor")
+            text = (msg("Failed to reconnect to the hypervisor") if self.disconnected
+                    else msg("failed to connect to the hypervisor"))
             raise VshError(text, cause=failed.cause, hint=_connect_hint(target, self.in_shell)) from None
         libvirt = _libvirt()
         if name is not None:

@@ -282,7 +282,7 @@ def object_event(ctx: Session, kind: ObjectEvents, target: str | None, event: st
     if list_only:
         list_events(ctx, kind.events)
         return
-    event_id = pick_event(event, kind.events, "either --list or --event <type> is required")
+    event_id = pick_event(event, kind.events, msg("either --list or --event <type> is required"))
     seconds = timeout_seconds(timeout)
     obj: Any = None
     pending: builtins.list[str] = []

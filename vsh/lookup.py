@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from vsh.errors import VshError
 from vsh.values import empty_option, split_list
-from vsh.i18n import msg
+from vsh.i18n import Message, msg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -164,7 +164,12 @@ class Lookup:
                 return conn.nodeDeviceLookupSCSIHostByWWN(parts[0], parts[1], 0)
             return conn.nodeDeviceLookupByName(name)
         except libvirt.libvirtError as err:
-            raise VshError(msg("Could not find matching device '%s'", name), cause=err) from None
+            if not by_wwn:
+                raise VshError(msg("Could not find matching device '%s'", name), cause=err) from None
+            # vshFindNodeDevice words its failure apart from a lookup by name alone: the name
+            # follows the translated words instead of standing inside a translated message.
+            raise VshError(Message("%s '%s'", msg("Could not find matching device"), name, translate=False),
+                           cause=err) from None
 
     def secret(self, name: str) -> Any:
         """By UUID only; libvirt's line follows virsh's."""

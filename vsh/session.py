@@ -20,7 +20,7 @@ from vsh.output import OutputError, Printer
 from vsh.schema import tabular
 from vsh.spec import BOOL
 from vsh.values import convert
-from vsh.i18n import msg, system_error
+from vsh.i18n import fmt, msg, system_error
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ class Session:
             self.report(self._failure(err))
         if self.timing:
             # virsh prints the timing even under -q; under --json it goes to stderr.
-            text = f"\n(Time: {(time.monotonic() - start) * 1000:.3f} ms)\n\n"
+            text = fmt("\n(Time: %.3f ms)\n\n", (time.monotonic() - start) * 1000)
             (self.out.err if self.out.json else self.out.out).write(text)
         elif not self.out.json:
             self.out.extra("")

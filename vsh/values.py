@@ -17,6 +17,9 @@ ULLONG_MAX = 2**64 - 1
 class _Detail(Exception):
     """libvirt's own second error line for a bad value."""
 
+    def get_error_message(self) -> str:
+        return self.args[0]  # a vsh.i18n.Message: shown in the user's language
+
 
 #: What scale_integer raises, under a public name (its text is libvirt's own line).
 ScaleError = _Detail

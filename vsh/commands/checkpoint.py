@@ -214,8 +214,8 @@ def cmd_checkpoint_delete(ctx: Session, domain: str, checkpointname: str | None,
                       metadata=libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY)
     with failing(msg("Failed to delete checkpoint %s", name)):
         chk.delete(flags)
-    ctx.out.extra(f"Domain checkpoint {name} children deleted" if children_only
-                  else f"Domain checkpoint {name} deleted")
+    ctx.out.extra(fmt("Domain checkpoint %s children deleted\n", name) if children_only
+                  else fmt("Domain checkpoint %s deleted\n", name), end="")
 
 
 @command("checkpoint-list", schema=rows(name="string", creation_time_seconds="integer", parent="string?"),

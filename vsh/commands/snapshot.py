@@ -119,7 +119,7 @@ def _diskspec(ctx: Session, buf: Buffer, spec: str) -> None:
     if stype is not None:
         if stype not in ("block", "file"):
             # virsh reports this, then the general diskspec failure.
-            ctx.out.error([f"Unknown storage type: '{stype}'"],
+            ctx.out.error([msg("Unknown storage type: '%s'", stype)],
                           {"error": {"message": f"Unknown storage type: '{stype}'"}})
             raise VshError(msg("unable to parse diskspec: %s", spec))
         buf.add(f" type='{stype}'")

@@ -540,7 +540,7 @@ def _job_info(ctx: Session, dom: Any, path: str, raw: bool, in_bytes: bool) -> N
     text = ""
     if speed:
         value, name = pretty_capacity(speed)
-        text = f"    Bandwidth limit: {speed} bytes/s ({value:.3f} {name}/s)"
+        text = fmt("    Bandwidth limit: %llu bytes/s (%-.3lf %s/s)", speed, value, name)
     ctx.out.write(text + "\n")
 
 

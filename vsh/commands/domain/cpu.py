@@ -291,7 +291,7 @@ def cmd_cpu_stats(ctx: Session, domain: str, total: bool, start: str | None, cou
     if not total and not per_cpu:
         total = per_cpu = True
     first = first or 0
-    failed = f"Failed to retrieve CPU statistics for domain '{dom.name()}'"
+    failed = msg("Failed to retrieve CPU statistics for domain '%s'", dom.name())
     text: list[str] = []
     obj: dict[str, Any] = {"cpus": [], "total": None}
     try:

@@ -124,7 +124,7 @@ class _Line(Exception):
     """An `error:` line of virsh's own given as a VshError cause (printed like libvirt's message)."""
 
     def get_error_message(self) -> str:
-        return str(self)
+        return self.args[0]  # a vsh.i18n.Message: shown in the user's language
 
 
 def _mac_key(text: str) -> tuple[int, ...] | str:
@@ -175,7 +175,7 @@ def cmd_detach_interface(ctx: Session, domain: str, type: str, mac: str | None, 
     import libvirt
     from lxml import etree
 
-    failed = _Line("Failed to detach interface")
+    failed = _Line(msg("Failed to detach interface"))
     dom = ctx.lookup.domain(domain)
     flags = _flags(ctx, dom, persistent)
     for name, value in (("type", type), ("mac", mac)):

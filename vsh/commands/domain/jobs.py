@@ -11,7 +11,7 @@ from vsh.registry import command
 from vsh.schema import obj
 from vsh.session import Session
 from vsh.spec import Flag
-from vsh.i18n import msg
+from vsh.i18n import msg, printf
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def _name(table: tuple[str, ...], value: int) -> str:
 def _size(value: int) -> str:
     from vsh.units import pretty_capacity
 
-    return "%.3f %s" % pretty_capacity(value)
+    return printf("%.3lf %s", *pretty_capacity(value))
 
 
 def _job_lines(kind: int, p: dict[str, Any]) -> list[str]:

@@ -21,7 +21,7 @@ from vsh.registry import command
 from vsh.schema import obj, single
 from vsh.session import Session
 from vsh.spec import Alias, Data, Flag, Int, Str
-from vsh.i18n import msg
+from vsh.i18n import fmt, msg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -315,7 +315,7 @@ def cmd_migrate_compcache(ctx: Session, domain: str, size: str | None) -> None:
     cache = checked(dom.migrateGetCompressionCache(0), "virDomainMigrateGetCompressionCache")
     number, unit = pretty_capacity(cache)
     # virsh prints no newline of its own here; the blank line after the command ends it.
-    ctx.out.data({"cache_bytes": cache}, f"Compression cache: {number:.3f} {unit}")
+    ctx.out.data({"cache_bytes": cache}, fmt("Compression cache: %.3lf %s", number, unit))
 
 
 @command("migrate-setspeed", group="domain", help="Set the maximum migration bandwidth",

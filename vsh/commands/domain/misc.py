@@ -16,7 +16,7 @@ from vsh.schema import PARAMS, XML, obj, single
 from vsh.session import Session
 from vsh.spec import Argv, Data, Flag, Int, Str
 from vsh.typedparams import shown_value
-from vsh.i18n import fmt, msg
+from vsh.i18n import _, fmt, msg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def cmd_metadata(ctx: Session, domain: str, uri: str, live: bool, config: bool, 
         raise VshError(msg("namespace key is required when modifying metadata"))
     if set is not None or remove:
         dom.setMetadata(kind, set, key, uri, flags)
-        ctx.out.extra("Metadata removed" if remove else "Metadata modified")
+        ctx.out.extra(_("Metadata removed") if remove else _("Metadata modified"))
         return
     if edit:
         def fetch() -> str:

@@ -60,8 +60,9 @@ def _get(dom: Any, func: str, flags: int, what: str, lead: Sequence[Any] = (),
     try:
         return get_params(dom, func, flags, lead, count_lead)
     except StageError as err:
-        message = f"Unable to get number of {what} parameters" if err.counting else f"Unable to get {what} parameters"
-        raise VshError(message, cause=err.err) from None
+        message = ("Unable to get number of " + what + " parameters") if err.counting \
+            else ("Unable to get " + what + " parameters")
+        raise VshError(msg(message), cause=err.err) from None
 
 
 def _set(dom: Any, func: str, params: list[Any], flags: int, message: str, lead: Sequence[Any] = ()) -> None:

@@ -133,7 +133,8 @@ def cmd_setvcpus(ctx: Session, domain: str, count: str, maximum: bool, config: b
     dom = ctx.lookup.domain(domain)
     n = ctx.late("count", count)
     if n <= 0:
-        raise VshError(msg("Can't set %d processors for a VM", n))
+        # The count is never negative here (the option is unsigned): virsh's message names 0.
+        raise VshError(msg("Can't set 0 processors for a VM"))
     if flags or current:
         dom.setVcpusFlags(n, flags)
     else:

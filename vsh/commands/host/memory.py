@@ -88,7 +88,7 @@ def cmd_freecell(ctx: Session, cellno: str | None, all: bool) -> None:
     root = _caps_root(ctx, msg("unable to get node capabilities"))
     cells = []
     for cell in _cell_numbers(root):
-        message = f"failed to get free memory for NUMA node number: {cell}"
+        message = msg("failed to get free memory for NUMA node number: %lu", cell)
         try:
             free = _cell_free(conn, cell)
         except VshError as err:

@@ -11,7 +11,7 @@ from vsh.schema import obj, rows
 from vsh.session import Session
 from vsh.spec import Flag, Str
 from vsh.typedparams import shown_value
-from vsh.i18n import _, fmt, msg, printf
+from vsh.i18n import _, msg, printf
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _blkinfo_text(info: list[int], human: bool) -> list[str]:
         return [str(v) for v in info[:3]]
     from vsh.units import pretty_capacity
 
-    return ["%.3f %s" % pretty_capacity(v) for v in info[:3]]
+    return [printf("%.3lf %s", *pretty_capacity(v)) for v in info[:3]]
 
 
 @command("domblkinfo", group="monitor", help="domain block device size information",
@@ -177,7 +177,7 @@ def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -
             raise VshError(msg("Failed to get block stats %s %s", domain, device), cause=err2) from None
         prefix = device
         if human:
-            lines.append(fmt("Device: %s\n", device))
+            lines.append(printf("Device: %s\n", device))  # virsh leaves this line untranslated
             prefix = ""
         stats = {}
         for (field, legacy, label), value in zip(_BLKSTAT_FIELDS, values):
@@ -188,7 +188,7 @@ def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -
         return
     prefix = device
     if human:
-        lines.append(fmt("Device: %s\n", device))
+        lines.append(printf("Device: %s\n", device))  # virsh leaves this line untranslated
         prefix = ""
     done = set()
     for field, legacy, label in _BLKSTAT_FIELDS:

@@ -195,4 +195,4 @@ def cmd_domtime(ctx: Session, domain: str, now: bool, pretty: bool, sync: bool, 
         iso = None
     ctx.out.data({"time": iso, "time_seconds": secs, "time_ns": secs * 1000000000 + got.get("nseconds", 0)})
     # virsh prints the time without a newline; the blank line after every command ends it.
-    ctx.out.write(f"Time: {shown}" if pretty else f"Time: {secs}")
+    ctx.out.write(fmt("Time: %s", shown) if pretty else fmt("Time: %lld", secs))
