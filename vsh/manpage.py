@@ -409,7 +409,7 @@ from the debug level up, one line each, as virsh writes them.
 .TP
 .BR LC_ALL ", " LC_MESSAGES ", " LC_NUMERIC ", " LANG ", " LANGUAGE
 The user's language, read as virsh reads it: messages virsh also prints (table headers,
-labels, state names, help, \fBerror:\fR lines, libvirt's own messages) come from libvirt's
+labels, state names, help, event lines, \fBerror:\fR lines, libvirt's own messages) come from libvirt's
 catalog (text domain \fIlibvirt\fR, Debian's \fBlibvirt\-l10n\fR), numbers carry the
 locale's decimal separator, byte for byte as virsh prints them.  vsh's own messages and
 \fB\-\-json\fR output stay English.

@@ -3,7 +3,8 @@
 Each script changes the test host and reads it back (tests/support/scripts.py).  A difference is
 shrunk to a minimal script and reported with a line to reproduce it.  CI runs
 VSH_SCRIPTS scripts (300 by default) from seed VSH_SCRIPTS_SEED (0 by default); more, or
-other seeds, with `VSH_SCRIPTS=5000 VSH_SCRIPTS_SEED=1000 ./dev test tests/driver/test_stateful.py`.
+other seeds, with `VSH_SCRIPTS=5000 VSH_SCRIPTS_SEED=1000 ./dev test tests/driver/test_stateful.py`;
+VSH_SCRIPTS_LANG=uk_UA.UTF-8 runs them in a translated locale.
 """
 from __future__ import annotations
 
