@@ -67,7 +67,7 @@ def timeout_seconds(raw: str | None) -> int | None:
 
     value = convert(_TIMEOUT_CONV, raw)
     if value == 0 or value > (2**31 - 1) // 1000:
-        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", value, "timeout"))
+        raise VshError(msg("Numeric value '%u' for <%s> option is malformed or out of range", value, "timeout"))
     return value
 
 

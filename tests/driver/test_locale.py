@@ -110,7 +110,7 @@ STRINGS = [
     'setvcpus test 3; vcpucount test; vcpupin test; iothreadinfo test; iothreadadd test 3; iothreadinfo test; emulatorpin test 0; blkiotune test; numatune test; memtune test --hard-limit 1G; memtune test',
     'dumpxml nosuch; define /nonexistent; undefine test; managedsave test; managedsave-remove test; save test /nonexistent/x; restore /nonexistent',
     "desc test; desc test --title; desc test --title Hi; desc test --title; metadata test http://x/ --key x --set '<a/>'; metadata test http://x/",
-    'domrename test t2; autostart nosuch; autostart --disable test; dominfo test; event --list; event --bogus; net-event --list; pool-event --event nosuch',
+    'domrename test t2; autostart nosuch; autostart --disable test; dominfo test; event --list; event --bogus; net-event --list; pool-event --event nosuch; event --event lifecycle --timeout 0; blockjob test vda --wait --timeout 0',
     'setmem test 1G --config; setmaxmem test 2G; dommemstat test --period 2; domblkthreshold test vda 100; domblkerror nosuch',
     'version --daemon; connect; echo a; cd /nonexistent; pwd; quit',
     'domjobinfo test --completed; domjobabort test; domblkinfo test vda --human; vcpuinfo test; vcpupin test 0 0; vcpupin test 9 0; setvcpu test 1 --disable; guestvcpus test',
@@ -181,7 +181,7 @@ def test_translated_output_is_virsh(lang: str, line: str) -> None:
     assert got.rc == expected.rc
 
 
-@pytest.mark.parametrize("line", STRINGS)
+@pytest.mark.parametrize("line", STRINGS, ids=[line.split(";")[0] + ";..." for line in STRINGS])
 def test_command_strings_of_every_group_are_virsh(lang: str, line: str) -> None:
     expected, got = compare(line, {"LC_ALL": lang})
     assert _COUNTERS.sub("N", got.out) == _COUNTERS.sub("N", expected.out), f"stdout differs for {line!r} in {lang}"

@@ -83,7 +83,7 @@ def timeout_ms(ctx: Session, raw: str | None) -> int:
     if seconds is None:
         return 0
     if seconds == 0 or seconds > (2**31 - 1) // 1000:
-        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", seconds, "timeout"))
+        raise VshError(msg("Numeric value '%u' for <%s> option is malformed or out of range", seconds, "timeout"))
     return int(seconds) * 1000
 
 

@@ -316,7 +316,7 @@ def cmd_qemu_monitor_event(ctx: Session, domain: str | None, event: str | None, 
                       no_case=libvirt_qemu.VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE)
     seconds = ctx.late("timeout", timeout)
     if seconds is not None and (seconds == 0 or seconds > (2**31 - 1) // 1000):
-        raise VshError(msg("Numeric value '%s' for <%s> option is malformed or out of range", seconds, "timeout"))
+        raise VshError(msg("Numeric value '%u' for <%s> option is malformed or out of range", seconds, "timeout"))
     required("event", event)
     dom = ctx.lookup.domain(domain) if domain is not None else None
     conn = ctx.conn
