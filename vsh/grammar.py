@@ -217,7 +217,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
         mode = output_word(spec, word)
         if mode:
             if walk.output and walk.output != mode:
-                raise VshError(msg("options --json and --csv are mutually exclusive"))
+                raise VshError("options --json and --csv are mutually exclusive")  # vsh's own: English
             walk.output = mode
             continue
         if word.startswith("--help=") and not tolerant:

@@ -200,7 +200,7 @@ class Session:
         try:
             schema = self.out.schema
             if self.out.mode == "csv" and json and schema is not None and not tabular(schema):
-                raise VshError(msg("command '%s' prints no table; use --json for its data", name))
+                raise VshError(f"command '{name}' prints no table; use --json for its data")  # vsh's own
             body()
         except (Quit, OutputError, BrokenPipeError):
             raise  # stdout itself failed: the program reports that once and stops (vsh.cli)

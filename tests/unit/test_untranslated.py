@@ -187,6 +187,30 @@ def test_every_output_msgid_goes_through_the_catalog(msgids: set[str]) -> None:
     assert not found, "virsh translates these; pass them through vsh.i18n (_, fmt, msg):\n" + "\n".join(found)
 
 
+#: Where virsh's messages live: virsh itself, and libvirt's libraries for their own errors.
+PROGRAMS = ["/usr/bin/virsh", "/usr/lib/x86_64-linux-gnu/libvirt.so.0", "/usr/lib/x86_64-linux-gnu/libvirt-lxc.so.0",
+            "/usr/lib/x86_64-linux-gnu/libvirt-qemu.so.0"]
+
+
+def test_every_msgid_looked_up_is_one_virsh_has() -> None:
+    """A msgid vsh looks up must be virsh's (or libvirt's) exact text: a near miss finds no
+    translation, or another message's, where virsh finds its own.  vsh's own messages are
+    plain English strings, never looked up."""
+    found = [Path(p) for p in PROGRAMS if Path(p).exists()]
+    if not found or not str(found[0]).endswith("virsh"):
+        pytest.skip("virsh is not installed")
+    data = b"\0".join(p.read_bytes() for p in found)
+    missing = []
+    for path in sorted((ROOT / "vsh").rglob("*.py")):
+        for call in ast.walk(ast.parse(path.read_text())):
+            if isinstance(call, ast.Call) and _name(call.func) in I18N and call.args:
+                first = call.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value \
+                        and first.value.encode() + b"\0" not in data:  # C strings may share tails
+                    missing.append(f"{path.relative_to(ROOT)}:{first.lineno}: {first.value!r}")
+    assert not missing, "not a message of virsh 9.0 or libvirt:\n" + "\n".join(missing)
+
+
 def test_the_check_finds_an_untranslated_message(msgids: set[str]) -> None:
     """Direct output, f-strings, and a helper that prints its parameter are all caught; the
     i18n functions and kv labels pass."""

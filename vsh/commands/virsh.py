@@ -79,9 +79,9 @@ def cmd_schema(ctx: Session, command: str | None) -> None:
     if command:
         spec = registry.get(command)
         if spec is None:
-            raise VshError(msg("command '%s' doesn't exist", command))
+            raise VshError(f"command '{command}' doesn't exist")  # vsh's own: English
         if spec.schema is None:
-            raise VshError(msg("command '%s' prints no JSON data", spec.name))
+            raise VshError(f"command '{spec.name}' prints no JSON data")
         doc = document(spec.schema, spec.name)
     else:
         doc = {s.name: document(s.schema, s.name) for s in registry.all_specs() if s.schema is not None}

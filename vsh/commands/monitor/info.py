@@ -66,7 +66,7 @@ def cmd_dominfo(ctx: Session, domain: str) -> None:
         add("vcpus", "CPU(s):", cpus, str(cpus))
         if cpu_time != 0:
             seconds = cpu_time / 1000000000.0
-            add("cpu_time_ns", "CPU time:", cpu_time, fmt("%.1lfs", seconds))
+            add("cpu_time_ns", "CPU time:", cpu_time, printf("%.1lfs", seconds))
         if max_mem != UINT_MAX:
             add("max_memory_kib", "Max memory:", max_mem, f"{max_mem} KiB")
         else:
