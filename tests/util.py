@@ -23,6 +23,18 @@ class Result(NamedTuple):
     rc: int
 
 
+def locale_available(name: str) -> bool:
+    """Whether the locale is generated (asked of the C library; this process's locale is kept)."""
+    saved = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, name)
+    except locale.Error:
+        return False
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
+    return True
+
+
 def clean_env(extra: dict[str, str] | None) -> dict[str, str]:
     """The environment both programs run in: no default URI, no NO_COLOR, the C locale, plus `extra`."""
     env = dict(os.environ)

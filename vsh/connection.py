@@ -297,11 +297,11 @@ class Connection:
             except libvirt.libvirtError as err:
                 ok, cause = False, err
             if not ok and self.keepalive_forced:
-                self.report("Cannot setup keepalive on connection as requested, disconnecting")
+                self.report(msg("Cannot setup keepalive on connection as requested, disconnecting"))
                 _close_quietly(conn)
                 raise _OpenFailed(cause)
             if not ok:
-                self.note(1, "Failed to setup keepalive on connection")
+                self.note(1, _("Failed to setup keepalive on connection\n").rstrip("\n"))
         return conn
 
     def _open_bounded(self, uri: str | None, readonly: bool) -> Any:

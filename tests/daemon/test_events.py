@@ -15,7 +15,7 @@ import libvirt
 import pytest
 
 from tests.support.libvirtd import DaemonError, Libvirtd, find_tool, missing_requirements, unavailable
-from tests.util import VSH, clean_env
+from tests.util import VSH, clean_env, locale_available
 
 ROOT = Path(__file__).resolve().parents[2]
 STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: ", re.M)
@@ -117,18 +117,8 @@ def _cause_events(conn: libvirt.virConnect) -> None:
 
 
 def _locales_generated() -> bool:
-    """Whether the set-up generated the translated locales (asked of the C library)."""
-    import locale
-
-    saved = locale.setlocale(locale.LC_CTYPE)
-    try:
-        for lang in {lang for lang, _ in LOCALE_LISTENERS}:
-            locale.setlocale(locale.LC_CTYPE, lang)
-    except locale.Error:
-        return False
-    finally:
-        locale.setlocale(locale.LC_CTYPE, saved)
-    return True
+    """Whether the set-up generated the translated locales."""
+    return all(locale_available(lang) for lang in {lang for lang, _ in LOCALE_LISTENERS})
 
 
 def _daemon(tmp_path_factory: pytest.TempPathFactory) -> Libvirtd:

@@ -7,12 +7,11 @@ skips these tests.
 from __future__ import annotations
 
 import json
-import locale as pylocale
 import re
 
 import pytest
 
-from util import OWN_GROUPS, Result, host_uri, virsh, virsh_view, vsh
+from util import OWN_GROUPS, Result, host_uri, locale_available, virsh, virsh_view, vsh
 
 URI = "test:///default"
 
@@ -145,18 +144,6 @@ _CREATED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+
 _COUNTERS = re.compile(r"\b[0-9]{12,}$", re.M)
 
 
-def _available(name: str) -> bool:
-    """Whether the locale is generated (asked of the C library; this process's locale is kept)."""
-    saved = pylocale.setlocale(pylocale.LC_CTYPE)
-    try:
-        pylocale.setlocale(pylocale.LC_CTYPE, name)
-    except pylocale.Error:
-        return False
-    finally:
-        pylocale.setlocale(pylocale.LC_CTYPE, saved)
-    return True
-
-
 def _masked(res: Result) -> Result:
     return Result(_CREATED.sub("T", _CPU_TIME.sub("Xs", res.out)), res.err, res.rc)
 
@@ -168,7 +155,7 @@ def compare(line: str, env: dict[str, str]) -> tuple[Result, Result]:
 
 @pytest.fixture(params=LOCALES)
 def lang(request: pytest.FixtureRequest) -> str:
-    if not _available(request.param):
+    if not locale_available(request.param):
         pytest.skip(f"locale {request.param} is not generated (run ./dev as root)")
     return str(request.param)
 
@@ -208,7 +195,7 @@ def test_help_of_every_command_is_virsh(lang: str) -> None:
     {"LC_ALL": "en_US.UTF-8"},                              # a locale that is not generated
 ])
 def test_locale_variables_are_read_as_virsh_reads_them(env: dict[str, str]) -> None:
-    if not _available("de_DE.UTF-8"):
+    if not locale_available("de_DE.UTF-8"):
         pytest.skip("locale de_DE.UTF-8 is not generated")
     for line in ("dominfo test; pool-info default-pool; list --all", "dominfo nosuch"):
         expected, got = compare(line, {"LC_ALL": "", **env})
@@ -216,7 +203,7 @@ def test_locale_variables_are_read_as_virsh_reads_them(env: dict[str, str]) -> N
 
 
 def test_json_never_translates() -> None:
-    if not _available("de_DE.UTF-8"):
+    if not locale_available("de_DE.UTF-8"):
         pytest.skip("locale de_DE.UTF-8 is not generated")
     plain = vsh("-c", URI, "--json", "list --all", env={"LC_ALL": "C"})
     german = vsh("-c", URI, "--json", "list --all", env={"LC_ALL": "de_DE.UTF-8"})
@@ -229,7 +216,7 @@ def test_json_never_translates() -> None:
 
 
 def test_vsh_own_messages_stay_english() -> None:
-    if not _available("de_DE.UTF-8"):
+    if not locale_available("de_DE.UTF-8"):
         pytest.skip("locale de_DE.UTF-8 is not generated")
     res = vsh("-c", host_uri("domains"), "--on-error=bogus", env={"LC_ALL": "de_DE.UTF-8"})
     assert res.rc == 1
@@ -298,7 +285,7 @@ _EVENT_LINES_UK = """\
 
 
 def test_event_lines_qemu_sends_are_translated() -> None:
-    if not _available("uk_UA.UTF-8"):
+    if not locale_available("uk_UA.UTF-8"):
         pytest.skip("locale uk_UA.UTF-8 is not generated")
     import subprocess
     import sys
