@@ -221,7 +221,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             walk.output = mode
             continue
         if word.startswith("--help=") and not tolerant:
-            raise VshError("invalid '=' after option --help")
+            raise VshError(msg("invalid '=' after option --%s", "help"))
         if word == "--help":
             # virsh keeps parsing: a grammar error after `--help` still rejects the command.
             walk.help = True
@@ -262,7 +262,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
                 if tolerant:
                     walk.pending = opt
                     return walk
-                kind = "number" if opt.type == INT else "string"
+                kind = msg("number") if opt.type == INT else msg("string")
                 raise VshError(msg("expected syntax: --%s <%s>", opt.name, kind))
             inline = words[i]
             i += 1

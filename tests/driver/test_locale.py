@@ -84,6 +84,9 @@ LINES = [
     "echo --shell a 'b c'; echo --xml '<x>'",
     "version",
     "perf test",
+    "echo --help=data",
+    "setmem test --size",
+    "'#x' y; echo z",
 ]
 
 # Command strings from every group, run whole (state carries from command to command): info
@@ -135,6 +138,11 @@ STRINGS = [
     'managedsave test; dominfo test; list --all --managed-save; start test; managedsave-remove test; managedsave-dumpxml test',
     'suspend test; dominfo test; domstate test --reason; destroy test; dominfo test; list --all; undefine test; list --all',
     'setmem test 500000 --live; dommemstat test; setmaxmem test 1000000 --config; dominfo test; memtune test --hard-limit 100 --config; memtune test --config',
+    'vcpupin test --vcpu x; migrate-setspeed test -1; snapshot-list test --from x --tree; net-update default bogus ip-dhcp-host x',
+    'pool-create-as p dir; send-key test 999999; domif-setlink test vnet0 sideways; connect bogus://; uri',
+    'schedinfo test --set cap=1; setvcpus test 2 --live --config --current; attach-device test /nonexistent; vncdisplay test; domxml-to-native x /nonexistent',
+    'iothreadpin test 1 0; iothreaddel test 9; iothreadset test 1 --poll-max-ns 10; domjobabort nosuch; domtime test --now --sync',
+    "net-dumpxml default --inactive --xpath //bogus; net-dumpxml default --xpath //name --wrap; dumpxml test --xpath //name; dumpxml test --xpath 'bad['",
 ]
 
 # dominfo's CPU time comes from the clock on the test driver, as does a snapshot's creation time.
