@@ -7,6 +7,9 @@ one of those (found by following parameters, to a fixed point).  A literal there
 an f-string or a concatenation, read as a printf template) that is a msgid of any of
 libvirt's catalogs must go through `_`, `fmt` or `msg`, or virsh and vsh part ways in that
 language.  Labels of `kv` blocks are the printer's to translate, so only their texts count.
+
+The other way round, every msgid vsh looks up (the i18n functions' literals, kv labels, column
+titles) must be a string of virsh or libvirt as built: a near miss would find no translation.
 """
 from __future__ import annotations
 
