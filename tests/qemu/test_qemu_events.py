@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import libvirt
 
 from tests.support import guest
 from tests.support.libvirtd import QemuDaemon, unavailable
+from tests.util import locale_available
 
 NAME = "vsh-events"
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,9 +27,10 @@ LISTENERS = [
 ]
 
 
-def _spawn(prog: list[str], uri: str, line: str) -> subprocess.Popen[str]:
+def _spawn(prog: list[str], uri: str, line: str, lang: str | None = None) -> subprocess.Popen[str]:
+    env = None if lang is None else {**os.environ, "LC_ALL": lang}
     proc = subprocess.Popen([*prog, "-c", uri, f"echo ready; {line}"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=str(ROOT))
+                            stderr=subprocess.PIPE, text=True, encoding="utf-8", cwd=str(ROOT), env=env)
     return proc
 
 
@@ -106,7 +109,11 @@ def test_tunable_metadata_and_graphics_events(qemu_daemon: QemuDaemon, guest_ima
         port = int(re.search(r"<graphics type='vnc' port='(\d+)'", dom.XMLDesc(0)).group(1))
         line = f"event --domain {name} --all --loop --timeout 6"
         pair = (_spawn(["virsh"], uri, line), _spawn([sys.executable, "-m", "vsh"], uri, line))
-        for proc in pair:
+        # The same events in Ukrainian: each line virsh's catalog message, its words translated.
+        lang = "uk_UA.UTF-8" if locale_available("uk_UA.UTF-8") else None
+        translated = [] if lang is None else [_spawn(["virsh"], uri, line, lang),
+                                              _spawn([sys.executable, "-m", "vsh"], uri, line, lang)]
+        for proc in [*pair, *translated]:
             _ready(proc)
         time.sleep(SETTLE)
         live = libvirt.VIR_DOMAIN_AFFECT_LIVE
@@ -115,6 +122,7 @@ def test_tunable_metadata_and_graphics_events(qemu_daemon: QemuDaemon, guest_ima
         dom.setBlockIoTune("hda", {"total_bytes_sec": 1000000}, live)
         _vnc_handshake(port)
         expected, got = (_collect(p) for p in pair)
+        translated_results = [_collect(p) for p in translated]
     finally:
         if dom.isActive():
             dom.destroy()
@@ -125,3 +133,11 @@ def test_tunable_metadata_and_graphics_events(qemu_daemon: QemuDaemon, guest_ima
     assert f"event 'tunable' for domain '{name}':\n\tcputune.cpu_shares: 512\n" in out
     assert f"event 'metadata-change' for domain '{name}': type title, uri <null>\n" in out
     assert f"event 'graphics' for domain '{name}': connect local[IPv4 127.0.0.1 {port}] remote[IPv4 " in out
+    if translated_results:
+        import gettext
+
+        virsh_uk, vsh_uk = translated_results
+        leak = gettext.translation("libvirt", "/usr/share/locale", ["uk"], fallback=True).gettext(LEAK[7:-1])
+        assert vsh_uk == (virsh_uk[0], re.sub(f"^[^\n]*{re.escape(leak)}\n", "", virsh_uk[1], flags=re.M), virsh_uk[2])
+        assert f"подія «tunable» для домену «{name}»:\n\tcputune.cpu_shares: 512\n" in vsh_uk[0]
+        assert f"подія «graphics» для домену «{name}»: з'єднати локальний[IPv4 127.0.0.1 {port}]" in vsh_uk[0]
