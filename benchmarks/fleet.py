@@ -2,7 +2,7 @@
 
 50 private libvirtds (test driver only, each serving its own node XML of 10 domains) each sit
 behind a userspace proxy (tests.support.remotehost.DelayProxy) that delays every chunk by 10 ms
-each way (20 ms round trip).  Timed,
+each way (20 ms round trip), each proxy in a process of its own as each host has its own link.  Timed,
 as medians of whole processes (the shell loop runs once):
 
 1. `vsh -c URI list --all` on one host;
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.libvirtd import Libvirtd  # noqa: E402
-from tests.support.remotehost import DelayProxy, host_xml  # noqa: E402
+from tests.support.remotehost import ProxyProcess, host_xml  # noqa: E402
 
 GOAL = 1.5
 
@@ -60,7 +60,7 @@ def main() -> int:
     vsh_exe = shutil.which("vsh", path=os.path.dirname(sys.executable))
     vsh = [vsh_exe] if vsh_exe else [sys.executable, "-m", "vsh"]
     work = Path(tempfile.mkdtemp(prefix="vsh-fleet-bench-"))
-    proxies: list[DelayProxy] = []
+    proxies: list[ProxyProcess] = []
     daemons: list[Libvirtd] = []
     try:
         uris = []
@@ -69,7 +69,7 @@ def main() -> int:
             daemons.append(daemon)
             daemon.start()
             node = host_xml(work / f"h{i}.xml", domains=10, volumes=0, snapshots=0)
-            proxies.append(DelayProxy(("127.0.0.1", daemon.port), args.rtt / 2000))
+            proxies.append(ProxyProcess(("127.0.0.1", daemon.port), args.rtt / 2000))
             uris.append(proxies[-1].uri(str(node)))
         one = median([*vsh, "-c", uris[0], "list", "--all"], args.runs)
         fan = median([*vsh, "--hosts", ",".join(uris), "list", "--all"], args.runs)

@@ -193,3 +193,38 @@ class _FrameCounter:
             self.buf = self.buf[length:]
             if kind == _CALL and program != _KEEPALIVE_PROGRAM:
                 self.proxy.record(procedure)
+
+
+class ProxyProcess:
+    """A DelayProxy in a process of its own, for benchmarks that put many hosts behind proxies
+    at once: proxies sharing one interpreter share its lock, and fifty of them forwarding at
+    the same moment add their waits for it to every link's delay."""
+
+    def __init__(self, target: tuple[str, int], delay: float = 0.010) -> None:
+        import subprocess
+        import sys
+
+        root = str(Path(__file__).resolve().parent.parent.parent)
+        self._proc = subprocess.Popen([sys.executable, "-m", "tests.support.remotehost", target[0], str(target[1]),
+                                       str(delay)], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self._proc.stdout is not None
+        self.port = int(self._proc.stdout.readline())
+
+    def uri(self, path: str) -> str:
+        """A test+tcp URI through this proxy; `path` is the daemon-side node XML (or "/default")."""
+        return f"test+tcp://{LOOPBACK}:{self.port}{path}"
+
+    def close(self) -> None:
+        self._proc.terminate()
+        self._proc.wait()
+
+
+if __name__ == "__main__":
+    # python -m tests.support.remotehost HOST PORT DELAY: print the proxy's port, serve until
+    # stdin closes or the process is terminated (ProxyProcess).
+    import sys
+
+    proxy = DelayProxy((sys.argv[1], int(sys.argv[2])), float(sys.argv[3]))
+    print(proxy.port, flush=True)
+    sys.stdin.read()
+    proxy.close()
