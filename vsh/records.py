@@ -29,6 +29,8 @@ class _RecordType(type):
             return super().__new__(mcs, name, bases, ns)
         fields = list(ns.get("__annotations__", {}))
         defaults = [ns[field] for field in fields if field in ns]
+        if any(field not in ns for field in fields[len(fields) - len(defaults):]):
+            raise TypeError(f"{name}: a field without a default follows one with a default")
         record = namedtuple(name, fields, defaults=defaults, module=ns.get("__module__"))  # type: ignore[misc]
         for key, value in ns.items():
             if key not in fields and key not in ("__module__", "__slots__", "__dict__", "__weakref__"):
