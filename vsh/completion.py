@@ -53,7 +53,6 @@ class Spot(NamedTuple):
     output: str = ""
 
 
-
 #: The name source of the completion running now, for a user command's object-name arguments.
 USER_NAMES: Names | None = None
 

@@ -1,7 +1,6 @@
 """Errors a user sees: one `error:` line each, never a traceback."""
 from __future__ import annotations
 
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any

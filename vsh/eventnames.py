@@ -6,7 +6,6 @@ values newer than libvirt 9.0.
 """
 from __future__ import annotations
 
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Sequence

@@ -566,7 +566,6 @@ def describe(fleet: Fleet | None) -> str:
     return f"{count} host" + ("" if count == 1 else "s")
 
 
-
 def repl_connect(session: Any, words: list[str]) -> bool | None:
     """The REPL's `connect --hosts LIST [--readonly]`: switch the session to these hosts.
 

@@ -5,7 +5,6 @@ page size completers (virsh-completer-host.c), so they live in one place.
 """
 from __future__ import annotations
 
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any

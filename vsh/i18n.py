@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-
 def _plain(name: str) -> bool:
     """The C locale, however spelt (C, POSIX, C.UTF-8, unset): no translation, '.' for numbers."""
     return name.split(".")[0] in ("", "C", "POSIX")

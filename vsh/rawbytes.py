@@ -10,7 +10,6 @@ message, e.g. "no network with matching name" or libxml's parse error) or its re
 """
 from __future__ import annotations
 
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable

@@ -9,7 +9,6 @@ vocabulary the keys follow is written down in docs/json.md.
 """
 from __future__ import annotations
 
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Union

@@ -7,7 +7,6 @@ completion and the man page are all derived from these records.
 """
 from __future__ import annotations
 
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, NamedTuple

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = str(Path(__file__).resolve().parents[2])
 SCRIPT = os.path.join(ROOT, "tools", "vsh")
 
 HEAVY = {"click", "rich", "prompt_toolkit", "lxml"}

@@ -202,8 +202,6 @@ def cmd_domblkstat(ctx: Session, domain: str, device: str | None, human: bool) -
     ctx.out.data(_blkstat_record(device, params), "".join(lines))
 
 
-
-
 _IO_ERRORS = ("no error", "unspecified error", "no space")
 
 

@@ -61,8 +61,6 @@ def cmd_domifstat(ctx: Session, domain: str, interface: str) -> None:
     ctx.out.data({"interface": interface, **{k: stats.get(k) for k in _IFSTAT_FIELDS}}, text)
 
 
-
-
 @command("domifaddr", group="monitor", help="Get network interfaces' addresses for a running domain",
          desc="Get network interfaces' addresses for a running domain",
          opts=[DOMAIN(complete="domain:active"), Str("interface", "network interface name", complete="domain-interface"),
