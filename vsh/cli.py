@@ -195,11 +195,12 @@ def usage_text() -> str:
 
 def _act_on_sigint() -> None:
     """Ctrl-C and `kill -INT` interrupt vsh even when the parent ignored SIGINT (nohup, job
-    runners), as they interrupt virsh, which installs its own handler."""
-    import signal
+    runners), as they interrupt virsh, which installs its own handler.  Through `signal`'s own C
+    module: `signal` builds its enums on import, which costs a one-shot command a tenth of its run."""
+    import _signal
 
     try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     except (ValueError, OSError):  # not the main thread
         pass
 

@@ -20,28 +20,27 @@ from vsh.i18n import _, msg, shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import threading
     from typing import Any, Callable
 
 _loop_started = False
 _loop_lock = _thread.allocate_lock()
 # A connection being opened ahead of need (open_early): (uri, readonly, keepalive), done, result.
-_early: tuple[tuple[Any, ...], threading.Event, dict[str, Any]] | None = None
+_early: tuple[tuple[Any, ...], _thread.LockType, dict[str, Any]] | None = None
 
 
 def _libvirt() -> Any:
-    import libvirt
+    from vsh.binding import load
 
-    return libvirt
+    return load()
 
 
 def start_event_loop() -> None:
     """libvirt's default event loop on a daemon thread: keepalive, close callbacks, events.
 
-    It must be registered before the first connection is opened, as in virsh.
+    It must be registered before the first connection is opened, as in virsh.  A bare `_thread`
+    thread, which ends with the process as a daemon thread would: `threading` (with `functools`
+    and `collections` behind it) is a tenth of a one-shot command's start-up.
     """
-    import threading
-
     global _loop_started
     with _loop_lock:
         if _loop_started:
@@ -56,7 +55,7 @@ def start_event_loop() -> None:
                 except Exception:  # the loop must outlive a bad callback
                     pass
 
-        threading.Thread(target=run, name="libvirt-events", daemon=True).start()
+        _thread.start_new_thread(run, ())
         _loop_started = True
 
 
@@ -163,13 +162,13 @@ def open_early(uri: str, readonly: bool, keepalive: tuple[int, int]) -> None:
     open itself, the close callback); they overlap with importing and parsing the command.  The
     session's first open of the same URI takes the result (connection or error), so what the user
     sees is the same as opening it then.  Callers leave it alone where the open could print
-    something of its own (-d, a log file, a forced keepalive).
+    something of its own (-d, a log file, a forced keepalive).  A bare `_thread` thread, as for
+    the event loop: `done` is a lock held until the open has an outcome.
     """
-    import threading
-
     global _early
     helper = Connection(uri, readonly, keepalive)
-    done = threading.Event()
+    done = _thread.allocate_lock()
+    done.acquire()
     result: dict[str, Any] = {}
 
     def work() -> None:
@@ -178,10 +177,10 @@ def open_early(uri: str, readonly: bool, keepalive: tuple[int, int]) -> None:
         except BaseException as err:  # noqa: BLE001 - handed to the session's open
             result["error"] = err
         finally:
-            done.set()
+            done.release()
 
     _early = ((uri, readonly, keepalive), done, result)
-    threading.Thread(target=work, name="libvirt-open-early", daemon=True).start()
+    _thread.start_new_thread(work, ())
 
 
 def _take_early(key: tuple[Any, ...]) -> Any:
@@ -191,7 +190,7 @@ def _take_early(key: tuple[Any, ...]) -> Any:
         return None
     _key, done, result = _early
     _early = None
-    while not done.wait(0.05):  # in slices, so that Ctrl-C is seen
+    while not done.acquire(timeout=0.05):  # in slices, so that Ctrl-C is seen
         pass
     if "error" in result:
         raise result["error"]
@@ -312,8 +311,6 @@ class Connection:
         vsh waits at most interval * (count + 1) seconds, as long as keepalive would take
         to declare the open connection dead; `-k 0` waits without a bound, as virsh does.
         """
-        import threading
-
         libvirt = _libvirt()
         auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_ECHOPROMPT, libvirt.VIR_CRED_REALM,
                  libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT, libvirt.VIR_CRED_EXTERNAL],
@@ -325,6 +322,8 @@ class Connection:
                 return libvirt.openAuth(uri, auth, flags)
             except libvirt.libvirtError as err:
                 raise _OpenFailed(err) from None
+        import threading
+
         bound = interval * (count + 1) if self.open_timeout is None else self.open_timeout
         result: dict[str, Any] = {}
         done = threading.Event()

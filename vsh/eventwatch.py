@@ -16,7 +16,6 @@ or ``secret`` for the other commands; the secret's UUID is its name), then one l
 from __future__ import annotations
 
 import builtins
-import threading
 import time
 
 from vsh import eventnames as names
@@ -101,6 +100,8 @@ class Waiter:
     """Counts and prints events from the loop thread; the command thread waits on it."""
 
     def __init__(self, ctx: Session, loop: bool, timestamp: bool) -> None:
+        import threading  # here, not for every command of the modules that import this one
+
         self.out = ctx.out
         self.json = ctx.out.json
         self.loop, self.timestamp = loop, timestamp

@@ -8,13 +8,17 @@ A domain that no longer exists (a transient domain after it stopped) counts as s
 """
 from __future__ import annotations
 
-import threading
 import time
-from typing import Any, Callable, NamedTuple
 
 from vsh import domstate
 from vsh.errors import VshError
 from vsh.spec import BOOL, INT, Opt
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, NamedTuple
+else:
+    from vsh.records import NamedTuple
 
 #: Seconds between two reads of the state when no event came.
 POLL = 0.5
@@ -85,6 +89,8 @@ class Watch:
     """
 
     def __init__(self, ctx: Any, dom: Any) -> None:
+        import threading  # here, not for every lifecycle command
+
         self.ctx, self.dom = ctx, dom
         self.wake = threading.Event()
         self.rebooted: bool = False

@@ -47,3 +47,14 @@ def test_one_shot_list_imports_no_ui_or_xml_library() -> None:
     assert " test " in out
     assert "libvirt" in names
     assert not names & HEAVY, sorted(names & HEAVY)
+
+
+@pytest.mark.parametrize("command", [("list", "--all"), ("dominfo", "test")])
+def test_one_shot_command_imports_no_typing_threading_or_enums(command: tuple[str, ...]) -> None:
+    # libvirt-python loads with vsh.binding's stand-in for typing; the event loop and the early
+    # open run on bare threads; SIGINT is set through signal's C module.
+    names, out = imported("-c", "test:///default", *command)
+    assert "test" in out
+    assert "libvirt" in names
+    unwanted = {"typing", "re", "threading", "signal", "enum", "contextlib"}
+    assert not names & unwanted, sorted(names & unwanted)

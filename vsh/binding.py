@@ -1,0 +1,77 @@
+"""libvirt-python, loaded the way a one-shot command can afford.
+
+libvirt-python's module annotates its ~1,300 functions with `typing` forms (`Optional[int]`,
+`Callable[...]`), and Python evaluates them as the module loads.  Importing `typing` for that
+(with `re`, `enum`, `collections`, `functools` and `contextlib` behind it) and building those forms
+costs a one-shot `vsh list` about a third of its run, for annotations only a type checker reads.
+
+So the first load lends the module a stand-in for `typing` that has just the names it imports, each
+one a form that accepts any subscript or call.  Nothing else sees the stand-in: it is in place only
+for the length of that import, and `typing` imported later is the real one.  A libvirt-python that
+needs anything more (another name, a class built on `Protocol` or `Generic`) fails under the
+stand-in, and is then imported as usual: never broken, only not faster.  The functions' annotations
+hold the stand-in's forms, which no code reads at run time.
+"""
+from __future__ import annotations
+
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
+
+#: The names libvirt-python's module imports from `typing`.
+FORMS = ("Any", "Callable", "Optional", "Union", "TypeVar")
+
+
+class Form:
+    """A typing form in name only: subscripting or calling it gives itself."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __getitem__(self, _params: object) -> Form:
+        return self
+
+    def __call__(self, *_args: object, **_kwargs: object) -> Form:
+        return self
+
+    def __repr__(self) -> str:
+        return f"typing.{self.name}"
+
+
+def overload(fn: object) -> object:
+    """`typing.overload` for the stand-in: the last, undecorated definition replaces it anyway."""
+    return fn
+
+
+def stand_in() -> ModuleType:
+    """A `typing` module with only the names libvirt-python imports from it."""
+    module = type(sys)("typing")
+    for name in FORMS:
+        setattr(module, name, Form(name))
+    module.overload = overload  # type: ignore[attr-defined]
+    return module
+
+
+def load() -> ModuleType:
+    """The `libvirt` module, imported once; with the stand-in when `typing` is not loaded yet."""
+    loaded = sys.modules.get("libvirt")
+    if loaded is not None:
+        return loaded
+    if "typing" not in sys.modules:
+        lent = sys.modules["typing"] = stand_in()
+        try:
+            import libvirt
+
+            return libvirt
+        except Exception:  # noqa: BLE001 - anything the stand-in lacks: the usual import below
+            sys.modules.pop("libvirt", None)
+        finally:
+            if sys.modules.get("typing") is lent:
+                del sys.modules["typing"]
+    import libvirt
+
+    return libvirt
