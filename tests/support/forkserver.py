@@ -32,7 +32,8 @@ import sys
 _INT = struct.Struct("!i")
 _LEN = struct.Struct("!I")
 # Modules a vsh run needs and whose import keeps no state of the environment or the run.
-PRELOAD = ("libvirt", "vsh.cli", "vsh.output", "vsh.session", "vsh.grammar", "vsh.lexer", "vsh.rawbytes",
+# libvirt-python loads as a run loads it (vsh.binding), before click brings in `typing`.
+PRELOAD = ("vsh.binding", "vsh.cli", "vsh.output", "vsh.session", "vsh.grammar", "vsh.lexer", "vsh.rawbytes",
            "vsh.domstate", "vsh.commands._index", "vsh.commands.common", "runpy",
            # the Click tree (VSH_TREE=1 runs; a direct run never looks at either)
            "click", "vsh.tree")
@@ -186,6 +187,8 @@ def _main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
     for name in PRELOAD:
         __import__(name)
+        if name == "vsh.binding":
+            sys.modules[name].load()
     path = marshal.dumps(sys.path[1:])  # the caller checks PYTHONPATH against it
     sock.sendall(_LEN.pack(len(path)) + path)
     request = serve(sock)
