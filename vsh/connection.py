@@ -39,7 +39,9 @@ def start_event_loop() -> None:
 
     It must be registered before the first connection is opened, as in virsh.  A bare `_thread`
     thread, which ends with the process as a daemon thread would: `threading` (with `functools`
-    and `collections` behind it) is a tenth of a one-shot command's start-up.
+    and `collections` behind it) is a tenth of a one-shot command's start-up.  (This module's
+    threads are all bare, and import nothing: `threading` takes the thread that first imports it
+    for the main thread, which the console and the editor ask it about.)
     """
     global _loop_started
     with _loop_lock:
@@ -322,12 +324,11 @@ class Connection:
                 return libvirt.openAuth(uri, auth, flags)
             except libvirt.libvirtError as err:
                 raise _OpenFailed(err) from None
-        import threading
-
         bound = interval * (count + 1) if self.open_timeout is None else self.open_timeout
         result: dict[str, Any] = {}
-        done = threading.Event()
-        lock = threading.Lock()
+        done = _thread.allocate_lock()  # held until the open has an outcome
+        done.acquire()
+        lock = _thread.allocate_lock()
 
         def worker() -> None:
             try:
@@ -341,13 +342,13 @@ class Connection:
                         _close_quietly(value)
                     return
                 result[key] = value
-            done.set()
+            done.release()
 
         tty = _terminal_state()
-        threading.Thread(target=worker, name="libvirt-open", daemon=True).start()
+        _thread.start_new_thread(worker, ())
         deadline = time.monotonic() + bound
         try:
-            while not done.wait(0.05):
+            while not done.acquire(timeout=0.05):
                 if _prompting:
                     # Time spent answering an authentication prompt does not count.
                     deadline = time.monotonic() + bound
