@@ -14,6 +14,7 @@ hold the stand-in's forms, which no code reads at run time.
 """
 from __future__ import annotations
 
+import _thread
 import sys
 
 TYPE_CHECKING = False
@@ -56,12 +57,27 @@ def stand_in() -> ModuleType:
     return module
 
 
+_lock = _thread.allocate_lock()
+_module: ModuleType | None = None
+
+
 def load() -> ModuleType:
-    """The `libvirt` module, imported once; with the stand-in when `typing` is not loaded yet."""
-    loaded = sys.modules.get("libvirt")
-    if loaded is not None:
-        return loaded
-    if "typing" not in sys.modules:
+    """The `libvirt` module, imported once; with the stand-in when `typing` is not loaded yet.
+
+    The first call must come before vsh starts a thread of its own (vsh.connection makes it so):
+    while the stand-in is lent, any other thread importing `typing` would get it.
+    """
+    global _module
+    if _module is not None:
+        return _module
+    with _lock:
+        if _module is None:
+            _module = _import()
+    return _module
+
+
+def _import() -> ModuleType:
+    if "typing" not in sys.modules and "libvirt" not in sys.modules:
         lent = sys.modules["typing"] = stand_in()
         try:
             import libvirt

@@ -168,6 +168,10 @@ def open_early(uri: str, readonly: bool, keepalive: tuple[int, int]) -> None:
     the event loop: `done` is a lock held until the open has an outcome.
     """
     global _early
+    try:
+        prepare_libvirt()  # here, before the thread: see vsh.binding
+    except ImportError:
+        return  # no libvirt-python: the run says so where it prepares libvirt itself
     helper = Connection(uri, readonly, keepalive)
     done = _thread.allocate_lock()
     done.acquire()

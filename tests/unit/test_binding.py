@@ -63,3 +63,14 @@ def test_stand_in_load_gives_the_same_module_without_typing() -> None:
 def test_load_after_typing_is_the_usual_import() -> None:
     got = run("import typing\nfrom vsh.binding import load\nlibvirt = load()\nassert libvirt.Optional is typing.Optional")
     assert got["domains"] == ["test"]
+
+
+def test_without_libvirt_python_a_run_says_so() -> None:
+    # -S leaves site-packages (and with it libvirt-python) out of reach; -c opens early, the
+    # other run opens the default URI when its command needs it.
+    for args in (["-c", "test:///default", "list"], ["list"]):
+        proc = subprocess.run([sys.executable, "-S", "-m", "vsh", *args], capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONPATH=ROOT), timeout=60)
+        assert proc.returncode == 1
+        assert proc.stderr == "error: libvirt-python is not installed; run the set-up command from the README\n"
+        assert proc.stdout == ""
