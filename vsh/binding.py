@@ -20,6 +20,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
+    from typing import Any, Callable
 
 #: The names libvirt-python's module imports from `typing`.
 FORMS = ("Any", "Callable", "Optional", "Union", "TypeVar")
@@ -91,3 +92,49 @@ def _import() -> ModuleType:
     import libvirt
 
     return libvirt
+
+
+# Objects whose freeing waits until no error of their thread is waiting to be read.
+_later: list[tuple[Callable[[Any], None], Any]] = []
+
+
+def keep_errors() -> None:
+    """Stop Python's cyclic garbage collector from erasing the error of a failed libvirt call.
+
+    libvirt keeps a thread's last error until its next API call, and libvirt-python reads it
+    only when it builds the libvirtError, after the failed call has returned.  The collector
+    may run in between (on any allocation, such as the exception's own) and finalize garbage
+    that holds libvirt objects; their `__del__` calls virXxxFree, an API call that resets the
+    error, and the user would read "virStorageVolLookupByPath() failed" for "Storage volume
+    not found: ...".  So an object finalized while its thread has an error waiting is freed
+    later, by the next finalization that finds no error waiting.  Once per process.
+    """
+    libvirt = load()
+    waiting = libvirt.libvirtmod.virGetLastErrorCode
+    for cls in vars(libvirt).values():
+        free = vars(cls).get("__del__") if isinstance(cls, type) else None
+        if free is not None and not getattr(free, "keeps_errors", False):
+            cls.__del__ = _deferring(free, waiting)
+
+
+def _deferring(free: Callable[[Any], None], waiting: Callable[[], int]) -> Callable[[Any], None]:
+    def __del__(self: Any) -> None:
+        if waiting():  # VIR_ERR_OK is 0
+            _later.append((free, self))  # kept alive here; its finalizer is not run twice
+            return
+        free(self)
+        while _later and not waiting():
+            deferred, obj = _later.pop()
+            deferred(obj)
+
+    __del__.keeps_errors = True  # type: ignore[attr-defined]
+    return __del__
+
+
+def release() -> None:
+    """At the end of a command, whose errors have been reported: free what keep_errors kept."""
+    if _later:
+        sys.modules["libvirt"].libvirtmod.virResetLastError()
+        while _later:
+            deferred, obj = _later.pop()
+            deferred(obj)

@@ -67,15 +67,17 @@ def silence_libvirt() -> None:
 
 
 def prepare_libvirt() -> None:
-    """libvirt-python as vsh uses it: quiet (vsh reports errors itself) and carrying raw bytes
-    (vsh.rawbytes).  Once per process, before the first libvirt object exists."""
+    """libvirt-python as vsh uses it: quiet (vsh reports errors itself), its errors kept from the
+    garbage collector (vsh.binding) and carrying raw bytes (vsh.rawbytes).  Once per process,
+    before the first libvirt object exists."""
     global _prepared
     with _prepare_lock:
         if _prepared:
             return
         silence_libvirt()
-        from vsh import rawbytes
+        from vsh import binding, rawbytes
 
+        binding.keep_errors()
         rawbytes.install()
         _prepared = True
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 
-from vsh import grammar
+from vsh import binding, grammar
 from vsh.config import expand_aliases
 from vsh.connection import Connection, default_uri
 from vsh.errors import Bug, Quit, Reported, VshError, from_libvirt, interrupted
@@ -160,6 +160,8 @@ class Session:
             except Quit:
                 ok = True
                 raise
+            finally:
+                binding.release()
             if not ok:
                 self.failures += 1
                 if self.stop_on_error:

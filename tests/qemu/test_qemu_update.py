@@ -155,8 +155,25 @@ def test_pm_without_agent(guests: Guests) -> None:
 
 def test_dirtyrate(guests: Guests) -> None:
     """A minute-long measurement starts; a second one while it runs is refused by QEMU."""
-    both(guests.uri, "domdirtyrate-calc {D} --seconds 61; domdirtyrate-calc {D} --seconds 60; "
-         "domdirtyrate-calc {D} --mode dirty-ring; domdirtyrate-calc {D}; domdirtyrate-calc {D} --mode page-sampling")
+    both(guests.uri, "domdirtyrate-calc {D} --seconds 61; domdirtyrate-calc {D} --seconds 60")
+    # QEMU's measuring thread marks the measurement as running once it starts: until then a
+    # second request would be taken, so the refused ones wait for that on both guests.
+    for name in (FOR_VIRSH, FOR_VSH):
+        _until_measuring(guests.uri, name)
+    both(guests.uri, "domdirtyrate-calc {D} --mode dirty-ring; domdirtyrate-calc {D}; "
+         "domdirtyrate-calc {D} --mode page-sampling")
+
+
+def _until_measuring(uri: str, name: str) -> None:
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        out = virsh(uri, f"domstats {name} --dirtyrate")[0]
+        if "dirtyrate.calc_status=1" in out:  # VIR_DOMAIN_DIRTYRATE_MEASURING
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the dirty rate measurement of {name} never showed as running: {out!r}")
 
 
 def test_fd_associate(guests: Guests) -> None:

@@ -74,3 +74,38 @@ def test_without_libvirt_python_a_run_says_so() -> None:
         assert proc.returncode == 1
         assert proc.stderr == "error: libvirt-python is not installed; run the set-up command from the README\n"
         assert proc.stdout == ""
+
+
+GC_RACE = r"""
+import gc, sys
+from vsh import binding
+from vsh.connection import prepare_libvirt
+prepare_libvirt()
+import libvirt
+conn = libvirt.open("test:///default")
+gc.set_threshold(1)  # the collector runs on every allocation, inside each failure's window
+messages = set()
+for _ in range(200):
+    garbage = {"pool": conn.storagePoolLookupByName("default-pool")}
+    garbage["self"] = garbage  # a cycle: only the collector frees it
+    del garbage
+    try:
+        conn.storageVolLookupByPath("nosuch")
+    except libvirt.libvirtError as err:
+        messages.add(str(err))
+kept = len(binding._later)
+binding.release()
+gc.set_threshold(700)
+import json
+print(json.dumps([sorted(messages), kept > 0, len(binding._later), conn.listAllStoragePools(0)[0].name()]))
+"""
+
+
+def test_garbage_collected_mid_failure_keeps_the_error() -> None:
+    # Without vsh.binding.keep_errors, the pools the collector frees there reset libvirt's
+    # error first, and the failures read "virStorageVolLookupByPath() failed".
+    proc = subprocess.run([sys.executable, "-c", GC_RACE], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=ROOT), timeout=60, check=True)
+    messages, deferred, left, pool = json.loads(proc.stdout)
+    assert messages == ["Storage volume not found: no storage vol with matching path 'nosuch'"]
+    assert deferred and left == 0 and pool == "default-pool"
