@@ -1,4 +1,4 @@
-"""libvirt-python, loaded the way a one-shot command can afford.
+"""libvirt-python, loaded the way a one-shot command can afford, and kept from losing its errors.
 
 libvirt-python's module annotates its ~1,300 functions with `typing` forms (`Optional[int]`,
 `Callable[...]`), and Python evaluates them as the module loads.  Importing `typing` for that
@@ -11,6 +11,8 @@ for the length of that import, and `typing` imported later is the real one.  A l
 needs anything more (another name, a class built on `Protocol` or `Generic`) fails under the
 stand-in, and is then imported as usual: never broken, only not faster.  The functions' annotations
 hold the stand-in's forms, which no code reads at run time.
+
+keep_errors() and release(): see keep_errors.
 """
 from __future__ import annotations
 
