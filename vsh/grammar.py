@@ -89,8 +89,8 @@ def parse(words: list[str]) -> Invocation:
         inv.output = walk.output
         return inv
     missing: list[str] = []
-    for opt in spec.opts:
-        if opt.required and opt.name not in walk.values:
+    for opt in spec.table.required:
+        if opt.name not in walk.values:
             if opt.type in (DATA, ARGV):
                 missing.append(msg("command '%s' requires <%s> option", spec.name, opt.name))
             else:
@@ -176,7 +176,7 @@ class Walk:
     def __init__(self, spec: CommandSpec) -> None:
         self.output = ""
         self.values: dict[str, Any] = {}
-        self.slots = [o for o in spec.opts if o.positional]
+        self.slots = list(spec.table.positional)
         self.pending: Opt | None = None
         self.data_only = self.help = False
         self.notes: list[str] = []

@@ -18,7 +18,6 @@ from vsh.errors import Bug, Quit, Reported, VshError, from_libvirt, interrupted
 from vsh.lookup import Lookup
 from vsh.output import OutputError, Printer
 from vsh.schema import tabular
-from vsh.spec import BOOL
 from vsh.values import convert
 from vsh.i18n import fmt, msg, system_error
 
@@ -240,14 +239,11 @@ class Session:
         for opt_name, needed in spec.requires:
             if inv.given(opt_name) and not inv.given(needed):
                 raise VshError(msg("Option --%s is required by option --%s", needed, opt_name))
-        kwargs: dict[str, Any] = {}
-        for opt in spec.visible_opts:
-            raw = inv.values.get(opt.name)
-            if opt.late:
-                kwargs[opt.param] = raw
-                continue
-            kwargs[opt.param] = convert(opt, raw) if raw is not None or opt.type == BOOL else (
-                [] if opt.type == "argv" else None)
+        table = spec.table
+        kwargs = table.unset()
+        for opt in table.in_order(inv.values):
+            raw = inv.values[opt.name]
+            kwargs[table.params[opt.name]] = raw if opt.late else convert(opt, raw)
         return kwargs
 
     def late(self, name: str, raw: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, NamedTuple
+    from typing import Any, Callable, Iterable, NamedTuple
 else:
     from vsh.records import NamedTuple
 
@@ -124,7 +124,7 @@ class CommandSpec:
     """
 
     __slots__ = ("name", "group", "help", "desc", "opts", "func", "connect", "exclusive", "requires", "json",
-                 "hidden", "schema")
+                 "hidden", "schema", "_table")
 
     def __init__(self, name: str, group: str, help: str, desc: str, opts: list[Opt],
                  func: Callable[..., Any] | None = None, connect: bool = True,
@@ -136,13 +136,59 @@ class CommandSpec:
         self.exclusive = exclusive or []
         self.requires = requires or []
         self.schema = schema
-
-    def option(self, name: str) -> Opt | None:
-        for opt in self.opts:
-            if opt.name == name:
-                return opt
-        return None
+        self._table: OptionTable | None = None
 
     @property
-    def visible_opts(self) -> list[Opt]:
-        return [o for o in self.opts if o.type != ALIAS]
+    def table(self) -> OptionTable:
+        """The options arranged for parsing and running, worked out when first needed."""
+        if self._table is None:
+            self._table = OptionTable(self.opts)
+        return self._table
+
+    def option(self, name: str) -> Opt | None:
+        return self.table.by_name.get(name)
+
+    @property
+    def visible_opts(self) -> tuple[Opt, ...]:
+        """The options a body receives: all but the aliases."""
+        return self.table.visible
+
+
+class OptionTable:
+    """A command's options as the grammar and the session look them up, for every run of it.
+
+    A batch or a REPL runs the same commands over and over: what their declarations say
+    (names, positional slots, required options, body parameters) is worked out once per
+    command instead of once per run.  A one-shot run builds the table of its one command.
+    """
+
+    __slots__ = ("by_name", "positional", "required", "visible", "params", "_order", "_unset", "_lists")
+
+    def __init__(self, opts: list[Opt]) -> None:
+        self.by_name: dict[str, Opt] = {}
+        for opt in opts:
+            self.by_name.setdefault(opt.name, opt)
+        self.positional = tuple(o for o in opts if o.positional)
+        self.required = tuple(o for o in opts if o.required)
+        self.visible = tuple(o for o in opts if o.type != ALIAS)
+        #: The body's keyword for each option it receives.
+        self.params = {o.name: o.param for o in self.visible}
+        self._order = {o.name: n for n, o in enumerate(self.visible)}
+        # What a body receives for an option not given: False for a flag, an empty list for the
+        # trailing list, None for anything else and for what the body converts itself (late).
+        self._unset: dict[str, Any] = {o.param: False if o.type == BOOL and not o.late else None
+                                       for o in self.visible}
+        self._lists = tuple(o.param for o in self.visible if o.type == ARGV and not o.late)
+
+    def unset(self) -> dict[str, Any]:
+        """The body's keywords, each with its value for an option not given (lists made anew)."""
+        values = dict(self._unset)
+        for param in self._lists:
+            values[param] = []
+        return values
+
+    def in_order(self, names: Iterable[str]) -> list[Opt]:
+        """The options a body receives among `names`, in declaration order (the order in which
+        their values are converted, so the first bad one is the one reported)."""
+        order = self._order
+        return [self.by_name[name] for name in sorted((n for n in names if n in order), key=order.__getitem__)]

@@ -52,3 +52,15 @@ def test_tolerant_mode_keeps_spans_and_open_quote() -> None:
 def test_quote_like_echo_shell(word: str, quoted: str) -> None:
     assert quote(word) == quoted
     assert split_words("x " + quoted)[0][1] == word
+
+
+def test_plain_line_spans_match_a_quoted_one() -> None:
+    """A line without quotes, escapes or `#` is split by a faster road: same words, same spans
+    (completion reads them) as the character-by-character reader gives a line that needs it."""
+    plain = " ab\t-c;;d\re  \nf"
+    quoted = " ab\t-c;;d\re  \n'f'"
+    tokens = [[(t.text, t.start, t.end, t.open_quote) for t in cmd] for cmd in split_line(plain, tolerant=True)]
+    assert tokens == [[("ab", 1, 3, ""), ("-c", 4, 6, "")], [("d\re", 8, 11, "")], [("f", 14, 15, "")]]
+    slow = [[(t.text, t.start) for t in cmd] for cmd in split_line(quoted)]
+    assert slow == [[(text, start) for text, start, _end, _quote in cmd] for cmd in tokens]
+    assert split_words(plain) == [["ab", "-c"], ["d\re"], ["f"]]
