@@ -18,11 +18,13 @@ _CLASSES = ("virConnect", "virDomain", "virNetwork", "virNetworkPort", "virInter
             "virStorageVol", "virNodeDevice", "virSecret", "virNWFilter", "virNWFilterBinding",
             "virDomainSnapshot", "virDomainCheckpoint")
 _installed = False
+_ANY_ARGS = 0x04 | 0x08  # inspect.CO_VARARGS | inspect.CO_VARKEYWORDS (inspect itself is slow to import)
 _NAMES: dict[str, bytes] = {}  # capsule names, kept alive for as long as the capsules
 
 
 def install() -> None:
-    """Wrap every method of libvirt-python's object classes once (cheap; only failures pay)."""
+    """Wrap the methods of libvirt-python's object classes that take text, once (cheap; only
+    failures pay)."""
     global _installed
     if _installed:
         return
@@ -36,9 +38,22 @@ def install() -> None:
         if cls is None:
             continue
         for name, fn in list(vars(cls).items()):
-            if name.startswith("_") or not isinstance(fn, types.FunctionType):
+            if name.startswith("_") or not isinstance(fn, types.FunctionType) or not _takes_text(fn):
                 continue
             setattr(cls, name, _wrapped(fn))
+
+
+def _takes_text(fn: Callable[..., Any]) -> bool:
+    """Whether a method may be given text: it has a parameter other than `flags`.
+
+    Over half of the binding's methods (name(), info(), XMLDesc(flags), isAlive(), ...) take
+    nothing but flags, so they can never fail to encode; left unwrapped, each call of them
+    costs no extra Python frame (a batch makes thousands)."""
+    code = fn.__code__
+    if code.co_flags & _ANY_ARGS or code.co_kwonlyargcount:
+        return True
+    count = code.co_argcount  # self included
+    return count > 2 or (count == 2 and code.co_varnames[1] != "flags")
 
 
 def _wrapped(fn: Callable[..., Any]) -> Callable[..., Any]:
