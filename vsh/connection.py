@@ -29,6 +29,13 @@ _early: tuple[tuple[Any, ...], _thread.LockType, dict[str, Any]] | None = None
 
 
 def _libvirt() -> Any:
+    """The libvirt module, loaded through vsh.binding when first needed (`help` never needs it).
+
+    Once loaded it comes straight from sys.modules: every command asks for it (each
+    `get()` does), and a `from ... import` of a loaded module is no free look-up."""
+    loaded = sys.modules.get("libvirt")
+    if loaded is not None:
+        return loaded
     from vsh.binding import load
 
     return load()

@@ -6,6 +6,8 @@ virsh 9.0 does not know prints as "no state" (a state) or "unknown" (a reason), 
 """
 from __future__ import annotations
 
+from vsh.i18n import _
+
 #: virDomainState -> name (VIR_DOMAIN_NOSTATE .. VIR_DOMAIN_PMSUSPENDED).
 STATES: tuple[str, ...] = (
     "no state", "running", "idle", "paused", "in shutdown", "shut off", "crashed", "pmsuspended",
@@ -36,15 +38,11 @@ SAVED = "saved"
 
 def state_text(state: int) -> str:
     """The state's name as virsh shows it, in the user's language (JSON keeps state_name)."""
-    from vsh.i18n import _
-
     return _(state_name(state))
 
 
 def reason_text(state: int, reason: int) -> str:
     """The reason's name as virsh shows it, in the user's language."""
-    from vsh.i18n import _
-
     return _(reason_name(state, reason))
 
 

@@ -130,14 +130,18 @@ def parse_line(line: str, parser: Callable[[list[str]], Any] | None = None,
     """Parse a whole command string, command by command, as virsh reads it: the first error in
     reading order wins, so a bad command or option comes before a later missing `"`.
     `expand` turns one command into the commands it stands for (the user's aliases)."""
-    from vsh.lexer import LexError, iter_words
+    # The lexer is loaded here, not with this module: a one-shot command never needs it.  A plain
+    # `import`, as `from vsh.lexer import ...` would look up (and miss) the module's `__path__`
+    # each time, which every line of a batch would pay for.
+    import vsh.lexer
 
     one = parser or parse
     invocations: list[Any] = []
     try:
-        for words in iter_words(line):
-            invocations.extend(one(cmd) for cmd in (expand([words]) if expand else [words]))
-    except LexError as err:
+        for words in vsh.lexer.iter_words(line):
+            for cmd in expand([words]) if expand else [words]:
+                invocations.append(one(cmd))
+    except vsh.lexer.LexError as err:
         if err.partial:
             _check_partial(err.partial, one)
         raise

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 
+from vsh.errors import failing
 from vsh.registry import command
 from vsh.schema import XML, obj, single
 from vsh.session import Session
@@ -33,8 +34,6 @@ def cmd_uri(ctx: Session) -> None:
 @command("hostname", schema=single("hostname"),
          group="host", help="print the hypervisor hostname")
 def cmd_hostname(ctx: Session) -> None:
-    from vsh.errors import failing
-
     with failing(msg("failed to get hostname")):
         name = ctx.conn.getHostname()
     ctx.out.data({"hostname": name}, name + "\n")
@@ -46,8 +45,6 @@ def cmd_hostname(ctx: Session) -> None:
          opts=[Flag("daemon", "report daemon version too")])
 def cmd_version(ctx: Session, daemon: bool) -> None:
     import libvirt
-
-    from vsh.errors import failing
 
     conn = ctx.conn
     hv_type = conn.getType()
@@ -84,8 +81,6 @@ def cmd_version(ctx: Session, daemon: bool) -> None:
          group="host", help="node information",
          desc="Returns basic information about the node.")
 def cmd_nodeinfo(ctx: Session) -> None:
-    from vsh.errors import failing
-
     import libvirt
 
     from vsh import rpc
@@ -116,8 +111,6 @@ def cmd_nodeinfo(ctx: Session) -> None:
          group="host", help="capabilities",
          desc="Returns capabilities of hypervisor/driver.")
 def cmd_capabilities(ctx: Session) -> None:
-    from vsh.errors import failing
-
     with failing(msg("failed to get capabilities")):
         xml = ctx.conn.getCapabilities()
     ctx.out.xml(xml + "\n")
