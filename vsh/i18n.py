@@ -200,12 +200,23 @@ def _spec_at(text: str, k: int) -> tuple[int, tuple[str | None, str, str | None,
 
 
 def _pad_bytes(text: str, flags: str, width: str | None, precision: str | None) -> str:
-    data = text.encode("utf-8", "surrogateescape")
     if precision is not None:
-        data = data[:int(precision or 0)]
-        text = data.decode("utf-8", "surrogateescape")
-    pad = " " * max(0, int(width or 0) - len(data))
+        text = text.encode("utf-8", "surrogateescape")[:int(precision or 0)].decode("utf-8", "surrogateescape")
+    pad = " " * (int(width or 0) - byte_length(text))
     return text + pad if "-" in flags else pad + text
+
+
+def byte_length(text: str) -> int:
+    """The bytes `text` takes (in UTF-8, surrogate escapes as the bytes they stand for): what
+    printf's widths count."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogateescape"))
+
+
+def pad_label(label: str, width: int) -> str:
+    """`label` padded to `width` as printf's `%-*s` pads it: by bytes, so a label with non-ASCII
+    letters comes out misaligned, as in virsh.  The key/value blocks print many labels; this is
+    printf's result for that one template without reading the template each time."""
+    return label + " " * (width - byte_length(label))
 
 
 def fmt(msgid: str, *args: Any) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from vsh.i18n import _, printf, shown, translating
+from vsh.i18n import _, pad_label, shown, translating
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -431,7 +431,7 @@ class Printer:
             return
         lines = []
         for _key, label, _value, text in items:
-            lines.append(printf("%-*s", width, _(label)) + sep + self._paint_value(text))
+            lines.append(pad_label(_(label), width) + sep + self._paint_value(text))
         self.out.write("\n".join(lines) + ("\n" if lines else ""))
 
     def xml(self, text: str) -> None:
