@@ -411,10 +411,9 @@ class Connection:
         if self.conn is None or self.disconnected:
             self.reconnect()
         # virsh's virshConnectionUsability.
-        libvirt = _libvirt()
         try:
             alive = self.conn.isAlive()
-        except libvirt.libvirtError:
+        except _libvirt().libvirtError:  # (looked up only when isAlive raised)
             alive = -1
         if alive == 0:
             raise VshError(msg("no valid connection"))

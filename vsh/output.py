@@ -406,15 +406,18 @@ class Printer:
             [table_text(_cell(c, r.get(c.key))) for c in columns] for r in rows]
         if not cells:
             return
-        widths = [max(display_width(row[i]) for row in cells) for i in range(len(columns))]
+        sizes = [[display_width(text) for text in row] for row in cells]
+        widths = [max(column) for column in zip(*sizes)]
+        last = len(columns) - 1
         lines = []
-        for n, row in enumerate(cells):
+        for n, (row, size) in enumerate(zip(cells, sizes)):
             parts = []
             for i, text in enumerate(row):
-                painted = self._paint(columns[i], text, header=(header and n == 0))
-                if i < len(row) - 1:
-                    painted += " " * (widths[i] - display_width(text) + 3)
-                parts.append(painted)
+                if self.color:
+                    text = self._paint(columns[i], text, header=(header and n == 0))
+                if i < last:
+                    text += " " * (widths[i] - size[i] + 3)
+                parts.append(text)
             lines.append(" " + "".join(parts))
             if header and n == 0:
                 lines.append("-" * sum(w + 3 for w in widths))
@@ -431,7 +434,9 @@ class Printer:
             return
         lines = []
         for _key, label, _value, text in items:
-            lines.append(pad_label(_(label), width) + sep + self._paint_value(text))
+            if self.color:
+                text = self._paint_value(text)
+            lines.append(pad_label(_(label), width) + sep + text)
         self.out.write("\n".join(lines) + ("\n" if lines else ""))
 
     def xml(self, text: str) -> None:
@@ -446,14 +451,13 @@ class Printer:
             self.out.write(text)
 
     # colour -----------------------------------------------------------------------
+    # (Called only when self.color is set: a table or a report pays nothing for colour without it.)
     def _paint(self, col: Column, text: str, header: bool) -> str:
-        if not self.color:
-            return text
         if header:
             return f"\x1b[1m{text}\x1b[0m"
         colour = _state_colour(text) if col.state else None
         return f"\x1b[{colour}m{text}\x1b[0m" if colour else text
 
     def _paint_value(self, text: str) -> str:
-        colour = _state_colour(text) if self.color else None
+        colour = _state_colour(text)
         return f"\x1b[{colour}m{text}\x1b[0m" if colour else text

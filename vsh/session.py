@@ -69,10 +69,9 @@ class Session:
         self.interactive = interactive
         self.connection = Connection(default_uri(uri), readonly, keepalive, keepalive_forced,
                                      report=lambda msg: self.out.error([msg], {"error": {"message": msg}}))
-        self.lookup = Lookup(self.get_conn)
+        self.lookup = Lookup(self.connection.get)
         self.connection.note = self.debug_note
-        self.lookup.note = lambda level, text: self.debug_note(
-            level, f"{self.name}: {text}")
+        self.lookup.note = self._lookup_note
         self.last_ok = True
         # Failed commands so far (a batch fails when any did); `stop_on_error` (--on-error=stop)
         # ends a command string or batch at the first failure, also inside one line.
@@ -94,7 +93,7 @@ class Session:
     # state used by command bodies --------------------------------------------------------
     @property
     def conn(self) -> Any:
-        return self.get_conn()
+        return self.connection.get()
 
     def get_conn(self) -> Any:
         return self.connection.get()
@@ -120,6 +119,12 @@ class Session:
     def debug_note(self, level: int, text: str) -> None:
         """One of virsh's `-d LEVEL` lines; virsh writes them to stdout, as vsh does."""
         note_debug(self.debug, level, text, self.out)
+
+    def _lookup_note(self, level: int, text: str) -> None:
+        """A lookup's debug line, named after the running command (each lookup makes a few:
+        without -d or -l nothing more is done)."""
+        if self.debug >= 0 or self.out.log is not None:
+            self.debug_note(level, f"{self.name}: {text}")
 
     # running -----------------------------------------------------------------------------
     def run_line(self, line: str, parse: Callable[[list[str]], Parsed] | None = None) -> bool:
@@ -179,7 +184,7 @@ class Session:
         def body() -> None:
             kwargs = self.values = self._values(inv)
             if spec.connect and fleet is None:  # (a command taking the hosts as a whole opens them itself)
-                self.get_conn()
+                self.connection.get()
             func(self, **kwargs)
 
         return self.run_body(spec, spec.name, spec.json, body, inv.output)
@@ -231,19 +236,21 @@ class Session:
         return ok
 
     def _values(self, inv: grammar.Invocation) -> dict[str, Any]:
-        spec = inv.spec
-        for group in spec.exclusive:
-            given = [n for n in group if inv.given(n)]
-            if len(given) > 1:
-                raise VshError(msg("Options --%s and --%s are mutually exclusive", given[0], given[1]))
+        """The body's keywords: virsh's checks of exclusive and required-together options, then
+        each value given converted (in declaration order, so the first bad one is reported)."""
+        spec, given = inv.spec, inv.values
+        for group in spec.exclusive if len(given) > 1 else ():
+            both = [n for n in group if n in given]
+            if len(both) > 1:
+                raise VshError(msg("Options --%s and --%s are mutually exclusive", both[0], both[1]))
         for opt_name, needed in spec.requires:
-            if inv.given(opt_name) and not inv.given(needed):
+            if opt_name in given and needed not in given:
                 raise VshError(msg("Option --%s is required by option --%s", needed, opt_name))
         table = spec.table
         kwargs = table.unset()
-        for opt in table.in_order(inv.values):
-            raw = inv.values[opt.name]
-            kwargs[table.params[opt.name]] = raw if opt.late else convert(opt, raw)
+        for name in table.in_order(given):
+            opt, raw = table.by_name[name], given[name]
+            kwargs[table.params[name]] = raw if opt.late else convert(opt, raw)
         return kwargs
 
     def late(self, name: str, raw: Any) -> Any:

@@ -187,8 +187,7 @@ class OptionTable:
             values[param] = []
         return values
 
-    def in_order(self, names: Iterable[str]) -> list[Opt]:
-        """The options a body receives among `names`, in declaration order (the order in which
-        their values are converted, so the first bad one is the one reported)."""
-        order = self._order
-        return [self.by_name[name] for name in sorted((n for n in names if n in order), key=order.__getitem__)]
+    def in_order(self, names: Iterable[str]) -> list[str]:
+        """Names of options a body receives, in declaration order (the order in which their
+        values are converted, so that the first bad one is the one reported)."""
+        return sorted(names, key=self._order.__getitem__)
