@@ -175,23 +175,34 @@ class Walk:
     `--` was seen; `help` that `--help` was given.
     """
 
-    __slots__ = ("values", "slots", "pending", "data_only", "help", "notes", "output")
+    __slots__ = ("values", "positional", "pending", "data_only", "help", "notes", "output")
 
     def __init__(self, spec: CommandSpec) -> None:
         self.output = ""
         self.values: dict[str, Any] = {}
-        self.slots = list(spec.table.positional)
+        self.positional = spec.table.positional
         self.pending: Opt | None = None
         self.data_only = self.help = False
         self.notes: list[str] = []
+
+    @property
+    def slots(self) -> list[Opt]:
+        """The positional options still free: those not given yet, and the trailing list (it
+        takes every word left)."""
+        return [o for o in self.positional if o.type == ARGV or o.name not in self.values]
+
+    def next_slot(self) -> Opt | None:
+        """The first free positional option (slots[0]), or None."""
+        for opt in self.positional:
+            if opt.type == ARGV or opt.name not in self.values:
+                return opt
+        return None
 
     def take(self, opt: Opt, value: str) -> None:
         if opt.type == ARGV:
             self.values.setdefault(opt.name, []).append(value)
         else:
             self.values[opt.name] = value
-            if opt in self.slots:
-                self.slots.remove(opt)
 
 
 def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> Walk:
@@ -203,6 +214,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
     """
     walk = Walk(spec)
     values = walk.values
+    options = spec.table.by_name
     i = 0
     while i < len(words):
         word = words[i]
@@ -211,15 +223,15 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
             walk.data_only = True
             continue
         if walk.data_only or not is_option(word):
-            if not walk.slots:
+            slot = walk.next_slot()
+            if slot is None:
                 if tolerant or (spec.name == "help" and "command" in values):
                     continue
                 raise VshError(msg("unexpected data '%s'", word))
-            opt = walk.slots[0]
-            walk.take(opt, word)
+            walk.take(slot, word)
             continue
-        mode = output_word(spec, word)
-        if mode:
+        mode = OUTPUT_WORDS.get(word)
+        if mode and output_word(spec, word):
             if walk.output and walk.output != mode:
                 raise VshError("options --json and --csv are mutually exclusive")  # vsh's own: English
             walk.output = mode
@@ -233,7 +245,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
         optname, eq, optval = word[2:].partition("=")
         inline: str | None = optval if eq else None
         try:
-            found = spec.option(optname) if tolerant else _find(spec, optname, values)
+            found = options.get(optname) if tolerant else _find(options, optname, values)
         except VshError as err:
             if spec.name != "help":
                 raise
@@ -253,7 +265,7 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
                 if inline is not None and not tolerant:
                     raise VshError(msg("invalid '=' after option --%s", opt.name))
                 inline = tval
-            aliased = spec.option(target) if tolerant else _find(spec, target, values)
+            aliased = options.get(target) if tolerant else _find(options, target, values)
             assert aliased is not None
             opt = aliased
         if opt.type == BOOL:
@@ -274,8 +286,8 @@ def walk_words(spec: CommandSpec, words: list[str], tolerant: bool = False) -> W
     return walk
 
 
-def _find(spec: CommandSpec, name: str, values: dict[str, Any]) -> Opt | None:
-    opt = spec.option(name)
+def _find(options: dict[str, Opt], name: str, values: dict[str, Any]) -> Opt | None:
+    opt = options.get(name)
     if opt is None:
         return None
     if opt.type not in (ARGV, ALIAS) and opt.name in values:

@@ -91,14 +91,17 @@ def iter_commands(line: str, tolerant: bool = False) -> Iterator[list[Token]]:
         yield current
 
 
-def _plain_words(line: str) -> Iterator[list[str]]:
+def _plain_words(line: str) -> list[list[str]]:
     """The words of each command of a line without quotes, backslashes or `#` (most lines, and
     every line of a typical batch): what blanks, `;` and line breaks leave, which str.split
-    finds at once where the general reader goes character by character."""
+    finds at once where the general reader goes character by character.  (Such a line has
+    no error to meet half-way, so it is split whole.)"""
+    commands = []
     for part in line.replace("\n", ";").split(";"):
-        words = [word for word in part.replace("\t", " ").split(" ") if word]
+        words = list(filter(None, part.replace("\t", " ").split(" ")))
         if words:
-            yield words
+            commands.append(words)
+    return commands
 
 
 def _plain_commands(line: str) -> Iterator[list[Token]]:
@@ -179,7 +182,7 @@ def split_words(line: str) -> list[list[str]]:
 def iter_words(line: str) -> Iterator[list[str]]:
     """The plain words of each command, one command at a time (strict)."""
     if _QUOTING.isdisjoint(line):
-        return _plain_words(line)
+        return iter(_plain_words(line))
     return ([t.text for t in cmd] for cmd in iter_commands(line))
 
 
