@@ -12,7 +12,7 @@ needs anything more (another name, a class built on `Protocol` or `Generic`) fai
 stand-in, and is then imported as usual: never broken, only not faster.  The functions' annotations
 hold the stand-in's forms, which no code reads at run time.
 
-keep_errors() and release(): see keep_errors.
+The module also keeps libvirt's errors from Python's garbage collector: see keep_errors().
 """
 from __future__ import annotations
 
@@ -109,7 +109,8 @@ def keep_errors() -> None:
     that holds libvirt objects; their `__del__` calls virXxxFree, an API call that resets the
     error, and the user would read "virStorageVolLookupByPath() failed" for "Storage volume
     not found: ...".  So an object finalized while its thread has an error waiting is freed
-    later, by the next finalization that finds no error waiting.  Once per process.
+    later: by the next finalization that finds no error waiting, or by release() at the end of
+    the command.  Once per process.
     """
     libvirt = load()
     waiting = libvirt.libvirtmod.virGetLastErrorCode
