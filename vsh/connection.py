@@ -29,16 +29,12 @@ _early: tuple[tuple[Any, ...], _thread.LockType, dict[str, Any]] | None = None
 
 
 def _libvirt() -> Any:
-    """The libvirt module, loaded through vsh.binding when first needed (`help` never needs it).
+    """The libvirt module, loaded through vsh.binding when first needed (`help` never needs
+    either).  A plain `import`: every command asks for libvirt (each `get()` does), and a
+    `from vsh import ...` would look up the package's `__path__` each time."""
+    import vsh.binding
 
-    Once loaded it comes straight from sys.modules: every command asks for it (each
-    `get()` does), and a `from ... import` of a loaded module is no free look-up."""
-    loaded = sys.modules.get("libvirt")
-    if loaded is not None:
-        return loaded
-    from vsh.binding import load
-
-    return load()
+    return vsh.binding.load()
 
 
 def start_event_loop() -> None:
